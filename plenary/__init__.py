@@ -1,0 +1,123 @@
+"""Plenary: the web app with which the ISA runs its plenary assemblies."""
+
+import os
+
+from flask import Flask, g, render_template, request
+
+from plenary import extensions
+from plenary.config import load_config
+
+PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Create and configure the application."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=os.path.join(PROJECT_ROOT, "templates"),
+        static_folder=os.path.join(PROJECT_ROOT, "static"),
+    )
+    load_config(app, test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    register_extensions(app)
+    register_models()
+    register_blueprints(app)
+    register_template_helpers(app)
+    register_errors(app)
+    register_cli(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind every extension to ``app``.
+
+    (``plenary.db`` is the module with the model base; the SQLAlchemy object is
+    ``plenary.extensions.db`` and is deliberately not imported here to keep the names apart.)
+    """
+    from plenary.i18n import select_locale
+
+    extensions.db.init_app(app)
+    extensions.migrate.init_app(
+        app, extensions.db, directory=os.path.join(PROJECT_ROOT, "migrations"), render_as_batch=True, compare_type=True
+    )
+    extensions.babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=os.path.join(PROJECT_ROOT, "plenary", "translations"),
+    )
+    extensions.csrf.init_app(app)
+    extensions.bootstrap.init_app(app)
+
+
+def register_models() -> None:
+    """Import every model module so that the metadata (and migrations) see all tables."""
+    from plenary.agenda import models as _agenda  # noqa: F401
+    from plenary.auth import models as _auth  # noqa: F401
+    from plenary.events import models as _events  # noqa: F401
+    from plenary.members import models as _members  # noqa: F401
+    from plenary.news import models as _news  # noqa: F401
+
+
+def register_blueprints(app: Flask) -> None:
+    """Mount one blueprint per area."""
+    from plenary.events.views import bp as events_bp
+    from plenary.main.views import bp as main_bp
+    from plenary.members.views import bp as members_bp
+    from plenary.news.views import bp as news_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(events_bp)
+    app.register_blueprint(news_bp)
+    app.register_blueprint(members_bp)
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Expose language helpers and formatters to every template."""
+    from plenary import formatting, i18n, labels
+
+    app.after_request(i18n.remember_language)
+    app.add_template_filter(formatting.render_markdown, "markdown")
+    app.jinja_env.globals.update(
+        FORMAT_LABELS=labels.FORMAT_LABELS,
+        AGENDA_KIND_LABELS=labels.AGENDA_KIND_LABELS,
+        REGISTRATION_LABELS=labels.REGISTRATION_LABELS,
+        ANNOUNCEMENT_KIND_LABELS=labels.ANNOUNCEMENT_KIND_LABELS,
+        COUNTRY_LABELS=labels.COUNTRY_LABELS,
+    )
+
+    @app.context_processor
+    def inject_language():
+        lang = g.get("lang") or i18n.select_locale()
+        return {
+            "lang": lang,
+            "html_lang": i18n.HTML_LANG[lang],
+            "language_names": i18n.LANGUAGE_NAMES,
+            "localize": lambda values: i18n.localize(values, lang),
+            "localize_any": lambda value: i18n.localize_any(value, lang),
+            "lang_attr": i18n.lang_attr,
+            "dual_times": formatting.dual_times,
+            "zoned": formatting.zoned,
+            "url_with_lang": i18n.url_with_lang,
+            "ordinal": lambda number: formatting.ordinal(number, lang),
+        }
+
+
+def register_errors(app: Flask) -> None:
+    """Render error pages in the visitor's language instead of Werkzeug's defaults."""
+
+    def render_error(error):
+        code = getattr(error, "code", 500) or 500
+        if request.path.endswith((".atom", ".json")):
+            return {"error": getattr(error, "name", "Error"), "status": code}, code
+        return render_template("errors/error.html", code=code), code
+
+    for code in (400, 403, 404, 405, 500):
+        app.register_error_handler(code, render_error)
+
+
+def register_cli(app: Flask) -> None:
+    """Add the project's flask commands."""
+    from plenary.cli import register_commands
+
+    register_commands(app)

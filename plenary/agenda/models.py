@@ -1,0 +1,87 @@
+"""The agenda of a plenary: typed, explicitly ordered items with their speakers."""
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from plenary.db import UTCDateTime
+from plenary.extensions import db
+
+
+class AgendaKind(StrEnum):
+    """The kinds of agenda item an assembly has."""
+
+    OPENING = "opening"
+    GREETING = "greeting"
+    KEYNOTE = "keynote"
+    REPORT = "report"
+    SIGNING = "signing"
+    PRESENTATION = "presentation"
+    PANEL = "panel"
+    BREAK = "break"
+    CLOSING = "closing"
+    OTHER = "other"
+
+
+AGENDA_KINDS = tuple(kind.value for kind in AgendaKind)
+
+
+class AgendaItem(db.Model):
+    """One item on a plenary's agenda."""
+
+    __tablename__ = "agenda_item"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plenary_id: Mapped[int] = mapped_column(sa.ForeignKey("plenary.id", ondelete="CASCADE"), index=True)
+    sort_order: Mapped[int] = mapped_column(default=0)
+    kind: Mapped[str] = mapped_column(sa.String(16), default=AgendaKind.OTHER)
+    title: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    description: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    duration_minutes: Mapped[int | None]
+    # Signings: the parties, in order, and the signed document's title. Each is either
+    # a plain string (the same in every language) or a {"de", "en", "zh"} dict.
+    parties: Mapped[list] = mapped_column(sa.JSON, default=list)
+    document_title: Mapped[str | dict | None] = mapped_column(sa.JSON)
+    document_url: Mapped[str | None] = mapped_column(sa.String(500))
+
+    plenary: Mapped["Plenary"] = relationship(back_populates="agenda_items")  # noqa: F821
+    speakers: Mapped[list["Speaker"]] = relationship(
+        back_populates="agenda_item", order_by="Speaker.sort_order", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "kind IN (" + ", ".join(f"'{kind}'" for kind in AGENDA_KINDS) + ")", name="kind_known"
+        ),
+        sa.CheckConstraint("duration_minutes IS NULL OR duration_minutes >= 0", name="duration_positive"),
+    )
+
+    @property
+    def ends_at(self) -> datetime | None:
+        """End instant, when both start and duration are known."""
+        if self.starts_at is None or self.duration_minutes is None:
+            return None
+        return self.starts_at + timedelta(minutes=self.duration_minutes)
+
+
+class Speaker(db.Model):
+    """A person speaking at (or signing in) an agenda item."""
+
+    __tablename__ = "speaker"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agenda_item_id: Mapped[int] = mapped_column(sa.ForeignKey("agenda_item.id", ondelete="CASCADE"), index=True)
+    sort_order: Mapped[int] = mapped_column(default=0)
+    # None for a representative not yet named ("a representative of CIPA").
+    name: Mapped[str | None] = mapped_column(sa.String(200))
+    name_zh: Mapped[str | None] = mapped_column(sa.String(100))
+    honorific: Mapped[str | None] = mapped_column(sa.String(100))
+    # The job title, translated: {"de": "Generalsekretär", "zh": "秘书长"}
+    position: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    # A plain string or a {"de", "en", "zh"} dict.
+    organisation: Mapped[str | dict | None] = mapped_column(sa.JSON)
+
+    agenda_item: Mapped[AgendaItem] = relationship(back_populates="speakers")

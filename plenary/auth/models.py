@@ -1,0 +1,43 @@
+"""Organizer accounts for the back office."""
+
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from plenary.db import UTCDateTime, utcnow
+from plenary.extensions import db
+
+
+class Role(StrEnum):
+    """What an account may do."""
+
+    ADMIN = "admin"
+    ORGANIZER = "organizer"
+    VIEWER = "viewer"
+
+
+class User(db.Model):
+    """An organizer account; passwords are stored as scrypt hashes only."""
+
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str | None] = mapped_column(sa.String(200))
+    role: Mapped[str] = mapped_column(sa.String(16), default=Role.ORGANIZER)
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (sa.CheckConstraint("role IN ('admin', 'organizer', 'viewer')", name="role_known"),)
+
+    def set_password(self, password: str) -> None:
+        """Hash and store ``password``."""
+        self.password_hash = generate_password_hash(password, method="scrypt")
+
+    def check_password(self, password: str) -> bool:
+        """True when ``password`` matches the stored hash."""
+        return check_password_hash(self.password_hash, password)

@@ -1,0 +1,70 @@
+"""Flask commands: demo content, and plenary import/export in the exchange format."""
+
+import json
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from plenary.extensions import db
+
+plenary_cli = AppGroup("plenary", help="Import and export plenaries in the exchange format.")
+
+
+@plenary_cli.command("import")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+def import_command(file) -> None:
+    """Create or update a plenary from a JSON FILE (use - for standard input)."""
+    from plenary.events.exchange import ExchangeError, import_plenary
+
+    try:
+        data = json.load(file)
+    except json.JSONDecodeError as exc:
+        raise click.ClickException(
+            f"{file.name}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); nothing was changed"
+        ) from None
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{file.name}: not UTF-8 text") from None
+    try:
+        plenary, created = import_plenary(data)
+    except ExchangeError as exc:
+        db.session.rollback()
+        lines = "\n".join(f"  - {error}" for error in exc.errors)
+        raise click.ClickException(f"{file.name} was not imported; nothing was changed:\n{lines}") from None
+    db.session.commit()
+    click.echo(f"{'Created' if created else 'Updated'} plenary {plenary.number}: {plenary.slug}")
+
+
+@plenary_cli.command("export")
+@click.argument("slug")
+def export_command(slug: str) -> None:
+    """Print the plenary SLUG as JSON in the exchange format."""
+    from plenary.events.exchange import dumps, export_plenary
+    from plenary.events.models import Plenary
+
+    plenary = db.session.scalar(db.select(Plenary).where(Plenary.slug == slug))
+    if plenary is None:
+        raise click.ClickException(f"No plenary with slug {slug!r}.")
+    sys.stdout.write(dumps(export_plenary(plenary)))
+
+
+@click.command("demo")
+def demo_command() -> None:
+    """Load the demo content (idempotent): plenaries, members, announcements, an organizer."""
+    from plenary.demo.loader import load_demo
+
+    report = load_demo()
+    db.session.commit()
+    for line in report.lines:
+        click.echo(line)
+    click.echo("")
+    click.echo("Organizer account (a new password is set on every run):")
+    click.echo(f"  email:    {report.organizer_email}")
+    click.echo(f"  password: {report.organizer_password}")
+
+
+def register_commands(app: Flask) -> None:
+    """Attach the commands to ``app``."""
+    app.cli.add_command(plenary_cli)
+    app.cli.add_command(demo_command)

@@ -1,0 +1,72 @@
+"""Configuration: defaults, then FLASK_* environment variables, then test overrides."""
+
+import os
+import secrets
+
+from flask import Flask
+
+#: Languages the site speaks; the first is the default and the source of truth for wording.
+LANGUAGES = ("de", "en", "zh")
+
+
+def default_config(app: Flask) -> dict:
+    """Return the built-in defaults; every key can be overridden by a FLASK_ variable."""
+    return {
+        "SECRET_KEY": None,
+        "SQLALCHEMY_DATABASE_URI": "sqlite:///" + os.path.join(app.instance_path, "plenary.sqlite"),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "PUBLIC_URL": "http://127.0.0.1:5000",
+        "ORGANIZATION_NAME": "Chinesisch-Deutsche Industriestädteallianz (ISA)",
+        "CONTACT_EMAIL": "info@isa-alliance.example",
+        "BABEL_DEFAULT_LOCALE": "de",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Berlin",
+        "LANGUAGES": LANGUAGES,
+        "LANGUAGE_COOKIE": "plenary_lang",
+        "LANGUAGE_COOKIE_MAX_AGE": 365 * 24 * 3600,
+        "BOOTSTRAP_SERVE_LOCAL": True,
+        "NEWS_PER_PAGE": 10,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+    }
+
+
+def normalise_database_url(url: str) -> str:
+    """Map postgres:// and postgresql:// URLs to the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def load_config(app: Flask, test_config: dict | None) -> None:
+    """Fill ``app.config`` from defaults, the environment and ``test_config``, in that order."""
+    app.config.from_mapping(default_config(app))
+    app.config.from_prefixed_env()
+    # DATABASE_URL is what hosting platforms set; it replaces the embedded default,
+    # while an explicit FLASK_SQLALCHEMY_DATABASE_URI still wins over it.
+    database_url = os.environ.get("DATABASE_URL")
+    if database_url and "FLASK_SQLALCHEMY_DATABASE_URI" not in os.environ:
+        app.config["SQLALCHEMY_DATABASE_URI"] = database_url
+    if test_config:
+        app.config.from_mapping(test_config)
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    app.config["PUBLIC_URL"] = app.config["PUBLIC_URL"].rstrip("/")
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key_fallback(app)
+
+
+def _secret_key_fallback(app: Flask) -> str:
+    """Read instance/secret_key, or use a throw-away key in debug/testing, or refuse to start."""
+    key_file = os.path.join(app.instance_path, "secret_key")
+    if os.path.exists(key_file):
+        with open(key_file, encoding="utf-8") as fh:
+            key = fh.read().strip()
+        if key:
+            return key
+    if app.debug or app.testing or app.config.get("TESTING"):
+        return secrets.token_hex(32)
+    raise RuntimeError(
+        "No secret key configured. Set FLASK_SECRET_KEY (for example "
+        "`export FLASK_SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')`) "
+        f"or write one into {key_file}. Refusing to start without one outside debug mode."
+    )

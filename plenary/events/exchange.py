@@ -1,0 +1,259 @@
+"""The plenary exchange format: JSON in (validated, all or nothing) and JSON out.
+
+One representation serves the demo data, ``flask plenary import/export`` and the
+public API. Times go in and out with their UTC offset, shown in the plenary's zone;
+they are stored as UTC beside the IANA zone name. See docs/exchange-format.md.
+"""
+
+import json
+from datetime import datetime
+from functools import cache
+from importlib import resources
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from plenary.agenda.models import AgendaItem, Speaker
+from plenary.events.models import Plenary
+from plenary.extensions import db
+
+
+class ExchangeError(ValueError):
+    """An import document is invalid; ``errors`` lists each problem with its field path."""
+
+    def __init__(self, errors: list[str]):
+        super().__init__("; ".join(errors))
+        self.errors = errors
+
+
+@cache
+def plenary_schema() -> dict:
+    """Return the JSON Schema of the exchange format."""
+    return json.loads(resources.files("plenary.events").joinpath("plenary.schema.json").read_text("utf-8"))
+
+
+def _path(error: ValidationError) -> str:
+    """Render a validation error's location as ``agenda[2].speakers[0].name``."""
+    out = ""
+    for part in error.absolute_path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(document)"
+
+
+def _message(error: ValidationError) -> str:
+    """Return the most specific, human-readable message for ``error``."""
+    # oneOf errors ("is not valid under any of the given schemas") hide the real reason:
+    # pick the sub-error of the branch that matches the value's type.
+    if error.context:
+        best = max(error.context, key=lambda e: (len(e.absolute_path), e.validator != "type"))
+        if best.validator != "type" or len(error.context) == 1:
+            return _message(best)
+    if error.validator == "pattern":
+        return f"{error.instance!r} does not have the expected form"
+    if error.validator == "additionalProperties":
+        return error.message.replace("Additional properties are not allowed", "unknown field")
+    return error.message
+
+
+def validate_document(data: Any) -> list[str]:
+    """Return every problem in ``data`` as 'field: message', schema first, then meaning."""
+    validator = Draft202012Validator(plenary_schema())
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    if errors:
+        return [f"{_path(e)}: {_message(e)}" for e in errors]
+    return _semantic_errors(data)
+
+
+def _semantic_errors(data: dict) -> list[str]:
+    """Checks JSON Schema cannot express: real zones and dates, and their order."""
+    problems = []
+    try:
+        ZoneInfo(data["timezone"])
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(f"timezone: {data['timezone']!r} is not an IANA time zone name")
+    instants = {}
+    fields = [("starts_at", data.get("starts_at")), ("ends_at", data.get("ends_at"))]
+    registration = data.get("registration") or {}
+    fields += [(f"registration.{k}", registration.get(k)) for k in ("opens_at", "closes_at")]
+    fields += [(f"agenda[{i}].starts_at", item.get("starts_at")) for i, item in enumerate(data.get("agenda", []))]
+    for name, value in fields:
+        if value is None:
+            continue
+        try:
+            instants[name] = parse_instant(value)
+        except ValueError:
+            problems.append(f"{name}: {value!r} is not a valid date and time")
+    if "starts_at" in instants and "ends_at" in instants and instants["ends_at"] < instants["starts_at"]:
+        problems.append("ends_at: the plenary ends before it starts")
+    opens, closes = instants.get("registration.opens_at"), instants.get("registration.closes_at")
+    if opens and closes and closes < opens:
+        problems.append("registration.closes_at: registration closes before it opens")
+    return problems
+
+
+def parse_instant(value: str) -> datetime:
+    """Parse an ISO 8601 time that carries its offset; naive times are refused."""
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        raise ValueError("no UTC offset")
+    return parsed
+
+
+def _instant_or_none(value: str | None) -> datetime | None:
+    return parse_instant(value) if value else None
+
+
+def import_plenary(data: Any) -> tuple[Plenary, bool]:
+    """Create or update the plenary described by ``data`` (matched by slug).
+
+    Validates everything before touching the session, so an invalid document
+    changes nothing. Agenda items are updated in place by position, so their
+    identities (and later their calendar UIDs) survive edits. Flushes, never commits.
+    Returns the plenary and whether it was created.
+    """
+    problems = validate_document(data)
+    if problems:
+        raise ExchangeError(problems)
+    plenary = db.session.scalar(db.select(Plenary).where(Plenary.slug == data["slug"]))
+    clash = db.session.scalar(db.select(Plenary).where(Plenary.number == data["number"], Plenary.slug != data["slug"]))
+    if clash is not None:
+        raise ExchangeError([f"number: plenary number {data['number']} already belongs to {clash.slug!r}"])
+    created = plenary is None
+    if created:
+        plenary = Plenary(slug=data["slug"])
+        db.session.add(plenary)
+    _apply_plenary_fields(plenary, data)
+    _apply_agenda(plenary, data.get("agenda", []))
+    db.session.flush()
+    return plenary, created
+
+
+def _apply_plenary_fields(plenary: Plenary, data: dict) -> None:
+    """Copy the plenary's own fields from a validated document."""
+    venue = data.get("venue") or {}
+    registration = data.get("registration") or {}
+    plenary.number = data["number"]
+    plenary.title = data["title"]
+    plenary.summary = data.get("summary") or {}
+    plenary.description = data.get("description") or {}
+    plenary.timezone = data["timezone"]
+    plenary.starts_at = parse_instant(data["starts_at"])
+    plenary.ends_at = parse_instant(data["ends_at"])
+    plenary.format = data["format"]
+    plenary.venue_name = venue.get("name")
+    plenary.venue_address = venue.get("address")
+    plenary.venue_city = venue.get("city")
+    plenary.online_url = data.get("online_url")
+    plenary.status = data["status"]
+    plenary.contact_email = data.get("contact_email")
+    plenary.registration_opens_at = _instant_or_none(registration.get("opens_at"))
+    plenary.registration_closes_at = _instant_or_none(registration.get("closes_at"))
+    plenary.capacity_in_person = registration.get("capacity_in_person")
+    plenary.capacity_online = registration.get("capacity_online")
+    plenary.waitlist = registration.get("waitlist", True)
+    plenary.requires_approval = registration.get("requires_approval", False)
+
+
+def _apply_agenda(plenary: Plenary, items: list[dict]) -> None:
+    """Make the plenary's agenda match ``items``, reusing existing rows by position."""
+    existing = list(plenary.agenda_items)
+    for index, data in enumerate(items):
+        if index < len(existing):
+            item = existing[index]
+        else:
+            item = AgendaItem()
+            plenary.agenda_items.append(item)
+        item.sort_order = index
+        item.kind = data["kind"]
+        item.title = data["title"]
+        item.description = data.get("description") or {}
+        item.starts_at = _instant_or_none(data.get("starts_at"))
+        item.duration_minutes = data.get("duration_minutes")
+        item.parties = data.get("parties") or []
+        item.document_title = data.get("document_title")
+        item.document_url = data.get("document_url")
+        item.speakers = [
+            Speaker(
+                sort_order=n,
+                name=s.get("name"),
+                name_zh=s.get("name_zh"),
+                honorific=s.get("honorific"),
+                position=s.get("position") or {},
+                organisation=s.get("organisation"),
+            )
+            for n, s in enumerate(data.get("speakers", []))
+        ]
+    for item in existing[len(items) :]:
+        plenary.agenda_items.remove(item)
+
+
+def format_instant(value: datetime | None, zone: ZoneInfo) -> str | None:
+    """Render an instant in ``zone`` with its offset, to the second."""
+    if value is None:
+        return None
+    return value.astimezone(zone).isoformat(timespec="seconds")
+
+
+def export_plenary(plenary: Plenary, include_private: bool = True) -> dict:
+    """Return the exchange-format dict of ``plenary``; ``include_private`` adds online_url."""
+    zone = plenary.zone
+    venue = None
+    if plenary.venue_name:
+        venue = {"name": plenary.venue_name, "address": plenary.venue_address, "city": plenary.venue_city}
+    document = {
+        "slug": plenary.slug,
+        "number": plenary.number,
+        "title": plenary.title,
+        "summary": plenary.summary,
+        "description": plenary.description,
+        "timezone": plenary.timezone,
+        "starts_at": format_instant(plenary.starts_at, zone),
+        "ends_at": format_instant(plenary.ends_at, zone),
+        "format": plenary.format,
+        "venue": venue,
+        "online_url": plenary.online_url,
+        "status": plenary.status,
+        "contact_email": plenary.contact_email,
+        "registration": {
+            "opens_at": format_instant(plenary.registration_opens_at, zone),
+            "closes_at": format_instant(plenary.registration_closes_at, zone),
+            "capacity_in_person": plenary.capacity_in_person,
+            "capacity_online": plenary.capacity_online,
+            "waitlist": plenary.waitlist,
+            "requires_approval": plenary.requires_approval,
+        },
+        "agenda": [
+            {
+                "kind": item.kind,
+                "title": item.title,
+                "starts_at": format_instant(item.starts_at, zone),
+                "duration_minutes": item.duration_minutes,
+                "description": item.description,
+                "speakers": [
+                    {
+                        "name": s.name,
+                        "name_zh": s.name_zh,
+                        "honorific": s.honorific,
+                        "position": s.position,
+                        "organisation": s.organisation,
+                    }
+                    for s in item.speakers
+                ],
+                "parties": item.parties,
+                "document_title": item.document_title,
+                "document_url": item.document_url,
+            }
+            for item in plenary.agenda_items
+        ],
+    }
+    if not include_private:
+        del document["online_url"]
+    return document
+
+
+def dumps(document: dict) -> str:
+    """Serialise an exchange document the one way we always do (stable, readable UTF-8)."""
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+

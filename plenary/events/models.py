@@ -1,0 +1,100 @@
+"""Plenary assemblies: when, where, in which format, and how registration is set up."""
+
+from datetime import datetime
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from plenary.db import UTCDateTime, utcnow
+from plenary.extensions import db
+
+
+class PlenaryFormat(StrEnum):
+    """How delegates attend."""
+
+    IN_PERSON = "in_person"
+    ONLINE = "online"
+    HYBRID = "hybrid"
+
+
+class PlenaryStatus(StrEnum):
+    """Whether the plenary is visible and taking place."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"
+
+
+class Plenary(db.Model):
+    """One numbered plenary assembly of the alliance."""
+
+    __tablename__ = "plenary"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    number: Mapped[int] = mapped_column(unique=True)
+    # Translated texts: {"de": ..., "en": ..., "zh": ...}
+    title: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    summary: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    description: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Berlin")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    format: Mapped[str] = mapped_column(sa.String(16), default=PlenaryFormat.IN_PERSON)
+    venue_name: Mapped[str | None] = mapped_column(sa.String(200))
+    venue_address: Mapped[str | None] = mapped_column(sa.String(300))
+    venue_city: Mapped[str | None] = mapped_column(sa.String(100))
+    # Private: sent to registered online attendees only, never shown on a public page.
+    online_url: Mapped[str | None] = mapped_column(sa.String(500))
+    status: Mapped[str] = mapped_column(sa.String(16), default=PlenaryStatus.DRAFT, index=True)
+    contact_email: Mapped[str | None] = mapped_column(sa.String(254))
+    registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    capacity_in_person: Mapped[int | None]
+    capacity_online: Mapped[int | None]
+    waitlist: Mapped[bool] = mapped_column(default=True)
+    requires_approval: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    agenda_items: Mapped[list["AgendaItem"]] = relationship(  # noqa: F821
+        back_populates="plenary",
+        order_by="AgendaItem.sort_order",
+        cascade="all, delete-orphan",
+    )
+
+    __table_args__ = (
+        sa.CheckConstraint("ends_at >= starts_at", name="ends_after_start"),
+        sa.CheckConstraint("format IN ('in_person', 'online', 'hybrid')", name="format_known"),
+        sa.CheckConstraint("status IN ('draft', 'published', 'cancelled')", name="status_known"),
+    )
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The plenary's own time zone."""
+        return ZoneInfo(self.timezone)
+
+    @property
+    def local_start(self) -> datetime:
+        """Start in the plenary's own zone."""
+        return self.starts_at.astimezone(self.zone)
+
+    @property
+    def local_end(self) -> datetime:
+        """End in the plenary's own zone."""
+        return self.ends_at.astimezone(self.zone)
+
+    @property
+    def is_public(self) -> bool:
+        """Published and cancelled plenaries are shown; drafts are not."""
+        return self.status != PlenaryStatus.DRAFT
+
+    @property
+    def has_venue(self) -> bool:
+        """True when delegates can attend in person."""
+        return self.format in (PlenaryFormat.IN_PERSON, PlenaryFormat.HYBRID)
+
+    def __repr__(self) -> str:
+        return f"<Plenary {self.number} {self.slug}>"

@@ -1,0 +1,82 @@
+"""What the public site asks about plenaries: lists, the next one, registration state."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy.orm import selectinload
+
+from plenary.agenda.models import AgendaItem
+from plenary.db import utcnow
+from plenary.events.models import Plenary, PlenaryStatus
+from plenary.extensions import db
+
+
+class RegistrationState(StrEnum):
+    """Where a plenary's sign-up stands, as delegates see it."""
+
+    NOT_YET_OPEN = "not_yet_open"
+    OPEN = "open"
+    CLOSED = "closed"
+    NONE = "none"  # no registration window configured
+    CANCELLED = "cancelled"
+    PAST = "past"
+
+
+def registration_state(plenary: Plenary, now: datetime | None = None) -> RegistrationState:
+    """Return the registration state of ``plenary`` at ``now``."""
+    now = now or utcnow()
+    if plenary.status == PlenaryStatus.CANCELLED:
+        return RegistrationState.CANCELLED
+    if plenary.ends_at <= now:
+        return RegistrationState.PAST
+    if plenary.registration_opens_at is None and plenary.registration_closes_at is None:
+        return RegistrationState.NONE
+    if plenary.registration_opens_at and now < plenary.registration_opens_at:
+        return RegistrationState.NOT_YET_OPEN
+    closes = plenary.registration_closes_at or plenary.starts_at
+    if now >= closes:
+        return RegistrationState.CLOSED
+    return RegistrationState.OPEN
+
+
+@dataclass
+class PlenaryLists:
+    """Public plenaries split into those still to come and those held."""
+
+    upcoming: list[Plenary]
+    past: list[Plenary]
+
+
+def _public():
+    """Select published and cancelled plenaries (never drafts)."""
+    return db.select(Plenary).where(Plenary.status != PlenaryStatus.DRAFT)
+
+
+def list_public_plenaries(now: datetime | None = None) -> PlenaryLists:
+    """Return upcoming plenaries (soonest first) and past ones (latest first)."""
+    now = now or utcnow()
+    plenaries = db.session.scalars(_public().order_by(Plenary.starts_at)).all()
+    upcoming = [p for p in plenaries if p.ends_at > now]
+    past = [p for p in reversed(plenaries) if p.ends_at <= now]
+    return PlenaryLists(upcoming=upcoming, past=past)
+
+
+def next_plenary(now: datetime | None = None) -> Plenary | None:
+    """Return the next published plenary that has not ended, if any."""
+    now = now or utcnow()
+    return db.session.scalar(
+        _public()
+        .where(Plenary.status == PlenaryStatus.PUBLISHED, Plenary.ends_at > now)
+        .order_by(Plenary.starts_at)
+        .limit(1)
+    )
+
+
+def get_public_plenary(slug: str) -> Plenary | None:
+    """Return the public plenary ``slug`` with its agenda and speakers loaded, or None."""
+    return db.session.scalar(
+        _public()
+        .where(Plenary.slug == slug)
+        .options(selectinload(Plenary.agenda_items).selectinload(AgendaItem.speakers))
+    )

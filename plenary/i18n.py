@@ -1,0 +1,123 @@
+"""Language choice, translated content with fallback, and locale-aware formatting."""
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from flask import current_app, g, request
+from markupsafe import Markup, escape
+
+#: What a missing translation falls back to, per language (zh → en → de).
+FALLBACK_ORDER = {"de": ("de", "en", "zh"), "en": ("en", "de", "zh"), "zh": ("zh", "en", "de")}
+
+#: The value of <html lang> / lang="" per site language.
+HTML_LANG = {"de": "de", "en": "en", "zh": "zh-Hans"}
+
+#: Each language's name in itself, for the switcher.
+LANGUAGE_NAMES = {"de": "Deutsch", "en": "English", "zh": "中文"}
+
+
+def _valid(code: str | None) -> str | None:
+    """Return ``code`` normalised to a site language, or None."""
+    if not code:
+        return None
+    code = code.strip().lower().replace("_", "-")
+    if code in current_app.config["LANGUAGES"]:
+        return code
+    if code.startswith("zh"):
+        return "zh"
+    return None
+
+
+def select_locale() -> str:
+    """Pick the language: ?lang=, then the remembered cookie, then Accept-Language, then German."""
+    if "lang" in g:
+        return g.lang
+    lang = (
+        _valid(request.args.get("lang"))
+        or _valid(request.cookies.get(current_app.config["LANGUAGE_COOKIE"]))
+        or request.accept_languages.best_match(
+            current_app.config["LANGUAGES"] + ("zh-CN", "zh-Hans", "zh-TW", "zh-SG", "de-DE", "en-US", "en-GB")
+        )
+    )
+    g.lang = _valid(lang) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    return g.lang
+
+
+def remember_language(response):
+    """Store an explicit ?lang= choice in a long-lived cookie."""
+    chosen = _valid(request.args.get("lang"))
+    if chosen and chosen != request.cookies.get(current_app.config["LANGUAGE_COOKIE"]):
+        response.set_cookie(
+            current_app.config["LANGUAGE_COOKIE"],
+            chosen,
+            max_age=current_app.config["LANGUAGE_COOKIE_MAX_AGE"],
+            samesite="Lax",
+            httponly=True,
+            secure=request.is_secure,
+        )
+    # Pages differ by language: caches must key on what decides it.
+    response.vary.add("Cookie")
+    response.vary.add("Accept-Language")
+    return response
+
+
+@dataclass(frozen=True)
+class Localized:
+    """A piece of translated content and the language it is really in."""
+
+    text: str
+    lang: str
+    wanted: str
+
+    @property
+    def is_fallback(self) -> bool:
+        """True when the text is not in the language asked for."""
+        return self.lang != self.wanted
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __bool__(self) -> bool:
+        return bool(self.text)
+
+    def __html__(self) -> str:
+        """Render as text, wrapped in a span with its own lang when it is a fallback."""
+        if self.is_fallback and self.text:
+            return f'<span lang="{HTML_LANG[self.lang]}">{escape(self.text)}</span>'
+        return str(escape(self.text))
+
+
+def localize(values: dict | None, lang: str) -> Localized:
+    """Return the best translation of ``values`` for ``lang``, falling back zh → en → de."""
+    values = values or {}
+    for candidate in FALLBACK_ORDER.get(lang, FALLBACK_ORDER["de"]):
+        text = values.get(candidate)
+        if text:
+            return Localized(text, candidate, lang)
+    return Localized("", lang, lang)
+
+
+def lang_attr(item: Localized) -> Markup:
+    """Return ` lang="…"` for an element holding a fallback, else nothing."""
+    if item.is_fallback and item.text:
+        return Markup(' lang="{}"').format(HTML_LANG[item.lang])
+    return Markup("")
+
+
+def localize_any(value: str | dict | None, lang: str) -> Localized:
+    """Like :func:`localize`, but a plain string is taken as valid in every language."""
+    if isinstance(value, dict):
+        return localize(value, lang)
+    return Localized(value or "", lang, lang)
+
+
+def current_language() -> str:
+    """The language of the current request (de, en or zh)."""
+    return select_locale()
+
+
+def url_with_lang(code: str) -> str:
+    """Return the current URL with ``?lang=code`` (other query arguments kept)."""
+    args = request.args.to_dict(flat=False)
+    args["lang"] = [code]
+    return request.path + "?" + urlencode(args, doseq=True)

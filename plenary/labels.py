@@ -1,0 +1,47 @@
+"""Translated names of the app's fixed vocabularies (formats, agenda kinds, states)."""
+
+from flask_babel import lazy_gettext as _l
+
+FORMAT_LABELS = {
+    "in_person": _l("In person"),
+    "online": _l("Online"),
+    "hybrid": _l("Hybrid (in person and online)"),
+}
+
+AGENDA_KIND_LABELS = {
+    "opening": _l("Opening"),
+    "greeting": _l("Greeting"),
+    "keynote": _l("Keynote"),
+    "report": _l("Report"),
+    "signing": _l("Signing"),
+    "presentation": _l("Presentation"),
+    "panel": _l("Panel"),
+    "break": _l("Break"),
+    "closing": _l("Closing"),
+    "other": _l("Item"),
+}
+
+REGISTRATION_LABELS = {
+    "not_yet_open": _l("Registration opens soon"),
+    "open": _l("Registration open"),
+    "closed": _l("Registration closed"),
+    "none": _l("No registration required"),
+    "cancelled": _l("Cancelled"),
+    "past": _l("Held"),
+}
+
+ANNOUNCEMENT_KIND_LABELS = {
+    "press_release": _l("Press release"),
+    "greeting": _l("Greeting"),
+}
+
+COUNTRY_LABELS = {
+    "DE": _l("Germany"),
+    "CN": _l("China"),
+}
+
+STATUS_LABELS = {
+    "draft": _l("Draft"),
+    "published": _l("Published"),
+    "cancelled": _l("Cancelled"),
+}

@@ -1,0 +1,22 @@
+"""The home page."""
+
+from flask import Blueprint, render_template
+
+from plenary.events.services import next_plenary, registration_state
+from plenary.members.services import member_counts
+from plenary.news.services import latest_announcements
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+def home():
+    """Show the next plenary and the latest announcements."""
+    plenary = next_plenary()
+    return render_template(
+        "main/home.html",
+        plenary=plenary,
+        registration=registration_state(plenary) if plenary else None,
+        announcements=latest_announcements(3),
+        counts=member_counts(),
+    )
