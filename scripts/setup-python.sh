@@ -12,4 +12,4 @@ fi
 echo "== Installing Python packages from $1"
 .venv/bin/python -m pip install -q --disable-pip-version-check -r "$1"
 echo "== Compiling translations"
-.venv/bin/pybabel compile -q -d plenary/translations
+.venv/bin/pybabel compile -d plenary/translations >/dev/null
