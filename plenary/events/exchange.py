@@ -42,18 +42,28 @@ def _path(error: ValidationError) -> str:
     return out or "(document)"
 
 
+def _best(error: ValidationError) -> ValidationError:
+    """For oneOf/anyOf errors, return the sub-error that explains the value best.
+
+    The generic "is not valid under any of the given schemas" hides the reason; the
+    branch that matches the value's type (not failing on "type" at the same place)
+    and goes deepest usually names the real problem.
+    """
+    if not error.context:
+        return error
+    depth = len(error.absolute_path)
+    candidates = [e for e in error.context if not (e.validator == "type" and len(e.absolute_path) == depth)]
+    if not candidates:
+        return error
+    return _best(max(candidates, key=lambda e: len(e.absolute_path)))
+
+
 def _message(error: ValidationError) -> str:
-    """Return the most specific, human-readable message for ``error``."""
-    # oneOf errors ("is not valid under any of the given schemas") hide the real reason:
-    # pick the sub-error of the branch that matches the value's type.
-    if error.context:
-        best = max(error.context, key=lambda e: (len(e.absolute_path), e.validator != "type"))
-        if best.validator != "type" or len(error.context) == 1:
-            return _message(best)
+    """Return a human-readable message for ``error``."""
     if error.validator == "pattern":
         return f"{error.instance!r} does not have the expected form"
-    if error.validator == "additionalProperties":
-        return error.message.replace("Additional properties are not allowed", "unknown field")
+    if error.validator in ("oneOf", "anyOf"):
+        return f"{error.instance!r} is not an allowed value here"
     return error.message
 
 
@@ -62,8 +72,26 @@ def validate_document(data: Any) -> list[str]:
     validator = Draft202012Validator(plenary_schema())
     errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
     if errors:
-        return [f"{_path(e)}: {_message(e)}" for e in errors]
+        return [_describe(e) for e in errors]
     return _semantic_errors(data)
+
+
+def _describe(error: ValidationError) -> str:
+    """Return 'field.path: message'; a missing or unknown field is named in the path itself."""
+    error = _best(error)
+    parent = _path(error)
+
+    def child(name: str) -> str:
+        return name if parent == "(document)" else f"{parent}.{name}"
+
+    if error.validator == "required":
+        missing = [name for name in error.validator_value if name not in error.instance]
+        return f"{child(missing[0] if missing else '?')}: this field is required"
+    if error.validator == "additionalProperties":
+        known = error.schema.get("properties", {})
+        unknown = [name for name in error.instance if name not in known]
+        return "; ".join(f"{child(name)}: unknown field" for name in unknown)
+    return f"{parent}: {_message(error)}"
 
 
 def _semantic_errors(data: dict) -> list[str]:

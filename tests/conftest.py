@@ -1,0 +1,181 @@
+"""Fixtures: an app per database (SQLite always, PostgreSQL when TEST_DATABASE_URL is set)."""
+
+import copy
+import os
+
+import pytest
+import sqlalchemy as sa
+
+from plenary import create_app
+from plenary.extensions import db
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def _postgres_url() -> str | None:
+    return os.environ.get("TEST_DATABASE_URL") or None
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, tmp_path) -> str:
+    """The database under test: a fresh SQLite file, or the PostgreSQL test database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.sqlite'}"
+    url = _postgres_url()
+    if url is None:
+        if os.environ.get("PLENARY_REQUIRE_POSTGRES"):
+            pytest.fail("PLENARY_REQUIRE_POSTGRES is set but TEST_DATABASE_URL is not")
+        pytest.skip("PostgreSQL not configured: set TEST_DATABASE_URL (CI sets it) to run this test on PostgreSQL")
+    return url
+
+
+def _reset_schema(url: str) -> None:
+    """Drop everything in the PostgreSQL test database, including alembic's version table."""
+    from plenary.config import normalise_database_url
+
+    engine = sa.create_engine(normalise_database_url(url))
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+            conn.execute(sa.text("CREATE SCHEMA public"))
+    except sa.exc.OperationalError as exc:
+        if os.environ.get("PLENARY_REQUIRE_POSTGRES"):
+            raise
+        pytest.skip(f"PostgreSQL at TEST_DATABASE_URL is not reachable: {exc.orig}")
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def make_app(database_url, tmp_path):
+    """Factory: an app on the database under test, with an empty schema (``create_schema=False``)."""
+    apps = []
+
+    def make(create_schema: bool = True, **config):
+        if database_url.startswith("postgresql"):
+            _reset_schema(database_url)
+        app = create_app(
+            {
+                "TESTING": True,
+                "SECRET_KEY": "test-secret",
+                "SQLALCHEMY_DATABASE_URI": database_url,
+                "WTF_CSRF_ENABLED": False,
+                "PUBLIC_URL": "https://plenary.example.org",
+                **config,
+            }
+        )
+        if create_schema:
+            with app.app_context():
+                db.create_all()
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    """An app with all tables created and no content."""
+    app = make_app()
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app):
+    """A test client for ``app``."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """A CLI runner for ``app``."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def demo(app):
+    """The demo content, loaded and committed."""
+    from plenary.demo.loader import load_demo
+
+    report = load_demo()
+    db.session.commit()
+    return report
+
+
+def plenary_document(**overrides) -> dict:
+    """Return a valid exchange document; keyword arguments replace top-level fields."""
+    document = {
+        "slug": "test-plenary",
+        "number": 42,
+        "title": {"de": "42. Plenarversammlung", "en": "42nd Plenary Assembly", "zh": "第四十二届全体大会"},
+        "summary": {"de": "Zusammenfassung", "en": "Summary", "zh": "摘要"},
+        "description": {"de": "Beschreibung", "en": "Description", "zh": "说明"},
+        "timezone": "Europe/Berlin",
+        "starts_at": "2031-10-15T09:00:00+02:00",
+        "ends_at": "2031-10-15T12:30:00+02:00",
+        "format": "hybrid",
+        "venue": {"name": "Rathaus", "address": "Marktplatz 1", "city": "Köln"},
+        "online_url": "https://meet.example.org/secret-room-4711",
+        "status": "published",
+        "contact_email": "plenary@example.org",
+        "registration": {
+            "opens_at": "2031-09-01T09:00:00+02:00",
+            "closes_at": "2031-10-10T18:00:00+02:00",
+            "capacity_in_person": 120,
+            "capacity_online": None,
+            "waitlist": True,
+            "requires_approval": False,
+        },
+        "agenda": [
+            {
+                "kind": "report",
+                "title": {"de": "Arbeitsbericht", "en": "Work report", "zh": "工作报告"},
+                "starts_at": "2031-10-15T09:00:00+02:00",
+                "duration_minutes": 20,
+                "description": {"de": "Fünf Jahre"},
+                "speakers": [
+                    {
+                        "name": "Yi Liu",
+                        "name_zh": "刘一",
+                        "honorific": None,
+                        "position": {"de": "Generalsekretär", "zh": "秘书长"},
+                        "organisation": "ISA",
+                    }
+                ],
+                "parties": [],
+                "document_title": None,
+                "document_url": None,
+            },
+            {
+                "kind": "signing",
+                "title": {"de": "Unterzeichnung"},
+                "starts_at": None,
+                "duration_minutes": None,
+                "description": {},
+                "speakers": [],
+                "parties": ["GIZ", {"de": "Stadt Foshan", "en": "City of Foshan", "zh": "佛山市"}],
+                "document_title": "Pilot City of Sino-German Industrie 4.0 Learning Platform Project",
+                "document_url": "https://example.org/mou.pdf",
+            },
+        ],
+    }
+    document.update(copy.deepcopy(overrides))
+    return document
+
+
+@pytest.fixture
+def make_plenary(app):
+    """Factory: import a plenary document (with overrides), commit, and return the plenary."""
+    from plenary.events.exchange import import_plenary
+
+    def make(**overrides):
+        plenary, _ = import_plenary(plenary_document(**overrides))
+        db.session.commit()
+        return plenary
+
+    return make

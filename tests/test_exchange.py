@@ -1,0 +1,165 @@
+"""The plenary exchange format: import, export, round trip and refusals."""
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from plenary.agenda.models import AgendaItem
+from plenary.events.exchange import ExchangeError, dumps, export_plenary, import_plenary, validate_document
+from plenary.events.models import Plenary
+from plenary.extensions import db
+from tests.conftest import plenary_document
+
+
+def test_import_stores_utc_and_zone(make_plenary):
+    plenary = make_plenary()
+    db.session.expire_all()
+    stored = db.session.get(Plenary, plenary.id)
+    assert stored.starts_at == datetime(2031, 10, 15, 7, 0, tzinfo=UTC)
+    assert stored.timezone == "Europe/Berlin"
+    assert [item.kind for item in stored.agenda_items] == ["report", "signing"]
+    assert stored.agenda_items[0].speakers[0].name_zh == "刘一"
+    assert stored.capacity_in_person == 120
+
+
+def test_export_import_export_is_identical(make_plenary):
+    plenary = make_plenary()
+    first = dumps(export_plenary(plenary))
+    import_plenary(json.loads(first))
+    db.session.commit()
+    db.session.expire_all()
+    second = dumps(export_plenary(db.session.scalar(db.select(Plenary))))
+    assert first == second
+
+
+def test_export_uses_the_plenary_zone_with_offset(make_plenary):
+    # Given in UTC, exported in the plenary's own zone: same instant, local offset.
+    plenary = make_plenary(timezone="Asia/Shanghai", starts_at="2031-10-15T07:00:00Z", ends_at="2031-10-15T10:00:00Z")
+    exported = export_plenary(plenary)
+    assert exported["starts_at"] == "2031-10-15T15:00:00+08:00"
+    assert exported["agenda"][0]["starts_at"] == "2031-10-15T15:00:00+08:00"
+    assert exported["registration"]["opens_at"] == "2031-09-01T15:00:00+08:00"
+
+
+def test_export_matches_the_json_schema(make_plenary):
+    assert validate_document(export_plenary(make_plenary())) == []
+
+
+def test_reimport_updates_in_place_and_keeps_agenda_identities(make_plenary):
+    plenary = make_plenary()
+    ids = [item.id for item in plenary.agenda_items]
+    document = plenary_document(title={"de": "Neu"})
+    document["agenda"][0]["title"] = {"de": "Geändert"}
+    document["agenda"].append({"kind": "closing", "title": {"de": "Schluss"}})
+    updated, created = import_plenary(document)
+    db.session.commit()
+    assert not created and updated.id == plenary.id
+    assert [item.id for item in updated.agenda_items][:2] == ids
+    assert updated.agenda_items[0].title == {"de": "Geändert"}
+    assert len(updated.agenda_items) == 3
+    assert db.session.scalar(db.select(db.func.count()).select_from(Plenary)) == 1
+
+
+def test_reimport_with_fewer_items_deletes_the_rest(make_plenary):
+    make_plenary()
+    document = plenary_document()
+    document["agenda"] = document["agenda"][:1]
+    import_plenary(document)
+    db.session.commit()
+    assert db.session.scalar(db.select(db.func.count()).select_from(AgendaItem)) == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (lambda d: d.pop("title"), "title"),
+        (lambda d: d.update(format="outdoor"), "format"),
+        (lambda d: d.update(slug="Not A Slug"), "slug"),
+        (lambda d: d.update(timezone="Europe/Atlantis"), "timezone"),
+        (lambda d: d.update(starts_at="2031-10-15T09:00:00"), "starts_at"),  # no offset
+        (lambda d: d.update(ends_at="2031-10-15T08:00:00+02:00"), "ends_at"),
+        (lambda d: d.update(starts_at="2031-02-30T09:00:00+01:00"), "starts_at"),
+        (lambda d: d.update(colour="red"), "colour"),
+        (lambda d: d["agenda"][1].update(kind="party"), "agenda[1].kind"),
+        (lambda d: d["agenda"][0]["speakers"][0].update(name=None, organisation=None), "agenda[0].speakers[0]"),
+        (lambda d: d["agenda"][0].update(duration_minutes=-5), "agenda[0].duration_minutes"),
+        (lambda d: d["registration"].update(capacity_in_person="many"), "registration.capacity_in_person"),
+        (lambda d: d["registration"].update(closes_at="2031-08-01T09:00:00+02:00"), "registration.closes_at"),
+        (lambda d: d.update(online_url="javascript:alert(1)"), "online_url"),
+        (lambda d: d["title"].update(fr="Assemblée"), "title"),
+    ],
+)
+def test_invalid_documents_are_refused_naming_the_field(app, change, field):
+    document = plenary_document()
+    change(document)
+    with pytest.raises(ExchangeError) as caught:
+        import_plenary(document)
+    assert any(error.startswith(field) for error in caught.value.errors), caught.value.errors
+    assert db.session.scalar(db.select(db.func.count()).select_from(Plenary)) == 0
+
+
+def test_refused_update_leaves_the_stored_plenary_untouched(make_plenary):
+    make_plenary()
+    document = plenary_document(title={"de": "Überschrieben"})
+    document["agenda"][1]["kind"] = "party"
+    with pytest.raises(ExchangeError):
+        import_plenary(document)
+    db.session.rollback()
+    stored = db.session.scalar(db.select(Plenary))
+    assert stored.title["de"] == "42. Plenarversammlung"
+    assert stored.agenda_items[1].kind == "signing"
+
+
+def test_number_taken_by_another_plenary_is_refused(make_plenary):
+    make_plenary()
+    with pytest.raises(ExchangeError) as caught:
+        import_plenary(plenary_document(slug="other"))
+    assert caught.value.errors[0].startswith("number:")
+
+
+def test_export_without_private_fields_drops_online_url(make_plenary):
+    assert "online_url" not in export_plenary(make_plenary(), include_private=False)
+
+
+def test_cli_import_and_export(app, runner, tmp_path):
+    path = tmp_path / "plenary.json"
+    path.write_text(json.dumps(plenary_document(), ensure_ascii=False), encoding="utf-8")
+    result = runner.invoke(args=["plenary", "import", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "Created plenary 42: test-plenary" in result.output
+    exported = runner.invoke(args=["plenary", "export", "test-plenary"])
+    assert exported.exit_code == 0
+    path.write_text(exported.output, encoding="utf-8")
+    again = runner.invoke(args=["plenary", "import", str(path)])
+    assert "Updated plenary 42" in again.output
+    assert runner.invoke(args=["plenary", "export", "test-plenary"]).output == exported.output
+    assert json.loads(exported.output)["title"]["zh"] == "第四十二届全体大会"
+
+
+def test_cli_import_reports_every_problem_and_changes_nothing(app, runner, tmp_path):
+    document = plenary_document()
+    document["agenda"][0]["kind"] = "party"
+    document["timezone"] = "Mars/Olympus"
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    result = runner.invoke(args=["plenary", "import", str(path)])
+    assert result.exit_code == 1
+    assert "agenda[0].kind" in result.output
+    assert "nothing was changed" in result.output
+    assert db.session.scalar(db.select(db.func.count()).select_from(Plenary)) == 0
+
+
+def test_cli_import_refuses_broken_json(app, runner, tmp_path):
+    path = tmp_path / "broken.json"
+    path.write_text('{"slug": "x",', encoding="utf-8")
+    result = runner.invoke(args=["plenary", "import", str(path)])
+    assert result.exit_code == 1
+    assert "not valid JSON" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_cli_export_unknown_slug(app, runner):
+    result = runner.invoke(args=["plenary", "export", "nope"])
+    assert result.exit_code == 1
+    assert "No plenary with slug 'nope'" in result.output
