@@ -20,12 +20,9 @@ def _valid(code: str | None) -> str | None:
     """Return ``code`` normalised to a site language, or None."""
     if not code:
         return None
-    code = code.strip().lower().replace("_", "-")
-    if code in current_app.config["LANGUAGES"]:
-        return code
-    if code.startswith("zh"):
-        return "zh"
-    return None
+    # "zh-CN", "zh-Hant-TW", "en-GB", "de_AT" all count as their primary language.
+    primary = code.strip().lower().replace("_", "-").split("-")[0]
+    return primary if primary in current_app.config["LANGUAGES"] else None
 
 
 def select_locale() -> str:
@@ -35,9 +32,7 @@ def select_locale() -> str:
     lang = (
         _valid(request.args.get("lang"))
         or _valid(request.cookies.get(current_app.config["LANGUAGE_COOKIE"]))
-        or request.accept_languages.best_match(
-            current_app.config["LANGUAGES"] + ("zh-CN", "zh-Hans", "zh-TW", "zh-SG", "de-DE", "en-US", "en-GB")
-        )
+        or request.accept_languages.best_match(current_app.config["LANGUAGES"])
     )
     g.lang = _valid(lang) or current_app.config["BABEL_DEFAULT_LOCALE"]
     return g.lang

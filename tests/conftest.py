@@ -179,3 +179,11 @@ def make_plenary(app):
         return plenary
 
     return make
+
+
+@pytest.fixture
+def plain_app():
+    """An app for tests that need no database (formatting, configuration), inside an app context."""
+    app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    with app.app_context():
+        yield app
