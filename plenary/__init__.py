@@ -76,6 +76,7 @@ def register_template_helpers(app: Flask) -> None:
     """Expose language helpers and formatters to every template."""
     from plenary import formatting, i18n, labels
 
+    app.before_request(i18n.reset_language)
     app.after_request(i18n.remember_language)
     app.add_template_filter(formatting.render_markdown, "markdown")
     app.jinja_env.globals.update(

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+import flask_babel
 from flask import current_app, g, request
 from markupsafe import Markup, escape
 
@@ -23,6 +24,16 @@ def _valid(code: str | None) -> str | None:
     # "zh-CN", "zh-Hant-TW", "en-GB", "de_AT" all count as their primary language.
     primary = code.strip().lower().replace("_", "-").split("-")[0]
     return primary if primary in current_app.config["LANGUAGES"] else None
+
+
+def reset_language() -> None:
+    """Forget any language cached on ``g`` so that each request decides afresh.
+
+    ``g`` lives as long as the application context, which a test (or a CLI command
+    serving several requests) may keep open across requests.
+    """
+    g.pop("lang", None)
+    flask_babel.refresh()
 
 
 def select_locale() -> str:
