@@ -36,8 +36,8 @@ TENTH_AGENDA = {
            "Deutsche Gesellschaft für Internationale Zusammenarbeit (GIZ)", "German Chamber of Commerce in China",
            "Pilot City of Sino-German Industrie 4.0 Learning Platform Project"],
     "zh": ["工作报告：联盟成立五周年", "致辞", "签约：中德工业4.0学习平台项目试点城市", "研究报告：中德企业品牌形象",
-           "Yi Liu", "联盟秘书长", "Friedhelm Ost", "德国国际合作机构（GIZ）", "佛山市人民政府", "中国商务部投资促进事务局",
-           "中国德国商会"],
+           "Yi Liu", "联盟秘书长", "Friedhelm Ost", "德国国际合作机构（GIZ）", "佛山市人民政府",
+           "中国商务部投资促进事务局", "中国德国商会"],
 }  # fmt: skip
 
 

@@ -1,0 +1,75 @@
+"""The demo loader: the real 9th and 10th plenaries, an upcoming 11th, members, idempotence."""
+
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from plenary.agenda.models import AgendaItem, Speaker
+from plenary.auth.models import User
+from plenary.demo.loader import load_demo
+from plenary.events.models import Plenary
+from plenary.events.services import RegistrationState, registration_state
+from plenary.extensions import db
+from plenary.members.models import Member
+from plenary.news.models import Announcement
+
+
+def _counts() -> dict[str, int]:
+    return {
+        model.__name__: db.session.scalar(sa.select(sa.func.count()).select_from(model))
+        for model in (Plenary, AgendaItem, Speaker, Member, Announcement, User)
+    }
+
+
+def test_demo_is_idempotent(app):
+    load_demo()
+    db.session.commit()
+    first = _counts()
+    ids = list(db.session.scalars(sa.select(AgendaItem.id).order_by(AgendaItem.id)))
+    load_demo()
+    db.session.commit()
+    assert _counts() == first
+    assert list(db.session.scalars(sa.select(AgendaItem.id).order_by(AgendaItem.id))) == ids
+    assert first["Plenary"] == 3 and first["Announcement"] == 2 and first["User"] == 1
+
+
+def test_demo_plenaries_follow_the_record(app):
+    load_demo(today=date(2026, 11, 21))
+    db.session.commit()
+    ninth, tenth, eleventh = db.session.scalars(sa.select(Plenary).order_by(Plenary.number))
+    assert (ninth.number, ninth.format, ninth.local_start.year, ninth.local_start.month) == (9, "online", 2020, 10)
+    assert tenth.local_start.date() == date(2021, 10, 15)
+    assert [item.kind for item in tenth.agenda_items] == ["report", "greeting", "signing", "presentation"]
+    assert tenth.agenda_items[0].speakers[0].name == "Yi Liu"
+    assert tenth.agenda_items[2].parties[1]["en"] == "City of Foshan"
+    assert eleventh.format == "hybrid"
+    assert eleventh.local_start.date() == date(2026, 11, 21) + timedelta(days=60)
+    assert eleventh.status == "published"
+
+
+def test_eleventh_plenary_takes_registrations_today(app):
+    load_demo()
+    db.session.commit()
+    eleventh = db.session.scalar(sa.select(Plenary).where(Plenary.number == 11))
+    assert registration_state(eleventh) == RegistrationState.OPEN
+
+
+def test_demo_members(app):
+    load_demo()
+    db.session.commit()
+    german = db.session.scalars(sa.select(Member).where(Member.kind == "member", Member.country == "DE")).all()
+    assert len(german) == 21
+    assert len({m.region["de"] for m in german}) == 8
+    assert db.session.scalar(sa.select(Member).where(Member.key == "kreis-dueren")).joined_year == 2021
+    board = db.session.scalars(sa.select(Member).where(Member.kind == "advisory_board")).all()
+    assert {m.key for m in board} == {"nrw-global-business", "ahk-china"}
+
+
+def test_demo_command_prints_working_credentials(app, runner):
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    password = result.output.split("password:")[1].split()[0]
+    user = db.session.scalar(sa.select(User).where(User.email == "organizer@isa-alliance.example"))
+    assert user.role == "organizer"
+    assert user.check_password(password)
+    assert user.password_hash.startswith("scrypt:")
