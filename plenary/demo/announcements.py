@@ -44,7 +44,7 @@ def demo_announcements(today: date) -> list[dict]:
                 "GIZ and the City of Foshan signed the **Pilot City of Sino-German Industrie 4.0 Learning "
                 "Platform Project**.\n\nFinally, a study on the brand image of German and Chinese companies, "
                 "based on a survey among companies in the member cities, was presented.",
-                "zh": "联盟秘书长刘先生作了联盟成立五年来的工作报告。中国商务部投资促进事务局、"
+                "zh": "联盟秘书长Yi Liu作了联盟成立五年来的工作报告。中国商务部投资促进事务局、"
                 "顾问委员会成员NRW.Global Business和中国德国商会的代表以及前国务秘书弗里德黑尔姆·奥斯特先生致辞。\n\n"
                 "德国国际合作机构（GIZ）与佛山市签署了**中德工业4.0学习平台项目试点城市**协议。\n\n"
                 "会议最后发布了中德企业品牌形象研究报告，该报告基于对成员城市企业的问卷调查。",
