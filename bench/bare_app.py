@@ -1,0 +1,13 @@
+"""The baseline: a bare Flask app rendering a small template, served the same way as Plenary."""
+
+from flask import Flask, render_template_string
+
+app = Flask(__name__)
+
+PAGE = "<!doctype html><html lang=de><title>{{ title }}</title><h1>{{ title }}</h1><p>{{ text }}</p></html>"
+
+
+@app.get("/")
+def index():
+    """Render a trivial page."""
+    return render_template_string(PAGE, title="Plenarversammlung", text="Hallo")
