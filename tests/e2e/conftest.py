@@ -1,0 +1,152 @@
+"""Fixtures for the browser tests: the demo site on a local port, and Debian's Chromium.
+
+Self-contained on purpose (it does not use tests/conftest.py): a fresh SQLite file is
+migrated and filled with the demo content, the app is served by Werkzeug in a daemon
+thread, and Playwright drives the system Chromium (``playwright install`` is not needed).
+"""
+
+import os
+import threading
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+AXE_PATH = os.path.join(PROJECT_ROOT, "node_modules", "axe-core", "axe.min.js")
+
+DESKTOP = {"width": 1366, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+class LiveServer:
+    """The running demo site: its base URL, host and the Flask app behind it."""
+
+    def __init__(self, app, url: str):
+        self.app = app
+        self.url = url
+        self.netloc = urlsplit(url).netloc
+
+    def __call__(self, path: str = "/") -> str:
+        """Absolute URL of ``path`` on the test server."""
+        return self.url + path
+
+
+@pytest.fixture(scope="session")
+def e2e_app(tmp_path_factory):
+    """The app on a migrated SQLite file holding the demo content."""
+    from flask_migrate import upgrade
+
+    from plenary import create_app
+    from plenary.demo.loader import load_demo
+    from plenary.extensions import db
+
+    db_file = tmp_path_factory.mktemp("e2e-db") / "plenary.sqlite"
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "e2e",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_file}",
+            "WTF_CSRF_ENABLED": False,
+        }
+    )
+    with app.app_context():
+        upgrade()
+        load_demo()
+        db.session.commit()
+        db.session.remove()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(e2e_app) -> Iterator[str]:
+    """Serve the demo site on a free local port; yields the base URL (http://127.0.0.1:PORT)."""
+    from werkzeug.serving import WSGIRequestHandler, make_server
+
+    class QuietHandler(WSGIRequestHandler):
+        """Logs errors but not every request (a page load is a dozen of them)."""
+
+        def log_request(self, *args, **kwargs):
+            pass
+
+    server = make_server("127.0.0.1", 0, e2e_app, threaded=True, request_handler=QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, name="e2e-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def site(e2e_app, live_server) -> LiveServer:
+    """The live server as an object: ``site("/path")`` gives an absolute URL."""
+    return LiveServer(e2e_app, live_server)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright (sync API); skips when it is not installed."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(
+            f"{CHROMIUM} not found: the browser tests drive Debian's Chromium "
+            "(scripts/test installs it with `apt-get install chromium fonts-wqy-zenhei`)"
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def new_page(browser):
+    """Factory: ``new_page(viewport=PHONE, locale="de-DE")`` opens a page in a fresh context.
+
+    Every context starts without cookies, with German as the browser's language
+    (so an unadorned URL is German, as for most visitors) and with Berlin's clock.
+    """
+    contexts = []
+
+    def open_page(viewport: dict | None = None, locale: str = "de-DE", **options):
+        context = browser.new_context(
+            viewport=viewport or DESKTOP, locale=locale, timezone_id="Europe/Berlin", **options
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page):
+    """A desktop-sized (1366×900) page in a fresh context."""
+    return new_page()
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """Path of axe-core's axe.min.js; skips when node_modules is missing."""
+    if not os.path.exists(AXE_PATH):
+        pytest.skip(f"axe-core is not installed ({AXE_PATH} missing): run `npm ci` in {PROJECT_ROOT}")
+    return AXE_PATH
