@@ -251,3 +251,15 @@ def test_plenary_page_query_count_does_not_grow_with_the_agenda(client, make_ple
     db.session.expire_all()
     assert count_queries("/plenaries/test-plenary") == small
     assert small <= 5
+
+
+def test_pages_forbid_loading_from_other_hosts(client, demo):
+    response = client.get("/plenaries/10th-plenary")
+    policy = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in policy and "script-src 'self'" in policy and "style-src 'self'" in policy
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    # The policy forbids inline code, so no page may contain any.
+    for path in PUBLIC_PAGES:
+        body = client.get(path).get_data(as_text=True)
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", body), path
+        assert not re.search(r"\sstyle=\"|<style\b|\son[a-z]+=\"", body), path

@@ -132,7 +132,10 @@ def test_language_switcher_switches_to_chinese_and_remembers_it(site, new_page, 
 @pytest.mark.parametrize("path", PUBLIC_PAGES)
 def test_page_makes_no_third_party_requests(site, page, path):
     requests = []
+    console_errors = []
     page.on("request", lambda request: requests.append(request.url))
+    # A Content-Security-Policy violation (something blocked) shows as a console error.
+    page.on("console", lambda message: message.type == "error" and console_errors.append(message.text))
     for lang in ("de", "zh"):
         response = page.goto(site(f"{path}?lang={lang}"), wait_until="networkidle")
         assert response.status == 200, f"{path}?lang={lang} answered {response.status}"
@@ -142,6 +145,7 @@ def test_page_makes_no_third_party_requests(site, page, path):
     foreign = [url for url in network if urlsplit(url).netloc != site.netloc]
     assert not foreign, f"{path} made requests to other hosts than {site.netloc}:\n" + "\n".join(foreign)
     assert any(url.endswith(".css") for url in network), f"no stylesheet request recorded: {network}"
+    assert not console_errors, f"{path}: browser console errors: {console_errors}"
 
 
 # --- 4. Accessibility (axe-core) ---------------------------------------------------------------
