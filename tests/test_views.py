@@ -9,19 +9,9 @@ import pytest
 import sqlalchemy as sa
 
 from plenary.extensions import db
+from tests.public_pages import PUBLIC_PAGES
 
 LANGS = ("de", "en", "zh")
-PUBLIC_PAGES = (
-    "/",
-    "/plenaries/",
-    "/plenaries/9th-plenary",
-    "/plenaries/10th-plenary",
-    "/plenaries/11th-plenary",
-    "/news/",
-    "/news/review-10th-plenary",
-    "/news/invitation-11th-plenary",
-    "/members/",
-)
 
 # What the 10th plenary's agenda must show in each language: the four parts, the
 # speakers and the signing's parties (from shared/DOMAIN.md).
@@ -263,3 +253,16 @@ def test_pages_forbid_loading_from_other_hosts(client, demo):
         body = client.get(path).get_data(as_text=True)
         assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", body), path
         assert not re.search(r"\sstyle=\"|<style\b|\son[a-z]+=\"", body), path
+
+
+def test_agenda_time_after_midnight_in_the_partner_zone_names_the_day(client, make_plenary):
+    from tests.conftest import plenary_document
+
+    late = plenary_document(starts_at="2031-10-15T17:00:00+02:00", ends_at="2031-10-15T20:00:00+02:00")
+    late["agenda"][0]["starts_at"] = "2031-10-15T19:30:00+02:00"  # 01:30 next day in Beijing
+    make_plenary(**{k: late[k] for k in ("starts_at", "ends_at", "agenda")})
+    body = client.get("/plenaries/test-plenary").get_data(as_text=True)
+    item = body.split('class="agenda-item')[1]
+    assert "19:30" in item
+    assert "16.10.2031, 01:30" in item
+    assert "15.10.2031, 19:30" not in item

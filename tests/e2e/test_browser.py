@@ -19,6 +19,8 @@ import pytest
 from babel.dates import format_time
 from playwright.sync_api import expect
 
+from tests.public_pages import PUBLIC_PAGES
+
 pytestmark = pytest.mark.e2e
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -27,17 +29,6 @@ PHONE = {"width": 390, "height": 844}
 
 HTML_LANG = {"de": "de", "en": "en", "zh": "zh-Hans"}
 
-PUBLIC_PAGES = [
-    "/",
-    "/plenaries/",
-    "/plenaries/9th-plenary",
-    "/plenaries/10th-plenary",
-    "/plenaries/11th-plenary",
-    "/news/",
-    "/news/review-10th-plenary",
-    "/news/invitation-11th-plenary",
-    "/members/",
-]
 
 #: The signing parties of the 10th plenary, as the public record names them.
 TENTH_PARTIES = {
