@@ -63,7 +63,7 @@ def test_plenary_page_shows_both_zones_and_facts(client, demo):
 def test_upcoming_plenary_shows_venue_and_open_registration(client, demo):
     body = client.get("/plenaries/11th-plenary?lang=en").get_data(as_text=True)
     assert "Hybrid" in body
-    assert "ISA-Sekretariat Foshan" in body
+    assert "ISA Secretariat, Foshan" in body
     assert "Registration open" in body
     assert "Beijing" in body and "CET" in body
 

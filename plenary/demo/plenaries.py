@@ -329,7 +329,11 @@ def eleventh_plenary(today: date) -> dict:
         "starts_at": _iso(start),
         "ends_at": at(210),
         "format": "hybrid",
-        "venue": {"name": "ISA-Sekretariat Foshan", "address": None, "city": "Foshan"},
+        "venue": {
+            "name": {"de": "ISA-Sekretariat Foshan", "en": "ISA Secretariat, Foshan", "zh": "中德工业城市联盟秘书处"},
+            "address": None,
+            "city": {"de": "Foshan", "en": "Foshan", "zh": "佛山"},
+        },
         "online_url": "https://meet.isa-alliance.example/plenary-11",
         "status": "published",
         "contact_email": CONTACT,

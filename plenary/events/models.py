@@ -43,9 +43,10 @@ class Plenary(db.Model):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     format: Mapped[str] = mapped_column(sa.String(16), default=PlenaryFormat.IN_PERSON)
-    venue_name: Mapped[str | None] = mapped_column(sa.String(200))
-    venue_address: Mapped[str | None] = mapped_column(sa.String(300))
-    venue_city: Mapped[str | None] = mapped_column(sa.String(100))
+    # Venue parts: each a plain string or a {"de", "en", "zh"} dict.
+    venue_name: Mapped[str | dict | None] = mapped_column(sa.JSON)
+    venue_address: Mapped[str | dict | None] = mapped_column(sa.JSON)
+    venue_city: Mapped[str | dict | None] = mapped_column(sa.JSON)
     # Private: sent to registered online attendees only, never shown on a public page.
     online_url: Mapped[str | None] = mapped_column(sa.String(500))
     status: Mapped[str] = mapped_column(sa.String(16), default=PlenaryStatus.DRAFT, index=True)

@@ -1,8 +1,8 @@
 """Plenaries, agenda, announcements, members, accounts
 
-Revision ID: a3f5f8ac9158
+Revision ID: fdf08ea74e20
 Revises: 
-Create Date: 2026-11-21 05:00:22.674702
+Create Date: 2026-11-21 05:14:36.698368
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import plenary.db
 
 
 # revision identifiers, used by Alembic.
-revision = 'a3f5f8ac9158'
+revision = 'fdf08ea74e20'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -50,9 +50,9 @@ def upgrade():
     sa.Column('starts_at', plenary.db.UTCDateTime(), nullable=False),
     sa.Column('ends_at', plenary.db.UTCDateTime(), nullable=False),
     sa.Column('format', sa.String(length=16), nullable=False),
-    sa.Column('venue_name', sa.String(length=200), nullable=True),
-    sa.Column('venue_address', sa.String(length=300), nullable=True),
-    sa.Column('venue_city', sa.String(length=100), nullable=True),
+    sa.Column('venue_name', sa.JSON(), nullable=True),
+    sa.Column('venue_address', sa.JSON(), nullable=True),
+    sa.Column('venue_city', sa.JSON(), nullable=True),
     sa.Column('online_url', sa.String(length=500), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('contact_email', sa.String(length=254), nullable=True),
