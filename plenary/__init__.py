@@ -2,7 +2,7 @@
 
 import os
 
-from flask import Flask, g, render_template, request
+from flask import Flask, render_template, request
 
 from plenary import extensions
 from plenary.config import load_config
@@ -91,7 +91,7 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def inject_language():
-        lang = g.get("lang") or i18n.select_locale()
+        lang = i18n.current_language()
         return {
             "lang": lang,
             "html_lang": i18n.HTML_LANG[lang],

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import flask_babel
-from flask import current_app, g, request
+from flask import current_app, g, request, url_for
 from markupsafe import Markup, escape
 
 #: What a missing translation falls back to, per language (zh → en → de).
@@ -36,17 +36,40 @@ def reset_language() -> None:
     flask_babel.refresh()
 
 
-def select_locale() -> str:
-    """Pick the language: ?lang=, then the remembered cookie, then Accept-Language, then German."""
-    if "lang" in g:
-        return g.lang
-    lang = (
-        _valid(request.args.get("lang"))
-        or _valid(request.cookies.get(current_app.config["LANGUAGE_COOKIE"]))
-        or request.accept_languages.best_match(current_app.config["LANGUAGES"])
-    )
-    g.lang = _valid(lang) or current_app.config["BABEL_DEFAULT_LOCALE"]
+#: The Babel locale used for formatting in each site language. English follows British
+#: conventions (24-hour clock, day before month), as the alliance's English texts do;
+#: the "en" catalogue still serves its translations.
+BABEL_LOCALES = {"de": "de_DE", "en": "en_GB", "zh": "zh_Hans_CN"}
+
+
+def current_language() -> str:
+    """The language of the current request: ?lang=, the remembered cookie, Accept-Language, German."""
+    if "lang" not in g:
+        g.lang = (
+            _valid(request.args.get("lang"))
+            or _valid(request.cookies.get(current_app.config["LANGUAGE_COOKIE"]))
+            or _from_accept_language()
+            or current_app.config["BABEL_DEFAULT_LOCALE"]
+        )
     return g.lang
+
+
+def _from_accept_language() -> str | None:
+    """The first language the browser accepts (by quality) that the site speaks.
+
+    Werkzeug's best_match prefers an exact tag over a better-weighted regional one
+    ("de-DE,en;q=0.5" would give en), so the header is walked in order instead.
+    """
+    for tag, _quality in request.accept_languages:
+        lang = _valid(tag)
+        if lang:
+            return lang
+    return None
+
+
+def select_locale() -> str:
+    """Flask-Babel's locale selector: the Babel locale of the current language."""
+    return BABEL_LOCALES[current_language()]
 
 
 def remember_language(response):
@@ -61,9 +84,10 @@ def remember_language(response):
             httponly=True,
             secure=request.is_secure,
         )
-    # Pages differ by language: caches must key on what decides it.
-    response.vary.add("Cookie")
-    response.vary.add("Accept-Language")
+    # Pages differ by language: caches must key on what decides it (static files do not).
+    if request.endpoint and not request.endpoint.endswith("static"):
+        response.vary.add("Cookie")
+        response.vary.add("Accept-Language")
     return response
 
 
@@ -117,13 +141,14 @@ def localize_any(value: str | dict | None, lang: str) -> Localized:
     return Localized(value or "", lang, lang)
 
 
-def current_language() -> str:
-    """The language of the current request (de, en or zh)."""
-    return select_locale()
-
-
 def url_with_lang(code: str) -> str:
-    """Return the current URL with ``?lang=code`` (other query arguments kept)."""
+    """Return the current page's URL with ``?lang=code`` (other query arguments kept).
+
+    Built with url_for from the matched endpoint, never from the raw request path,
+    which could smuggle another host into the link (``/%5Cevil.example``).
+    """
     args = request.args.to_dict(flat=False)
     args["lang"] = [code]
-    return request.path + "?" + urlencode(args, doseq=True)
+    if request.endpoint and request.url_rule is not None and "GET" in (request.url_rule.methods or ()):
+        return url_for(request.endpoint, **(request.view_args or {})) + "?" + urlencode(args, doseq=True)
+    return "?" + urlencode({"lang": code})

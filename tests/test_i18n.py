@@ -36,7 +36,8 @@ def test_choice_is_remembered(client, demo):
 @pytest.mark.parametrize(
     ("header", "expected"),
     [("zh-CN,zh;q=0.9,en;q=0.5", "zh-Hans"), ("en-US,en;q=0.8", "en"), ("fr-FR", "de"), ("zh-TW", "zh-Hans"),
-     ("de-AT,de;q=0.9", "de")],
+     ("de-AT,de;q=0.9", "de"), ("de-DE,en;q=0.5", "de"), ("zh-CN,en;q=0.9", "zh-Hans"),
+     ("zh-CN,zh-Hans;q=0.9,en;q=0.8", "zh-Hans"), ("fr,en;q=0.7,de;q=0.5", "en"), ("en;q=0.3,zh;q=0.8", "zh-Hans")],
 )  # fmt: skip
 def test_accept_language_decides_without_a_choice(client, demo, header, expected):
     assert html_lang(client.get("/", headers={"Accept-Language": header})) == expected
@@ -85,3 +86,23 @@ def test_translated_content_is_not_marked(client, make_plenary):
     make_plenary()
     body = client.get("/plenaries/test-plenary?lang=zh").get_data(as_text=True)
     assert '<h1 class="page-title mb-3">第四十二届全体大会</h1>' in body
+
+
+def test_switcher_links_cannot_point_to_another_host(client, demo):
+    body = client.get("/%5Cevil.example/x").get_data(as_text=True)
+    assert "evil.example" not in body
+    links = re.findall(r'href="([^"]*lang=zh[^"]*)"', body)
+    assert links and all(link.startswith(("/", "?")) and not link.startswith(("//", "/\\")) for link in links)
+
+
+def test_static_files_do_not_vary_by_language(client):
+    response = client.get("/static/css/plenary.css")
+    assert "Accept-Language" not in response.headers.get("Vary", "")
+    response.close()
+    assert "Accept-Language" in client.get("/").headers["Vary"]
+
+
+def test_english_uses_british_formats(client, demo):
+    body = client.get("/plenaries/10th-plenary?lang=en").get_data(as_text=True)
+    assert "Friday, 15 October 2021" in body
+    assert "09:00" in body and "AM" not in body
