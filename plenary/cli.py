@@ -39,14 +39,14 @@ def import_command(file) -> None:
 @plenary_cli.command("export")
 @click.argument("slug")
 def export_command(slug: str) -> None:
-    """Print the plenary SLUG as JSON in the exchange format."""
+    """Print the plenary SLUG as JSON in the exchange format (including its private online link)."""
     from plenary.events.exchange import dumps, export_plenary
     from plenary.events.models import Plenary
 
     plenary = db.session.scalar(db.select(Plenary).where(Plenary.slug == slug))
     if plenary is None:
         raise click.ClickException(f"No plenary with slug {slug!r}.")
-    sys.stdout.write(dumps(export_plenary(plenary)))
+    sys.stdout.write(dumps(export_plenary(plenary, include_private=True)))
 
 
 @click.command("demo")

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 import pytest
 from flask_babel import force_locale
 
-from plenary.i18n import BABEL_LOCALES
 from plenary.formatting import dual_times, ordinal, partner_zones, render_markdown
+from plenary.i18n import BABEL_LOCALES
 
 
 def _shown(moment: datetime, zone: str, lang: str) -> list[str]:

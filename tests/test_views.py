@@ -130,9 +130,10 @@ def test_unknown_pages_give_a_translated_404(client, demo, lang):
     assert client.get(f"/news/nothing?lang={lang}").status_code == 404
 
 
-def test_bad_page_number_does_not_break_the_news_list(client, demo):
-    for page in ("abc", "-3", "0", "99999"):
-        assert client.get(f"/news/?page={page}").status_code == 200
+def test_bad_page_numbers_on_the_news_list(client, demo):
+    assert client.get("/news/?page=abc").status_code == 200  # not a number: the first page
+    for page in ("-3", "0", "2", "99999", "99999999999999999999"):
+        assert client.get(f"/news/?page={page}").status_code == 404, page
 
 
 def test_member_directory_groups_and_counts(client, demo):

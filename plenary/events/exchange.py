@@ -6,11 +6,12 @@ they are stored as UTC beside the IANA zone name. See docs/exchange-format.md.
 """
 
 import json
+import re
 from datetime import datetime
 from functools import cache
 from importlib import resources
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, available_timezones
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
@@ -85,8 +86,9 @@ def _describe(error: ValidationError) -> str:
         return name if parent == "(document)" else f"{parent}.{name}"
 
     if error.validator == "required":
-        missing = [name for name in error.validator_value if name not in error.instance]
-        return f"{child(missing[0] if missing else '?')}: this field is required"
+        # jsonschema raises one error per missing field; its message names that field.
+        match = re.match(r"'(.+)' is a required property", error.message)
+        return f"{child(match.group(1) if match else '?')}: this field is required"
     if error.validator == "additionalProperties":
         known = error.schema.get("properties", {})
         unknown = [name for name in error.instance if name not in known]
@@ -97,10 +99,13 @@ def _describe(error: ValidationError) -> str:
 def _semantic_errors(data: dict) -> list[str]:
     """Checks JSON Schema cannot express: real zones and dates, and their order."""
     problems = []
-    try:
-        ZoneInfo(data["timezone"])
-    except (ZoneInfoNotFoundError, ValueError):
+    if data["timezone"] not in _zone_names():
         problems.append(f"timezone: {data['timezone']!r} is not an IANA time zone name")
+    title_fields = [("title", data["title"])]
+    title_fields += [(f"agenda[{i}].title", item["title"]) for i, item in enumerate(data.get("agenda", []))]
+    for name, values in title_fields:
+        if not any(text.strip() for text in values.values()):
+            problems.append(f"{name}: needs a non-empty text in at least one language")
     instants = {}
     fields = [("starts_at", data.get("starts_at")), ("ends_at", data.get("ends_at"))]
     registration = data.get("registration") or {}
@@ -115,10 +120,23 @@ def _semantic_errors(data: dict) -> list[str]:
             problems.append(f"{name}: {value!r} is not a valid date and time")
     if "starts_at" in instants and "ends_at" in instants and instants["ends_at"] < instants["starts_at"]:
         problems.append("ends_at: the plenary ends before it starts")
+    start, end = instants.get("starts_at"), instants.get("ends_at")
+    for index in range(len(data.get("agenda", []))):
+        item_start = instants.get(f"agenda[{index}].starts_at")
+        if item_start and start and end and not start <= item_start <= end:
+            problems.append(
+                f"agenda[{index}].starts_at: outside the plenary's time ({data['starts_at']} to {data['ends_at']})"
+            )
     opens, closes = instants.get("registration.opens_at"), instants.get("registration.closes_at")
     if opens and closes and closes < opens:
         problems.append("registration.closes_at: registration closes before it opens")
     return problems
+
+
+@cache
+def _zone_names() -> frozenset[str]:
+    """Every IANA zone name the tz database knows (folders like "Europe" are not zones)."""
+    return frozenset(available_timezones())
 
 
 def parse_instant(value: str) -> datetime:
@@ -173,7 +191,8 @@ def _apply_plenary_fields(plenary: Plenary, data: dict) -> None:
     plenary.venue_name = venue.get("name")
     plenary.venue_address = venue.get("address")
     plenary.venue_city = venue.get("city")
-    plenary.online_url = data.get("online_url")
+    if "online_url" in data:  # absent (a public export) keeps the stored private link; null clears it
+        plenary.online_url = data["online_url"]
     plenary.status = data["status"]
     plenary.contact_email = data.get("contact_email")
     plenary.registration_opens_at = _instant_or_none(registration.get("opens_at"))
@@ -224,8 +243,11 @@ def format_instant(value: datetime | None, zone: ZoneInfo) -> str | None:
     return value.astimezone(zone).isoformat(timespec="seconds")
 
 
-def export_plenary(plenary: Plenary, include_private: bool = True) -> dict:
-    """Return the exchange-format dict of ``plenary``; ``include_private`` adds online_url."""
+def export_plenary(plenary: Plenary, include_private: bool = False) -> dict:
+    """Return the exchange-format dict of ``plenary``; only ``include_private`` adds online_url.
+
+    Private by default, so that a public caller cannot leak the online link by forgetting an argument.
+    """
     zone = plenary.zone
     venue = None
     if plenary.venue_name:

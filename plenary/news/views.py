@@ -8,12 +8,19 @@ from plenary.news.services import get_announcement, latest_announcements, pagina
 
 bp = Blueprint("news", __name__, url_prefix="/news")
 
+#: Far beyond any real archive; larger numbers would overflow the database's OFFSET.
+MAX_PAGE = 10_000
+
 
 @bp.get("/")
 def index():
     """List published announcements, newest first."""
     page = request.args.get("page", 1, type=int)
-    pagination = paginate_announcements(max(page, 1), current_app.config["NEWS_PER_PAGE"])
+    if page < 1 or page > MAX_PAGE:
+        abort(404)
+    pagination = paginate_announcements(page, current_app.config["NEWS_PER_PAGE"])
+    if page > 1 and page > pagination.pages:
+        abort(404)
     return render_template("news/index.html", pagination=pagination)
 
 
