@@ -3,6 +3,7 @@
 import os
 
 from flask import Flask, render_template, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from plenary import extensions
 from plenary.config import load_config
@@ -21,6 +22,10 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     )
     load_config(app, test_config)
     os.makedirs(app.instance_path, exist_ok=True)
+    if app.config["TRUSTED_PROXIES"]:
+        # Behind a TLS proxy: take scheme, host and client address from its X-Forwarded-* headers.
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     register_extensions(app)
     register_models()
     register_blueprints(app)

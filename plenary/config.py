@@ -26,6 +26,8 @@ def default_config(app: Flask) -> dict:
         "BOOTSTRAP_SERVE_LOCAL": True,
         "NEWS_PER_PAGE": 10,
         "SESSION_COOKIE_HTTPONLY": True,
+        # Number of reverse proxies in front of the app whose X-Forwarded-* headers to trust (0 = none).
+        "TRUSTED_PROXIES": 0,
         "SESSION_COOKIE_SAMESITE": "Lax",
     }
 
@@ -53,6 +55,8 @@ def load_config(app: Flask, test_config: dict | None) -> None:
     app.config["PUBLIC_URL"] = app.config["PUBLIC_URL"].rstrip("/")
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key_fallback(app)
+    # from_prefixed_env parses values as JSON: FLASK_SECRET_KEY=12345 would arrive as an int.
+    app.config["SECRET_KEY"] = str(app.config["SECRET_KEY"])
 
 
 def _secret_key_fallback(app: Flask) -> str:

@@ -103,12 +103,25 @@ def dual_times(moment: datetime | None, home_zone: str) -> list[ZonedTime]:
     return [zoned(moment, zone) for zone in partner_zones(home_zone)]
 
 
+_DIGITS = "零一二三四五六七八九"
+
+
+def chinese_numeral(number: int) -> str:
+    """Write 1–99 in Chinese numerals (十, 十一, 二十一); larger numbers stay in digits."""
+    if not 0 < number < 100:
+        return str(number)
+    tens, ones = divmod(number, 10)
+    if tens == 0:
+        return _DIGITS[ones]
+    return ("" if tens == 1 else _DIGITS[tens]) + "十" + ("" if ones == 0 else _DIGITS[ones])
+
+
 def ordinal(number: int, lang: str) -> str:
     """Return ``number`` as an ordinal in ``lang``: 10. / 10th / 第10届."""
     if lang == "de":
         return f"{number}."
     if lang == "zh":
-        return f"第{number}届"
+        return f"第{chinese_numeral(number)}届"
     if 10 <= number % 100 <= 20:
         suffix = "th"
     else:

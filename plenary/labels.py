@@ -27,7 +27,7 @@ REGISTRATION_LABELS = {
     "closed": _l("Registration closed"),
     "none": _l("No registration required"),
     "cancelled": _l("Cancelled"),
-    "past": _l("Held"),
+    "past": _l("Registration closed"),
 }
 
 ANNOUNCEMENT_KIND_LABELS = {

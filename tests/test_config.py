@@ -65,3 +65,20 @@ def test_default_database_is_sqlite_in_the_instance_folder(monkeypatch):
 )  # fmt: skip
 def test_normalise_database_url(given, expected):
     assert normalise_database_url(given) == expected
+
+
+def test_numeric_secret_key_is_used_as_text(monkeypatch):
+    monkeypatch.setenv("FLASK_SECRET_KEY", "12345")
+    assert create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"}).config["SECRET_KEY"] == "12345"
+
+
+def test_trusted_proxy_makes_cookies_secure_behind_tls(monkeypatch):
+    monkeypatch.setenv("FLASK_SECRET_KEY", "x")
+    headers = {"X-Forwarded-Proto": "https"}
+    behind_proxy = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "TRUSTED_PROXIES": 1})
+    cookie = behind_proxy.test_client().get("/no-such-page?lang=zh", headers=headers).headers["Set-Cookie"]
+    assert "plenary_lang=zh" in cookie and "Secure" in cookie
+    # Without the setting, a forged header from a client is ignored.
+    direct = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    cookie = direct.test_client().get("/no-such-page?lang=zh", headers=headers).headers["Set-Cookie"]
+    assert "Secure" not in cookie

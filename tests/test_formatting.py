@@ -59,7 +59,8 @@ def test_other_zones_show_both_partner_zones():
 @pytest.mark.parametrize(
     ("number", "lang", "expected"),
     [(10, "de", "10."), (1, "en", "1st"), (2, "en", "2nd"), (3, "en", "3rd"), (11, "en", "11th"),
-     (12, "en", "12th"), (21, "en", "21st"), (10, "zh", "第10届")],
+     (12, "en", "12th"), (21, "en", "21st"), (10, "zh", "第十届"), (11, "zh", "第十一届"), (9, "zh", "第九届"),
+     (21, "zh", "第二十一届"), (100, "zh", "第100届")],
 )  # fmt: skip
 def test_ordinal(number, lang, expected):
     assert ordinal(number, lang) == expected

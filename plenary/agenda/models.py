@@ -78,7 +78,8 @@ class Speaker(db.Model):
     # None for a representative not yet named ("a representative of CIPA").
     name: Mapped[str | None] = mapped_column(sa.String(200))
     name_zh: Mapped[str | None] = mapped_column(sa.String(100))
-    honorific: Mapped[str | None] = mapped_column(sa.String(100))
+    # "Dr.", "Staatssekretär a. D.": a plain string or a {"de", "en", "zh"} dict.
+    honorific: Mapped[str | dict | None] = mapped_column(sa.JSON)
     # The job title, translated: {"de": "Generalsekretär", "zh": "秘书长"}
     position: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     # A plain string or a {"de", "en", "zh"} dict.

@@ -22,7 +22,7 @@ YI_LIU = {
 FRIEDHELM_OST = {
     "name": "Friedhelm Ost",
     "name_zh": None,
-    "honorific": "Staatssekretär a. D.",
+    "honorific": {"de": "Staatssekretär a. D.", "en": "State Secretary (ret.)", "zh": "前国务秘书"},
     "position": {
         "de": "Sprecher der ISA auf deutscher Seite",
         "en": "Spokesman of the ISA on the German side",

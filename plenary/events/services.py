@@ -40,12 +40,20 @@ def registration_state(plenary: Plenary, now: datetime | None = None) -> Registr
     return RegistrationState.OPEN
 
 
+@dataclass(frozen=True)
+class PlenaryListing:
+    """A plenary as a list shows it: with its registration state."""
+
+    plenary: Plenary
+    registration: RegistrationState
+
+
 @dataclass
 class PlenaryLists:
     """Public plenaries split into those still to come and those held."""
 
-    upcoming: list[Plenary]
-    past: list[Plenary]
+    upcoming: list[PlenaryListing]
+    past: list[PlenaryListing]
 
 
 def _public():
@@ -57,8 +65,8 @@ def list_public_plenaries(now: datetime | None = None) -> PlenaryLists:
     """Return upcoming plenaries (soonest first) and past ones (latest first)."""
     now = now or utcnow()
     plenaries = db.session.scalars(_public().order_by(Plenary.starts_at)).all()
-    upcoming = [p for p in plenaries if p.ends_at > now]
-    past = [p for p in reversed(plenaries) if p.ends_at <= now]
+    upcoming = [PlenaryListing(p, registration_state(p, now)) for p in plenaries if p.ends_at > now]
+    past = [PlenaryListing(p, registration_state(p, now)) for p in reversed(plenaries) if p.ends_at <= now]
     return PlenaryLists(upcoming=upcoming, past=past)
 
 

@@ -12,7 +12,7 @@ bp = Blueprint("events", __name__, url_prefix="/plenaries")
 def index():
     """List upcoming and past plenaries."""
     lists = list_public_plenaries()
-    return render_template("events/index.html", lists=lists, registration_state=registration_state)
+    return render_template("events/index.html", lists=lists)
 
 
 @bp.get("/<slug>")

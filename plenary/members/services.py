@@ -1,6 +1,9 @@
 """The member directory: members grouped by country and region, and the advisory board."""
 
+import unicodedata
 from dataclasses import dataclass, field
+
+from pypinyin import lazy_pinyin
 
 from plenary.extensions import db
 from plenary.i18n import localize
@@ -44,22 +47,33 @@ class Directory:
         return sum(c.count for c in self.countries)
 
 
+def sort_key(text: str, lang: str) -> str:
+    """A collation key readers of ``lang`` expect: pinyin for Chinese, accents folded otherwise.
+
+    German readers file "Köln" under K-o (DIN 5007), before "Kreis Düren"; Chinese readers
+    expect 佛山 (fóshān) before 科隆 (kēlóng), i.e. alphabetical by pinyin.
+    """
+    if lang == "zh":
+        text = " ".join(lazy_pinyin(text))
+    decomposed = unicodedata.normalize("NFKD", text.replace("ß", "ss"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
 def member_directory(lang: str) -> Directory:
-    """Return members grouped by country and region, sorted by name in ``lang``."""
+    """Return members grouped by country and region, each sorted as readers of ``lang`` expect."""
     rows = db.session.scalars(db.select(Member)).all()
-    # Chinese readers expect pinyin order; the English names of Chinese places are pinyin.
-    sort_lang = "en" if lang == "zh" else lang
 
     def by_name(member: Member) -> str:
-        return localize(member.name, sort_lang).text.casefold()
+        return sort_key(localize(member.name, lang).text, lang)
 
     countries: list[CountryGroup] = []
     for code in sorted({m.country for m in rows if m.kind == MemberKind.MEMBER}, key=_country_rank):
         regions: dict[str, RegionGroup] = {}
         for member in sorted((m for m in rows if m.kind == MemberKind.MEMBER and m.country == code), key=by_name):
-            key = localize(member.region, sort_lang).text
+            key = localize(member.region, lang).text
             regions.setdefault(key, RegionGroup(name=member.region)).members.append(member)
-        countries.append(CountryGroup(country=code, regions=[regions[k] for k in sorted(regions, key=str.casefold)]))
+        ordered = sorted(regions, key=lambda name: sort_key(name, lang))
+        countries.append(CountryGroup(country=code, regions=[regions[name] for name in ordered]))
     board = sorted((m for m in rows if m.kind == MemberKind.ADVISORY_BOARD), key=by_name)
     return Directory(countries=countries, advisory_board=board)
 

@@ -1,8 +1,8 @@
 """Plenaries, agenda, announcements, members, accounts
 
-Revision ID: fdf08ea74e20
+Revision ID: 3158c5484cb6
 Revises: 
-Create Date: 2026-11-21 05:14:36.698368
+Create Date: 2026-11-21 05:21:14.977961
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import plenary.db
 
 
 # revision identifiers, used by Alembic.
-revision = 'fdf08ea74e20'
+revision = '3158c5484cb6'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -134,7 +134,7 @@ def upgrade():
     sa.Column('sort_order', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=True),
     sa.Column('name_zh', sa.String(length=100), nullable=True),
-    sa.Column('honorific', sa.String(length=100), nullable=True),
+    sa.Column('honorific', sa.JSON(), nullable=True),
     sa.Column('position', sa.JSON(), nullable=False),
     sa.Column('organisation', sa.JSON(), nullable=True),
     sa.ForeignKeyConstraint(['agenda_item_id'], ['agenda_item.id'], name=op.f('fk_speaker_agenda_item_id_agenda_item'), ondelete='CASCADE'),
