@@ -2,7 +2,7 @@
 
 import os
 
-from flask import Flask, render_template, request
+from flask import Flask, has_request_context, render_template, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from plenary import extensions
@@ -55,6 +55,13 @@ def register_extensions(app: Flask) -> None:
     )
     extensions.csrf.init_app(app)
     extensions.bootstrap.init_app(app)
+    extensions.mail.init_app(app)
+    extensions.limiter.init_app(app)
+    with app.app_context():
+        if extensions.db.engine.dialect.name == "sqlite":
+            from plenary.sqlite import configure_sqlite
+
+            configure_sqlite(extensions.db.engine)
 
 
 def register_models() -> None:
@@ -62,8 +69,10 @@ def register_models() -> None:
     from plenary.agenda import models as _agenda  # noqa: F401
     from plenary.auth import models as _auth  # noqa: F401
     from plenary.events import models as _events  # noqa: F401
+    from plenary.mail import models as _mail  # noqa: F401
     from plenary.members import models as _members  # noqa: F401
     from plenary.news import models as _news  # noqa: F401
+    from plenary.registration import models as _registration  # noqa: F401
 
 
 def register_blueprints(app: Flask) -> None:
@@ -72,11 +81,17 @@ def register_blueprints(app: Flask) -> None:
     from plenary.main.views import bp as main_bp
     from plenary.members.views import bp as members_bp
     from plenary.news.views import bp as news_bp
+    from plenary.registration.views import bp as registration_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(events_bp)
     app.register_blueprint(news_bp)
     app.register_blueprint(members_bp)
+    app.register_blueprint(registration_bp)
+
+    from plenary.mail.hooks import deliver_after_response
+
+    app.after_request(deliver_after_response)
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -92,11 +107,14 @@ def register_template_helpers(app: Flask) -> None:
         REGISTRATION_LABELS=labels.REGISTRATION_LABELS,
         ANNOUNCEMENT_KIND_LABELS=labels.ANNOUNCEMENT_KIND_LABELS,
         COUNTRY_LABELS=labels.COUNTRY_LABELS,
+        REGISTRATION_STATUS_LABELS=labels.REGISTRATION_STATUS_LABELS,
+        ATTENDANCE_LABELS=labels.ATTENDANCE_LABELS,
     )
 
     @app.context_processor
     def inject_language():
-        lang = i18n.current_language()
+        # Outside requests (mails rendered by CLI commands) the caller passes its own language.
+        lang = i18n.current_language() if has_request_context() else app.config["BABEL_DEFAULT_LOCALE"]
         return {
             "lang": lang,
             "html_lang": i18n.HTML_LANG[lang],
@@ -120,7 +138,7 @@ def register_errors(app: Flask) -> None:
             return {"error": getattr(error, "name", "Error"), "status": code}, code
         return render_template("errors/error.html", code=code), code
 
-    for code in (400, 403, 404, 405, 500):
+    for code in (400, 403, 404, 405, 409, 429, 500):
         app.register_error_handler(code, render_error)
 
 

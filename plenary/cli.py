@@ -34,6 +34,16 @@ def import_command(file) -> None:
         raise click.ClickException(f"{file.name} was not imported; nothing was changed:\n{lines}") from None
     db.session.commit()
     click.echo(f"{'Created' if created else 'Updated'} plenary {plenary.number}: {plenary.slug}")
+    # A raised capacity gives seats to the waitlist (its own locked unit of work).
+    from plenary.registration.services import fill_free_seats
+
+    promoted = fill_free_seats(plenary.id)
+    db.session.commit()
+    from plenary.registration.cli import deliver_now
+
+    deliver_now()
+    if promoted:
+        click.echo(f"{len(promoted)} waitlisted registrations promoted.")
 
 
 @plenary_cli.command("export")
@@ -66,5 +76,10 @@ def demo_command() -> None:
 
 def register_commands(app: Flask) -> None:
     """Attach the commands to ``app``."""
+    from plenary.mail.cli import outbox_cli
+    from plenary.registration.cli import registrations_cli
+
     app.cli.add_command(plenary_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(registrations_cli)
+    app.cli.add_command(outbox_cli)

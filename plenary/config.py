@@ -25,6 +25,28 @@ def default_config(app: Flask) -> dict:
         "LANGUAGE_COOKIE_MAX_AGE": 365 * 24 * 3600,
         "BOOTSTRAP_SERVE_LOCAL": True,
         "NEWS_PER_PAGE": 10,
+        # Registration
+        "REGISTRATION_RATE_LIMIT": "10 per minute",
+        "REGISTRATION_MAX_DELEGATES": 20,
+        "ORGANIZER_MAIL_LANGUAGE": "de",
+        # Serialise seat changes per plenary in the database (switched off only to show the race).
+        "REGISTRATION_CAPACITY_LOCK": True,
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        # Mail: with no MAIL_SERVER, messages are written as .eml files to MAIL_FILE_DIR.
+        "MAIL_SERVER": None,
+        "MAIL_PORT": 25,
+        "MAIL_USE_TLS": False,
+        "MAIL_USE_SSL": False,
+        "MAIL_USERNAME": None,
+        "MAIL_PASSWORD": None,
+        "MAIL_DEFAULT_SENDER": "ISA Plenary <plenary@isa-alliance.example>",
+        "MAIL_FILE_DIR": os.path.join(app.instance_path, "mail"),
+        "MAIL_TIMEOUT": 20,
+        "OUTBOX_DELIVER_AFTER_REQUEST": True,
+        "OUTBOX_MAX_ATTEMPTS": 12,
+        "OUTBOX_LEASE_SECONDS": 300,
         "SESSION_COOKIE_HTTPONLY": True,
         # Number of reverse proxies in front of the app whose X-Forwarded-* headers to trust (0 = none).
         "TRUSTED_PROXIES": 0,

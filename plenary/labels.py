@@ -45,3 +45,16 @@ STATUS_LABELS = {
     "published": _l("Published"),
     "cancelled": _l("Cancelled"),
 }
+
+REGISTRATION_STATUS_LABELS = {
+    "pending": _l("Awaiting approval"),
+    "confirmed": _l("Confirmed"),
+    "waitlisted": _l("On the waiting list"),
+    "rejected": _l("Not accepted"),
+    "cancelled": _l("Cancelled"),
+}
+
+ATTENDANCE_LABELS = {
+    "in_person": _l("In person"),
+    "online": _l("Online"),
+}

@@ -91,3 +91,10 @@ def member_counts() -> dict[str, int]:
     counts = {country: count for country, count in rows}
     counts["total"] = sum(counts.values())
     return counts
+
+
+def member_choices(lang: str) -> list[tuple[str, str]]:
+    """Member cities and regions as (id, name) choices, sorted for readers of ``lang``."""
+    members = db.session.scalars(db.select(Member).where(Member.kind == MemberKind.MEMBER)).all()
+    named = [(str(m.id), localize(m.name, lang).text) for m in members]
+    return sorted(named, key=lambda choice: sort_key(choice[1], lang))

@@ -1,0 +1,188 @@
+"""Delivering the outbox: claim, send, record; retry temporary failures with backoff.
+
+A message is claimed by an atomic UPDATE (pending, due, not leased by another worker),
+so two workers never send the same message. SMTP goes through Flask-Mail; with no
+MAIL_SERVER configured each message is written as an .eml file under the instance folder.
+Logs name message ids and kinds, never recipients or contents (personal data).
+"""
+
+import logging
+import os
+import smtplib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_mail import Message
+
+from plenary.db import utcnow
+from plenary.extensions import db, mail
+from plenary.mail.models import OutboxMessage, OutboxStatus
+from plenary.mail.outbox import TOKEN_PLACEHOLDER
+
+log = logging.getLogger(__name__)
+
+
+class PermanentDeliveryError(Exception):
+    """The server refused the message for good (5xx): retrying will not help."""
+
+
+@dataclass
+class DeliveryReport:
+    """What one delivery run did."""
+
+    sent: list[int] = field(default_factory=list)
+    retrying: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait before the next attempt: 1, 2, 4 … minutes, at most 6 hours."""
+    return timedelta(minutes=min(2 ** max(attempts - 1, 0), 360))
+
+
+def due_message_ids(now: datetime | None = None, limit: int = 100) -> list[int]:
+    """Ids of pending messages whose next attempt is due, oldest first."""
+    now = now or utcnow()
+    return list(
+        db.session.scalars(
+            sa.select(OutboxMessage.id)
+            .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now)
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(limit)
+        )
+    )
+
+
+def deliver_due(now: datetime | None = None, limit: int = 100) -> DeliveryReport:
+    """Try every due message once."""
+    ids = due_message_ids(now, limit)
+    db.session.commit()
+    return deliver(ids, now)
+
+
+def deliver(ids: list[int], now: datetime | None = None) -> DeliveryReport:
+    """Claim and send the given messages (those another worker holds, or not due, are skipped)."""
+    report = DeliveryReport()
+    for message_id in ids:
+        if not _claim(message_id, now or utcnow()):
+            continue
+        message = db.session.get(OutboxMessage, message_id)
+        try:
+            _send(message)
+        except PermanentDeliveryError as exc:
+            _failed(message, str(exc))
+            report.failed.append(message_id)
+        except (TimeoutError, smtplib.SMTPException, OSError) as exc:
+            if message.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
+                _failed(message, _describe(exc))
+                report.failed.append(message_id)
+            else:
+                message.status = OutboxStatus.PENDING
+                message.next_attempt_at = utcnow() + backoff(message.attempts)
+                message.locked_until = None
+                message.last_error = _describe(exc)
+                report.retrying.append(message_id)
+                log.warning("message %s (%s): attempt %s failed, retrying: %s", message.id, message.kind,
+                            message.attempts, message.last_error)  # fmt: skip
+        else:
+            message.status = OutboxStatus.SENT
+            message.sent_at = utcnow()
+            message.locked_until = None
+            message.last_error = None
+            report.sent.append(message_id)
+            log.info("message %s (%s) sent", message.id, message.kind)
+        db.session.commit()
+    return report
+
+
+def _claim(message_id: int, now: datetime) -> bool:
+    """Take the message for this worker, atomically; False if it is not ours to send."""
+    lease = timedelta(seconds=current_app.config["OUTBOX_LEASE_SECONDS"])
+    table = OutboxMessage.__table__
+    result = db.session.execute(
+        sa.update(table)
+        .where(
+            table.c.id == message_id,
+            table.c.status == OutboxStatus.PENDING,
+            table.c.next_attempt_at <= now,
+            sa.or_(table.c.locked_until.is_(None), table.c.locked_until < now),
+        )
+        .values(locked_until=now + lease, attempts=table.c.attempts + 1)
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def _failed(message: OutboxMessage, error: str) -> None:
+    message.status = OutboxStatus.FAILED
+    message.locked_until = None
+    message.last_error = error[:1000]
+    log.error("message %s (%s) failed for good after %s attempts: %s", message.id, message.kind,
+              message.attempts, message.last_error)  # fmt: skip
+
+
+def _describe(exc: Exception) -> str:
+    """An error description without the recipient's address."""
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return f"{type(exc).__name__} {exc.smtp_code}"
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = sorted({code for code, _ in exc.recipients.values()})
+        return f"SMTPRecipientsRefused {codes}"
+    return f"{type(exc).__name__}: {exc}"[:300]
+
+
+def personalise(text: str, message: OutboxMessage) -> str:
+    """Put the registrant's current personal token where the placeholder stands."""
+    if TOKEN_PLACEHOLDER not in text:
+        return text
+    from plenary.registration.models import Registration
+    from plenary.registration.tokens import token_for
+
+    registration = db.session.get(Registration, message.registration_id) if message.registration_id else None
+    if registration is None or registration.token_hash is None:
+        raise PermanentDeliveryError("the registration behind this message no longer exists")
+    return text.replace(TOKEN_PLACEHOLDER, token_for(registration))
+
+
+def build_message(message: OutboxMessage) -> Message:
+    """The Flask-Mail message for an outbox row."""
+    if not message.recipient:
+        raise PermanentDeliveryError("no recipient (erased)")
+    host = current_app.config["PUBLIC_URL"].split("://", 1)[-1].split("/", 1)[0].split(":")[0]
+    email = Message(
+        subject=message.subject,
+        recipients=[message.recipient],
+        body=personalise(message.body_text, message),
+        html=personalise(message.body_html, message),
+        sender=current_app.config["MAIL_DEFAULT_SENDER"],
+        charset="utf-8",
+        extra_headers={"Auto-Submitted": "auto-generated"},
+    )
+    # Stable per outbox row: a message delivered twice is recognisably the same message.
+    email.msgId = f"<outbox-{message.id}@{host}>"
+    return email
+
+
+def _send(message: OutboxMessage) -> None:
+    """Send one message by SMTP, or write it to a file when no server is configured."""
+    email = build_message(message)
+    if not current_app.config.get("MAIL_SERVER"):
+        directory = current_app.config["MAIL_FILE_DIR"]
+        os.makedirs(directory, exist_ok=True)
+        path = os.path.join(directory, f"{message.id:06d}-{message.kind}.eml")
+        with open(path, "wb") as fh:
+            fh.write(email.as_bytes())
+        log.info("message %s (%s) written to %s", message.id, message.kind, path)
+        return
+    try:
+        mail.send(email)
+    except smtplib.SMTPRecipientsRefused as exc:
+        if all(code >= 500 for code, _ in exc.recipients.values()):
+            raise PermanentDeliveryError(_describe(exc)) from exc
+        raise
+    except (smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as exc:
+        if exc.smtp_code >= 500:
+            raise PermanentDeliveryError(_describe(exc)) from exc
+        raise

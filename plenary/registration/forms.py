@@ -1,0 +1,143 @@
+"""The registration form: field shapes, limits and validators only."""
+
+from babel import Locale
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, FieldList, Form, FormField, RadioField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+
+SALUTATIONS = [("", "—"), ("ms", _l("Ms")), ("mr", _l("Mr")), ("mx", _l("Mx"))]
+LANGUAGE_CHOICES = [("de", "Deutsch"), ("en", "English"), ("zh", "中文")]
+ATTENDANCE_CHOICES = [("in_person", _l("In person")), ("online", _l("Online"))]
+
+
+def strip(value):
+    """Trim whitespace; empty strings become None."""
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+class EmailAddress:
+    """Check syntax with email-validator (no DNS lookup) and keep the normalised address."""
+
+    def __call__(self, form, field):
+        if not field.data:
+            return
+        try:
+            result = validate_email(field.data, check_deliverability=False)
+        except EmailNotValidError:
+            raise ValidationError(_l("Please enter a valid email address.")) from None
+        # Compared case-insensitively: one person, one registration, however they type it.
+        field.data = result.normalized.lower()
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """Countries named in the visitor's language, Germany and China first."""
+    names = Locale.parse(str(get_locale())).territories
+    codes = sorted((c for c in names if len(c) == 2 and c.isalpha() and c not in ("DE", "CN", "ZZ", "EU", "UN")),
+                   key=lambda c: names[c])  # fmt: skip
+    return [("", "—"), ("DE", names["DE"]), ("CN", names["CN"])] + [(c, names[c]) for c in codes]
+
+
+
+class DelegateForm(Form):
+    """A further delegate of the same organisation (one row of the FieldList)."""
+
+    first_name = StringField(_l("First name"), filters=[strip], validators=[DataRequired(), Length(max=100)])
+    last_name = StringField(_l("Last name"), filters=[strip], validators=[DataRequired(), Length(max=100)])
+    email = StringField(_l("Email"), filters=[strip], validators=[DataRequired(), Length(max=254), EmailAddress()])
+    position = StringField(_l("Position"), filters=[strip], validators=[Optional(), Length(max=200)])
+    attendance = SelectField(_l("Attendance"), choices=ATTENDANCE_CHOICES, validators=[Optional()])
+
+
+class DetailsForm(FlaskForm):
+    """Personal details; used to register and to edit on the personal page."""
+
+    salutation = SelectField(_l("Salutation"), choices=SALUTATIONS, validators=[Optional()])
+    honorific = StringField(_l("Title or honorific"), filters=[strip], validators=[Optional(), Length(max=100)],
+                            description=_l("For example Dr., Prof., Staatssekretär a. D., 市长"))  # fmt: skip
+    first_name = StringField(_l("First name"), filters=[strip], validators=[DataRequired(), Length(max=100)])
+    last_name = StringField(_l("Last name"), filters=[strip], validators=[DataRequired(), Length(max=100)])
+    name_zh = StringField(_l("Name in Chinese characters"), filters=[strip], validators=[Optional(), Length(max=50)])
+    organisation = StringField(_l("Organisation"), filters=[strip], validators=[DataRequired(), Length(max=200)])
+    position = StringField(_l("Position"), filters=[strip], validators=[Optional(), Length(max=200)])
+    member_city = SelectField(_l("Member city or region"), validators=[Optional()], validate_choice=True)
+    country = SelectField(_l("Country"), validators=[Optional()])
+    phone = StringField(_l("Phone"), filters=[strip], validators=[Optional(), Length(max=50)])
+    language = RadioField(_l("Language of our messages to you"), choices=LANGUAGE_CHOICES,
+                          validators=[InputRequired()])  # fmt: skip
+    interpretation = BooleanField(_l("I need simultaneous interpretation German ↔ Chinese"))
+    dietary = StringField(_l("Dietary requirements"), filters=[strip], validators=[Optional(), Length(max=300)])
+    remarks = StringField(_l("Remarks"), filters=[strip], validators=[Optional(), Length(max=2000)])
+    consent_listing = BooleanField(_l("I may appear in the list of participants"))
+
+    def fill_choices(self, member_choices: list[tuple[str, str]]) -> None:
+        """Set the choices that depend on the database and the visitor's language."""
+        self.member_city.choices = [("", _l("None"))] + member_choices
+        self.country.choices = country_choices()
+
+    def person_data(self) -> dict:
+        """The submitted details as the registration service takes them."""
+        return {
+            "salutation": self.salutation.data or None,
+            "honorific": self.honorific.data,
+            "first_name": self.first_name.data,
+            "last_name": self.last_name.data,
+            "name_zh": self.name_zh.data,
+            "organisation": self.organisation.data,
+            "position": self.position.data,
+            "member_id": int(self.member_city.data) if self.member_city.data else None,
+            "country": self.country.data or None,
+            "phone": self.phone.data,
+            "language": self.language.data,
+            "interpretation": self.interpretation.data,
+            "dietary": self.dietary.data,
+            "remarks": self.remarks.data,
+            "consent_listing": self.consent_listing.data,
+        }
+
+
+class RegistrationForm(DetailsForm):
+    """The sign-up form of a plenary, with optional further delegates."""
+
+    email = StringField(_l("Email"), filters=[strip], validators=[DataRequired(), Length(max=254), EmailAddress()])
+    attendance = RadioField(_l("Attendance"), choices=ATTENDANCE_CHOICES, validators=[Optional()])
+    consent_privacy = BooleanField(_l("I have read the privacy notice and agree to the processing of my data "
+                                      "for this plenary."), validators=[DataRequired(_l("Please agree to the "
+                                      "privacy notice to register."))])  # fmt: skip
+    delegates = FieldList(FormField(DelegateForm), min_entries=0)
+    # A trap for bots: hidden from people, so anything in it means a machine filled the form.
+    website = StringField("Website", filters=[strip])
+    add_delegate = SubmitField(_l("Add a delegate"))
+    submit = SubmitField(_l("Register"))
+
+    def validate_delegates(self, field):
+        """No email twice in one submission; not more delegates than allowed."""
+        limit = current_app.config["REGISTRATION_MAX_DELEGATES"]
+        if len(field.entries) > limit:
+            raise ValidationError(_l("At most %(num)s further delegates per submission.", num=limit))
+        seen = {self.email.data}
+        for entry in field.entries:
+            address = entry.form.email.data
+            if address and address in seen:
+                entry.form.email.errors.append(_l("This email address appears twice in the form."))
+                raise ValidationError(_l("Each delegate needs their own email address."))
+            seen.add(address)
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form for confirmed actions (cancel, erase): CSRF protection only."""
+
+    submit = SubmitField(_l("Confirm"))
+
+
+class AttendanceForm(FlaskForm):
+    """Switch between in person and online."""
+
+    attendance = RadioField(_l("Attendance"), choices=ATTENDANCE_CHOICES, validators=[InputRequired()])
+    submit = SubmitField(_l("Change attendance"))

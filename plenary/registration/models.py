@@ -1,0 +1,96 @@
+"""Registrations of delegates for a plenary."""
+
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from plenary.db import UTCDateTime, utcnow
+from plenary.extensions import db
+
+
+class RegistrationStatus(StrEnum):
+    """Where a registration stands."""
+
+    PENDING = "pending"  # waits for the organizers' approval; holds a seat
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+
+
+#: Statuses that occupy a seat of their attendance mode.
+SEAT_HOLDING = (RegistrationStatus.PENDING, RegistrationStatus.CONFIRMED)
+
+
+class Attendance(StrEnum):
+    """How a delegate attends."""
+
+    IN_PERSON = "in_person"
+    ONLINE = "online"
+
+
+class Registration(db.Model):
+    """One delegate's registration for one plenary."""
+
+    __tablename__ = "registration"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plenary_id: Mapped[int] = mapped_column(sa.ForeignKey("plenary.id", ondelete="CASCADE"), index=True)
+    # SHA-256 of the personal link's token; the token itself is never stored (see tokens.py).
+    token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    token_salt: Mapped[str] = mapped_column(sa.String(32), default="")
+    status: Mapped[str] = mapped_column(sa.String(16), index=True)
+    attendance: Mapped[str] = mapped_column(sa.String(16))
+    salutation: Mapped[str | None] = mapped_column(sa.String(20))
+    honorific: Mapped[str | None] = mapped_column(sa.String(100))
+    first_name: Mapped[str] = mapped_column(sa.String(100))
+    last_name: Mapped[str] = mapped_column(sa.String(100))
+    name_zh: Mapped[str | None] = mapped_column(sa.String(50))
+    organisation: Mapped[str | None] = mapped_column(sa.String(200))
+    position: Mapped[str | None] = mapped_column(sa.String(200))
+    member_id: Mapped[int | None] = mapped_column(sa.ForeignKey("member.id", ondelete="SET NULL"))
+    country: Mapped[str | None] = mapped_column(sa.String(2))
+    # Normalised (email-validator); NULL once the registration is anonymised.
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    phone: Mapped[str | None] = mapped_column(sa.String(50))
+    language: Mapped[str] = mapped_column(sa.String(2), default="de")
+    interpretation: Mapped[bool] = mapped_column(default=False)
+    dietary: Mapped[str | None] = mapped_column(sa.String(300))
+    remarks: Mapped[str | None] = mapped_column(sa.String(2000))
+    consent_privacy_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    consent_listing: Mapped[bool] = mapped_column(default=False)
+    consent_listing_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delegation_head_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("registration.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    plenary: Mapped["Plenary"] = relationship()  # noqa: F821
+    member: Mapped["Member | None"] = relationship()  # noqa: F821
+    delegation_head: Mapped["Registration | None"] = relationship(remote_side=[id], back_populates="delegates")
+    delegates: Mapped[list["Registration"]] = relationship(back_populates="delegation_head", order_by="Registration.id")
+
+    __table_args__ = (
+        # One registration per person and plenary, whatever the concurrency.
+        sa.UniqueConstraint("plenary_id", "email", name="uq_registration_plenary_email"),
+        sa.Index("ix_registration_waitlist", "plenary_id", "attendance", "status", "id"),
+        sa.CheckConstraint(
+            "status IN ('pending', 'confirmed', 'waitlisted', 'rejected', 'cancelled')", name="status_known"
+        ),
+        sa.CheckConstraint("attendance IN ('in_person', 'online')", name="attendance_known"),
+        sa.CheckConstraint("language IN ('de', 'en', 'zh')", name="language_known"),
+    )
+
+    @property
+    def display_name(self) -> str:
+        """Honorific, first and last name ("Dr. Anna Schmidt")."""
+        return " ".join(p for p in (self.honorific, self.first_name, self.last_name) if p)
+
+    @property
+    def holds_seat(self) -> bool:
+        """True while the registration occupies a seat."""
+        return self.status in SEAT_HOLDING

@@ -1,0 +1,411 @@
+"""Registration: sign-up, seats, waitlist, approval, cancellation, erasure.
+
+Every function that may take or free a seat begins with the capacity lock
+(``lock_plenary``); all of them flush and never commit — the caller commits, and the
+outbox messages they queue are committed with the change that caused them.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import current_app
+
+from plenary.db import utcnow
+from plenary.events.models import Plenary, PlenaryFormat, PlenaryStatus
+from plenary.events.services import RegistrationState, registration_state
+from plenary.extensions import db
+from plenary.mail.models import OutboxMessage
+from plenary.mail.outbox import queue_message
+from plenary.registration.locking import lock_plenary
+from plenary.registration.models import SEAT_HOLDING, Attendance, Registration, RegistrationStatus
+from plenary.registration.tokens import rotate_token
+
+#: The form fields a person's registration is made of (besides attendance and email).
+PERSON_FIELDS = (
+    "salutation", "honorific", "first_name", "last_name", "name_zh", "organisation", "position",
+    "member_id", "country", "phone", "language", "interpretation", "dietary", "remarks",
+)  # fmt: skip
+
+
+class RegistrationError(Exception):
+    """A registration action that cannot be done; ``code`` names why (for the message)."""
+
+    def __init__(self, code: str, **details):
+        super().__init__(code)
+        self.code = code
+        self.details = details
+
+
+class RegistrationClosed(RegistrationError):
+    """The plenary takes no registrations now (draft, cancelled, outside the window)."""
+
+
+class CapacityReached(RegistrationError):
+    """No seat left in the attendance mode, and no waitlist."""
+
+
+class InvalidTransition(RegistrationError):
+    """The registration's status does not allow the action."""
+
+
+@dataclass
+class SignupResult:
+    """What a submission did: new registrations, and people who were already registered."""
+
+    created: list[Registration] = field(default_factory=list)
+    already_registered: list[Registration] = field(default_factory=list)
+
+
+def attendance_modes(plenary: Plenary) -> tuple[str, ...]:
+    """The attendance modes a plenary offers."""
+    if plenary.format == PlenaryFormat.HYBRID:
+        return (Attendance.IN_PERSON, Attendance.ONLINE)
+    if plenary.format == PlenaryFormat.ONLINE:
+        return (Attendance.ONLINE,)
+    return (Attendance.IN_PERSON,)
+
+
+def capacity(plenary: Plenary, attendance: str) -> int | None:
+    """Seats in ``attendance`` mode (None = unlimited)."""
+    return plenary.capacity_in_person if attendance == Attendance.IN_PERSON else plenary.capacity_online
+
+
+def seats_taken(plenary_id: int, attendance: str) -> int:
+    """Registrations holding a seat in ``attendance`` mode (call under the capacity lock)."""
+    return db.session.scalar(
+        sa.select(sa.func.count()).where(
+            Registration.plenary_id == plenary_id,
+            Registration.attendance == attendance,
+            Registration.status.in_(SEAT_HOLDING),
+        )
+    )
+
+
+def _seat_free(plenary: Plenary, attendance: str) -> bool:
+    limit = capacity(plenary, attendance)
+    return limit is None or seats_taken(plenary.id, attendance) < limit
+
+
+def check_open(plenary: Plenary | None, now: datetime | None = None) -> Plenary:
+    """Raise RegistrationClosed unless ``plenary`` takes registrations now."""
+    if plenary is None or plenary.status == PlenaryStatus.DRAFT:
+        raise RegistrationClosed("not_found")
+    state = registration_state(plenary, now)
+    if state != RegistrationState.OPEN:
+        raise RegistrationClosed(str(state))
+    return plenary
+
+
+def find_registration(plenary_id: int, email: str) -> Registration | None:
+    """The registration of ``email`` (normalised) for a plenary, if any."""
+    return db.session.scalar(
+        sa.select(Registration).where(Registration.plenary_id == plenary_id, Registration.email == email)
+    )
+
+
+def register(plenary_id: int, head: dict, delegates: list[dict] | None = None) -> SignupResult:
+    """Register a person and, optionally, their delegation; all or nothing.
+
+    ``head`` and each delegate are dicts of PERSON_FIELDS plus ``email`` (normalised),
+    ``attendance``, and for the head the consents. Under the capacity lock each person
+    gets a seat (confirmed, or pending when the plenary requires approval), else a place
+    on the waitlist, else the whole submission is refused (CapacityReached). A person
+    already registered is not registered twice; they are sent their link again.
+    """
+    plenary = check_open(lock_plenary(plenary_id))
+    result = SignupResult()
+    now = utcnow()
+    head_registration = None
+    for index, person in enumerate([head, *(delegates or [])]):
+        existing = find_registration(plenary.id, person["email"])
+        if existing is not None:
+            result.already_registered.append(existing)
+            _queue(existing, "registration_link")
+            continue
+        attendance = person["attendance"]
+        if attendance not in attendance_modes(plenary):
+            raise RegistrationError("attendance_not_offered", attendance=attendance)
+        if _seat_free(plenary, attendance):
+            status = RegistrationStatus.PENDING if plenary.requires_approval else RegistrationStatus.CONFIRMED
+        elif plenary.waitlist:
+            status = RegistrationStatus.WAITLISTED
+        else:
+            raise CapacityReached("full", attendance=attendance)
+        registration = Registration(plenary=plenary, status=status, attendance=attendance, email=person["email"])
+        for name in PERSON_FIELDS:
+            if name in person:
+                setattr(registration, name, person[name])
+        if index == 0:
+            registration.consent_privacy_at = now if person.get("consent_privacy") else None
+            registration.consent_listing = bool(person.get("consent_listing"))
+            registration.consent_listing_at = now if registration.consent_listing else None
+        else:
+            # The head consents for the delegation's processing; listing is each person's own choice.
+            registration.consent_privacy_at = now
+            registration.delegation_head = head_registration
+        db.session.add(registration)
+        db.session.flush()  # the id orders the waitlist and seeds the token
+        rotate_token(registration)
+        if index == 0:
+            head_registration = registration
+        result.created.append(registration)
+        _queue(registration, _status_message(status))
+        _notify_organizers(registration)
+    db.session.flush()
+    return result
+
+
+def _status_message(status: str) -> str:
+    return {
+        RegistrationStatus.PENDING: "registration_received",
+        RegistrationStatus.CONFIRMED: "registration_confirmed",
+        RegistrationStatus.WAITLISTED: "registration_waitlisted",
+    }[status]
+
+
+def promote_from_waitlist(plenary: Plenary, attendance: str) -> list[Registration]:
+    """Give free seats of ``attendance`` mode to the waitlist, first come first served (under the lock)."""
+    promoted = []
+    while _seat_free(plenary, attendance):
+        candidate = db.session.scalar(
+            sa.select(Registration)
+            .where(
+                Registration.plenary_id == plenary.id,
+                Registration.attendance == attendance,
+                Registration.status == RegistrationStatus.WAITLISTED,
+            )
+            .order_by(Registration.id)
+            .limit(1)
+        )
+        if candidate is None:
+            break
+        candidate.status = RegistrationStatus.PENDING if plenary.requires_approval else RegistrationStatus.CONFIRMED
+        db.session.flush()
+        _queue(candidate, "registration_promoted")
+        promoted.append(candidate)
+    return promoted
+
+
+def fill_free_seats(plenary_id: int) -> list[Registration]:
+    """Promote waitlisted people into seats that exist now (e.g. after capacity was raised)."""
+    plenary = lock_plenary(plenary_id)
+    promoted = []
+    for attendance in attendance_modes(plenary):
+        promoted += promote_from_waitlist(plenary, attendance)
+    return promoted
+
+
+def _locked_registration(registration_id: int) -> tuple[Registration, Plenary]:
+    """Load a registration for a change, with its plenary's capacity lock taken first."""
+    plenary_id = db.session.scalar(sa.select(Registration.plenary_id).where(Registration.id == registration_id))
+    if plenary_id is None:
+        raise RegistrationError("not_found")
+    plenary = lock_plenary(plenary_id)
+    registration = db.session.get(Registration, registration_id, populate_existing=True)
+    return registration, plenary
+
+
+def cancel(registration_id: int) -> Registration:
+    """Cancel a registration; a freed seat goes to the waitlist."""
+    registration, plenary = _locked_registration(registration_id)
+    if registration.status in (RegistrationStatus.CANCELLED, RegistrationStatus.REJECTED):
+        raise InvalidTransition("not_active", status=registration.status)
+    freed = registration.holds_seat
+    registration.status = RegistrationStatus.CANCELLED
+    db.session.flush()
+    _queue(registration, "registration_cancelled")
+    if freed:
+        promote_from_waitlist(plenary, registration.attendance)
+    return registration
+
+
+def approve(registration_id: int) -> Registration:
+    """Confirm a registration that waits for approval."""
+    registration, _plenary = _locked_registration(registration_id)
+    if registration.status != RegistrationStatus.PENDING:
+        raise InvalidTransition("not_pending", status=registration.status)
+    registration.status = RegistrationStatus.CONFIRMED
+    db.session.flush()
+    _queue(registration, "registration_approved")
+    return registration
+
+
+def reject(registration_id: int) -> Registration:
+    """Turn down a pending or waitlisted registration; a freed seat goes to the waitlist."""
+    registration, plenary = _locked_registration(registration_id)
+    if registration.status not in (RegistrationStatus.PENDING, RegistrationStatus.WAITLISTED):
+        raise InvalidTransition("not_rejectable", status=registration.status)
+    freed = registration.holds_seat
+    registration.status = RegistrationStatus.REJECTED
+    db.session.flush()
+    _queue(registration, "registration_rejected")
+    if freed:
+        promote_from_waitlist(plenary, registration.attendance)
+    return registration
+
+
+def switch_attendance(registration_id: int, attendance: str) -> Registration:
+    """Move a registration to the other attendance mode if it has a seat (or waitlist place) there."""
+    registration, plenary = _locked_registration(registration_id)
+    if registration.status not in (*SEAT_HOLDING, RegistrationStatus.WAITLISTED):
+        raise InvalidTransition("not_active", status=registration.status)
+    if attendance not in attendance_modes(plenary):
+        raise RegistrationError("attendance_not_offered", attendance=attendance)
+    if attendance == registration.attendance:
+        return registration
+    old_mode, freed = registration.attendance, registration.holds_seat
+    if _seat_free(plenary, attendance):
+        if registration.status == RegistrationStatus.WAITLISTED:
+            registration.status = (
+                RegistrationStatus.PENDING if plenary.requires_approval else RegistrationStatus.CONFIRMED
+            )
+    elif registration.status == RegistrationStatus.WAITLISTED and plenary.waitlist:
+        pass  # stays on the waitlist, now for the other mode
+    else:
+        raise CapacityReached("full", attendance=attendance)
+    registration.attendance = attendance
+    db.session.flush()
+    _queue(registration, "registration_updated")
+    if freed:
+        promote_from_waitlist(plenary, old_mode)
+    return registration
+
+
+def reactivate(registration_id: int) -> Registration:
+    """Register a cancelled registration again (from its personal page), subject to capacity."""
+    registration, plenary = _locked_registration(registration_id)
+    check_open(plenary)
+    if registration.status != RegistrationStatus.CANCELLED or registration.anonymised_at is not None:
+        raise InvalidTransition("not_cancelled", status=registration.status)
+    if _seat_free(plenary, registration.attendance):
+        status = RegistrationStatus.PENDING if plenary.requires_approval else RegistrationStatus.CONFIRMED
+    elif plenary.waitlist:
+        status = RegistrationStatus.WAITLISTED
+    else:
+        raise CapacityReached("full", attendance=registration.attendance)
+    registration.status = status
+    db.session.flush()
+    _queue(registration, _status_message(status))
+    _notify_organizers(registration)
+    return registration
+
+
+def update_details(registration: Registration, data: dict) -> Registration:
+    """Change a registration's personal details (not its email, status or attendance)."""
+    if registration.status in (RegistrationStatus.CANCELLED, RegistrationStatus.REJECTED):
+        raise InvalidTransition("not_active", status=registration.status)
+    for name in PERSON_FIELDS:
+        if name in data:
+            setattr(registration, name, data[name])
+    if "consent_listing" in data and bool(data["consent_listing"]) != registration.consent_listing:
+        registration.consent_listing = bool(data["consent_listing"])
+        registration.consent_listing_at = utcnow()
+    db.session.flush()
+    return registration
+
+
+def resend_link(registration: Registration) -> OutboxMessage:
+    """Send the personal link again."""
+    return _queue(registration, "registration_link")
+
+
+ERASED = "—"
+
+
+def erase(registration_id: int) -> Registration:
+    """Anonymise a registration (the right to erasure): free its seat, drop personal data and mails."""
+    registration, plenary = _locked_registration(registration_id)
+    freed = registration.holds_seat
+    if registration.status not in (RegistrationStatus.REJECTED,):
+        registration.status = RegistrationStatus.CANCELLED
+    _anonymise(registration)
+    db.session.flush()
+    if freed:
+        promote_from_waitlist(plenary, registration.attendance)
+    return registration
+
+
+def _anonymise(registration: Registration) -> None:
+    """Replace every personal field; forget the link and the messages' personal contents."""
+    registration.first_name = ERASED
+    registration.last_name = ERASED
+    for name in ("salutation", "honorific", "name_zh", "organisation", "position", "phone", "email", "dietary",
+                 "remarks", "member_id", "country", "token_hash"):  # fmt: skip
+        setattr(registration, name, None)
+    registration.consent_listing = False
+    registration.anonymised_at = utcnow()
+    db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.registration_id == registration.id)
+        .values(recipient=None, subject=ERASED, body_text=ERASED, body_html=ERASED, status="failed",
+                last_error="erased")  # fmt: skip
+    )
+
+
+def purge(before: datetime) -> int:
+    """Anonymise the registrations of plenaries that ended before ``before``; return how many."""
+    rows = db.session.scalars(
+        sa.select(Registration)
+        .join(Plenary, Registration.plenary_id == Plenary.id)
+        .where(Plenary.ends_at < before, Registration.anonymised_at.is_(None))
+    ).all()
+    for registration in rows:
+        _anonymise(registration)
+    db.session.flush()
+    return len(rows)
+
+
+def personal_data(registration: Registration) -> dict:
+    """Everything stored about a person, for the download of one's data (GDPR Art. 15/20)."""
+    plenary = registration.plenary
+    return {
+        "plenary": {"slug": plenary.slug, "number": plenary.number, "title": plenary.title},
+        "status": registration.status,
+        "attendance": registration.attendance,
+        **{name: getattr(registration, name) for name in PERSON_FIELDS if name != "member_id"},
+        "member_city": registration.member.name if registration.member else None,
+        "email": registration.email,
+        "consent_privacy_at": _iso(registration.consent_privacy_at),
+        "consent_listing": registration.consent_listing,
+        "consent_listing_at": _iso(registration.consent_listing_at),
+        "delegation_head": registration.delegation_head.display_name if registration.delegation_head else None,
+        "delegates": [d.display_name for d in registration.delegates],
+        "created_at": _iso(registration.created_at),
+        "updated_at": _iso(registration.updated_at),
+        "messages": [
+            {"kind": m.kind, "subject": m.subject, "created_at": _iso(m.created_at), "status": m.status}
+            for m in db.session.scalars(
+                sa.select(OutboxMessage)
+                .where(OutboxMessage.registration_id == registration.id)
+                .order_by(OutboxMessage.id)
+            )
+        ],
+    }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _queue(registration: Registration, kind: str) -> OutboxMessage:
+    """Queue message ``kind`` to the registrant, in their language."""
+    return queue_message(
+        kind,
+        registration.email,
+        registration.language,
+        {"registration": registration, "plenary": registration.plenary},
+        registration_id=registration.id,
+    )
+
+
+def _notify_organizers(registration: Registration) -> None:
+    """Tell the plenary's contact address about a new registration (in ORGANIZER_MAIL_LANGUAGE)."""
+    address = registration.plenary.contact_email
+    if address:
+        queue_message(
+            "organizer_new_registration",
+            address,
+            current_app.config["ORGANIZER_MAIL_LANGUAGE"],
+            {"registration": registration, "plenary": registration.plenary},
+        )

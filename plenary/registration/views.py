@@ -1,0 +1,260 @@
+"""Sign-up and the personal registration page."""
+
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext
+
+from plenary.events.services import get_public_plenary, registration_state
+from plenary.extensions import db, limiter
+from plenary.i18n import current_language
+from plenary.members.services import member_choices
+from plenary.registration import services
+from plenary.registration.forms import AttendanceForm, ConfirmForm, DetailsForm, RegistrationForm
+from plenary.registration.models import Registration
+from plenary.registration.tokens import hash_token
+
+bp = Blueprint("registration", __name__)
+
+
+def _rate_limit() -> str:
+    return current_app.config["REGISTRATION_RATE_LIMIT"]
+
+
+def _form_for(plenary, form_class=RegistrationForm, **kwargs):
+    form = form_class(**kwargs)
+    form.fill_choices(member_choices(current_language()))
+    return form
+
+
+@bp.route("/plenaries/<slug>/register", methods=["GET", "POST"])
+@limiter.limit(_rate_limit, methods=["POST"])
+def register(slug: str):
+    """Show the sign-up form, or register the person and their delegation."""
+    plenary = get_public_plenary(slug)
+    if plenary is None:
+        abort(404)
+    try:
+        services.check_open(plenary)
+    except services.RegistrationClosed as closed:
+        return render_template("registration/closed.html", plenary=plenary, reason=closed.code)
+    modes = services.attendance_modes(plenary)
+    form = _form_for(plenary)
+    if request.method == "GET" and not form.language.data:
+        form.language.data = current_language()
+    if request.method == "POST" and _change_delegate_rows(form):
+        return render_template("registration/form.html", plenary=plenary, form=form, modes=modes)
+    if form.validate_on_submit():
+        if form.website.data:  # the honeypot: answer as if all went well, store nothing
+            return redirect(url_for(".sent", slug=slug))
+        head, delegates = _people(form, modes)
+        try:
+            services.register(plenary.id, head, delegates)
+        except services.CapacityReached as full:
+            db.session.rollback()
+            form.form_errors.append(_capacity_message(full.details.get("attendance")))
+        except services.RegistrationClosed as closed:
+            db.session.rollback()
+            return render_template("registration/closed.html", plenary=plenary, reason=closed.code)
+        else:
+            db.session.commit()
+            return redirect(url_for(".sent", slug=slug))
+    status = 400 if request.method == "POST" else 200
+    return render_template("registration/form.html", plenary=plenary, form=form, modes=modes), status
+
+
+def _change_delegate_rows(form: RegistrationForm) -> bool:
+    """Handle "add delegate" / "remove" buttons (which work without JavaScript); True if one was pressed."""
+    if form.add_delegate.data:
+        if len(form.delegates.entries) < current_app.config["REGISTRATION_MAX_DELEGATES"]:
+            form.delegates.append_entry()
+        return True
+    remove = request.form.get("remove_delegate")
+    if remove is not None and remove.isdigit() and int(remove) < len(form.delegates.entries):
+        kept = [entry.data for i, entry in enumerate(form.delegates.entries) if i != int(remove)]
+        while form.delegates.entries:
+            form.delegates.pop_entry()
+        for data in kept:
+            form.delegates.append_entry(data)
+        return True
+    return False
+
+
+def _people(form: RegistrationForm, modes: tuple[str, ...]) -> tuple[dict, list[dict]]:
+    """The head's and the delegates' data as the service takes them."""
+    default_mode = modes[0]
+    head = form.person_data() | {
+        "email": form.email.data,
+        "attendance": form.attendance.data if form.attendance.data in modes else default_mode,
+        "consent_privacy": form.consent_privacy.data,
+    }
+    delegates = []
+    for entry in form.delegates.entries:
+        data = entry.form
+        delegates.append(
+            {
+                "first_name": data.first_name.data,
+                "last_name": data.last_name.data,
+                "email": data.email.data,
+                "position": data.position.data,
+                "attendance": data.attendance.data if data.attendance.data in modes else head["attendance"],
+                "organisation": head["organisation"],
+                "member_id": head["member_id"],
+                "country": head["country"],
+                "language": head["language"],
+            }
+        )
+    return head, delegates
+
+
+def _capacity_message(attendance: str | None) -> str:
+    if attendance == "online":
+        return gettext("There are no online places left, and this plenary has no waiting list.")
+    return gettext("There are no seats left, and this plenary has no waiting list.")
+
+
+@bp.get("/plenaries/<slug>/register/sent")
+def sent(slug: str):
+    """The same answer for new and known addresses: check your email."""
+    plenary = get_public_plenary(slug)
+    if plenary is None:
+        abort(404)
+    return render_template("registration/sent.html", plenary=plenary)
+
+
+def _registration_or_404(token: str) -> Registration:
+    registration = db.session.scalar(db.select(Registration).where(Registration.token_hash == hash_token(token)))
+    if registration is None:
+        abort(404)
+    return registration
+
+
+@bp.get("/registrations/<token>")
+def personal(token: str):
+    """The registrant's own page: status, details, agenda, actions."""
+    registration = _registration_or_404(token)
+    attendance_form = AttendanceForm(attendance=registration.attendance)
+    can_reactivate = registration.status == "cancelled" and registration_state(registration.plenary) == "open"
+    return render_template(
+        "registration/personal.html",
+        registration=registration,
+        plenary=registration.plenary,
+        token=token,
+        modes=services.attendance_modes(registration.plenary),
+        attendance_form=attendance_form,
+        confirm_form=ConfirmForm(),
+        can_reactivate=can_reactivate,
+        notice=request.args.get("done"),
+    )
+
+
+@bp.route("/registrations/<token>/edit", methods=["GET", "POST"])
+def edit(token: str):
+    """Edit one's details."""
+    registration = _registration_or_404(token)
+    form = _form_for(registration.plenary, DetailsForm, obj=registration)
+    if request.method == "GET":
+        form.member_city.data = str(registration.member_id) if registration.member_id else ""
+        form.country.data = registration.country or ""
+        form.salutation.data = registration.salutation or ""
+    if form.validate_on_submit():
+        try:
+            services.update_details(registration, form.person_data())
+        except services.InvalidTransition:
+            db.session.rollback()
+            abort(409)
+        db.session.commit()
+        return redirect(url_for(".personal", token=token, done="saved"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("registration/edit.html", registration=registration, form=form, token=token), status
+
+
+@bp.post("/registrations/<token>/attendance")
+def attendance(token: str):
+    """Switch between in person and online, if there is room."""
+    registration = _registration_or_404(token)
+    form = AttendanceForm()
+    if not form.validate_on_submit():
+        return redirect(url_for(".personal", token=token))
+    try:
+        services.switch_attendance(registration.id, form.attendance.data)
+    except services.CapacityReached:
+        db.session.rollback()
+        return redirect(url_for(".personal", token=token, done="full"))
+    except services.RegistrationError:
+        db.session.rollback()
+        return redirect(url_for(".personal", token=token, done="not_possible"))
+    db.session.commit()
+    return redirect(url_for(".personal", token=token, done="attendance"))
+
+
+@bp.route("/registrations/<token>/cancel", methods=["GET", "POST"])
+def cancel(token: str):
+    """Ask, then cancel the registration."""
+    registration = _registration_or_404(token)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            services.cancel(registration.id)
+        except services.InvalidTransition:
+            db.session.rollback()
+            return redirect(url_for(".personal", token=token, done="not_possible"))
+        db.session.commit()
+        return redirect(url_for(".personal", token=token, done="cancelled"))
+    return render_template("registration/confirm.html", registration=registration, token=token, form=form,
+                           action="cancel")  # fmt: skip
+
+
+@bp.post("/registrations/<token>/reactivate")
+def reactivate(token: str):
+    """Register again after cancelling."""
+    registration = _registration_or_404(token)
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for(".personal", token=token))
+    try:
+        services.reactivate(registration.id)
+    except services.CapacityReached:
+        db.session.rollback()
+        return redirect(url_for(".personal", token=token, done="full"))
+    except services.RegistrationError:
+        db.session.rollback()
+        return redirect(url_for(".personal", token=token, done="not_possible"))
+    db.session.commit()
+    return redirect(url_for(".personal", token=token, done="reactivated"))
+
+
+@bp.get("/registrations/<token>/data.json")
+def data(token: str):
+    """Download everything stored about oneself."""
+    registration = _registration_or_404(token)
+    response = jsonify(services.personal_data(registration))
+    response.headers["Content-Disposition"] = f'attachment; filename="registration-{registration.plenary.slug}.json"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/registrations/<token>/erase", methods=["GET", "POST"])
+def erase(token: str):
+    """Ask, then anonymise the registration."""
+    registration = _registration_or_404(token)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        slug = registration.plenary.slug
+        services.erase(registration.id)
+        db.session.commit()
+        return render_template("registration/erased.html", slug=slug)
+    return render_template("registration/confirm.html", registration=registration, token=token, form=form,
+                           action="erase")  # fmt: skip
+
+
+@bp.get("/privacy")
+def privacy():
+    """The privacy notice."""
+    return render_template("registration/privacy.html")
+
+
+@bp.after_request
+def private_pages(response):
+    """Personal pages carry a secret in their URL: keep them out of caches and search engines."""
+    if request.path.startswith("/registrations/"):
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["X-Robots-Tag"] = "noindex"
+    return response
