@@ -190,3 +190,48 @@ def plain_app():
     app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
     with app.app_context():
         yield app
+
+
+def open_registration(**overrides) -> dict:
+    """A registration block that is open now (the plenary itself is in 2031)."""
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(UTC)
+    block = {
+        "opens_at": (now - timedelta(days=1)).isoformat(timespec="seconds"),
+        "closes_at": (now + timedelta(days=30)).isoformat(timespec="seconds"),
+        "capacity_in_person": 2,
+        "capacity_online": None,
+        "waitlist": True,
+        "requires_approval": False,
+    }
+    block.update(overrides)
+    return block
+
+
+@pytest.fixture
+def open_plenary(make_plenary):
+    """Factory: a published hybrid plenary taking registrations now; keyword args change its registration."""
+
+    def make(**registration):
+        return make_plenary(registration=open_registration(**registration))
+
+    return make
+
+
+def person(email: str, **overrides) -> dict:
+    """A person's data as the registration service takes it."""
+    data = {
+        "salutation": None, "honorific": "Dr.", "first_name": "Anna", "last_name": "Schmidt", "name_zh": None,
+        "organisation": "Stadt Köln", "position": "Referentin", "member_id": None, "country": "DE", "phone": None,
+        "language": "de", "interpretation": False, "dietary": None, "remarks": None, "email": email,
+        "attendance": "in_person", "consent_privacy": True, "consent_listing": False,
+    }  # fmt: skip
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def open_registration_document() -> dict:
+    """An exchange document of a plenary whose registration is open now."""
+    return plenary_document(registration=open_registration())

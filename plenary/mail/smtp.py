@@ -1,4 +1,8 @@
-"""Flask-Mail with a connection timeout: a hanging SMTP server must not hang a worker."""
+"""Flask-Mail with a connection timeout, configured at send time.
+
+A hanging SMTP server must not hang a worker, and the server settings are read from the
+app's configuration when a message is sent (not frozen when the extension was set up).
+"""
 
 import smtplib
 
@@ -7,25 +11,25 @@ from flask_mail import Connection, Mail
 
 
 class TimeoutConnection(Connection):
-    """Flask-Mail's connection, opened with MAIL_TIMEOUT seconds."""
+    """Flask-Mail's connection, opened with the current MAIL_* settings and MAIL_TIMEOUT."""
 
     def configure_host(self) -> smtplib.SMTP:
         """Connect (TLS/SSL and login as configured) with a timeout."""
-        timeout = current_app.config.get("MAIL_TIMEOUT", 20)
-        if self.mail.use_ssl:
-            host = smtplib.SMTP_SSL(self.mail.server, self.mail.port, timeout=timeout)
+        config = current_app.config
+        server, port, timeout = config["MAIL_SERVER"], int(config["MAIL_PORT"]), config.get("MAIL_TIMEOUT", 20)
+        if config.get("MAIL_USE_SSL"):
+            host = smtplib.SMTP_SSL(server, port, timeout=timeout)
         else:
-            host = smtplib.SMTP(self.mail.server, self.mail.port, timeout=timeout)
-        host.set_debuglevel(int(self.mail.debug))
-        if self.mail.use_tls:
+            host = smtplib.SMTP(server, port, timeout=timeout)
+        if config.get("MAIL_USE_TLS"):
             host.starttls()
-        if self.mail.username and self.mail.password:
-            host.login(self.mail.username, self.mail.password)
+        if config.get("MAIL_USERNAME") and config.get("MAIL_PASSWORD"):
+            host.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
         return host
 
 
 class PlenaryMail(Mail):
-    """Mail whose connections time out."""
+    """Mail whose connections time out and follow the current configuration."""
 
     def connect(self) -> Connection:
         """Open a connection to the configured server."""

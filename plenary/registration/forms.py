@@ -6,12 +6,27 @@ from flask import current_app
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, FieldList, Form, FormField, RadioField, SelectField, StringField, SubmitField
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-SALUTATIONS = [("", "—"), ("ms", _l("Ms")), ("mr", _l("Mr")), ("mx", _l("Mx"))]
-LANGUAGE_CHOICES = [("de", "Deutsch"), ("en", "English"), ("zh", "中文")]
-ATTENDANCE_CHOICES = [("in_person", _l("In person")), ("online", _l("Online"))]
+def choices(pairs) -> list[SelectChoice]:
+    """WTForms choices from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+SALUTATIONS = choices([("", "—"), ("ms", _l("Ms")), ("mr", _l("Mr")), ("mx", _l("Mx"))])
+LANGUAGE_CHOICES = choices([("de", "Deutsch"), ("en", "English"), ("zh", "中文")])
+ATTENDANCE_CHOICES = choices([("in_person", _l("In person")), ("online", _l("Online"))])
 
 
 def strip(value):
@@ -36,12 +51,12 @@ class EmailAddress:
         field.data = result.normalized.lower()
 
 
-def country_choices() -> list[tuple[str, str]]:
+def country_choices() -> list[SelectChoice]:
     """Countries named in the visitor's language, Germany and China first."""
     names = Locale.parse(str(get_locale())).territories
     codes = sorted((c for c in names if len(c) == 2 and c.isalpha() and c not in ("DE", "CN", "ZZ", "EU", "UN")),
                    key=lambda c: names[c])  # fmt: skip
-    return [("", "—"), ("DE", names["DE"]), ("CN", names["CN"])] + [(c, names[c]) for c in codes]
+    return choices([("", "—"), ("DE", names["DE"]), ("CN", names["CN"])] + [(c, names[c]) for c in codes])
 
 
 
@@ -78,7 +93,7 @@ class DetailsForm(FlaskForm):
 
     def fill_choices(self, member_choices: list[tuple[str, str]]) -> None:
         """Set the choices that depend on the database and the visitor's language."""
-        self.member_city.choices = [("", _l("None"))] + member_choices
+        self.member_city.choices = choices([("", _l("None")), *member_choices])
         self.country.choices = country_choices()
 
     def person_data(self) -> dict:

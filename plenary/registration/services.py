@@ -5,6 +5,7 @@ Every function that may take or free a seat begins with the capacity lock
 outbox messages they queue are committed with the change that caused them.
 """
 
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -132,6 +133,7 @@ def register(plenary_id: int, head: dict, delegates: list[dict] | None = None) -
             status = RegistrationStatus.WAITLISTED
         else:
             raise CapacityReached("full", attendance=attendance)
+        _race_window()
         registration = Registration(plenary=plenary, status=status, attendance=attendance, email=person["email"])
         for name in PERSON_FIELDS:
             if name in person:
@@ -154,6 +156,17 @@ def register(plenary_id: int, head: dict, delegates: list[dict] | None = None) -
         _notify_organizers(registration)
     db.session.flush()
     return result
+
+
+def _race_window() -> None:
+    """Test-only: widen the gap between counting and inserting (REGISTRATION_RACE_WINDOW_SECONDS > 0).
+
+    The concurrency test sets it to make the race visible when the capacity lock is off,
+    and to show that the lock holds even with the gap; it is 0 (no wait) otherwise.
+    """
+    seconds = current_app.config["REGISTRATION_RACE_WINDOW_SECONDS"]
+    if seconds > 0:
+        time.sleep(seconds)
 
 
 def _status_message(status: str) -> str:

@@ -1,0 +1,508 @@
+"""The outbox: messages are stored with the change that causes them and delivered by SMTP later.
+
+Delivery goes to a real SMTP server (aiosmtpd on loopback, ``tests/smtp_server.py``) that
+can be stopped to simulate an outage and can refuse recipients.
+"""
+
+import email
+import email.policy
+import logging
+import re
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from plenary.db import utcnow
+from plenary.extensions import db
+from plenary.i18n import HTML_LANG
+from plenary.mail.delivery import _claim, deliver, deliver_due, due_message_ids
+from plenary.mail.models import OutboxMessage, OutboxStatus
+from plenary.mail.outbox import TOKEN_PLACEHOLDER
+from plenary.registration import services
+from plenary.registration.models import Registration
+from tests.smtp_server import smtp_server  # noqa: F401 (the fixture)
+
+PUBLIC_URL = "https://plenary.example.org"
+ORGANIZERS = "plenary@example.org"  # the contact address of the test plenary (tests/conftest.py)
+LINK = re.compile(re.escape(PUBLIC_URL) + r"/registrations/([A-Za-z0-9_-]+)")
+
+
+@pytest.fixture
+def smtp(smtp_server):  # noqa: F811 (the imported fixture)
+    """A running SMTP server on loopback."""
+    return smtp_server()
+
+
+@pytest.fixture
+def app(make_app, smtp, tmp_path):
+    """The app (replacing conftest's) sending by SMTP to ``smtp``."""
+    app = make_app(
+        PUBLIC_URL=PUBLIC_URL,
+        MAIL_SERVER=smtp.host,
+        MAIL_PORT=smtp.port,
+        MAIL_TIMEOUT=3,
+        # Flask-Mail silently drops every message when TESTING is on, unless told otherwise.
+        MAIL_SUPPRESS_SEND=False,
+        MAIL_FILE_DIR=str(tmp_path / "eml"),
+        RATELIMIT_ENABLED=False,
+    )
+    with app.app_context():
+        yield app
+
+
+def open_registration(**overrides) -> dict:
+    """The registration block of a plenary document, open from yesterday for a month."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    return {
+        "opens_at": (now - timedelta(days=1)).isoformat(),
+        "closes_at": (now + timedelta(days=30)).isoformat(),
+        "capacity_in_person": 120,
+        "capacity_online": None,
+        "waitlist": True,
+        "requires_approval": False,
+        **overrides,
+    }
+
+
+@pytest.fixture
+def plenary(make_plenary):
+    """A published hybrid plenary that takes registrations now."""
+    return make_plenary(registration=open_registration())
+
+
+def person(email_address: str, **fields) -> dict:
+    """A registrant as ``services.register`` takes them."""
+    return {
+        "first_name": "Annegret",
+        "last_name": "Zwetschgenbaum",
+        "organisation": "Stadt Wolfsburg",
+        "email": email_address,
+        "language": "de",
+        "attendance": "in_person",
+        "consent_privacy": True,
+        **fields,
+    }
+
+
+def register(plenary_id: int, email_address: str, **fields) -> Registration:
+    """Register one person and commit; return the registration."""
+    result = services.register(plenary_id, person(email_address, **fields))
+    db.session.commit()
+    [registration] = result.created
+    return registration
+
+
+def outbox() -> list[OutboxMessage]:
+    """Every outbox row as the database has it now."""
+    db.session.expire_all()
+    return list(db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def committed_outbox_count() -> int:
+    """Outbox rows visible to another connection (i.e. committed)."""
+    with db.engine.connect() as connection:
+        return connection.scalar(sa.select(sa.func.count()).select_from(OutboxMessage))
+
+
+def personal_data_in(text: str, *values: str) -> list[str]:
+    """The ``values`` that occur in ``text``."""
+    return [value for value in values if value and value in text]
+
+
+# --- written with the change -------------------------------------------------------------------
+
+
+def test_registration_queues_its_messages_in_the_same_transaction(app, plenary):
+    services.register(plenary.id, person("annegret@example.org"))
+    queued = outbox()
+    assert sorted((m.kind, m.recipient) for m in queued) == [
+        ("organizer_new_registration", ORGANIZERS),
+        ("registration_confirmed", "annegret@example.org"),
+    ]
+    assert all(m.status == OutboxStatus.PENDING and m.attempts == 0 for m in queued)
+    assert committed_outbox_count() == 0  # part of the open transaction, not committed on its own
+
+    db.session.rollback()
+    assert outbox() == []
+    assert committed_outbox_count() == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 0
+
+    services.register(plenary.id, person("annegret@example.org"))
+    db.session.commit()
+    assert committed_outbox_count() == 2
+
+
+# --- delivery by SMTP --------------------------------------------------------------------------
+
+
+def test_delivery_sends_multipart_utf8_mail_with_a_working_absolute_link(app, client, plenary, smtp):
+    registration = register(plenary.id, "li.lei@example.cn", language="zh", first_name="Lei", last_name="Li",
+                            name_zh="李雷")  # fmt: skip
+
+    report = deliver_due()
+
+    assert len(report.sent) == 2 and report.retrying == [] and report.failed == []
+    assert smtp.recipient_counts() == {"li.lei@example.cn": 1, ORGANIZERS: 1}
+    [message] = smtp.received_by("li.lei@example.cn")
+    stored = next(m for m in outbox() if m.recipient == "li.lei@example.cn")
+    assert stored.status == OutboxStatus.SENT and stored.sent_at is not None and stored.attempts == 1
+
+    assert message.is_multipart()
+    text_part = message.get_body(preferencelist=("plain",))
+    html_part = message.get_body(preferencelist=("html",))
+    assert text_part.get_content_type() == "text/plain" and html_part.get_content_type() == "text/html"
+    assert text_part.get_content_charset() == "utf-8" and html_part.get_content_charset() == "utf-8"
+    text, html = text_part.get_content(), html_part.get_content()
+
+    # Chinese intact in subject and both bodies.
+    assert "第四十二届全体大会" in stored.subject
+    assert str(message["Subject"]) == stored.subject
+    assert "李雷" in text and "第四十二届全体大会" in text
+    assert "李雷" in html and "第四十二届全体大会" in html
+    assert f'<html lang="{HTML_LANG["zh"]}">' in html
+
+    # The personal link: absolute, from PUBLIC_URL, with the real token, in both parts.
+    tokens = set(LINK.findall(text))
+    assert len(tokens) == 1
+    [token] = tokens
+    assert set(LINK.findall(html)) == {token}
+    assert len(token) >= 22  # at least 128 bits
+    assert TOKEN_PLACEHOLDER not in text and TOKEN_PLACEHOLDER not in html
+    assert client.get(f"/registrations/{token}").status_code == 200
+    assert client.get(f"/registrations/{TOKEN_PLACEHOLDER}").status_code == 404
+
+    # The database never holds a working link: stored bodies keep the placeholder.
+    assert TOKEN_PLACEHOLDER in stored.body_text and TOKEN_PLACEHOLDER in stored.body_html
+    for row in outbox():
+        assert token not in row.body_text and token not in row.body_html and token not in row.subject
+    db.session.refresh(registration)
+    assert token not in (registration.token_hash or "") and token != registration.token_salt
+
+
+def test_message_id_is_stable_per_outbox_row(app, plenary, smtp):
+    register(plenary.id, "annegret@example.org")
+    deliver_due()
+    ids = {m.id for m in outbox()}
+    received_ids = {mail.message["Message-ID"] for mail in smtp.received}
+    assert received_ids == {f"<outbox-{i}@plenary.example.org>" for i in ids}
+
+
+# --- outages, bounces, retries -----------------------------------------------------------------
+
+
+def test_messages_survive_an_smtp_outage_and_arrive_exactly_once(app, plenary, smtp, caplog):
+    caplog.set_level(logging.DEBUG)
+    smtp.stop()
+    addresses = [f"delegate{i}@example.org" for i in range(3)]
+    for address in addresses:
+        register(plenary.id, address)
+    queued = outbox()
+    assert len(queued) == 6
+
+    before = utcnow()
+    report = deliver_due()
+
+    assert report.sent == [] and report.failed == []
+    assert sorted(report.retrying) == [m.id for m in queued]
+    for message in outbox():
+        assert message.status == OutboxStatus.PENDING
+        assert message.attempts == 1
+        assert message.last_error and "Connection" in message.last_error
+        assert message.next_attempt_at >= before + timedelta(seconds=59)  # backoff, not straight again
+        assert message.locked_until is None
+        assert personal_data_in(message.last_error, *addresses, ORGANIZERS) == []
+    assert smtp.received == []
+
+    # Not due yet: another round right away tries nothing.
+    assert deliver_due() == type(report)()
+    assert {m.attempts for m in outbox()} == {1}
+
+    smtp.start()
+    report = deliver_due(now=utcnow() + timedelta(minutes=2))
+
+    assert sorted(report.sent) == [m.id for m in queued] and report.retrying == [] and report.failed == []
+    assert smtp.recipient_counts() == {**dict.fromkeys(addresses, 1), ORGANIZERS: 3}
+    for message in outbox():
+        assert message.status == OutboxStatus.SENT and message.attempts == 2 and message.last_error is None
+
+    # Nothing is sent again, however much later the worker runs.
+    assert deliver_due(now=utcnow() + timedelta(days=2)) == type(report)()
+    assert len(smtp.received) == 6
+
+    for record in caplog.records:
+        assert personal_data_in(record.getMessage(), *addresses, "Annegret", "Zwetschgenbaum") == []
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected_status"),
+    [("550 5.1.1 <bounce@example.org>: mailbox unavailable", OutboxStatus.FAILED),
+     ("451 4.3.0 <bounce@example.org>: try again later", OutboxStatus.PENDING)],
+    ids=["permanent", "temporary"],
+)  # fmt: skip
+def test_refused_recipient_is_given_up_only_for_permanent_errors(app, plenary, smtp, caplog, reply, expected_status):
+    caplog.set_level(logging.DEBUG)
+    smtp.refuse("bounce@example.org", reply)
+    bounce = register(plenary.id, "bounce@example.org")
+    register(plenary.id, "fine@example.org")
+
+    report = deliver_due()
+
+    [refused] = [m for m in outbox() if m.recipient == "bounce@example.org"]
+    assert refused.status == expected_status
+    assert refused.attempts == 1
+    assert reply[:3] in refused.last_error
+    assert "bounce@example.org" not in refused.last_error
+    assert (refused.id in report.failed) == (expected_status == OutboxStatus.FAILED)
+    assert (refused.id in report.retrying) == (expected_status == OutboxStatus.PENDING)
+    others = [m for m in outbox() if m.id != refused.id]
+    assert len(others) == 3 and all(m.status == OutboxStatus.SENT for m in others)
+    assert smtp.recipient_counts() == {"fine@example.org": 1, ORGANIZERS: 2}
+
+    # A permanent failure is never retried; a temporary one is, once due.
+    deliver_due(now=utcnow() + timedelta(days=1))
+    db.session.refresh(refused)
+    assert refused.attempts == (1 if expected_status == OutboxStatus.FAILED else 2)
+    assert smtp.received_by("bounce@example.org") == []
+    assert bounce.id == refused.registration_id
+    for record in caplog.records:
+        assert "bounce@example.org" not in record.getMessage()
+
+
+def test_message_fails_for_good_after_max_attempts(app, plenary, smtp):
+    app.config["OUTBOX_MAX_ATTEMPTS"] = 3
+    smtp.stop()
+    register(plenary.id, "annegret@example.org")
+    ids = [m.id for m in outbox()]
+
+    reports = [deliver_due(now=utcnow() + timedelta(days=day)) for day in (0, 1, 2)]
+
+    assert [sorted(r.retrying) for r in reports] == [ids, ids, []]
+    assert sorted(reports[2].failed) == ids
+    for message in outbox():
+        assert message.status == OutboxStatus.FAILED and message.attempts == 3 and message.last_error
+
+    smtp.start()
+    assert deliver_due(now=utcnow() + timedelta(days=30)).sent == []
+    assert smtp.received == []
+
+
+# --- no double delivery ------------------------------------------------------------------------
+
+
+def test_two_workers_racing_for_the_same_messages_send_each_once(app, plenary, smtp):
+    for i in range(6):
+        register(plenary.id, f"delegate{i}@example.org")
+    ids = [m.id for m in outbox()]
+    assert len(ids) == 12
+    db.session.commit()
+    # Both workers have seen the same due messages before either claims one: the worst case.
+    both_listed = threading.Barrier(2, timeout=30)
+    reports, errors = [], []
+
+    def worker():
+        try:
+            with app.app_context():
+                due = due_message_ids()
+                db.session.commit()
+                both_listed.wait()
+                reports.append(deliver(due))
+        except Exception as exc:  # reported below; a thread's exception would otherwise vanish
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert errors == []
+    assert len(reports) == 2
+    first, second = (set(r.sent) for r in reports)
+    assert first.isdisjoint(second)
+    assert first | second == set(ids)
+    assert smtp.recipient_counts() == {**{f"delegate{i}@example.org": 1 for i in range(6)}, ORGANIZERS: 6}
+    assert all(m.status == OutboxStatus.SENT and m.attempts == 1 for m in outbox())
+
+
+def test_claim_is_atomic_and_exclusive(app, plenary):
+    register(plenary.id, "annegret@example.org")
+    [message_id, *_] = [m.id for m in outbox()]
+    now = utcnow()
+    assert _claim(message_id, now) is True
+    assert _claim(message_id, now) is False  # the same instant, another worker: not theirs
+    assert outbox()[0].attempts == 1
+
+
+def test_a_claimed_message_is_skipped_until_its_lease_expires(app, plenary, smtp):
+    registration = register(plenary.id, "annegret@example.org")
+    [claimed] = [m for m in outbox() if m.registration_id == registration.id]
+    assert _claim(claimed.id, utcnow())  # another worker holds it (and may be sending it right now)
+
+    report = deliver_due()
+
+    assert claimed.id not in report.sent + report.retrying + report.failed
+    assert len(report.sent) == 1  # the organizers' notice
+    assert smtp.received_by("annegret@example.org") == []
+    db.session.refresh(claimed)
+    assert claimed.status == OutboxStatus.PENDING and claimed.attempts == 1
+
+    # A worker that died while holding it does not lose it: after the lease it is sent.
+    after_lease = utcnow() + timedelta(seconds=app.config["OUTBOX_LEASE_SECONDS"] + 1)
+    assert deliver_due(now=after_lease).sent == [claimed.id]
+    assert len(smtp.received_by("annegret@example.org")) == 1
+
+
+# --- the file backend --------------------------------------------------------------------------
+
+
+def test_without_a_mail_server_each_message_becomes_an_eml_file(app, plenary, smtp, tmp_path, caplog):
+    caplog.set_level(logging.DEBUG)
+    app.config["MAIL_SERVER"] = None
+    directory = tmp_path / "eml"
+    app.config["MAIL_FILE_DIR"] = str(directory)
+    register(plenary.id, "annegret@example.org")
+    messages = outbox()
+
+    report = deliver_due()
+
+    assert sorted(report.sent) == [m.id for m in messages]
+    assert smtp.received == []
+    files = sorted(directory.glob("*.eml"))
+    assert len(files) == len(messages) == 2
+    parsed = {}
+    for path in files:
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        parsed[str(message["To"])] = message
+        assert any(str(path) in record.getMessage() for record in caplog.records)
+    assert set(parsed) == {"annegret@example.org", ORGANIZERS}
+    text = parsed["annegret@example.org"].get_body(preferencelist=("plain",)).get_content()
+    assert "Annegret" in text
+    [token] = set(LINK.findall(text))
+    assert TOKEN_PLACEHOLDER not in text
+
+    for record in caplog.records:
+        assert personal_data_in(record.getMessage(), "annegret@example.org", ORGANIZERS, "Annegret",
+                                "Zwetschgenbaum", "Wolfsburg", token) == []  # fmt: skip
+
+
+# --- the worker command ------------------------------------------------------------------------
+
+
+def test_outbox_send_command_delivers_what_is_due(app, runner, plenary, smtp):
+    register(plenary.id, "annegret@example.org")
+    register(plenary.id, "bounce@example.org")
+    smtp.refuse("bounce@example.org")
+
+    result = runner.invoke(args=["outbox", "send"])
+
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "sent 3, retrying 0, failed 1"
+    assert smtp.recipient_counts() == {"annegret@example.org": 1, ORGANIZERS: 2}
+
+    result = runner.invoke(args=["outbox", "send"])
+    assert result.output.strip() == "sent 0, retrying 0, failed 0"
+    assert len(smtp.received) == 3
+
+
+def test_outbox_send_command_keeps_messages_while_the_server_is_down(app, runner, plenary, smtp):
+    register(plenary.id, "annegret@example.org")
+    smtp.stop()
+
+    result = runner.invoke(args=["outbox", "send"])
+
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "sent 0, retrying 2, failed 0"
+    assert all(m.status == OutboxStatus.PENDING for m in outbox())
+
+
+# --- right after the request -------------------------------------------------------------------
+
+
+def registration_form(email_address: str) -> dict:
+    """The fields of the sign-up form for one person."""
+    return {
+        "first_name": "Annegret",
+        "last_name": "Zwetschgenbaum",
+        "organisation": "Stadt Wolfsburg",
+        "email": email_address,
+        "language": "de",
+        "consent_privacy": "y",
+        "attendance": "in_person",
+    }
+
+
+def test_messages_are_delivered_once_the_response_is_closed(app, client, plenary, smtp):
+    response = client.post(f"/plenaries/{plenary.slug}/register", data=registration_form("annegret@example.org"))
+
+    assert response.status_code == 302, response.get_data(as_text=True)
+    queued = outbox()
+    assert len(queued) == 2
+    assert smtp.received == []  # not before the response has gone out
+    response.close()
+
+    assert all(m.status == OutboxStatus.SENT and m.attempts == 1 for m in outbox())
+    assert smtp.recipient_counts() == {"annegret@example.org": 1, ORGANIZERS: 1}
+    # The worker finds nothing left to do.
+    assert deliver_due(now=utcnow() + timedelta(days=1)).sent == []
+    assert len(smtp.received) == 2
+
+
+def test_delivery_after_the_request_can_be_switched_off(app, client, plenary, smtp):
+    app.config["OUTBOX_DELIVER_AFTER_REQUEST"] = False
+    response = client.post(f"/plenaries/{plenary.slug}/register", data=registration_form("annegret@example.org"))
+    assert response.status_code == 302
+    response.close()
+
+    assert [m.status for m in outbox()] == [OutboxStatus.PENDING] * 2
+    assert smtp.received == []
+    assert len(deliver_due().sent) == 2  # the worker sends them
+
+
+def test_an_outage_during_the_request_leaves_the_messages_to_the_worker(app, client, plenary, smtp):
+    smtp.stop()
+    response = client.post(f"/plenaries/{plenary.slug}/register", data=registration_form("annegret@example.org"))
+    assert response.status_code == 302
+    response.close()
+
+    assert [(m.status, m.attempts) for m in outbox()] == [(OutboxStatus.PENDING, 1)] * 2
+    smtp.start()
+    assert len(deliver_due(now=utcnow() + timedelta(minutes=2)).sent) == 2
+    assert smtp.recipient_counts() == {"annegret@example.org": 1, ORGANIZERS: 1}
+
+
+# --- erasure -----------------------------------------------------------------------------------
+
+
+def test_erasure_scrubs_the_registrants_messages(app, plenary, smtp):
+    registration = register(plenary.id, "annegret@example.org")
+    deliver_due()  # one sent message ...
+    services.resend_link(db.session.get(Registration, registration.id))
+    db.session.commit()  # ... and one still pending
+
+    services.erase(registration.id)
+    db.session.commit()
+
+    rows = [m for m in outbox() if m.registration_id == registration.id]
+    assert {m.kind for m in rows} == {"registration_confirmed", "registration_link"}
+    for row in rows:
+        assert row.recipient is None
+        assert personal_data_in(row.subject + row.body_text + row.body_html, "Annegret", "Zwetschgenbaum",
+                                "annegret@example.org", "Wolfsburg") == []  # fmt: skip
+    # The pending one is never sent now.
+    assert deliver_due(now=utcnow() + timedelta(days=1)).sent == []
+    assert len(smtp.received_by("annegret@example.org")) == 1
+
+
+def test_erasure_leaves_no_personal_data_anywhere_in_the_outbox(app, plenary):
+    registration = register(plenary.id, "annegret@example.org")
+
+    services.erase(registration.id)
+    db.session.commit()
+
+    for row in outbox():
+        stored = " ".join(filter(None, (row.recipient, row.subject, row.body_text, row.body_html)))
+        assert personal_data_in(stored, "Annegret", "Zwetschgenbaum", "annegret@example.org", "Wolfsburg") == [], (
+            f"outbox message {row.id} ({row.kind}) still holds the erased person's data"
+        )

@@ -1,0 +1,233 @@
+"""Registration rules, tested on the services directly (both databases)."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from plenary.extensions import db
+from plenary.mail.models import OutboxMessage
+from plenary.registration import services
+from plenary.registration.models import Registration
+from plenary.registration.tokens import hash_token, token_for
+from tests.conftest import person
+
+
+def _register(plenary, email, **overrides):
+    result = services.register(plenary.id, person(email, **overrides))
+    db.session.commit()
+    return result.created[0] if result.created else result.already_registered[0]
+
+
+def _messages(registration) -> list[str]:
+    return list(db.session.scalars(
+        sa.select(OutboxMessage.kind).where(OutboxMessage.registration_id == registration.id).order_by(OutboxMessage.id)
+    ))  # fmt: skip
+
+
+def test_seats_then_waitlist_in_order(open_plenary):
+    plenary = open_plenary(capacity_in_person=2)
+    statuses = [_register(plenary, f"p{i}@example.org").status for i in range(4)]
+    assert statuses == ["confirmed", "confirmed", "waitlisted", "waitlisted"]
+
+
+def test_full_without_waitlist_is_refused_and_nothing_stored(open_plenary):
+    plenary = open_plenary(capacity_in_person=1, waitlist=False)
+    _register(plenary, "first@example.org")
+    with pytest.raises(services.CapacityReached):
+        services.register(plenary.id, person("second@example.org"))
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 1
+
+
+def test_modes_have_their_own_capacity(open_plenary):
+    plenary = open_plenary(capacity_in_person=1, capacity_online=None)
+    assert _register(plenary, "a@example.org").status == "confirmed"
+    assert _register(plenary, "b@example.org").status == "waitlisted"
+    assert _register(plenary, "c@example.org", attendance="online").status == "confirmed"
+
+
+def test_approval_required_holds_a_seat_as_pending(open_plenary):
+    plenary = open_plenary(capacity_in_person=1, requires_approval=True)
+    first = _register(plenary, "a@example.org")
+    second = _register(plenary, "b@example.org")
+    assert (first.status, second.status) == ("pending", "waitlisted")
+    assert _messages(first) == ["registration_received"]
+    services.approve(first.id)
+    db.session.commit()
+    assert first.status == "confirmed" and _messages(first)[-1] == "registration_approved"
+
+
+def test_rejection_frees_the_seat_for_the_waitlist(open_plenary):
+    plenary = open_plenary(capacity_in_person=1, requires_approval=True)
+    first, second = _register(plenary, "a@example.org"), _register(plenary, "b@example.org")
+    services.reject(first.id)
+    db.session.commit()
+    assert first.status == "rejected"
+    assert second.status == "pending"  # promoted, still to be approved
+    assert _messages(second) == ["registration_waitlisted", "registration_promoted"]
+
+
+def test_cancellation_promotes_the_first_waitlisted_of_that_mode(open_plenary):
+    plenary = open_plenary(capacity_in_person=1, capacity_online=1)
+    seated = _register(plenary, "seated@example.org")
+    online_wait = _register(plenary, "ow1@example.org", attendance="online")
+    online_wait2 = _register(plenary, "ow2@example.org", attendance="online")
+    first_wait = _register(plenary, "w1@example.org")
+    second_wait = _register(plenary, "w2@example.org")
+    assert online_wait.status == "confirmed" and online_wait2.status == "waitlisted"
+    services.cancel(seated.id)
+    db.session.commit()
+    assert seated.status == "cancelled"
+    assert first_wait.status == "confirmed" and second_wait.status == "waitlisted"
+    assert online_wait2.status == "waitlisted"  # the other mode's queue does not move
+    assert _messages(seated)[-1] == "registration_cancelled"
+    assert _messages(first_wait) == ["registration_waitlisted", "registration_promoted"]
+
+
+def test_raised_capacity_fills_from_the_waitlist(open_plenary):
+    plenary = open_plenary(capacity_in_person=1)
+    _register(plenary, "a@example.org")
+    waiting = [_register(plenary, f"w{i}@example.org") for i in range(3)]
+    plenary.capacity_in_person = 3
+    db.session.commit()
+    promoted = services.fill_free_seats(plenary.id)
+    db.session.commit()
+    assert [r.id for r in promoted] == [waiting[0].id, waiting[1].id]
+    assert [r.status for r in waiting] == ["confirmed", "confirmed", "waitlisted"]
+
+
+def test_same_email_never_registers_twice_but_gets_its_link(open_plenary):
+    plenary = open_plenary()
+    first = _register(plenary, "anna@example.org")
+    again = services.register(plenary.id, person("anna@example.org", first_name="Mallory"))
+    db.session.commit()
+    assert again.created == [] and again.already_registered == [first]
+    assert first.first_name == "Anna"
+    assert _messages(first) == ["registration_confirmed", "registration_link"]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 1
+
+
+def test_delegation_registers_everyone_with_their_own_link(open_plenary):
+    plenary = open_plenary(capacity_in_person=2)
+    head = person("head@example.org")
+    delegates = [
+        {"first_name": "Li", "last_name": "Wang", "email": "li@example.org", "position": None, "attendance": "in_person",
+         "organisation": "Stadt Köln", "language": "zh"},
+        {"first_name": "Max", "last_name": "Berg", "email": "max@example.org", "position": None,
+         "attendance": "online", "organisation": "Stadt Köln", "language": "de"},
+        {"first_name": "Eva", "last_name": "Klein", "email": "eva@example.org", "position": None,
+         "attendance": "in_person", "organisation": "Stadt Köln", "language": "de"},
+    ]  # fmt: skip
+    result = services.register(plenary.id, head, delegates)
+    db.session.commit()
+    head_reg, li, max_, eva = result.created
+    assert [r.status for r in result.created] == ["confirmed", "confirmed", "confirmed", "waitlisted"]
+    assert {li.delegation_head_id, max_.delegation_head_id, eva.delegation_head_id} == {head_reg.id}
+    assert [d.email for d in head_reg.delegates] == ["li@example.org", "max@example.org", "eva@example.org"]
+    assert len({r.token_hash for r in result.created}) == 4
+    for registration in result.created:
+        assert len(_messages(registration)) == 1
+    li_message = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.registration_id == li.id))
+    assert li_message.language == "zh" and "报名" in li_message.subject
+
+
+def test_registration_window_and_status_are_enforced(open_plenary, make_plenary):
+    now = datetime.now(UTC)
+    plenary = open_plenary()
+    plenary.registration_opens_at = now + timedelta(days=1)
+    db.session.commit()
+    with pytest.raises(services.RegistrationClosed) as closed:
+        services.register(plenary.id, person("early@example.org"))
+    assert closed.value.code == "not_yet_open"
+    db.session.rollback()
+    plenary.registration_opens_at, plenary.registration_closes_at = now - timedelta(days=2), now - timedelta(days=1)
+    db.session.commit()
+    with pytest.raises(services.RegistrationClosed) as closed:
+        services.register(plenary.id, person("late@example.org"))
+    assert closed.value.code == "closed"
+    db.session.rollback()
+    for status, code in (("draft", "not_found"), ("cancelled", "cancelled")):
+        plenary.status = status
+        plenary.registration_closes_at = now + timedelta(days=1)
+        db.session.commit()
+        with pytest.raises(services.RegistrationClosed) as closed:
+            services.register(plenary.id, person(f"{status}@example.org"))
+        assert closed.value.code == code
+        db.session.rollback()
+
+
+def test_switch_attendance_subject_to_capacity(open_plenary):
+    plenary = open_plenary(capacity_in_person=1, capacity_online=1)
+    in_person = _register(plenary, "a@example.org")
+    online = _register(plenary, "b@example.org", attendance="online")
+    waiting = _register(plenary, "c@example.org")
+    with pytest.raises(services.CapacityReached):
+        services.switch_attendance(in_person.id, "online")
+    db.session.rollback()
+    services.cancel(online.id)
+    db.session.commit()
+    services.switch_attendance(in_person.id, "online")
+    db.session.commit()
+    assert in_person.attendance == "online" and in_person.status == "confirmed"
+    assert waiting.status == "confirmed"  # the freed in-person seat went to the waitlist
+
+
+def test_tokens_are_long_random_and_only_hashed_in_the_database(open_plenary):
+    plenary = open_plenary()
+    registration = _register(plenary, "anna@example.org")
+    token = token_for(registration)
+    assert len(token) >= 43  # 256 bits, base64url
+    assert registration.token_hash == hash_token(token)
+    row = db.session.execute(sa.text("SELECT * FROM registration WHERE id = :id"), {"id": registration.id}).mappings()
+    assert token not in str(dict(row.one()))
+    other = _register(plenary, "ben@example.org")
+    assert token_for(other) != token
+
+
+def test_erase_anonymises_frees_the_seat_and_forgets_the_link(open_plenary):
+    plenary = open_plenary(capacity_in_person=1)
+    anna = _register(plenary, "anna@example.org", phone="+49 221 1234")
+    waiting = _register(plenary, "ben@example.org")
+    services.erase(anna.id)
+    db.session.commit()
+    assert anna.status == "cancelled" and anna.anonymised_at is not None
+    assert (anna.email, anna.phone, anna.token_hash) == (None, None, None)
+    assert anna.first_name == services.ERASED and anna.organisation is None
+    assert waiting.status == "confirmed"
+    bodies = db.session.scalars(sa.select(OutboxMessage.body_text).where(OutboxMessage.registration_id == anna.id))
+    assert all("Anna" not in body for body in bodies)
+    # The address is free again.
+    assert _register(plenary, "anna@example.org").status == "waitlisted"
+
+
+def test_purge_anonymises_registrations_of_past_plenaries(open_plenary):
+    plenary = open_plenary()
+    anna = _register(plenary, "anna@example.org")
+    assert services.purge(datetime(2031, 1, 1, tzinfo=UTC)) == 0  # the plenary is in October 2031
+    assert services.purge(datetime(2032, 1, 1, tzinfo=UTC)) == 1
+    db.session.commit()
+    assert anna.email is None and anna.first_name == services.ERASED
+
+
+def test_reactivate_after_cancelling(open_plenary):
+    plenary = open_plenary(capacity_in_person=1)
+    anna = _register(plenary, "anna@example.org")
+    services.cancel(anna.id)
+    db.session.commit()
+    services.reactivate(anna.id)
+    db.session.commit()
+    assert anna.status == "confirmed"
+    with pytest.raises(services.InvalidTransition):
+        services.reactivate(anna.id)
+    db.session.rollback()
+
+
+def test_personal_data_export(open_plenary):
+    plenary = open_plenary()
+    anna = _register(plenary, "anna@example.org", name_zh="安娜", consent_listing=True)
+    data = services.personal_data(anna)
+    assert data["email"] == "anna@example.org" and data["name_zh"] == "安娜"
+    assert data["consent_listing"] is True and data["consent_privacy_at"]
+    assert data["messages"][0]["kind"] == "registration_confirmed"
+    assert data["plenary"]["slug"] == "test-plenary"
