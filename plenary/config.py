@@ -48,6 +48,8 @@ def default_config(app: Flask) -> dict:
         "MAIL_DEFAULT_SENDER": "ISA Plenary <plenary@isa-alliance.example>",
         "MAIL_FILE_DIR": os.path.join(app.instance_path, "mail"),
         "MAIL_TIMEOUT": 20,
+        # Flask-Mail would silently drop mail under TESTING; our tests talk to a real SMTP server.
+        "MAIL_SUPPRESS_SEND": False,
         "OUTBOX_DELIVER_AFTER_REQUEST": True,
         "OUTBOX_MAX_ATTEMPTS": 12,
         "OUTBOX_LEASE_SECONDS": 300,
