@@ -317,7 +317,7 @@ def test_two_workers_racing_for_the_same_messages_send_each_once(app, plenary, s
                 both_listed.wait()
                 reports.append(deliver(due))
         except Exception as exc:  # reported below; a thread's exception would otherwise vanish
-            errors.append(exc)
+            import traceback; traceback.print_exc(); errors.append(exc)
 
     threads = [threading.Thread(target=worker) for _ in range(2)]
     for thread in threads:

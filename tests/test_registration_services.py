@@ -231,3 +231,13 @@ def test_personal_data_export(open_plenary):
     assert data["consent_listing"] is True and data["consent_privacy_at"]
     assert data["messages"][0]["kind"] == "registration_confirmed"
     assert data["plenary"]["slug"] == "test-plenary"
+
+
+@pytest.mark.parametrize(("first", "last", "honorific", "expected"), [
+    ("Anna", "Schmidt", "Dr.", "Dr. Anna Schmidt"),
+    ("伟", "张", "市长", "张伟市长"),
+    ("伟", "张", "Dr.", "Dr. 张伟"),
+    ("Wei", "Zhang", None, "Wei Zhang"),
+])  # fmt: skip
+def test_display_name_follows_the_script(first, last, honorific, expected):
+    assert Registration(first_name=first, last_name=last, honorific=honorific).display_name == expected

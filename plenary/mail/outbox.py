@@ -28,7 +28,10 @@ def queue_message(
             "localize": lambda values: localize(values, language),
             "localize_any": lambda value: localize_any(value, language),
             "public_url": public_url,
-            "personal_url": lambda endpoint="registration.personal": public_url(endpoint, token=TOKEN_PLACEHOLDER),
+            # The link opens the page in the language of the message.
+            "personal_url": lambda endpoint="registration.personal": public_url(
+                endpoint, token=TOKEN_PLACEHOLDER, lang=language
+            ),
         }
         text = render_template(f"mail/{kind}.txt", **helpers, **context)
         html = render_template(f"mail/{kind}.html", **helpers, **context)

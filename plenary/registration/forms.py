@@ -16,6 +16,7 @@ from wtforms import (
     SelectField,
     StringField,
     SubmitField,
+    TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
@@ -88,7 +89,8 @@ class DetailsForm(FlaskForm):
                           validators=[InputRequired()])  # fmt: skip
     interpretation = BooleanField(_l("I need simultaneous interpretation German ↔ Chinese"))
     dietary = StringField(_l("Dietary requirements"), filters=[strip], validators=[Optional(), Length(max=300)])
-    remarks = StringField(_l("Remarks"), filters=[strip], validators=[Optional(), Length(max=2000)])
+    remarks = TextAreaField(_l("Remarks"), filters=[strip], validators=[Optional(), Length(max=2000)],
+                            render_kw={"rows": 3})  # fmt: skip
     consent_listing = BooleanField(_l("I may appear in the list of participants"))
 
     def fill_choices(self, member_choices: list[tuple[str, str]]) -> None:

@@ -10,6 +10,11 @@ from plenary.db import UTCDateTime, utcnow
 from plenary.extensions import db
 
 
+def _is_cjk(text: str) -> bool:
+    """True if ``text`` contains Chinese characters (CJK unified ideographs)."""
+    return any("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in text or "")
+
+
 class RegistrationStatus(StrEnum):
     """Where a registration stands."""
 
@@ -87,7 +92,12 @@ class Registration(db.Model):
 
     @property
     def display_name(self) -> str:
-        """Honorific, first and last name ("Dr. Anna Schmidt")."""
+        """The name as its owner writes it: "Dr. Anna Schmidt", or "张伟市长" for a name in Chinese characters."""
+        if _is_cjk(self.first_name + self.last_name):
+            name = f"{self.last_name}{self.first_name}"
+            if self.honorific:
+                name = f"{name}{self.honorific}" if _is_cjk(self.honorific) else f"{self.honorific} {name}"
+            return name
         return " ".join(p for p in (self.honorific, self.first_name, self.last_name) if p)
 
     @property

@@ -38,8 +38,9 @@ def register(slug: str):
         return render_template("registration/closed.html", plenary=plenary, reason=closed.code)
     modes = services.attendance_modes(plenary)
     form = _form_for(plenary)
-    if request.method == "GET" and not form.language.data:
-        form.language.data = current_language()
+    if request.method == "GET":
+        form.language.data = form.language.data or current_language()
+        form.attendance.data = form.attendance.data or modes[0]
     if request.method == "POST" and _change_delegate_rows(form):
         return render_template("registration/form.html", plenary=plenary, form=form, modes=modes)
     if form.validate_on_submit():
