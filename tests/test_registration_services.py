@@ -239,5 +239,5 @@ def test_personal_data_export(open_plenary):
     ("伟", "张", "Dr.", "Dr. 张伟"),
     ("Wei", "Zhang", None, "Wei Zhang"),
 ])  # fmt: skip
-def test_display_name_follows_the_script(first, last, honorific, expected):
+def test_display_name_follows_the_script(plain_app, first, last, honorific, expected):
     assert Registration(first_name=first, last_name=last, honorific=honorific).display_name == expected

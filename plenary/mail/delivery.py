@@ -69,31 +69,27 @@ def deliver(ids: list[int], now: datetime | None = None) -> DeliveryReport:
         if not _claim(message_id, now or utcnow()):
             continue
         message = db.session.get(OutboxMessage, message_id)
+        kind, attempts = message.kind, message.attempts
         try:
-            _send(message)
+            email = _prepare(message)
+            _send(email, message_id, kind)
         except PermanentDeliveryError as exc:
-            _failed(message, str(exc))
+            _failed(message_id, kind, attempts, str(exc))
             report.failed.append(message_id)
         except (TimeoutError, smtplib.SMTPException, OSError) as exc:
-            if message.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
-                _failed(message, _describe(exc))
+            error = _describe(exc)
+            if attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
+                _failed(message_id, kind, attempts, error)
                 report.failed.append(message_id)
             else:
-                message.status = OutboxStatus.PENDING
-                message.next_attempt_at = utcnow() + backoff(message.attempts)
-                message.locked_until = None
-                message.last_error = _describe(exc)
+                _record(message_id, status=OutboxStatus.PENDING, next_attempt_at=utcnow() + backoff(attempts),
+                        locked_until=None, last_error=error)  # fmt: skip
                 report.retrying.append(message_id)
-                log.warning("message %s (%s): attempt %s failed, retrying: %s", message.id, message.kind,
-                            message.attempts, message.last_error)  # fmt: skip
+                log.warning("message %s (%s): attempt %s failed, retrying: %s", message_id, kind, attempts, error)
         else:
-            message.status = OutboxStatus.SENT
-            message.sent_at = utcnow()
-            message.locked_until = None
-            message.last_error = None
+            _record(message_id, status=OutboxStatus.SENT, sent_at=utcnow(), locked_until=None, last_error=None)
             report.sent.append(message_id)
-            log.info("message %s (%s) sent", message.id, message.kind)
-        db.session.commit()
+            log.info("message %s (%s) sent", message_id, kind)
     return report
 
 
@@ -115,12 +111,30 @@ def _claim(message_id: int, now: datetime) -> bool:
     return result.rowcount == 1
 
 
-def _failed(message: OutboxMessage, error: str) -> None:
-    message.status = OutboxStatus.FAILED
-    message.locked_until = None
-    message.last_error = error[:1000]
-    log.error("message %s (%s) failed for good after %s attempts: %s", message.id, message.kind,
-              message.attempts, message.last_error)  # fmt: skip
+def _prepare(message: OutboxMessage) -> Message:
+    """Build the message, then end the reading transaction before anything is sent.
+
+    The outcome is recorded by a transaction that writes before it reads (``_record``): on
+    SQLite a transaction that has read and then writes fails ("database is locked") when
+    another worker committed in between, which would leave a message that went out claimed,
+    to be sent again when the lease ends. (It also keeps no transaction open during SMTP.)
+    """
+    try:
+        return build_message(message)
+    finally:
+        db.session.rollback()
+
+
+def _record(message_id: int, **values) -> None:
+    """Write the outcome of an attempt in one UPDATE and commit."""
+    table = OutboxMessage.__table__
+    db.session.execute(sa.update(table).where(table.c.id == message_id).values(**values))
+    db.session.commit()
+
+
+def _failed(message_id: int, kind: str, attempts: int, error: str) -> None:
+    _record(message_id, status=OutboxStatus.FAILED, locked_until=None, last_error=error[:1000])
+    log.error("message %s (%s) failed for good after %s attempts: %s", message_id, kind, attempts, error[:1000])
 
 
 def _describe(exc: Exception) -> str:
@@ -165,16 +179,15 @@ def build_message(message: OutboxMessage) -> Message:
     return email
 
 
-def _send(message: OutboxMessage) -> None:
+def _send(email: Message, message_id: int, kind: str) -> None:
     """Send one message by SMTP, or write it to a file when no server is configured."""
-    email = build_message(message)
     if not current_app.config.get("MAIL_SERVER"):
         directory = current_app.config["MAIL_FILE_DIR"]
         os.makedirs(directory, exist_ok=True)
-        path = os.path.join(directory, f"{message.id:06d}-{message.kind}.eml")
+        path = os.path.join(directory, f"{message_id:06d}-{kind}.eml")
         with open(path, "wb") as fh:
             fh.write(email.as_bytes())
-        log.info("message %s (%s) written to %s", message.id, message.kind, path)
+        log.info("message %s (%s) written to %s", message_id, kind, path)
         return
     try:
         mail.send(email)
