@@ -317,7 +317,7 @@ def test_two_workers_racing_for_the_same_messages_send_each_once(app, plenary, s
                 both_listed.wait()
                 reports.append(deliver(due))
         except Exception as exc:  # reported below; a thread's exception would otherwise vanish
-            import traceback; traceback.print_exc(); errors.append(exc)
+            errors.append(exc)
 
     threads = [threading.Thread(target=worker) for _ in range(2)]
     for thread in threads:
@@ -332,6 +332,10 @@ def test_two_workers_racing_for_the_same_messages_send_each_once(app, plenary, s
     assert first | second == set(ids)
     assert smtp.recipient_counts() == {**{f"delegate{i}@example.org": 1 for i in range(6)}, ORGANIZERS: 6}
     assert all(m.status == OutboxStatus.SENT and m.attempts == 1 for m in outbox())
+    # Nothing was left claimed-but-unrecorded, to go out again once the lease has run out.
+    after_lease = utcnow() + timedelta(seconds=app.config["OUTBOX_LEASE_SECONDS"] + 1)
+    assert deliver_due(now=after_lease) == type(reports[0])()
+    assert len(smtp.received) == 12
 
 
 def test_claim_is_atomic_and_exclusive(app, plenary):
@@ -449,6 +453,7 @@ def test_messages_are_delivered_once_the_response_is_closed(app, client, plenary
     assert len(queued) == 2
     assert smtp.received == []  # not before the response has gone out
     response.close()
+    db.session.rollback()  # the request shared the test's session: leave its snapshot (SQLite) to see the delivery
 
     assert all(m.status == OutboxStatus.SENT and m.attempts == 1 for m in outbox())
     assert smtp.recipient_counts() == {"annegret@example.org": 1, ORGANIZERS: 1}
@@ -462,6 +467,7 @@ def test_delivery_after_the_request_can_be_switched_off(app, client, plenary, sm
     response = client.post(f"/plenaries/{plenary.slug}/register", data=registration_form("annegret@example.org"))
     assert response.status_code == 302
     response.close()
+    db.session.rollback()  # the request shared the test's session: leave its snapshot (SQLite)
 
     assert [m.status for m in outbox()] == [OutboxStatus.PENDING] * 2
     assert smtp.received == []
@@ -473,6 +479,7 @@ def test_an_outage_during_the_request_leaves_the_messages_to_the_worker(app, cli
     response = client.post(f"/plenaries/{plenary.slug}/register", data=registration_form("annegret@example.org"))
     assert response.status_code == 302
     response.close()
+    db.session.rollback()  # the request shared the test's session: leave its snapshot (SQLite)
 
     assert [(m.status, m.attempts) for m in outbox()] == [(OutboxStatus.PENDING, 1)] * 2
     smtp.start()

@@ -112,8 +112,8 @@ def test_delegation_registers_everyone_with_their_own_link(open_plenary):
     plenary = open_plenary(capacity_in_person=2)
     head = person("head@example.org")
     delegates = [
-        {"first_name": "Li", "last_name": "Wang", "email": "li@example.org", "position": None, "attendance": "in_person",
-         "organisation": "Stadt Köln", "language": "zh"},
+        {"first_name": "Li", "last_name": "Wang", "email": "li@example.org", "position": None,
+         "attendance": "in_person", "organisation": "Stadt Köln", "language": "zh"},
         {"first_name": "Max", "last_name": "Berg", "email": "max@example.org", "position": None,
          "attendance": "online", "organisation": "Stadt Köln", "language": "de"},
         {"first_name": "Eva", "last_name": "Klein", "email": "eva@example.org", "position": None,

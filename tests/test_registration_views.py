@@ -113,8 +113,9 @@ def test_add_delegate_without_javascript_then_register_the_delegation(client, op
     body = added.get_data(as_text=True)
     assert 'name="delegates-0-first_name"' in body and 'value="Zoë"' in body
     assert _count() == 0
-    data = FORM | {"delegates-0-first_name": "Wei", "delegates-0-last_name": "Zhang", "delegates-0-email": "wei@example.cn",
-                   "delegates-0-position": "", "delegates-0-attendance": "online"}  # fmt: skip
+    data = FORM | {"delegates-0-first_name": "Wei", "delegates-0-last_name": "Zhang",
+                   "delegates-0-email": "wei@example.cn", "delegates-0-position": "",
+                   "delegates-0-attendance": "online"}  # fmt: skip
     assert client.post("/plenaries/test-plenary/register", data=data).status_code == 302
     head, delegate = db.session.scalars(sa.select(Registration).order_by(Registration.id)).all()
     assert delegate.delegation_head_id == head.id and delegate.attendance == "online"
@@ -243,7 +244,8 @@ def test_edit_details_keeps_email_and_status(client, registered):
     form = client.get(f"/registrations/{token}/edit").get_data(as_text=True)
     assert 'value="Müller-Lüdenscheidt"' in form
     data = {k: v for k, v in FORM.items() if k not in ("email", "attendance", "consent_privacy")}
-    response = client.post(f"/registrations/{token}/edit", data=data | {"position": "Leiterin", "email": "x@evil.example"})
+    changes = {"position": "Leiterin", "email": "x@evil.example"}
+    response = client.post(f"/registrations/{token}/edit", data=data | changes)
     assert response.status_code == 302
     db.session.expire_all()
     assert registration.position == "Leiterin" and registration.email == "zoe.mueller@example.org"

@@ -6,7 +6,6 @@ thread, and Playwright drives the system Chromium (``playwright install`` is not
 """
 
 import os
-import threading
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
@@ -58,6 +57,8 @@ def e2e_app(tmp_path_factory):
             "SECRET_KEY": "e2e",
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_file}",
             "WTF_CSRF_ENABLED": False,
+            "MAIL_FILE_DIR": str(tmp_path_factory.mktemp("e2e-mail")),
+            "RATELIMIT_ENABLED": False,
         }
     )
     with app.app_context():
@@ -73,23 +74,10 @@ def e2e_app(tmp_path_factory):
 @pytest.fixture(scope="session")
 def live_server(e2e_app) -> Iterator[str]:
     """Serve the demo site on a free local port; yields the base URL (http://127.0.0.1:PORT)."""
-    from werkzeug.serving import WSGIRequestHandler, make_server
+    from tests.e2e.server import serve
 
-    class QuietHandler(WSGIRequestHandler):
-        """Logs errors but not every request (a page load is a dozen of them)."""
-
-        def log_request(self, *args, **kwargs):
-            pass
-
-    server = make_server("127.0.0.1", 0, e2e_app, threaded=True, request_handler=QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, name="e2e-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    with serve(e2e_app) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
