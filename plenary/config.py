@@ -31,9 +31,9 @@ def default_config(app: Flask) -> dict:
         "ORGANIZER_MAIL_LANGUAGE": "de",
         # Serialise seat changes per plenary in the database (switched off only to show the race).
         "REGISTRATION_CAPACITY_LOCK": True,
-        # Test-only: seconds to wait between counting the seats and inserting the registration,
-        # so that tests/test_registration_concurrency.py can make the race visible without the
-        # lock (and show that the lock holds even so). Always 0 in production.
+        # Test-only: seconds to wait between finding a free seat and taking it, so that
+        # tests/test_registration_concurrency.py can make the race visible without the lock
+        # (and show that the lock holds even so). Always 0 in production.
         "REGISTRATION_RACE_WINDOW_SECONDS": 0,
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_STORAGE_URI": "memory://",

@@ -1,6 +1,7 @@
 """Translated names of the app's fixed vocabularies (formats, agenda kinds, states)."""
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 FORMAT_LABELS = {
     "in_person": _l("In person"),
@@ -51,7 +52,8 @@ REGISTRATION_STATUS_LABELS = {
     "confirmed": _l("Confirmed"),
     "waitlisted": _l("On the waiting list"),
     "rejected": _l("Not accepted"),
-    "cancelled": _l("Cancelled"),
+    # A cancelled registration ("storniert") is not a cancelled plenary ("abgesagt").
+    "cancelled": lazy_pgettext("registration status", "Cancelled"),
 }
 
 ATTENDANCE_LABELS = {

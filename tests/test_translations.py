@@ -23,7 +23,7 @@ def source_msgids(tmp_path_factory) -> set[str]:
     out = tmp_path_factory.mktemp("pot") / "messages.pot"
     subprocess.run(
         [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "_l", "-k",
-         "lazy_gettext", "-o", str(out), "."],
+         "lazy_gettext", "-k", "lazy_pgettext:1c,2", "-o", str(out), "."],
         cwd=ROOT, check=True, capture_output=True,
     )  # fmt: skip
     with open(out, "rb") as fh:

@@ -67,4 +67,5 @@ def _body(text: str) -> str:
 def queued_message_ids() -> list[int]:
     """Ids of the messages queued during this request that were committed."""
     messages = g.pop("outbox_queued", [])
-    return [m.id for m in messages if inspect(m).persistent]
+    # The identity needs no query, even though the commit expired the objects.
+    return [inspect(m).identity[0] for m in messages if inspect(m).persistent]

@@ -128,12 +128,12 @@ def register(plenary_id: int, head: dict, delegates: list[dict] | None = None) -
         if attendance not in attendance_modes(plenary):
             raise RegistrationError("attendance_not_offered", attendance=attendance)
         if _seat_free(plenary, attendance):
+            _race_window()
             status = RegistrationStatus.PENDING if plenary.requires_approval else RegistrationStatus.CONFIRMED
         elif plenary.waitlist:
             status = RegistrationStatus.WAITLISTED
         else:
             raise CapacityReached("full", attendance=attendance)
-        _race_window()
         registration = Registration(plenary=plenary, status=status, attendance=attendance, email=person["email"])
         for name in PERSON_FIELDS:
             if name in person:
@@ -159,10 +159,12 @@ def register(plenary_id: int, head: dict, delegates: list[dict] | None = None) -
 
 
 def _race_window() -> None:
-    """Test-only: widen the gap between counting and inserting (REGISTRATION_RACE_WINDOW_SECONDS > 0).
+    """Test-only: wait REGISTRATION_RACE_WINDOW_SECONDS (if > 0) between finding a free seat and taking it.
 
-    The concurrency test sets it to make the race visible when the capacity lock is off,
-    and to show that the lock holds even with the gap; it is 0 (no wait) otherwise.
+    tests/test_registration_concurrency.py sets it to make the race reliably visible when the
+    capacity lock is off, and to show that the lock holds even with the gap; it is 0 (no wait)
+    otherwise. Only a seat being taken waits: that is the decision the race corrupts, and under
+    the lock the burst then lasts seats × window rather than people × window.
     """
     seconds = current_app.config["REGISTRATION_RACE_WINDOW_SECONDS"]
     if seconds > 0:
@@ -304,8 +306,10 @@ def reactivate(registration_id: int) -> Registration:
     return registration
 
 
-def update_details(registration: Registration, data: dict) -> Registration:
+def update_details(registration_id: int, data: dict) -> Registration:
     """Change a registration's personal details (not its email, status or attendance)."""
+    # Under the plenary's lock like every write, so SQLite never has to upgrade a read snapshot.
+    registration, _plenary = _locked_registration(registration_id)
     if registration.status in (RegistrationStatus.CANCELLED, RegistrationStatus.REJECTED):
         raise InvalidTransition("not_active", status=registration.status)
     for name in PERSON_FIELDS:
@@ -351,8 +355,12 @@ def _anonymise(registration: Registration) -> None:
     db.session.execute(
         sa.update(OutboxMessage)
         .where(OutboxMessage.registration_id == registration.id)
-        .values(recipient=None, subject=ERASED, body_text=ERASED, body_html=ERASED, status="failed",
-                last_error="erased")  # fmt: skip
+        .values(
+            recipient=None, subject=ERASED, body_text=ERASED, body_html=ERASED,
+            # What was sent stays "sent" (history); what was still waiting will never go out.
+            status=sa.case((OutboxMessage.status == "pending", "failed"), else_=OutboxMessage.status),
+            last_error=sa.case((OutboxMessage.status == "pending", "erased"), else_=OutboxMessage.last_error),
+        )  # fmt: skip
     )
 
 
@@ -390,7 +398,7 @@ def personal_data(registration: Registration) -> dict:
             {"kind": m.kind, "subject": m.subject, "created_at": _iso(m.created_at), "status": m.status}
             for m in db.session.scalars(
                 sa.select(OutboxMessage)
-                .where(OutboxMessage.registration_id == registration.id)
+                .where(OutboxMessage.registration_id == registration.id, OutboxMessage.kind.not_like("organizer_%"))
                 .order_by(OutboxMessage.id)
             )
         ],
@@ -421,4 +429,5 @@ def _notify_organizers(registration: Registration) -> None:
             address,
             current_app.config["ORGANIZER_MAIL_LANGUAGE"],
             {"registration": registration, "plenary": registration.plenary},
+            registration_id=registration.id,  # so that erasure scrubs it too
         )

@@ -158,7 +158,7 @@ def edit(token: str):
         form.salutation.data = registration.salutation or ""
     if form.validate_on_submit():
         try:
-            services.update_details(registration, form.person_data())
+            services.update_details(registration.id, form.person_data())
         except services.InvalidTransition:
             db.session.rollback()
             abort(409)
