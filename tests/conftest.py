@@ -64,6 +64,11 @@ def make_app(database_url, tmp_path):
                 "SQLALCHEMY_DATABASE_URI": database_url,
                 "WTF_CSRF_ENABLED": False,
                 "PUBLIC_URL": "https://plenary.example.org",
+                "MAIL_FILE_DIR": str(tmp_path / "mail"),
+                "RATELIMIT_ENABLED": False,
+                # Tests deliver explicitly (the outbox tests switch it on), so that no thread
+                # outlives its test's database.
+                "OUTBOX_DELIVER_AFTER_REQUEST": False,
                 **config,
             }
         )

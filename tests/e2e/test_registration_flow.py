@@ -86,8 +86,9 @@ def _wait_for(read, done, seconds: float = 15.0):
     deadline = time.monotonic() + seconds
     while True:
         value = read()
-        if done(value) or time.monotonic() > deadline:
+        if done(value):
             return value
+        assert time.monotonic() < deadline, f"still not done after {seconds} s: {value}"
         time.sleep(0.05)
 
 
