@@ -54,7 +54,7 @@ CONTACT = "organizers@example.org"
 RACE_WINDOW = 0.2
 #: Socket timeout of every request; gunicorn's worker timeout is longer, so no request dies silently.
 REQUEST_TIMEOUT = 60
-#: How long messages may take to be written after the burst (delivery runs after each response).
+#: How long messages may take to be written after the burst (delivery starts right after each request).
 MAIL_DEADLINE = 20
 
 
@@ -288,7 +288,7 @@ def test_burst_fills_exactly_the_seats_then_the_waitlist(make_app, database_url,
         assert message.language == registration.language
     assert [m.kind for m in messages if m.recipient == CONTACT] == ["organizer_new_registration"] * PEOPLE
 
-    # Delivered after each request: every message sent once (one claim), one .eml file each.
+    # Delivered right after each request: every message sent once (one claim), one .eml file each.
     outcomes = Counter((m.status, m.attempts) for m in messages)
     assert outcomes == {("sent", 1): len(messages)}, f"(status, attempts) of the messages: {outcomes}\n{_log_tail(log)}"
     assert sorted(int(f.name.split("-", 1)[0]) for f in files) == [m.id for m in messages]
