@@ -67,6 +67,18 @@ def _from_accept_language() -> str | None:
     return None
 
 
+def use_language(lang: str) -> None:
+    """Speak ``lang`` on this page unless the visitor chose a language (?lang= or the cookie).
+
+    A personal page opened from a message should be in the message's language, even in a
+    browser that asks for another one.
+    """
+    if _valid(request.args.get("lang")) or _valid(request.cookies.get(current_app.config["LANGUAGE_COOKIE"])):
+        return
+    g.lang = lang
+    flask_babel.refresh()
+
+
 def select_locale() -> str:
     """Flask-Babel's locale selector: the Babel locale of the current language."""
     return BABEL_LOCALES[current_language()]

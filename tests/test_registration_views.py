@@ -289,3 +289,13 @@ def test_privacy_notice_in_three_languages(client, lang, text):
 def test_plenary_page_links_to_the_form_while_open(client, open_plenary):
     open_plenary()
     assert 'href="/plenaries/test-plenary/register"' in client.get("/plenaries/test-plenary").get_data(as_text=True)
+
+
+def test_personal_page_speaks_the_registrants_language_unless_chosen(client, open_plenary):
+    open_plenary()
+    client.post("/plenaries/test-plenary/register", data=FORM | {"language": "zh"})
+    token = token_for(db.session.scalar(sa.select(Registration)))
+    page = client.get(f"/registrations/{token}", headers={"Accept-Language": "en-US"})
+    assert '<html lang="zh-Hans">' in page.get_data(as_text=True)
+    chosen = client.get(f"/registrations/{token}?lang=de", headers={"Accept-Language": "en-US"})
+    assert '<html lang="de">' in chosen.get_data(as_text=True)

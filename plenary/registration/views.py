@@ -5,7 +5,7 @@ from flask_babel import gettext
 
 from plenary.events.services import get_public_plenary, registration_state
 from plenary.extensions import db, limiter
-from plenary.i18n import current_language
+from plenary.i18n import current_language, use_language
 from plenary.members.services import member_choices
 from plenary.registration import services
 from plenary.registration.forms import AttendanceForm, ConfirmForm, DetailsForm, RegistrationForm
@@ -125,6 +125,7 @@ def _registration_or_404(token: str) -> Registration:
     registration = db.session.scalar(db.select(Registration).where(Registration.token_hash == hash_token(token)))
     if registration is None:
         abort(404)
+    use_language(registration.language)
     return registration
 
 
