@@ -226,10 +226,15 @@ def cancel(registration_id: int) -> Registration:
     registration, plenary = _locked_registration(registration_id)
     if registration.status in (RegistrationStatus.CANCELLED, RegistrationStatus.REJECTED):
         raise InvalidTransition("not_active", status=registration.status)
+    return _end(registration, plenary, RegistrationStatus.CANCELLED, "registration_cancelled")
+
+
+def _end(registration: Registration, plenary: Plenary, status: str, message: str) -> Registration:
+    """Give a registration its final ``status``, tell the person, pass a freed seat on (under the lock)."""
     freed = registration.holds_seat
-    registration.status = RegistrationStatus.CANCELLED
+    registration.status = status
     db.session.flush()
-    _queue(registration, "registration_cancelled")
+    _queue(registration, message)
     if freed:
         promote_from_waitlist(plenary, registration.attendance)
     return registration
@@ -251,13 +256,7 @@ def reject(registration_id: int) -> Registration:
     registration, plenary = _locked_registration(registration_id)
     if registration.status not in (RegistrationStatus.PENDING, RegistrationStatus.WAITLISTED):
         raise InvalidTransition("not_rejectable", status=registration.status)
-    freed = registration.holds_seat
-    registration.status = RegistrationStatus.REJECTED
-    db.session.flush()
-    _queue(registration, "registration_rejected")
-    if freed:
-        promote_from_waitlist(plenary, registration.attendance)
-    return registration
+    return _end(registration, plenary, RegistrationStatus.REJECTED, "registration_rejected")
 
 
 def switch_attendance(registration_id: int, attendance: str) -> Registration:

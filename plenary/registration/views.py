@@ -176,16 +176,22 @@ def attendance(token: str):
     form = AttendanceForm()
     if not form.validate_on_submit():
         return redirect(url_for(".personal", token=token))
+    return _act(token, "attendance", lambda: services.switch_attendance(registration.id, form.attendance.data))
+
+
+def _act(token: str, done: str, action):
+    """Run a seat-changing action from the personal page; commit, and say on the page how it went."""
     try:
-        services.switch_attendance(registration.id, form.attendance.data)
+        action()
     except services.CapacityReached:
         db.session.rollback()
-        return redirect(url_for(".personal", token=token, done="full"))
+        done = "full"
     except services.RegistrationError:
         db.session.rollback()
-        return redirect(url_for(".personal", token=token, done="not_possible"))
-    db.session.commit()
-    return redirect(url_for(".personal", token=token, done="attendance"))
+        done = "not_possible"
+    else:
+        db.session.commit()
+    return redirect(url_for(".personal", token=token, done=done))
 
 
 @bp.route("/registrations/<token>/cancel", methods=["GET", "POST"])
@@ -194,13 +200,7 @@ def cancel(token: str):
     registration = _registration_or_404(token)
     form = ConfirmForm()
     if form.validate_on_submit():
-        try:
-            services.cancel(registration.id)
-        except services.InvalidTransition:
-            db.session.rollback()
-            return redirect(url_for(".personal", token=token, done="not_possible"))
-        db.session.commit()
-        return redirect(url_for(".personal", token=token, done="cancelled"))
+        return _act(token, "cancelled", lambda: services.cancel(registration.id))
     return render_template("registration/confirm.html", registration=registration, token=token, form=form,
                            action="cancel")  # fmt: skip
 
@@ -211,16 +211,7 @@ def reactivate(token: str):
     registration = _registration_or_404(token)
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for(".personal", token=token))
-    try:
-        services.reactivate(registration.id)
-    except services.CapacityReached:
-        db.session.rollback()
-        return redirect(url_for(".personal", token=token, done="full"))
-    except services.RegistrationError:
-        db.session.rollback()
-        return redirect(url_for(".personal", token=token, done="not_possible"))
-    db.session.commit()
-    return redirect(url_for(".personal", token=token, done="reactivated"))
+    return _act(token, "reactivated", lambda: services.reactivate(registration.id))
 
 
 @bp.get("/registrations/<token>/data.json")
