@@ -26,19 +26,27 @@ def import_command(file) -> None:
         ) from None
     except UnicodeDecodeError:
         raise click.ClickException(f"{file.name}: not UTF-8 text") from None
+    from plenary.events.models import Plenary
+    from plenary.registration.locking import lock_plenary
+    from plenary.registration.services import attendance_modes, promote_from_waitlist
+
+    existing_id = db.session.scalar(db.select(Plenary.id).where(Plenary.slug == data.get("slug"))) if isinstance(
+        data, dict) else None  # fmt: skip
+    if existing_id is not None:
+        # Capacity, waitlist and approval may change: one locked unit of work with the registrations.
+        lock_plenary(existing_id)
     try:
         plenary, created = import_plenary(data)
     except ExchangeError as exc:
         db.session.rollback()
         lines = "\n".join(f"  - {error}" for error in exc.errors)
         raise click.ClickException(f"{file.name} was not imported; nothing was changed:\n{lines}") from None
+    promoted = []
+    if not created:  # a raised capacity gives seats to the waitlist
+        for mode in attendance_modes(plenary):
+            promoted += promote_from_waitlist(plenary, mode)
     db.session.commit()
     click.echo(f"{'Created' if created else 'Updated'} plenary {plenary.number}: {plenary.slug}")
-    # A raised capacity gives seats to the waitlist (its own locked unit of work).
-    from plenary.registration.services import fill_free_seats
-
-    promoted = fill_free_seats(plenary.id)
-    db.session.commit()
     from plenary.registration.cli import deliver_now
 
     deliver_now()

@@ -14,7 +14,10 @@ def default_config(app: Flask) -> dict:
     return {
         "SECRET_KEY": None,
         "SQLALCHEMY_DATABASE_URI": "sqlite:///" + os.path.join(app.instance_path, "plenary.sqlite"),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # hide_parameters: an error must not write people's names and addresses into the log.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+        # The registration form may stay open a long while (a delegation takes time to type).
+        "WTF_CSRF_TIME_LIMIT": 12 * 3600,
         "PUBLIC_URL": "http://127.0.0.1:5000",
         "ORGANIZATION_NAME": "Chinesisch-Deutsche Industriestädteallianz (ISA)",
         "CONTACT_EMAIL": "info@isa-alliance.example",

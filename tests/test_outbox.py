@@ -282,22 +282,39 @@ def test_refused_recipient_is_given_up_only_for_permanent_errors(app, plenary, s
         assert "bounce@example.org" not in line
 
 
-def test_message_fails_for_good_after_max_attempts(app, plenary, smtp):
+def test_message_fails_for_good_after_max_attempts_of_temporary_refusals(app, plenary, smtp):
     app.config["OUTBOX_MAX_ATTEMPTS"] = 3
-    smtp.stop()
-    register(plenary.id, "annegret@example.org")
-    ids = [m.id for m in outbox()]
+    smtp.refuse("annegret@example.org", "451 4.3.0 Try again later")
+    registration = register(plenary.id, "annegret@example.org")
+    [message_id] = [m.id for m in outbox() if m.recipient == "annegret@example.org"]
 
     reports = [deliver_due(now=utcnow() + timedelta(days=day)) for day in (0, 1, 2)]
 
-    assert [sorted(r.retrying) for r in reports] == [ids, ids, []]
-    assert sorted(reports[2].failed) == ids
-    for message in outbox():
-        assert message.status == OutboxStatus.FAILED and message.attempts == 3 and message.last_error
+    assert [message_id in r.retrying for r in reports] == [True, True, False]
+    assert message_id in reports[2].failed
+    failed = db.session.get(OutboxMessage, message_id)
+    assert failed.status == OutboxStatus.FAILED and failed.attempts == 3 and failed.last_error
+    assert registration.id  # the registration itself is untouched
 
+    smtp.handler.refused.clear()
+    assert message_id not in deliver_due(now=utcnow() + timedelta(days=30)).sent
+    assert smtp.received_by("annegret@example.org") == []
+
+
+def test_an_unreachable_server_never_makes_a_message_fail(app, plenary, smtp):
+    """However long the outage, nothing is dropped: connection failures do not count towards the limit."""
+    app.config["OUTBOX_MAX_ATTEMPTS"] = 3
+    smtp.stop()
+    register(plenary.id, "annegret@example.org")
+    ids = sorted(m.id for m in outbox())
+
+    reports = [deliver_due(now=utcnow() + timedelta(days=day)) for day in range(6)]
+
+    assert all(sorted(r.retrying) == ids and r.failed == [] for r in reports)
+    assert {(m.status, m.attempts) for m in outbox()} == {(OutboxStatus.PENDING, 6)}
     smtp.start()
-    assert deliver_due(now=utcnow() + timedelta(days=30)).sent == []
-    assert smtp.received == []
+    assert sorted(deliver_due(now=utcnow() + timedelta(days=30)).sent) == ids
+    assert smtp.recipient_counts()["annegret@example.org"] == 1
 
 
 # --- no double delivery ------------------------------------------------------------------------

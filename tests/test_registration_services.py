@@ -1,5 +1,6 @@
 """Registration rules, tested on the services directly (both databases)."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -207,8 +208,9 @@ def test_erase_anonymises_frees_the_seat_and_forgets_the_link(open_plenary):
 def test_purge_anonymises_registrations_of_past_plenaries(open_plenary):
     plenary = open_plenary()
     anna = _register(plenary, "anna@example.org")
-    assert services.purge(datetime(2031, 1, 1, tzinfo=UTC)) == 0  # the plenary is in October 2031
-    assert services.purge(datetime(2032, 1, 1, tzinfo=UTC)) == 1
+    assert services.plenaries_ended_before(datetime(2031, 1, 1, tzinfo=UTC)) == []  # it is in October 2031
+    assert services.plenaries_ended_before(datetime(2032, 1, 1, tzinfo=UTC)) == [plenary.id]
+    assert services.purge_plenary(plenary.id) == 1
     db.session.commit()
     assert anna.email is None and anna.first_name == services.ERASED
 
@@ -244,3 +246,82 @@ def test_personal_data_export(open_plenary):
 ])  # fmt: skip
 def test_display_name_follows_the_script(plain_app, first, last, honorific, expected):
     assert Registration(first_name=first, last_name=last, honorific=honorific).display_name == expected
+
+
+def test_known_and_new_addresses_get_the_same_answer_when_full(open_plenary):
+    plenary = open_plenary(capacity_in_person=1, waitlist=False)
+    _register(plenary, "known@example.org")
+    for email in ("known@example.org", "new@example.org"):
+        with pytest.raises(services.CapacityReached):
+            services.register(plenary.id, person(email))
+        db.session.rollback()
+
+
+def test_the_waitlist_is_first_come_first_served_even_after_reactivating(open_plenary):
+    plenary = open_plenary(capacity_in_person=1)
+    seated = _register(plenary, "seated@example.org")
+    early = _register(plenary, "early@example.org")
+    services.cancel(early.id)
+    db.session.commit()
+    w1 = _register(plenary, "w1@example.org")
+    services.reactivate(early.id)  # back on the waitlist: at its end, behind w1
+    db.session.commit()
+    assert early.status == "waitlisted"
+    services.cancel(seated.id)
+    db.session.commit()
+    assert (w1.status, early.status) == ("confirmed", "waitlisted")
+
+
+def test_a_known_head_can_bring_new_delegates(open_plenary):
+    plenary = open_plenary(capacity_in_person=5)
+    head = _register(plenary, "head@example.org")
+    delegate = {"first_name": "Li", "last_name": "Wang", "email": "li@example.org", "position": None,
+                "attendance": "in_person", "organisation": "Stadt Köln", "language": "zh"}  # fmt: skip
+    result = services.register(plenary.id, person("head@example.org"), [delegate])
+    db.session.commit()
+    assert result.already_registered == [head]
+    assert result.created[0].delegation_head_id == head.id
+    assert result.created[0].consent_privacy_at is None  # the delegate's own consent is not on record
+
+
+def test_delegate_messages_say_who_registered_them(open_plenary):
+    plenary = open_plenary(capacity_in_person=5)
+    delegate = {"first_name": "Li", "last_name": "Wang", "email": "li@example.org", "position": None,
+                "attendance": "in_person", "organisation": "Stadt Köln", "language": "de"}  # fmt: skip
+    services.register(plenary.id, person("head@example.org", salutation="ms"), [delegate])
+    db.session.commit()
+    to_head, to_delegate = (
+        db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.recipient == address))
+        for address in ("head@example.org", "li@example.org")
+    )
+    assert to_head.body_text.startswith("Sehr geehrte Frau Dr. Schmidt,")
+    assert "Dr. Anna Schmidt hat Sie als Mitglied der eigenen Delegation angemeldet" in to_delegate.body_text
+    assert "/privacy?lang=de" in to_delegate.body_text
+    assert to_head.reply_to == "plenary@example.org"
+
+
+@pytest.mark.parametrize("kind", ["registration_received", "registration_confirmed", "registration_waitlisted",
+                                  "registration_promoted", "registration_approved", "registration_rejected",
+                                  "registration_cancelled", "registration_updated", "registration_link"])
+@pytest.mark.parametrize(("lang", "greeting"), [("de", "Guten Tag Dr. Anna Schmidt,"), ("en", "Dear Dr. Anna Schmidt,"),
+                                                ("zh", "尊敬的安娜：")])  # fmt: skip
+def test_every_message_in_every_language(open_plenary, kind, lang, greeting):
+    from plenary.mail.outbox import TOKEN_PLACEHOLDER, queue_message
+
+    plenary = open_plenary()
+    registration = _register(plenary, "anna@example.org", language=lang, name_zh="安娜")
+    message = queue_message(kind, registration.email, lang, {"registration": registration, "plenary": plenary},
+                            registration_id=registration.id)  # fmt: skip
+    db.session.flush()
+    title = plenary.title[lang]
+    assert title in message.subject and title in message.body_text
+    assert message.body_text.startswith(greeting)
+    assert f'<html lang="{ {"de": "de", "en": "en", "zh": "zh-Hans"}[lang] }">' in message.body_html
+    assert greeting.rstrip(",：") in message.body_html
+    has_link = kind != "registration_rejected"
+    assert (f"/registrations/{TOKEN_PLACEHOLDER}?lang={lang}" in message.body_text) == has_link
+    # Nothing left untranslated: no English sentence in a German or Chinese message.
+    if lang != "en":
+        text = re.sub(r"https?://\S+", "", message.body_text).replace(registration.email, "")
+        for english in ("Your ", "registration", "Kind regards", "Attendance", "Dear"):
+            assert english not in text, (kind, english)

@@ -299,3 +299,83 @@ def test_personal_page_speaks_the_registrants_language_unless_chosen(client, ope
     assert '<html lang="zh-Hans">' in page.get_data(as_text=True)
     chosen = client.get(f"/registrations/{token}?lang=de", headers={"Accept-Language": "en-US"})
     assert '<html lang="de">' in chosen.get_data(as_text=True)
+
+
+def test_full_plenary_answers_known_and_new_addresses_alike(client, open_plenary):
+    open_plenary(capacity_in_person=1, waitlist=False)
+    client.post("/plenaries/test-plenary/register", data=FORM)
+    known = client.post("/plenaries/test-plenary/register?lang=en", data=FORM)
+    new = client.post("/plenaries/test-plenary/register?lang=en", data=FORM | {"email": "new@example.org"})
+    assert known.status_code == new.status_code == 400
+    strip_values = re.compile(r'value="[^"]*"')
+    assert strip_values.sub("", known.get_data(as_text=True)) == strip_values.sub("", new.get_data(as_text=True))
+
+
+def test_enter_key_submits_the_registration_not_a_delegate_button(client, open_plenary):
+    open_plenary()
+    body = client.get("/plenaries/test-plenary/register").get_data(as_text=True)
+    form = body.split('class="registration-form"')[1]
+    first_button = re.search(r"<(?:button|input)[^>]*type=\"submit\"[^>]*>", form).group(0)
+    assert 'name="submit"' in first_button
+
+
+def test_odd_delegate_row_input_is_harmless(client, open_plenary):
+    open_plenary()
+    for value in ("²", "abc", "-1", "99"):
+        response = client.post("/plenaries/test-plenary/register", data=FORM | {"remove_delegate": value})
+        assert response.status_code in (200, 302, 400), value
+    stray = client.post("/plenaries/test-plenary/register", data=FORM | {"delegates-99-email": "x@example.org"})
+    assert stray.status_code in (302, 400)
+
+
+def test_control_characters_are_dropped(client, open_plenary):
+    open_plenary()
+    data = FORM | {"organisation": "Stadt\x00 Köln\x0b", "remarks": "Zeile 1\nZeile 2"}
+    response = client.post("/plenaries/test-plenary/register", data=data)
+    assert response.status_code == 302
+    registration = db.session.scalar(sa.select(Registration))
+    assert registration.organisation == "Stadt Köln" and registration.remarks == "Zeile 1\nZeile 2"
+
+
+@pytest.mark.parametrize(("lang", "text"), [("de", "Dieses Feld wird benötigt."), ("zh", "该字段是必填字段。")])
+def test_delegate_errors_in_the_visitors_language(client, open_plenary, lang, text):
+    open_plenary()
+    data = FORM | {"delegates-0-first_name": "", "delegates-0-last_name": "B", "delegates-0-email": "b@example.org"}
+    body = client.post(f"/plenaries/test-plenary/register?lang={lang}", data=data).get_data(as_text=True)
+    assert text in body.split('id="delegates-0-first_name-error"')[1].split("</div>")[0]
+
+
+def test_adding_delegates_does_not_use_up_the_rate_limit(make_app, open_registration_document):
+    app = make_app(RATELIMIT_ENABLED=True, REGISTRATION_RATE_LIMIT="2 per minute")
+    with app.app_context():
+        from plenary.events.exchange import import_plenary
+
+        import_plenary(open_registration_document)
+        db.session.commit()
+        client = app.test_client()
+        for _ in range(5):
+            response = client.post("/plenaries/test-plenary/register", data=FORM | {"add_delegate": "1"})
+            assert response.status_code == 200
+        assert client.post("/plenaries/test-plenary/register", data=FORM).status_code == 302
+
+
+def test_personal_page_actions_need_csrf(make_app, open_registration_document):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        from plenary.events.exchange import import_plenary
+        from plenary.registration import services
+        from tests.conftest import person
+
+        plenary, _ = import_plenary(open_registration_document)
+        db.session.commit()
+        registration = services.register(plenary.id, person("anna@example.org")).created[0]
+        db.session.commit()
+        token = token_for(registration)
+        client = app.test_client()
+        for action, data in (("cancel", {}), ("erase", {}), ("attendance", {"attendance": "online"}),
+                             ("reactivate", {}), ("edit", {"first_name": "Eve"})):  # fmt: skip
+            response = client.post(f"/registrations/{token}/{action}", data=data)
+            assert response.status_code in (302, 400), action
+        db.session.expire_all()
+        assert (registration.status, registration.attendance, registration.first_name) == ("confirmed", "in_person",
+                                                                                            "Anna")  # fmt: skip

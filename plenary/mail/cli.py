@@ -1,11 +1,15 @@
 """The outbox worker command."""
 
+import logging
 import time
 
 import click
 from flask.cli import AppGroup
 
+from plenary.extensions import db
 from plenary.mail.delivery import deliver_due
+
+log = logging.getLogger(__name__)
 
 outbox_cli = AppGroup("outbox", help="Deliver the messages in the outbox.")
 
@@ -16,9 +20,17 @@ outbox_cli = AppGroup("outbox", help="Deliver the messages in the outbox.")
 def send_command(watch: bool, interval: float) -> None:
     """Deliver every message that is due, then exit (or keep going with --watch)."""
     while True:
-        report = deliver_due()
-        if report.sent or report.retrying or report.failed or not watch:
-            click.echo(f"sent {len(report.sent)}, retrying {len(report.retrying)}, failed {len(report.failed)}")
+        try:
+            report = deliver_due()
+        except Exception:
+            if not watch:
+                raise
+            # The worker outlives a database hiccup: what was not recorded is retried after its lease.
+            db.session.rollback()
+            log.exception("delivery round failed; trying again in %s s", interval)
+        else:
+            if report.sent or report.retrying or report.failed or not watch:
+                click.echo(f"sent {len(report.sent)}, retrying {len(report.retrying)}, failed {len(report.failed)}")
         if not watch:
             return
         time.sleep(interval)

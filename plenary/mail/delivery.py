@@ -73,12 +73,18 @@ def deliver(ids: list[int], now: datetime | None = None) -> DeliveryReport:
         try:
             email = _prepare(message)
             _send(email, message_id, kind)
-        except PermanentDeliveryError as exc:
-            _failed(message_id, kind, attempts, str(exc))
+        except (PermanentDeliveryError, UnicodeEncodeError) as exc:
+            _failed(message_id, kind, attempts, _describe(exc))
             report.failed.append(message_id)
-        except (TimeoutError, smtplib.SMTPException, OSError) as exc:
+        except Exception as exc:  # SMTP answers, the network, anything unexpected: try again later
             error = _describe(exc)
-            if attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
+            # The server being unreachable is no reason to give up on a message, however long it
+            # lasts; only answers from a server (4xx again and again) or our own errors count.
+            # (smtplib's errors are OSErrors too; those carry a server's answer.)
+            unreachable = isinstance(exc, smtplib.SMTPServerDisconnected) or (
+                isinstance(exc, OSError) and not isinstance(exc, smtplib.SMTPException)
+            )
+            if not unreachable and attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
                 _failed(message_id, kind, attempts, error)
                 report.failed.append(message_id)
             else:
@@ -139,6 +145,8 @@ def _failed(message_id: int, kind: str, attempts: int, error: str) -> None:
 
 def _describe(exc: Exception) -> str:
     """An error description without the recipient's address."""
+    if isinstance(exc, UnicodeEncodeError):
+        return "UnicodeEncodeError: the address or a header cannot be sent by this server"
     if isinstance(exc, smtplib.SMTPResponseException):
         return f"{type(exc).__name__} {exc.smtp_code}"
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
@@ -173,6 +181,7 @@ def build_message(message: OutboxMessage) -> Message:
         sender=current_app.config["MAIL_DEFAULT_SENDER"],
         charset="utf-8",
         extra_headers={"Auto-Submitted": "auto-generated"},
+        reply_to=message.reply_to,
     )
     # Stable per outbox row: a message delivered twice is recognisably the same message.
     email.msgId = f"<outbox-{message.id}@{host}>"
@@ -199,3 +208,15 @@ def _send(email: Message, message_id: int, kind: str) -> None:
         if exc.smtp_code >= 500:
             raise PermanentDeliveryError(_describe(exc)) from exc
         raise
+
+
+def forget_mail_files(message_ids: list[int]) -> None:
+    """Delete the .eml copies the file backend wrote for these messages (erasure, purge)."""
+    directory = current_app.config["MAIL_FILE_DIR"]
+    if not message_ids or not os.path.isdir(directory):
+        return
+    wanted = set(message_ids)
+    for name in os.listdir(directory):
+        number = name.split("-", 1)[0]
+        if name.endswith(".eml") and number.isdecimal() and int(number) in wanted:
+            os.remove(os.path.join(directory, name))

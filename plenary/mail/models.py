@@ -29,6 +29,8 @@ class OutboxMessage(db.Model):
         sa.ForeignKey("registration.id", ondelete="SET NULL"), index=True
     )
     recipient: Mapped[str | None] = mapped_column(sa.String(254))
+    # Where answers go: the organizers for registrants, the registrant for the organizers' notice.
+    reply_to: Mapped[str | None] = mapped_column(sa.String(254))
     language: Mapped[str] = mapped_column(sa.String(2))
     subject: Mapped[str] = mapped_column(sa.String(300))
     # Bodies hold the placeholder PERSONAL_LINK instead of the registrant's secret link,

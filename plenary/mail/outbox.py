@@ -18,7 +18,12 @@ TOKEN_PLACEHOLDER = "PERSONAL-LINK-TOKEN"
 
 
 def queue_message(
-    kind: str, recipient: str, language: str, context: dict, registration_id: int | None = None
+    kind: str,
+    recipient: str,
+    language: str,
+    context: dict,
+    registration_id: int | None = None,
+    reply_to: str | None = None,
 ) -> OutboxMessage:
     """Render mail/<kind>.txt and .html in ``language`` and add the message to the session."""
     with force_locale(BABEL_LOCALES[language]):
@@ -44,6 +49,7 @@ def queue_message(
         body_text=_body(text),
         body_html=html,
         registration_id=registration_id,
+        reply_to=reply_to,
     )
     db.session.add(message)
     if has_app_context():

@@ -102,6 +102,8 @@ def cancel_command(registration_id: int) -> None:
               help="Anonymise registrations of plenaries that ended before this date (YYYY-MM-DD, UTC).")  # fmt: skip
 def purge_command(before: datetime) -> None:
     """Anonymise the registrations of past plenaries."""
-    count = services.purge(before.replace(tzinfo=UTC))
-    db.session.commit()
+    count = 0
+    for plenary_id in services.plenaries_ended_before(before.replace(tzinfo=UTC)):
+        count += services.purge_plenary(plenary_id)  # one plenary per locked unit of work
+        db.session.commit()
     click.echo(f"{count} registrations anonymised.")

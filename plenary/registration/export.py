@@ -1,5 +1,7 @@
 """Registrations as rows for CSV and Excel exports."""
 
+import re
+
 import sqlalchemy as sa
 
 from plenary.extensions import db
@@ -9,7 +11,8 @@ from plenary.registration.models import Registration
 COLUMNS = (
     "id", "status", "attendance", "salutation", "honorific", "first_name", "last_name", "name_zh", "organisation",
     "position", "member_city", "country", "email", "phone", "language", "interpretation", "dietary", "remarks",
-    "consent_privacy_at", "consent_listing", "delegation_head_id", "delegation_head", "created_at", "updated_at",
+    "consent_privacy_at", "consent_listing", "consent_listing_at", "delegation_head_id", "delegation_head",
+    "waitlisted_at", "created_at", "updated_at",
 )  # fmt: skip
 
 
@@ -27,11 +30,23 @@ def export_rows(plenary_id: int) -> tuple[list[str], list[list]]:
             "member_city": localize(r.member.name, "de").text if r.member else None,
             "delegation_head": head.display_name if head else None,
             "consent_privacy_at": _iso(r.consent_privacy_at),
+            "consent_listing_at": _iso(r.consent_listing_at),
+            "waitlisted_at": _iso(r.waitlisted_at),
             "created_at": _iso(r.created_at),
             "updated_at": _iso(r.updated_at),
         }
-        rows.append([values[name] for name in COLUMNS])
+        rows.append([_cell(values[name]) for name in COLUMNS])
     return list(COLUMNS), rows
+
+
+_PHONE = re.compile(r"^\+?[\d\s()/.-]+$")
+
+
+def _cell(value):
+    """Defuse text a spreadsheet would run as a formula (=, +, -, @ at the start); phone numbers stay."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") and not _PHONE.match(value):
+        return "'" + value
+    return value
 
 
 def _iso(value):

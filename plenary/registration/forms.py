@@ -6,6 +6,7 @@ from flask import current_app
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.i18n import translations as flask_wtf_translations
 from wtforms import (
     BooleanField,
     FieldList,
@@ -31,10 +32,13 @@ LANGUAGE_CHOICES = choices([("de", "Deutsch"), ("en", "English"), ("zh", "中文
 ATTENDANCE_CHOICES = choices([("in_person", _l("In person")), ("online", _l("Online"))])
 
 
+_CONTROL = dict.fromkeys(c for c in range(32) if chr(c) not in "\n\t") | {0x7F: None}
+
+
 def strip(value):
-    """Trim whitespace; empty strings become None."""
+    """Trim whitespace and drop invisible control characters; empty strings become None."""
     if isinstance(value, str):
-        value = value.strip()
+        value = value.translate(_CONTROL).strip()
         return value or None
     return value
 
@@ -46,24 +50,40 @@ class EmailAddress:
         if not field.data:
             return
         try:
-            result = validate_email(field.data, check_deliverability=False)
+            # Non-ASCII addresses (SMTPUTF8) are refused: not every mail server on the way takes them.
+            result = validate_email(field.data, check_deliverability=False, allow_smtputf8=False)
         except EmailNotValidError:
             raise ValidationError(_l("Please enter a valid email address.")) from None
         # Compared case-insensitively: one person, one registration, however they type it.
         field.data = result.normalized.lower()
 
 
+#: Babel territories that are not countries (pseudo-locales, unions, unknown, outlying).
+NOT_COUNTRIES = {"DE", "CN", "ZZ", "EU", "EZ", "UN", "XA", "XB", "QO"}
+
+
 def country_choices() -> list[SelectChoice]:
-    """Countries named in the visitor's language, Germany and China first."""
+    """Countries named in the visitor's language, Germany and China first, then as readers sort them."""
+    from plenary.i18n import current_language
+    from plenary.members.services import sort_key
+
     names = Locale.parse(str(get_locale())).territories
-    codes = sorted((c for c in names if len(c) == 2 and c.isalpha() and c not in ("DE", "CN", "ZZ", "EU", "UN")),
-                   key=lambda c: names[c])  # fmt: skip
+    lang = current_language()
+    codes = sorted((c for c in names if len(c) == 2 and c.isalpha() and c not in NOT_COUNTRIES),
+                   key=lambda c: sort_key(names[c], lang))  # fmt: skip
     return choices([("", "—"), ("DE", names["DE"]), ("CN", names["CN"])] + [(c, names[c]) for c in codes])
 
 
 
 class DelegateForm(Form):
     """A further delegate of the same organisation (one row of the FieldList)."""
+
+    class Meta:
+        """WTForms' own messages in the visitor's language, as in FlaskForm."""
+
+        def get_translations(self, form):
+            """Flask-WTF's translations (per request, from the current locale)."""
+            return flask_wtf_translations
 
     first_name = StringField(_l("First name"), filters=[strip], validators=[DataRequired(), Length(max=100)])
     last_name = StringField(_l("Last name"), filters=[strip], validators=[DataRequired(), Length(max=100)])

@@ -16,6 +16,7 @@ from plenary.db import utcnow
 from plenary.events.models import Plenary, PlenaryFormat, PlenaryStatus
 from plenary.events.services import RegistrationState, registration_state
 from plenary.extensions import db
+from plenary.mail.delivery import forget_mail_files
 from plenary.mail.models import OutboxMessage
 from plenary.mail.outbox import queue_message
 from plenary.registration.locking import lock_plenary
@@ -113,17 +114,13 @@ def register(plenary_id: int, head: dict, delegates: list[dict] | None = None) -
     gets a seat (confirmed, or pending when the plenary requires approval), else a place
     on the waitlist, else the whole submission is refused (CapacityReached). A person
     already registered is not registered twice; they are sent their link again.
+    The answer never depends on whether an address is known: capacity is decided first.
     """
     plenary = check_open(lock_plenary(plenary_id))
     result = SignupResult()
     now = utcnow()
     head_registration = None
     for index, person in enumerate([head, *(delegates or [])]):
-        existing = find_registration(plenary.id, person["email"])
-        if existing is not None:
-            result.already_registered.append(existing)
-            _queue(existing, "registration_link")
-            continue
         attendance = person["attendance"]
         if attendance not in attendance_modes(plenary):
             raise RegistrationError("attendance_not_offered", attendance=attendance)
@@ -133,7 +130,15 @@ def register(plenary_id: int, head: dict, delegates: list[dict] | None = None) -
         elif plenary.waitlist:
             status = RegistrationStatus.WAITLISTED
         else:
+            # Also for a known address: otherwise "full" vs "check your email" would tell who registered.
             raise CapacityReached("full", attendance=attendance)
+        existing = find_registration(plenary.id, person["email"])
+        if existing is not None:
+            result.already_registered.append(existing)
+            _queue(existing, "registration_link")
+            if index == 0:
+                head_registration = existing  # a known head may still bring new delegates
+            continue
         registration = Registration(plenary=plenary, status=status, attendance=attendance, email=person["email"])
         for name in PERSON_FIELDS:
             if name in person:
@@ -143,9 +148,11 @@ def register(plenary_id: int, head: dict, delegates: list[dict] | None = None) -
             registration.consent_listing = bool(person.get("consent_listing"))
             registration.consent_listing_at = now if registration.consent_listing else None
         else:
-            # The head consents for the delegation's processing; listing is each person's own choice.
-            registration.consent_privacy_at = now
+            # Registered by the head of delegation: their own consent is not on record (their
+            # message tells them who registered them and links the privacy notice).
             registration.delegation_head = head_registration
+        if status == RegistrationStatus.WAITLISTED:
+            registration.waitlisted_at = now
         db.session.add(registration)
         db.session.flush()  # the id orders the waitlist and seeds the token
         rotate_token(registration)
@@ -190,7 +197,7 @@ def promote_from_waitlist(plenary: Plenary, attendance: str) -> list[Registratio
                 Registration.attendance == attendance,
                 Registration.status == RegistrationStatus.WAITLISTED,
             )
-            .order_by(Registration.id)
+            .order_by(Registration.waitlisted_at, Registration.id)
             .limit(1)
         )
         if candidate is None:
@@ -275,7 +282,7 @@ def switch_attendance(registration_id: int, attendance: str) -> Registration:
                 RegistrationStatus.PENDING if plenary.requires_approval else RegistrationStatus.CONFIRMED
             )
     elif registration.status == RegistrationStatus.WAITLISTED and plenary.waitlist:
-        pass  # stays on the waitlist, now for the other mode
+        registration.waitlisted_at = utcnow()  # joins the other mode's queue at its end
     else:
         raise CapacityReached("full", attendance=attendance)
     registration.attendance = attendance
@@ -296,6 +303,7 @@ def reactivate(registration_id: int) -> Registration:
         status = RegistrationStatus.PENDING if plenary.requires_approval else RegistrationStatus.CONFIRMED
     elif plenary.waitlist:
         status = RegistrationStatus.WAITLISTED
+        registration.waitlisted_at = utcnow()  # the back of the queue, not one's old place
     else:
         raise CapacityReached("full", attendance=registration.attendance)
     registration.status = status
@@ -351,11 +359,19 @@ def _anonymise(registration: Registration) -> None:
         setattr(registration, name, None)
     registration.consent_listing = False
     registration.anonymised_at = utcnow()
+    scrub = sa.or_(
+        OutboxMessage.registration_id == registration.id,
+        # The organizers' notices about this person's delegates name them as head of delegation.
+        OutboxMessage.registration_id.in_(
+            sa.select(Registration.id).where(Registration.delegation_head_id == registration.id)
+        ) & (OutboxMessage.kind == "organizer_new_registration"),
+    )
+    forget_mail_files(list(db.session.scalars(sa.select(OutboxMessage.id).where(scrub))))
     db.session.execute(
         sa.update(OutboxMessage)
-        .where(OutboxMessage.registration_id == registration.id)
+        .where(scrub)
         .values(
-            recipient=None, subject=ERASED, body_text=ERASED, body_html=ERASED,
+            recipient=None, reply_to=None, subject=ERASED, body_text=ERASED, body_html=ERASED,
             # What was sent stays "sent" (history); what was still waiting will never go out.
             status=sa.case((OutboxMessage.status == "pending", "failed"), else_=OutboxMessage.status),
             last_error=sa.case((OutboxMessage.status == "pending", "erased"), else_=OutboxMessage.last_error),
@@ -363,12 +379,21 @@ def _anonymise(registration: Registration) -> None:
     )
 
 
-def purge(before: datetime) -> int:
-    """Anonymise the registrations of plenaries that ended before ``before``; return how many."""
+def plenaries_ended_before(before: datetime) -> list[int]:
+    """Ids of plenaries that ended before ``before`` and still hold personal data."""
+    return list(db.session.scalars(
+        sa.select(Plenary.id)
+        .where(Plenary.ends_at < before)
+        .where(sa.exists().where(Registration.plenary_id == Plenary.id, Registration.anonymised_at.is_(None)))
+        .order_by(Plenary.id)
+    ))  # fmt: skip
+
+
+def purge_plenary(plenary_id: int) -> int:
+    """Anonymise every registration of one plenary (under its lock); return how many."""
+    lock_plenary(plenary_id)
     rows = db.session.scalars(
-        sa.select(Registration)
-        .join(Plenary, Registration.plenary_id == Plenary.id)
-        .where(Plenary.ends_at < before, Registration.anonymised_at.is_(None))
+        sa.select(Registration).where(Registration.plenary_id == plenary_id, Registration.anonymised_at.is_(None))
     ).all()
     for registration in rows:
         _anonymise(registration)
@@ -416,6 +441,7 @@ def _queue(registration: Registration, kind: str) -> OutboxMessage:
         registration.language,
         {"registration": registration, "plenary": registration.plenary},
         registration_id=registration.id,
+        reply_to=registration.plenary.contact_email or current_app.config["CONTACT_EMAIL"],
     )
 
 
@@ -429,4 +455,5 @@ def _notify_organizers(registration: Registration) -> None:
             current_app.config["ORGANIZER_MAIL_LANGUAGE"],
             {"registration": registration, "plenary": registration.plenary},
             registration_id=registration.id,  # so that erasure scrubs it too
+            reply_to=registration.email,
         )

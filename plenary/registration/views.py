@@ -26,7 +26,7 @@ def _form_for(plenary, form_class=RegistrationForm, **kwargs):
 
 
 @bp.route("/plenaries/<slug>/register", methods=["GET", "POST"])
-@limiter.limit(_rate_limit, methods=["POST"])
+@limiter.limit(_rate_limit, methods=["POST"], exempt_when=lambda: _is_row_change())
 def register(slug: str):
     """Show the sign-up form, or register the person and their delegation."""
     plenary = get_public_plenary(slug)
@@ -62,6 +62,11 @@ def register(slug: str):
     return render_template("registration/form.html", plenary=plenary, form=form, modes=modes), status
 
 
+def _is_row_change() -> bool:
+    """True for "add delegate" / "remove" presses: they store nothing, so they are not rate-limited."""
+    return "add_delegate" in request.form or "remove_delegate" in request.form
+
+
 def _change_delegate_rows(form: RegistrationForm) -> bool:
     """Handle "add delegate" / "remove" buttons (which work without JavaScript); True if one was pressed."""
     if form.add_delegate.data:
@@ -69,7 +74,7 @@ def _change_delegate_rows(form: RegistrationForm) -> bool:
             form.delegates.append_entry()
         return True
     remove = request.form.get("remove_delegate")
-    if remove is not None and remove.isdigit() and int(remove) < len(form.delegates.entries):
+    if remove is not None and remove.isascii() and remove.isdecimal() and int(remove) < len(form.delegates.entries):
         kept = [entry.data for i, entry in enumerate(form.delegates.entries) if i != int(remove)]
         while form.delegates.entries:
             form.delegates.pop_entry()

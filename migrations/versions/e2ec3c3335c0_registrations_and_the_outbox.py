@@ -1,8 +1,8 @@
 """Registrations and the outbox
 
-Revision ID: 47854c69f20d
+Revision ID: e2ec3c3335c0
 Revises: 3158c5484cb6
-Create Date: 2026-11-21 05:33:38.869445
+Create Date: 2026-11-21 06:14:56.264474
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import plenary.db
 
 
 # revision identifiers, used by Alembic.
-revision = '47854c69f20d'
+revision = 'e2ec3c3335c0'
 down_revision = '3158c5484cb6'
 branch_labels = None
 depends_on = None
@@ -46,6 +46,7 @@ def upgrade():
     sa.Column('consent_listing', sa.Boolean(), nullable=False),
     sa.Column('consent_listing_at', plenary.db.UTCDateTime(), nullable=True),
     sa.Column('delegation_head_id', sa.Integer(), nullable=True),
+    sa.Column('waitlisted_at', plenary.db.UTCDateTime(), nullable=True),
     sa.Column('created_at', plenary.db.UTCDateTime(), nullable=False),
     sa.Column('updated_at', plenary.db.UTCDateTime(), nullable=False),
     sa.Column('anonymised_at', plenary.db.UTCDateTime(), nullable=True),
@@ -70,6 +71,7 @@ def upgrade():
     sa.Column('kind', sa.String(length=40), nullable=False),
     sa.Column('registration_id', sa.Integer(), nullable=True),
     sa.Column('recipient', sa.String(length=254), nullable=True),
+    sa.Column('reply_to', sa.String(length=254), nullable=True),
     sa.Column('language', sa.String(length=2), nullable=False),
     sa.Column('subject', sa.String(length=300), nullable=False),
     sa.Column('body_text', sa.Text(), nullable=False),
