@@ -8,6 +8,7 @@ promoted and told, in their own language.
 
 import re
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -131,7 +132,18 @@ def test_register_in_chinese_survive_an_outage_cancel_and_promote(flow_app, flow
     assert message["Subject"] == "报名已确认：中德工业城市联盟第十一届全体大会"
     text = message.get_body(("plain",)).get_content()
     assert "尊敬的张伟：" in text
-    assert "2027" in text or "北京时间" in text
+    # The plenary's date and time, in Beijing and in Berlin (computed from the stored instant).
+    from babel.dates import format_date
+
+    from plenary.events.models import Plenary
+    from plenary.extensions import db
+
+    with flow_app.app_context():
+        starts = db.session.scalar(sa.select(Plenary.starts_at).where(Plenary.number == 11))
+        db.session.remove()
+    beijing, berlin = starts.astimezone(ZoneInfo("Asia/Shanghai")), starts.astimezone(ZoneInfo("Europe/Berlin"))
+    assert f"{format_date(beijing, 'full', locale='zh_Hans_CN')} {beijing:%H:%M} 北京时间" in text
+    assert f"{berlin:%H:%M} 柏林" in text
     link = re.search(r"https?://\S+/registrations/\S+", text).group(0)
     assert link.startswith("http://127.0.0.1:5000/registrations/")  # PUBLIC_URL, never the Host header
     (anna_waitlisted,) = mail_server.received_by("anna.schmidt@example.org")
