@@ -22,6 +22,11 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     )
     load_config(app, test_config)
     os.makedirs(app.instance_path, exist_ok=True)
+    if not (app.debug or app.testing) and "127.0.0.1" in app.config["PUBLIC_URL"]:
+        app.logger.warning(
+            "FLASK_PUBLIC_URL is %s: links in mails and calendars will point to this machine. "
+            "Set it to the site's public address in production.", app.config["PUBLIC_URL"]
+        )
     if app.config["TRUSTED_PROXIES"]:
         # Behind a TLS proxy: take scheme, host and client address from its X-Forwarded-* headers.
         hops = int(app.config["TRUSTED_PROXIES"])
