@@ -82,6 +82,8 @@ def register_models() -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Mount one blueprint per area."""
+    from plenary.api.views import bp as api_bp
+    from plenary.calendar.views import bp as calendar_bp
     from plenary.events.views import bp as events_bp
     from plenary.main.views import bp as main_bp
     from plenary.members.views import bp as members_bp
@@ -89,10 +91,12 @@ def register_blueprints(app: Flask) -> None:
     from plenary.registration.views import bp as registration_bp
 
     app.register_blueprint(main_bp)
+    app.register_blueprint(calendar_bp)  # before events: /plenaries/<slug>.ics is more specific
     app.register_blueprint(events_bp)
     app.register_blueprint(news_bp)
     app.register_blueprint(members_bp)
     app.register_blueprint(registration_bp)
+    app.register_blueprint(api_bp)
 
     from plenary.mail.hooks import deliver_after_response
 
@@ -102,6 +106,7 @@ def register_blueprints(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     """Expose language helpers and formatters to every template."""
     from plenary import formatting, i18n, labels
+    from plenary.calendar.ical import add_to_calendar_links
 
     app.before_request(i18n.reset_language)
     app.after_request(i18n.remember_language)
@@ -131,6 +136,7 @@ def register_template_helpers(app: Flask) -> None:
             "zoned": formatting.zoned,
             "url_with_lang": i18n.url_with_lang,
             "ordinal": lambda number: formatting.ordinal(number, lang),
+            "calendar_links": lambda plenary: add_to_calendar_links(plenary, lang),
         }
 
 

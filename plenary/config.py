@@ -32,6 +32,10 @@ def default_config(app: Flask) -> dict:
         "REGISTRATION_RATE_LIMIT": "10 per minute",
         "REGISTRATION_MAX_DELEGATES": 20,
         "ORGANIZER_MAIL_LANGUAGE": "de",
+        # Calendar invitations: ORGANIZER (a mailbox that is read: replies go there; default CONTACT_EMAIL).
+        "CALENDAR_ORGANIZER_EMAIL": None,
+        "CALENDAR_ORGANIZER_NAME": "ISA Plenary",
+        "CALENDAR_REFRESH_HOURS": 12,
         # Serialise seat changes per plenary in the database (switched off only to show the race).
         "REGISTRATION_CAPACITY_LOCK": True,
         # Test-only: seconds to wait between finding a free seat and taking it, so that

@@ -170,8 +170,14 @@ def import_plenary(data: Any) -> tuple[Plenary, bool]:
     if created:
         plenary = Plenary(slug=data["slug"])
         db.session.add(plenary)
+    from plenary.calendar.services import apply_plenary_changes, snapshot
+
+    before = None if created else snapshot(plenary)
     _apply_plenary_fields(plenary, data)
     _apply_agenda(plenary, data.get("agenda", []))
+    db.session.flush()
+    # Time, place, format, link or status changed: attendees get an update or a cancellation.
+    apply_plenary_changes(plenary, before)
     db.session.flush()
     return plenary, created
 

@@ -57,6 +57,8 @@ class Plenary(db.Model):
     capacity_online: Mapped[int | None]
     waitlist: Mapped[bool] = mapped_column(default=True)
     requires_approval: Mapped[bool] = mapped_column(default=False)
+    # iCalendar SEQUENCE: rises with every change that invitations must carry (time, place, format, link).
+    sequence: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -18,6 +18,7 @@ from flask_mail import Message
 
 from plenary.db import utcnow
 from plenary.extensions import db, mail
+from plenary.mail.mime import CalendarMessage
 from plenary.mail.models import OutboxMessage, OutboxStatus
 from plenary.mail.outbox import TOKEN_PLACEHOLDER
 
@@ -173,7 +174,7 @@ def build_message(message: OutboxMessage) -> Message:
     if not message.recipient:
         raise PermanentDeliveryError("no recipient (erased)")
     host = current_app.config["PUBLIC_URL"].split("://", 1)[-1].split("/", 1)[0].split(":")[0]
-    email = Message(
+    fields = dict(
         subject=message.subject,
         recipients=[message.recipient],
         body=personalise(message.body_text, message),
@@ -183,6 +184,10 @@ def build_message(message: OutboxMessage) -> Message:
         extra_headers={"Auto-Submitted": "auto-generated"},
         reply_to=message.reply_to,
     )
+    if message.calendar_ics:
+        email = CalendarMessage(**fields, calendar_method=message.calendar_method, calendar_ics=message.calendar_ics)
+    else:
+        email = Message(**fields)
     # Stable per outbox row: a message delivered twice is recognisably the same message.
     email.msgId = f"<outbox-{message.id}@{host}>"
     return email

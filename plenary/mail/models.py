@@ -37,6 +37,10 @@ class OutboxMessage(db.Model):
     # which is derived at delivery (so the database never holds working links).
     body_text: Mapped[str] = mapped_column(sa.Text)
     body_html: Mapped[str] = mapped_column(sa.Text)
+    # An iMIP invitation: its METHOD (REQUEST, CANCEL) and the iCalendar text, sent as
+    # text/calendar alternative and as invite.ics attachment.
+    calendar_method: Mapped[str | None] = mapped_column(sa.String(16))
+    calendar_ics: Mapped[str | None] = mapped_column(sa.Text)
     status: Mapped[str] = mapped_column(sa.String(16), default=OutboxStatus.PENDING, index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

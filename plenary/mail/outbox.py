@@ -24,6 +24,7 @@ def queue_message(
     context: dict,
     registration_id: int | None = None,
     reply_to: str | None = None,
+    calendar: tuple[str, str] | None = None,
 ) -> OutboxMessage:
     """Render mail/<kind>.txt and .html in ``language`` and add the message to the session."""
     with force_locale(BABEL_LOCALES[language]):
@@ -50,6 +51,8 @@ def queue_message(
         body_html=html,
         registration_id=registration_id,
         reply_to=reply_to,
+        calendar_method=calendar[0] if calendar else None,
+        calendar_ics=calendar[1] if calendar else None,
     )
     db.session.add(message)
     if has_app_context():

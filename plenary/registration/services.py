@@ -239,9 +239,15 @@ def cancel(registration_id: int) -> Registration:
 def _end(registration: Registration, plenary: Plenary, status: str, message: str) -> Registration:
     """Give a registration its final ``status``, tell the person, pass a freed seat on (under the lock)."""
     freed = registration.holds_seat
+    was_invited = registration.status == RegistrationStatus.CONFIRMED
     registration.status = status
     db.session.flush()
-    _queue(registration, message)
+    if was_invited:
+        # A CANCEL naming only this attendee; it must outrank their invitation's SEQUENCE.
+        plenary.sequence += 1
+        queue_registration_message(registration, message, "CANCEL")
+    else:
+        _queue(registration, message)
     if freed:
         promote_from_waitlist(plenary, registration.attendance)
     return registration
@@ -287,6 +293,8 @@ def switch_attendance(registration_id: int, attendance: str) -> Registration:
         raise CapacityReached("full", attendance=attendance)
     registration.attendance = attendance
     db.session.flush()
+    if registration.status == RegistrationStatus.CONFIRMED:
+        plenary.sequence += 1  # their copy changes (place or online link): an update for them
     _queue(registration, "registration_updated")
     if freed:
         promote_from_waitlist(plenary, old_mode)
@@ -433,8 +441,31 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
+#: Messages that carry the calendar invitation (METHOD:REQUEST) when the person is confirmed.
+INVITING_KINDS = ("registration_confirmed", "registration_promoted", "registration_approved", "registration_updated",
+                  "registration_link")  # fmt: skip
+
+
 def _queue(registration: Registration, kind: str) -> OutboxMessage:
-    """Queue message ``kind`` to the registrant, in their language."""
+    """Queue message ``kind`` to the registrant, in their language, with the invitation if confirmed."""
+    invite = kind in INVITING_KINDS and registration.status == RegistrationStatus.CONFIRMED
+    if invite and _was_cancelled_before(registration):
+        registration.plenary.sequence += 1  # a new REQUEST must outrank the CANCEL they received
+    return queue_registration_message(registration, kind, "REQUEST" if invite else None)
+
+
+def _was_cancelled_before(registration: Registration) -> bool:
+    return db.session.scalar(
+        sa.select(sa.func.count()).where(
+            OutboxMessage.registration_id == registration.id, OutboxMessage.calendar_method == "CANCEL"
+        )
+    ) > 0
+
+
+def queue_registration_message(registration: Registration, kind: str, calendar_method: str | None) -> OutboxMessage:
+    """Queue message ``kind`` to the registrant; ``calendar_method`` attaches REQUEST or CANCEL (iMIP)."""
+    from plenary.calendar.services import invitation
+
     return queue_message(
         kind,
         registration.email,
@@ -442,6 +473,7 @@ def _queue(registration: Registration, kind: str) -> OutboxMessage:
         {"registration": registration, "plenary": registration.plenary},
         registration_id=registration.id,
         reply_to=registration.plenary.contact_email or current_app.config["CONTACT_EMAIL"],
+        calendar=(calendar_method, invitation(registration, calendar_method)) if calendar_method else None,
     )
 
 

@@ -1,0 +1,236 @@
+"""Calendar downloads and feeds, parsed by independent parsers; invitations by mail (iTIP/iMIP)."""
+
+import email
+import email.policy
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from plenary.extensions import db
+from plenary.mail.models import OutboxMessage
+from plenary.registration import services
+from plenary.registration.tokens import token_for
+from tests.calendar_checks import check_calendar_text, instants, parse_with_vobject
+from tests.conftest import person
+
+
+def _get(client, url, **kwargs):
+    response = client.get(url, **kwargs)
+    assert response.status_code == 200, url
+    assert response.content_type == "text/calendar; charset=utf-8"
+    check_calendar_text(response.data)
+    return response
+
+
+def test_plenary_download_has_the_right_instants_in_berlin_and_shanghai(client, make_plenary):
+    plenary = make_plenary()
+    for zone in ("Europe/Berlin", "Asia/Shanghai"):
+        plenary.timezone = zone
+        db.session.commit()
+        response = _get(client, "/plenaries/test-plenary.ics?lang=zh")
+        [(start, end)] = instants(response.data)
+        assert start == datetime(2031, 10, 15, 7, 0, tzinfo=UTC) and end == datetime(2031, 10, 15, 10, 30, tzinfo=UTC)
+        [event] = parse_with_vobject(response.data)
+        assert event.dtstart.value.tzinfo.key if hasattr(event.dtstart.value.tzinfo, "key") else True
+        body = response.get_data(as_text=True)
+        assert f"DTSTART;TZID={zone}:" in body
+        assert "METHOD" not in body and "ORGANIZER" not in body and "ATTENDEE" not in body
+        assert "secret-room-4711" not in body  # the private online link
+        assert "第四十二届全体大会" in body
+        assert 'filename="test-plenary.ics"' in response.headers["Content-Disposition"]
+
+
+def test_events_across_dst_and_midnight(client, make_plenary):
+    # Sunday 31 October 2021 in Berlin: summer time ends at 03:00; the event runs from 01:30 to 04:30.
+    make_plenary(starts_at="2021-10-31T01:30:00+02:00", ends_at="2021-10-31T04:30:00+01:00",
+                 registration=None, agenda=[])  # fmt: skip
+    [(start, end)] = instants(_get(client, "/plenaries/test-plenary.ics").data)
+    assert end.timestamp() - start.timestamp() == timedelta(hours=4).total_seconds()  # 4 real hours
+    assert start.astimezone(ZoneInfo("Asia/Shanghai")).hour == 7  # 23:30 UTC + 8 … next day in Beijing
+    assert start.astimezone(ZoneInfo("Asia/Shanghai")).day == 31
+
+
+def test_agenda_feed_relates_each_item_to_the_plenary(client, make_plenary):
+    plenary = make_plenary()
+    response = _get(client, "/plenaries/test-plenary/agenda.ics?lang=de")
+    [(start, end)] = instants(response.data)  # only the timed item
+    assert start == plenary.agenda_items[0].starts_at and end - start == timedelta(minutes=20)
+    body = response.get_data(as_text=True).replace("\r\n ", "")
+    assert f"RELATED-TO;RELTYPE=PARENT:plenary-{plenary.id}@plenary.example.org" in body
+    assert "Arbeitsbericht (Bericht)" in body and "Yi Liu" in body
+
+
+def test_subscribable_feed(client, make_plenary):
+    make_plenary()
+    make_plenary(slug="cancelled-one", number=43, status="cancelled")
+    make_plenary(slug="draft-one", number=44, status="draft")
+    response = _get(client, "/calendar.ics?lang=en")
+    body = response.get_data(as_text=True).replace("\r\n ", "")
+    assert "X-WR-CALNAME:ISA plenary assemblies" in body and "NAME:ISA plenary assemblies" in body
+    assert "REFRESH-INTERVAL;VALUE=DURATION:PT12H" in body and "X-PUBLISHED-TTL:PT12H" in body
+    assert body.count("BEGIN:VEVENT") == 2 and "STATUS:CANCELLED" in body
+    assert "secret-room-4711" not in body
+    de = _get(client, "/calendar.ics?lang=de").get_data(as_text=True)
+    assert "X-WR-CALNAME:ISA-Plenarversammlungen" in de.replace("\r\n ", "")
+
+
+def test_conditional_get(client, make_plenary):
+    make_plenary()
+    first = _get(client, "/plenaries/test-plenary.ics")
+    again = client.get("/plenaries/test-plenary.ics", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+    since = client.get("/plenaries/test-plenary.ics", headers={"If-Modified-Since": first.headers["Last-Modified"]})
+    assert since.status_code == 304
+
+
+def test_uids_are_stable_and_unique(client, make_plenary):
+    plenary = make_plenary()
+    body = _get(client, "/plenaries/test-plenary.ics").get_data(as_text=True)
+    make_plenary(title={"de": "Neuer Titel"})  # re-import: same plenary
+    assert f"UID:plenary-{plenary.id}@plenary.example.org" in body
+    assert f"UID:plenary-{plenary.id}@plenary.example.org" in _get(client, "/plenaries/test-plenary.ics").get_data(
+        as_text=True)  # fmt: skip
+
+
+def test_hostile_text_is_escaped_and_control_characters_dropped(client, make_plenary):
+    make_plenary(title={"de": "Komma, Semikolon; Backslash\\ Zeile\nZwei\x07"})
+    body = _get(client, "/plenaries/test-plenary.ics").get_data(as_text=True).replace("\r\n ", "")
+    assert "SUMMARY:Komma\\, Semikolon\\; Backslash\\\\ Zeile\\nZwei" in body
+    [event] = parse_with_vobject(_get(client, "/plenaries/test-plenary.ics").data)
+    assert event.summary.value == "Komma, Semikolon; Backslash\\ Zeile\nZwei"
+
+
+def _register(plenary, email_address, **overrides):
+    result = services.register(plenary.id, person(email_address, **overrides))
+    db.session.commit()
+    return result.created[0]
+
+
+def _invites(address):
+    return db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.recipient == address,
+                                                             OutboxMessage.calendar_method.is_not(None))
+                              .order_by(OutboxMessage.id)).all()  # fmt: skip
+
+
+def _itip(ics_text: str) -> dict:
+    """The iTIP facts of one invitation (read with vobject)."""
+    vars(vobject.icalendar)["__tzidMap"].clear()
+    calendar = vobject.readOne(ics_text, validate=True)
+    [event] = calendar.vevent_list
+    return {
+        "method": calendar.method.value,
+        "uid": event.uid.value,
+        "sequence": int(event.sequence.value),
+        "attendees": [a.value for a in event.contents.get("attendee", [])],
+        "organizer": event.organizer.value if hasattr(event, "organizer") else None,
+        "status": event.status.value,
+        "start": event.dtstart.value,
+    }
+
+
+import vobject  # noqa: E402  (used by _itip)
+
+
+def test_personal_copy_has_the_online_link_only_for_online_attendees(client, open_plenary):
+    plenary = open_plenary(capacity_online=None)
+    online = _register(plenary, "online@example.org", attendance="online", language="zh")
+    in_person = _register(plenary, "seat@example.org", attendance="in_person")
+    online_ics = _get(client, f"/registrations/{token_for(online)}/invite.ics").get_data(as_text=True)
+    unfolded = online_ics.replace("\r\n ", "")
+    assert "https://meet.example.org/secret-room-4711" in unfolded and "CONFERENCE;" in unfolded
+    assert "第四十二届全体大会" in unfolded and "ATTENDEE" not in unfolded and "METHOD" not in unfolded
+    seat_ics = _get(client, f"/registrations/{token_for(in_person)}/invite.ics").get_data(as_text=True)
+    assert "secret-room-4711" not in seat_ics and "Rathaus" in seat_ics
+    assert client.get("/registrations/nope/invite.ics").status_code == 404
+
+
+def test_invitation_trail_request_update_cancel(app, open_plenary):
+    from plenary.events.exchange import export_plenary, import_plenary
+
+    plenary = open_plenary()
+    anna = _register(plenary, "anna@example.org", language="de")
+    [request] = _invites("anna@example.org")
+    first = _itip(request.calendar_ics)
+    assert first["method"] == request.calendar_method == "REQUEST"
+    assert first["attendees"] == ["mailto:anna@example.org"] and first["organizer"].startswith("mailto:")
+    assert first["status"] == "CONFIRMED"
+
+    # The organizers move the plenary by an hour: an update (same UID, higher SEQUENCE).
+    document = export_plenary(plenary, include_private=True)
+    document["starts_at"] = "2031-10-15T10:00:00+02:00"
+    document["ends_at"] = "2031-10-15T13:30:00+02:00"
+    document["agenda"][0]["starts_at"] = "2031-10-15T10:00:00+02:00"
+    import_plenary(document)
+    db.session.commit()
+    update = _itip(_invites("anna@example.org")[-1].calendar_ics)
+    assert update["method"] == "REQUEST" and update["uid"] == first["uid"]
+    assert update["sequence"] > first["sequence"]
+    assert update["start"] == datetime(2031, 10, 15, 8, 0, tzinfo=UTC)
+
+    # An agenda-only change sends nothing.
+    document = export_plenary(plenary, include_private=True)
+    document["agenda"][0]["title"] = {"de": "Neuer Punkt"}
+    import_plenary(document)
+    db.session.commit()
+    assert len(_invites("anna@example.org")) == 2
+
+    # She cancels: a CANCEL naming only her, with a higher SEQUENCE.
+    services.cancel(anna.id)
+    db.session.commit()
+    cancel = _invites("anna@example.org")[-1]
+    facts = _itip(cancel.calendar_ics)
+    assert cancel.calendar_method == facts["method"] == "CANCEL" and facts["status"] == "CANCELLED"
+    assert facts["attendees"] == ["mailto:anna@example.org"] and facts["uid"] == first["uid"]
+    assert facts["sequence"] > update["sequence"]
+
+
+def test_cancelled_plenary_cancels_everyone_invited_and_tells_the_rest(open_plenary):
+    from plenary.events.exchange import export_plenary, import_plenary
+
+    plenary = open_plenary(capacity_in_person=1)
+    _register(plenary, "seat@example.org")
+    _register(plenary, "wait@example.org")
+    document = export_plenary(plenary, include_private=True)
+    document["status"] = "cancelled"
+    import_plenary(document)
+    db.session.commit()
+    seat = _itip(_invites("seat@example.org")[-1].calendar_ics)
+    assert seat["method"] == "CANCEL" and seat["status"] == "CANCELLED"
+    waiting = db.session.scalars(sa.select(OutboxMessage.kind).where(OutboxMessage.recipient == "wait@example.org")
+                                 ).all()  # fmt: skip
+    assert waiting[-1] == "plenary_cancelled" and _invites("wait@example.org") == []
+
+
+def test_pending_and_waitlisted_get_no_invitation_until_confirmed(open_plenary):
+    plenary = open_plenary(capacity_in_person=1, requires_approval=True)
+    pending = _register(plenary, "p@example.org")
+    _register(plenary, "w@example.org")
+    assert _invites("p@example.org") == [] and _invites("w@example.org") == []
+    services.approve(pending.id)
+    db.session.commit()
+    assert [m.kind for m in _invites("p@example.org")] == ["registration_approved"]
+
+
+def test_imip_mime_structure_through_smtp(app, open_plenary, tmp_path):
+    """multipart/mixed > multipart/alternative (text, html, text/calendar; method=…) + invite.ics."""
+    from plenary.mail.delivery import deliver_due
+
+    app.config["MAIL_FILE_DIR"] = str(tmp_path)
+    plenary = open_plenary()
+    _register(plenary, "li@example.cn", language="zh", first_name="雷", last_name="李")
+    deliver_due()
+    [path] = [p for p in tmp_path.iterdir() if "registration_confirmed" in p.name]
+    message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+    assert message.get_content_type() == "multipart/mixed"
+    alternative, attachment = message.get_payload()
+    assert alternative.get_content_type() == "multipart/alternative"
+    plain, html, calendar_part = alternative.get_payload()
+    assert (plain.get_content_type(), html.get_content_type()) == ("text/plain", "text/html")
+    assert calendar_part.get_content_type() == "text/calendar"
+    assert calendar_part.get_param("method") == "REQUEST" and calendar_part["Content-Transfer-Encoding"] == "base64"
+    ics_text = calendar_part.get_content()
+    assert _itip(ics_text)["method"] == calendar_part.get_param("method")
+    assert "第四十二届全体大会" in ics_text
+    assert attachment.get_filename() == "invite.ics" and attachment.get_param("method") == "REQUEST"
+    check_calendar_text(ics_text.encode("utf-8").replace(b"\n", b"\r\n").replace(b"\r\r\n", b"\r\n"))
