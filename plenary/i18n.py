@@ -86,6 +86,8 @@ def select_locale() -> str:
 
 def remember_language(response):
     """Store an explicit ?lang= choice in a long-lived cookie."""
+    if request.blueprint == "api":
+        return response  # the API speaks JSON, not a language, and its responses are cached publicly
     chosen = _valid(request.args.get("lang"))
     if chosen and chosen != request.cookies.get(current_app.config["LANGUAGE_COOKIE"]):
         response.set_cookie(
