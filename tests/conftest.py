@@ -11,6 +11,9 @@ from plenary.extensions import db
 
 BACKENDS = ["sqlite", "postgresql"]
 
+# The real SMTP server fixture (tests/smtp_server.py), for every test module.
+pytest_plugins = ["tests.smtp_server"]
+
 
 def _postgres_url() -> str | None:
     return os.environ.get("TEST_DATABASE_URL") or None

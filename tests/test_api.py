@@ -323,3 +323,8 @@ def test_every_demo_response_validates(client, demo):
         assert detail.get_json() == item
     for when in ("upcoming", "past", "all"):
         assert api_get(client, f"/api/v1/plenaries?when={when}").status_code == 200
+
+
+def test_api_sets_no_language_cookie(client, demo):
+    response = client.get("/api/v1/members?lang=zh")
+    assert "Set-Cookie" not in response.headers and "Accept-Language" not in response.headers.get("Vary", "")

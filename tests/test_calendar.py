@@ -234,3 +234,59 @@ def test_imip_mime_structure_through_smtp(app, open_plenary, tmp_path):
     assert "第四十二届全体大会" in ics_text
     assert attachment.get_filename() == "invite.ics" and attachment.get_param("method") == "REQUEST"
     check_calendar_text(ics_text.encode("utf-8").replace(b"\n", b"\r\n").replace(b"\r\r\n", b"\r\n"))
+
+
+def test_demo_plenary_as_download_agenda_and_personal_copy_in_both_zones(client, demo):
+    """The issue's check: the demo's upcoming plenary, read by vobject and ics, at the right instants."""
+    from plenary.events.models import Plenary
+
+    eleventh = db.session.scalar(sa.select(Plenary).where(Plenary.number == 11))
+    li = person("li@example.cn", language="zh", attendance="online")
+    registration = services.register(eleventh.id, li).created[0]
+    db.session.commit()
+    berlin, shanghai = ZoneInfo("Europe/Berlin"), ZoneInfo("Asia/Shanghai")
+    for url in ("/plenaries/11th-plenary.ics", f"/registrations/{token_for(registration)}/invite.ics"):
+        [(start, end)] = instants(_get(client, url).data)
+        assert start.timestamp() == eleventh.starts_at.timestamp() and end.timestamp() == eleventh.ends_at.timestamp()
+        assert start.astimezone(shanghai).hour == 15  # the demo's 15:00 in Foshan …
+        assert start.astimezone(berlin).hour == 8  # … is 08:00 in Berlin in winter
+    agenda = instants(_get(client, "/plenaries/11th-plenary/agenda.ics").data)
+    timed = [item for item in eleventh.agenda_items if item.starts_at]
+    assert [a.timestamp() for a, _ in agenda] == [item.starts_at.timestamp() for item in timed]
+
+
+def test_mail_trail_request_update_cancel_through_smtp(make_app, open_registration_document, smtp_server):
+    """One attendee's iTIP trail, as their mail client receives it from a real SMTP server."""
+    from plenary.events.exchange import export_plenary, import_plenary
+    from plenary.mail.delivery import deliver_due
+
+    smtp = smtp_server()
+    app = make_app(MAIL_SERVER=smtp.host, MAIL_PORT=smtp.port, MAIL_TIMEOUT=3)
+    with app.app_context():
+        plenary, _ = import_plenary(open_registration_document)
+        db.session.commit()
+        anna = _register(plenary, "anna@example.org")
+        deliver_due()
+        document = export_plenary(plenary, include_private=True)
+        document["venue"] = {"name": "Kongresszentrum", "address": None, "city": "Düsseldorf"}
+        import_plenary(document)
+        db.session.commit()
+        deliver_due()
+        services.cancel(anna.id)
+        db.session.commit()
+        deliver_due()
+        trail = []
+        for message in smtp.received_by("anna@example.org"):
+            calendars = [part for part in message.walk() if part.get_content_type() == "text/calendar"]
+            alternative = [p for p in calendars if p.get_filename() is None]
+            assert len(calendars) == 2 and len(alternative) == 1  # the alternative and invite.ics
+            text = alternative[0].get_content()
+            check_calendar_text(text.encode("utf-8").replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
+            facts = _itip(text)
+            assert facts["method"] == alternative[0].get_param("method")  # METHOD equals the MIME method
+            assert facts["attendees"] == ["mailto:anna@example.org"] and facts["organizer"].startswith("mailto:")
+            trail.append(facts)
+    assert [f["method"] for f in trail] == ["REQUEST", "REQUEST", "CANCEL"]
+    assert len({f["uid"] for f in trail}) == 1
+    assert [f["sequence"] for f in trail] == sorted({f["sequence"] for f in trail})  # strictly rising
+    assert trail[-1]["status"] == "CANCELLED"

@@ -23,7 +23,6 @@ from plenary.mail.models import OutboxMessage, OutboxStatus
 from plenary.mail.outbox import TOKEN_PLACEHOLDER
 from plenary.registration import services
 from plenary.registration.models import Registration
-from tests.smtp_server import smtp_server  # noqa: F401 (the fixture)
 
 PUBLIC_URL = "https://plenary.example.org"
 ORGANIZERS = "plenary@example.org"  # the contact address of the test plenary (tests/conftest.py)
@@ -33,7 +32,7 @@ LINK = re.compile(r"""(?:^|(?<=[\s"'>]))""" + re.escape(PUBLIC_URL) + r"/registr
 
 
 @pytest.fixture
-def smtp(smtp_server):  # noqa: F811 (the imported fixture)
+def smtp(smtp_server):
     """A running SMTP server on loopback."""
     return smtp_server()
 
