@@ -116,7 +116,7 @@ def plenary_event(
         event.add("transp", "OPAQUE")
         event.add("categories", [clean(FORMAT_LABELS[plenary.format])])
         if online_link:
-            event.add("conference", online_link, parameters={"VALUE": "URI", "FEATURE": "AUDIO,VIDEO",
+            event.add("conference", online_link, parameters={"VALUE": "URI", "FEATURE": ["AUDIO", "VIDEO"],
                                                              "LABEL": gettext("Online participation")})  # fmt: skip
         if organizer:
             email, name = organizer
@@ -147,8 +147,8 @@ def agenda_events(plenary: Plenary, lang: str, *, now: datetime) -> list[Event]:
             event.add("dtstamp", now)
             event.add("sequence", plenary.sequence)
             event.add("dtstart", item.starts_at.astimezone(plenary.zone))
-            end = item.ends_at or item.starts_at
-            event.add("dtend", end.astimezone(plenary.zone))
+            if item.ends_at and item.ends_at > item.starts_at:  # no duration: no DTEND (it must be later)
+                event.add("dtend", item.ends_at.astimezone(plenary.zone))
             kind = str(AGENDA_KIND_LABELS[item.kind])
             event.add("summary", clean(f"{localize(item.title, lang).text} ({kind})"))
             speakers = [_speaker(s, lang) for s in item.speakers]
@@ -215,11 +215,11 @@ def calendar(events: list[Event], zones: set[str], *, method: str | None = None,
     if refresh_hours:
         cal.add("refresh-interval", timedelta(hours=refresh_hours), parameters={"VALUE": "DURATION"})
         cal.add("x-published-ttl", vDuration(timedelta(hours=refresh_hours)))
-    starts = [e.decoded("dtstart") for e in events]
-    if starts:
-        first, last = min(starts).date() - timedelta(days=366), max(starts).date() + timedelta(days=366)
-        for zone in sorted(zones):
-            cal.add_component(vtimezone(zone, first, last))
+    starts = [e.decoded("dtstart") for e in events] or [datetime.now()]
+    first, last = min(starts).date() - timedelta(days=366), max(starts).date() + timedelta(days=366)
+    # Even without events the calendar keeps its VTIMEZONE(s): RFC 5545 wants at least one component.
+    for zone in sorted(zones):
+        cal.add_component(vtimezone(zone, first, last))
     for event in events:
         cal.add_component(event)
     return cal

@@ -28,12 +28,17 @@ def organizer() -> tuple[str, str]:
     return config["CALENDAR_ORGANIZER_EMAIL"] or config["CONTACT_EMAIL"], config["CALENDAR_ORGANIZER_NAME"]
 
 
-def invitation(registration, method: str) -> str:
-    """The iCalendar text of ``method`` (REQUEST or CANCEL) for one registrant, in their language."""
+def invitation(registration, method: str, uninvite: bool = False) -> str:
+    """The iCalendar text of ``method`` (REQUEST or CANCEL) for one registrant, in their language.
+
+    ``uninvite``: the attendee leaves a plenary that goes on; RFC 5546 3.2.5 then wants no STATUS.
+    """
     plenary = registration.plenary
     attendee = Attendee(registration.email, registration.display_name, registration.attendance)
     event = plenary_event(plenary, registration.language, now=utcnow(), attendee=attendee, organizer=organizer(),
                           cancelled=method == "CANCEL")  # fmt: skip
+    if uninvite:
+        del event["status"]
     return calendar([event], {plenary.timezone}, method=method).to_ical().decode("utf-8")
 
 
@@ -42,8 +47,8 @@ def apply_plenary_changes(plenary: Plenary, before: dict | None) -> str | None:
 
     Returns "update", "cancel" or None. Call inside the capacity lock's unit of work.
     """
-    if before is None or before == snapshot(plenary) or before["status"] == PlenaryStatus.DRAFT:
-        return None
+    if before is None or before == snapshot(plenary) or PlenaryStatus.DRAFT in (before["status"], plenary.status):
+        return None  # new, unchanged, or a draft (unpublishing is decided by the organizers, not mailed)
     from plenary.extensions import db
     from plenary.registration.models import Registration, RegistrationStatus
     from plenary.registration.services import queue_registration_message

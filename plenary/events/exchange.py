@@ -17,6 +17,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from plenary.agenda.models import AgendaItem, Speaker
+from plenary.db import utcnow
 from plenary.events.models import Plenary
 from plenary.extensions import db
 
@@ -173,9 +174,12 @@ def import_plenary(data: Any) -> tuple[Plenary, bool]:
     from plenary.calendar.services import apply_plenary_changes, snapshot
 
     before = None if created else snapshot(plenary)
+    agenda_before = None if created else export_plenary(plenary)["agenda"]
     _apply_plenary_fields(plenary, data)
     _apply_agenda(plenary, data.get("agenda", []))
     db.session.flush()
+    if not created and export_plenary(plenary)["agenda"] != agenda_before:
+        plenary.updated_at = utcnow()  # feeds and downloads change (Last-Modified, ETag), no re-invitation
     # Time, place, format, link or status changed: attendees get an update or a cancellation.
     apply_plenary_changes(plenary, before)
     db.session.flush()

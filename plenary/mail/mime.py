@@ -14,7 +14,7 @@ and keeps Flask-Mail for the SMTP conversation (and ``as_bytes`` for the file ba
 
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import formatdate
+from email.utils import formataddr, formatdate
 
 from flask_mail import Message
 
@@ -30,7 +30,7 @@ class CalendarMessage(Message):
     def _message(self) -> EmailMessage:
         message = EmailMessage(policy=SMTP)
         message["Subject"] = self.subject
-        message["From"] = self.sender if isinstance(self.sender, str) else f"{self.sender[0]} <{self.sender[1]}>"
+        message["From"] = self.sender if isinstance(self.sender, str) else formataddr(self.sender)
         message["To"] = ", ".join(self.recipients)
         if self.reply_to:
             message["Reply-To"] = self.reply_to

@@ -189,6 +189,8 @@ def _status_message(status: str) -> str:
 def promote_from_waitlist(plenary: Plenary, attendance: str) -> list[Registration]:
     """Give free seats of ``attendance`` mode to the waitlist, first come first served (under the lock)."""
     promoted = []
+    if plenary.status == PlenaryStatus.CANCELLED:
+        return promoted  # nobody moves up into a plenary that will not take place
     while _seat_free(plenary, attendance):
         candidate = db.session.scalar(
             sa.select(Registration)
@@ -245,7 +247,7 @@ def _end(registration: Registration, plenary: Plenary, status: str, message: str
     if was_invited:
         # A CANCEL naming only this attendee; it must outrank their invitation's SEQUENCE.
         plenary.sequence += 1
-        queue_registration_message(registration, message, "CANCEL")
+        queue_registration_message(registration, message, "CANCEL", uninvite=True)
     else:
         _queue(registration, message)
     if freed:
@@ -379,7 +381,7 @@ def _anonymise(registration: Registration) -> None:
         sa.update(OutboxMessage)
         .where(scrub)
         .values(
-            recipient=None, reply_to=None, subject=ERASED, body_text=ERASED, body_html=ERASED,
+            recipient=None, reply_to=None, subject=ERASED, body_text=ERASED, body_html=ERASED, calendar_ics=None,
             # What was sent stays "sent" (history); what was still waiting will never go out.
             status=sa.case((OutboxMessage.status == "pending", "failed"), else_=OutboxMessage.status),
             last_error=sa.case((OutboxMessage.status == "pending", "erased"), else_=OutboxMessage.last_error),
@@ -448,7 +450,11 @@ INVITING_KINDS = ("registration_confirmed", "registration_promoted", "registrati
 
 def _queue(registration: Registration, kind: str) -> OutboxMessage:
     """Queue message ``kind`` to the registrant, in their language, with the invitation if confirmed."""
-    invite = kind in INVITING_KINDS and registration.status == RegistrationStatus.CONFIRMED
+    invite = (
+        kind in INVITING_KINDS
+        and registration.status == RegistrationStatus.CONFIRMED
+        and registration.plenary.status != PlenaryStatus.CANCELLED  # never a REQUEST for a cancelled plenary
+    )
     if invite and _was_cancelled_before(registration):
         registration.plenary.sequence += 1  # a new REQUEST must outrank the CANCEL they received
     return queue_registration_message(registration, kind, "REQUEST" if invite else None)
@@ -462,10 +468,20 @@ def _was_cancelled_before(registration: Registration) -> bool:
     ) > 0
 
 
-def queue_registration_message(registration: Registration, kind: str, calendar_method: str | None) -> OutboxMessage:
+def queue_registration_message(
+    registration: Registration, kind: str, calendar_method: str | None, uninvite: bool = False
+) -> OutboxMessage:
     """Queue message ``kind`` to the registrant; ``calendar_method`` attaches REQUEST or CANCEL (iMIP)."""
     from plenary.calendar.services import invitation
 
+    if calendar_method:
+        # A newer invitation makes any still-queued older one obsolete: never deliver them out of order.
+        db.session.execute(
+            sa.update(OutboxMessage)
+            .where(OutboxMessage.registration_id == registration.id, OutboxMessage.status == "pending",
+                   OutboxMessage.calendar_method.is_not(None))
+            .values(status="failed", last_error="superseded by a newer invitation")
+        )  # fmt: skip
     return queue_message(
         kind,
         registration.email,
@@ -473,7 +489,7 @@ def queue_registration_message(registration: Registration, kind: str, calendar_m
         {"registration": registration, "plenary": registration.plenary},
         registration_id=registration.id,
         reply_to=registration.plenary.contact_email or current_app.config["CONTACT_EMAIL"],
-        calendar=(calendar_method, invitation(registration, calendar_method)) if calendar_method else None,
+        calendar=(calendar_method, invitation(registration, calendar_method, uninvite)) if calendar_method else None,
     )
 
 
