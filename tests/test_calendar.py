@@ -5,6 +5,7 @@ import email.policy
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 import sqlalchemy as sa
 
 from plenary.extensions import db
@@ -55,7 +56,7 @@ def test_agenda_feed_relates_each_item_to_the_plenary(client, make_plenary):
     [(start, end)] = instants(response.data)  # only the timed item
     assert start == plenary.agenda_items[0].starts_at and end - start == timedelta(minutes=20)
     body = response.get_data(as_text=True).replace("\r\n ", "")
-    assert f"RELATED-TO;RELTYPE=PARENT:plenary-{plenary.id}@plenary.example.org" in body
+    assert f"RELATED-TO;RELTYPE=PARENT:{plenary.uid}" in body and plenary.uid.endswith("@plenary.example.org")
     assert "Arbeitsbericht (Bericht)" in body and "Yi Liu" in body
 
 
@@ -86,9 +87,9 @@ def test_uids_are_stable_and_unique(client, make_plenary):
     plenary = make_plenary()
     body = _get(client, "/plenaries/test-plenary.ics").get_data(as_text=True)
     make_plenary(title={"de": "Neuer Titel"})  # re-import: same plenary
-    assert f"UID:plenary-{plenary.id}@plenary.example.org" in body
-    assert f"UID:plenary-{plenary.id}@plenary.example.org" in _get(client, "/plenaries/test-plenary.ics").get_data(
-        as_text=True)  # fmt: skip
+    assert f"UID:{plenary.uid}" in body
+    assert f"UID:{plenary.uid}" in _get(client, "/plenaries/test-plenary.ics").get_data(as_text=True)
+    assert make_plenary(slug="another", number=43).uid != plenary.uid
 
 
 def test_hostile_text_is_escaped_and_control_characters_dropped(client, make_plenary):
@@ -350,3 +351,27 @@ def test_agenda_item_without_duration_has_no_dtend_and_empty_agenda_still_is_a_c
     make_plenary(agenda=[])
     empty = _get(client, "/plenaries/test-plenary/agenda.ics").get_data(as_text=True)
     assert "BEGIN:VTIMEZONE" in empty and "BEGIN:VEVENT" not in empty
+
+
+def test_agenda_uids_survive_reordering_and_round_trips(client, make_plenary):
+    from plenary.events.exchange import ExchangeError, export_plenary, import_plenary
+
+    plenary = make_plenary()
+    document = export_plenary(plenary, include_private=True)
+    uids = [item["uid"] for item in document["agenda"]]
+    assert all(uid.endswith("@plenary.example.org") for uid in uids) and len(set(uids)) == 2
+    document["agenda"].reverse()  # the signing now comes first
+    document["agenda"].append({"kind": "closing", "title": {"de": "Schluss"}})
+    import_plenary(document)
+    db.session.commit()
+    again = export_plenary(plenary, include_private=True)
+    assert [item["uid"] for item in again["agenda"][:2]] == list(reversed(uids))
+    assert again["agenda"][0]["kind"] == "signing" and again["agenda"][2]["uid"] not in uids
+    body = _get(client, "/plenaries/test-plenary/agenda.ics").get_data(as_text=True).replace("\r\n ", "")
+    assert f"UID:{uids[0]}" in body  # the timed report keeps its UID in the feed
+    # A uid of another plenary's item is refused, naming the field.
+    other = export_plenary(plenary, include_private=True) | {"slug": "other", "number": 99}
+    with pytest.raises(ExchangeError) as refused:
+        import_plenary(other)
+    assert refused.value.errors[0].startswith("agenda[0].uid")
+    db.session.rollback()

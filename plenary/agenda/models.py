@@ -36,6 +36,8 @@ class AgendaItem(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     plenary_id: Mapped[int] = mapped_column(sa.ForeignKey("plenary.id", ondelete="CASCADE"), index=True)
     sort_order: Mapped[int] = mapped_column(default=0)
+    # Permanent identity, also the calendar UID: set once, kept through edits and reordering.
+    uid: Mapped[str | None] = mapped_column(sa.String(200), unique=True)
     kind: Mapped[str] = mapped_column(sa.String(16), default=AgendaKind.OTHER)
     title: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     description: Mapped[dict] = mapped_column(sa.JSON, default=dict)

@@ -36,13 +36,13 @@ def uid_host() -> str:
 
 
 def plenary_uid(plenary: Plenary) -> str:
-    """The plenary's UID, never changing while it exists."""
-    return f"plenary-{plenary.id}@{uid_host()}"
+    """The plenary's UID, fixed at its creation and never changing while it exists."""
+    return plenary.uid or f"plenary-{plenary.id}@{uid_host()}"
 
 
 def agenda_item_uid(item) -> str:
-    """An agenda item's UID (item rows are updated in place, so it survives edits)."""
-    return f"agenda-item-{item.id}@{uid_host()}"
+    """An agenda item's UID, fixed at its creation (kept through edits and reordering)."""
+    return item.uid or f"agenda-item-{item.id}@{uid_host()}"
 
 
 @dataclass(frozen=True)

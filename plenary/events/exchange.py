@@ -7,6 +7,7 @@ they are stored as UTC beside the IANA zone name. See docs/exchange-format.md.
 
 import json
 import re
+import uuid
 from datetime import datetime
 from functools import cache
 from importlib import resources
@@ -167,9 +168,12 @@ def import_plenary(data: Any) -> tuple[Plenary, bool]:
     clash = db.session.scalar(db.select(Plenary).where(Plenary.number == data["number"], Plenary.slug != data["slug"]))
     if clash is not None:
         raise ExchangeError([f"number: plenary number {data['number']} already belongs to {clash.slug!r}"])
+    uid_problems = _agenda_uid_problems(data.get("agenda", []), plenary.id if plenary else None)
+    if uid_problems:
+        raise ExchangeError(uid_problems)
     created = plenary is None
     if created:
-        plenary = Plenary(slug=data["slug"])
+        plenary = Plenary(slug=data["slug"], uid=new_uid("plenary"))
         db.session.add(plenary)
     from plenary.calendar.services import apply_plenary_changes, snapshot
 
@@ -214,13 +218,20 @@ def _apply_plenary_fields(plenary: Plenary, data: dict) -> None:
 
 
 def _apply_agenda(plenary: Plenary, items: list[dict]) -> None:
-    """Make the plenary's agenda match ``items``, reusing existing rows by position."""
+    """Make the plenary's agenda match ``items``: rows matched by ``uid``, else reused by position."""
     existing = list(plenary.agenda_items)
-    for index, data in enumerate(items):
-        if index < len(existing):
-            item = existing[index]
-        else:
-            item = AgendaItem()
+    by_uid = {item.uid: item for item in existing if item.uid}
+    if any(data.get("uid") for data in items):
+        ordered = [by_uid.get(data.get("uid")) for data in items]
+    else:
+        ordered = [existing[i] if i < len(existing) else None for i in range(len(items))]
+    kept = {id(item) for item in ordered if item is not None}
+    for item in existing:
+        if id(item) not in kept:
+            plenary.agenda_items.remove(item)
+    for index, (data, item) in enumerate(zip(items, ordered, strict=True)):
+        if item is None:
+            item = AgendaItem(uid=data.get("uid") or new_uid("agenda-item"))
             plenary.agenda_items.append(item)
         item.sort_order = index
         item.kind = data["kind"]
@@ -242,8 +253,30 @@ def _apply_agenda(plenary: Plenary, items: list[dict]) -> None:
             )
             for n, s in enumerate(data.get("speakers", []))
         ]
-    for item in existing[len(items) :]:
-        plenary.agenda_items.remove(item)
+    plenary.agenda_items.sort(key=lambda item: item.sort_order)
+
+
+def _agenda_uid_problems(items: list[dict], plenary_id: int | None) -> list[str]:
+    """Agenda uids must be unique in the document and not belong to another plenary's items."""
+    problems, seen = [], set()
+    uids = [(i, item["uid"]) for i, item in enumerate(items) if item.get("uid")]
+    taken = dict(db.session.execute(
+        db.select(AgendaItem.uid, AgendaItem.plenary_id).where(AgendaItem.uid.in_([uid for _, uid in uids]))
+    ).all()) if uids else {}  # fmt: skip
+    for index, uid in uids:
+        if uid in seen:
+            problems.append(f"agenda[{index}].uid: {uid!r} appears twice")
+        elif uid in taken and taken[uid] != plenary_id:
+            problems.append(f"agenda[{index}].uid: {uid!r} belongs to another plenary's agenda")
+        seen.add(uid)
+    return problems
+
+
+def new_uid(prefix: str) -> str:
+    """A new permanent, globally unique calendar UID on the configured public host."""
+    from plenary.calendar.ical import uid_host
+
+    return f"{prefix}-{uuid.uuid4().hex}@{uid_host()}"
 
 
 def format_instant(value: datetime | None, zone: ZoneInfo) -> str | None:
@@ -286,6 +319,7 @@ def export_plenary(plenary: Plenary, include_private: bool = False) -> dict:
         },
         "agenda": [
             {
+                "uid": item.uid,
                 "kind": item.kind,
                 "title": item.title,
                 "starts_at": format_instant(item.starts_at, zone),
