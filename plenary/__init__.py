@@ -61,6 +61,10 @@ def register_extensions(app: Flask) -> None:
     extensions.csrf.init_app(app)
     extensions.bootstrap.init_app(app)
     extensions.mail.init_app(app)
+    extensions.login_manager.init_app(app)
+    from plenary.auth.access import configure_login
+
+    configure_login(extensions.login_manager)
     extensions.limiter.init_app(app)
     with app.app_context():
         if extensions.db.engine.dialect.name == "sqlite":
@@ -82,7 +86,9 @@ def register_models() -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Mount one blueprint per area."""
+    from plenary.admin.views import bp as admin_bp
     from plenary.api.views import bp as api_bp
+    from plenary.auth.views import bp as auth_bp
     from plenary.calendar.views import bp as calendar_bp
     from plenary.events.views import bp as events_bp
     from plenary.main.views import bp as main_bp
@@ -91,6 +97,8 @@ def register_blueprints(app: Flask) -> None:
     from plenary.registration.views import bp as registration_bp
 
     app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp)
     app.register_blueprint(calendar_bp)  # before events: /plenaries/<slug>.ics is more specific
     app.register_blueprint(events_bp)
     app.register_blueprint(news_bp)
@@ -119,6 +127,8 @@ def register_template_helpers(app: Flask) -> None:
         COUNTRY_LABELS=labels.COUNTRY_LABELS,
         REGISTRATION_STATUS_LABELS=labels.REGISTRATION_STATUS_LABELS,
         ATTENDANCE_LABELS=labels.ATTENDANCE_LABELS,
+        STATUS_LABELS=labels.STATUS_LABELS,
+        ROLE_LABELS=labels.ROLE_LABELS,
     )
 
     @app.context_processor

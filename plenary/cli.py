@@ -84,6 +84,7 @@ def demo_command() -> None:
 
 def register_commands(app: Flask) -> None:
     """Attach the commands to ``app``."""
+    from plenary.auth.cli import users_cli
     from plenary.mail.cli import outbox_cli
     from plenary.registration.cli import registrations_cli
 
@@ -91,3 +92,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(registrations_cli)
     app.cli.add_command(outbox_cli)
+    app.cli.add_command(users_cli)

@@ -61,6 +61,9 @@ def default_config(app: Flask) -> dict:
         "OUTBOX_MAX_ATTEMPTS": 12,
         "OUTBOX_LEASE_SECONDS": 300,
         "SESSION_COOKIE_HTTPONLY": True,
+        # Back-office sessions end after this many seconds (8 hours), and on logout.
+        "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        "LOGIN_RATE_LIMIT": "5 per minute",
         # Number of reverse proxies in front of the app whose X-Forwarded-* headers to trust (0 = none).
         "TRUSTED_PROXIES": 0,
         "SESSION_COOKIE_SAMESITE": "Lax",

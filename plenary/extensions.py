@@ -4,6 +4,7 @@ from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -17,5 +18,6 @@ babel = Babel()
 csrf = CSRFProtect()
 bootstrap = Bootstrap5()
 mail = PlenaryMail()
+login_manager = LoginManager()
 # Limits are declared on the routes that need them; storage comes from RATELIMIT_STORAGE_URI.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -60,3 +60,9 @@ ATTENDANCE_LABELS = {
     "in_person": _l("In person"),
     "online": _l("Online"),
 }
+
+ROLE_LABELS = {
+    "admin": _l("Administrator"),
+    "organizer": _l("Organizer"),
+    "viewer": _l("Viewer"),
+}

@@ -4,6 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
+from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -19,7 +20,11 @@ class Role(StrEnum):
     VIEWER = "viewer"
 
 
-class User(db.Model):
+#: Who may do what: each role includes the ones after it.
+ROLE_RANK = {Role.VIEWER: 1, Role.ORGANIZER: 2, Role.ADMIN: 3}
+
+
+class User(UserMixin, db.Model):
     """An organizer account; passwords are stored as scrypt hashes only."""
 
     __tablename__ = "user_account"
@@ -37,6 +42,10 @@ class User(db.Model):
     def set_password(self, password: str) -> None:
         """Hash and store ``password``."""
         self.password_hash = generate_password_hash(password, method="scrypt")
+
+    def has_role(self, role: str) -> bool:
+        """True if this account's role includes ``role`` (admin ⊃ organizer ⊃ viewer)."""
+        return ROLE_RANK.get(self.role, 0) >= ROLE_RANK[role]
 
     def check_password(self, password: str) -> bool:
         """True when ``password`` matches the stored hash."""
