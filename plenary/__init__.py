@@ -90,6 +90,7 @@ def register_blueprints(app: Flask) -> None:
     from plenary.api.views import bp as api_bp
     from plenary.auth.views import bp as auth_bp
     from plenary.calendar.views import bp as calendar_bp
+    from plenary.checkin.views import bp as checkin_bp
     from plenary.events.views import bp as events_bp
     from plenary.main.views import bp as main_bp
     from plenary.members.views import bp as members_bp
@@ -99,6 +100,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(checkin_bp)
     app.register_blueprint(calendar_bp)  # before events: /plenaries/<slug>.ics is more specific
     app.register_blueprint(events_bp)
     app.register_blueprint(news_bp)

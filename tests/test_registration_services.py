@@ -325,3 +325,17 @@ def test_every_message_in_every_language(open_plenary, kind, lang, greeting):
         text = re.sub(r"https?://\S+", "", message.body_text).replace(registration.email, "")
         for english in ("Your ", "registration", "Kind regards", "Attendance", "Dear"):
             assert english not in text, (kind, english)
+
+
+def test_the_lock_refuses_to_drop_flushed_work(open_plenary, app):
+    """On SQLite the lock starts a fresh transaction; with unsaved work it must refuse, not roll back."""
+    from plenary.registration.locking import LockOrderError
+
+    plenary = open_plenary()
+    services.register(plenary.id, person("a@example.org"))  # flushed, not committed
+    if db.engine.dialect.name == "sqlite":
+        with pytest.raises(LockOrderError):
+            services.register(plenary.id, person("b@example.org"))
+    else:  # PostgreSQL: FOR UPDATE inside the same transaction is fine
+        services.register(plenary.id, person("b@example.org"))
+    db.session.rollback()

@@ -9,11 +9,26 @@ count read before the lock.
 """
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from plenary.events.models import Plenary
 from plenary.extensions import db
 from plenary.sqlite import BEGIN_IMMEDIATE
+
+FLUSHED = "plenary_flushed_in_transaction"
+
+
+@event.listens_for(Session, "after_flush")
+def _mark_flushed(session, _context):
+    """Remember that the current transaction has written something."""
+    session.info[FLUSHED] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_flushed(session, transaction):
+    if transaction.parent is None:  # the outermost transaction ended (commit or rollback)
+        session.info.pop(FLUSHED, None)
 
 
 class LockOrderError(RuntimeError):
@@ -28,8 +43,9 @@ def lock_plenary(plenary_id: int) -> Plenary | None:
         return session.scalar(query)  # for the test that shows the race without the lock
     if session.get_bind().dialect.name == "sqlite":
         if session.in_transaction():
-            if session.new or session.dirty or session.deleted:
-                raise LockOrderError("take the capacity lock before changing anything")
+            if session.new or session.dirty or session.deleted or session.info.get(FLUSHED):
+                # Rolling back here would silently drop those changes.
+                raise LockOrderError("take the capacity lock before changing anything (or commit first)")
             # Only reads so far (validating the form): end that snapshot, start the locked one.
             session.rollback()
         session.connection(execution_options={BEGIN_IMMEDIATE: True})

@@ -75,6 +75,9 @@ class Registration(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Arrival at the door (check-in), and who scanned it.
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    checked_in_by: Mapped[str | None] = mapped_column(sa.String(254))
 
     plenary: Mapped["Plenary"] = relationship()  # noqa: F821
     member: Mapped["Member | None"] = relationship()  # noqa: F821

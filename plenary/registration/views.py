@@ -3,6 +3,7 @@
 from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext
 
+from plenary.checkin.services import checkin_code, qr_svg
 from plenary.events.services import get_public_plenary, registration_state
 from plenary.extensions import db, limiter
 from plenary.i18n import current_language, use_language
@@ -148,6 +149,8 @@ def personal(token: str):
         modes=services.attendance_modes(registration.plenary),
         attendance_form=attendance_form,
         confirm_form=ConfirmForm(),
+        qr_svg=qr_svg,
+        checkin_code=checkin_code,
         can_reactivate=can_reactivate,
         notice=request.args.get("done"),
     )
