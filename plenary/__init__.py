@@ -76,12 +76,16 @@ def register_extensions(app: Flask) -> None:
 def register_models() -> None:
     """Import every model module so that the metadata (and migrations) see all tables."""
     from plenary.agenda import models as _agenda  # noqa: F401
+    from plenary.audit import models as _audit  # noqa: F401
+    from plenary.audit.services import install
     from plenary.auth import models as _auth  # noqa: F401
     from plenary.events import models as _events  # noqa: F401
     from plenary.mail import models as _mail  # noqa: F401
     from plenary.members import models as _members  # noqa: F401
     from plenary.news import models as _news  # noqa: F401
     from plenary.registration import models as _registration  # noqa: F401
+
+    install()
 
 
 def register_blueprints(app: Flask) -> None:

@@ -16,7 +16,7 @@ plenary_cli = AppGroup("plenary", help="Import and export plenaries in the excha
 @click.argument("file", type=click.File("r", encoding="utf-8"))
 def import_command(file) -> None:
     """Create or update a plenary from a JSON FILE (use - for standard input)."""
-    from plenary.events.exchange import ExchangeError, import_plenary
+    from plenary.events.exchange import ExchangeError
 
     try:
         data = json.load(file)
@@ -26,25 +26,15 @@ def import_command(file) -> None:
         ) from None
     except UnicodeDecodeError:
         raise click.ClickException(f"{file.name}: not UTF-8 text") from None
-    from plenary.events.models import Plenary
-    from plenary.registration.locking import lock_plenary
-    from plenary.registration.services import attendance_modes, promote_from_waitlist
+    from plenary.events.editing import save_plenary
 
-    existing_id = db.session.scalar(db.select(Plenary.id).where(Plenary.slug == data.get("slug"))) if isinstance(
-        data, dict) else None  # fmt: skip
-    if existing_id is not None:
-        # Capacity, waitlist and approval may change: one locked unit of work with the registrations.
-        lock_plenary(existing_id)
     try:
-        plenary, created = import_plenary(data)
+        result = save_plenary(data)
     except ExchangeError as exc:
         db.session.rollback()
         lines = "\n".join(f"  - {error}" for error in exc.errors)
         raise click.ClickException(f"{file.name} was not imported; nothing was changed:\n{lines}") from None
-    promoted = []
-    if not created:  # a raised capacity gives seats to the waitlist
-        for mode in attendance_modes(plenary):
-            promoted += promote_from_waitlist(plenary, mode)
+    plenary, created, promoted = result.plenary, result.created, result.promoted
     db.session.commit()
     click.echo(f"{'Created' if created else 'Updated'} plenary {plenary.number}: {plenary.slug}")
     from plenary.registration.cli import deliver_now

@@ -243,3 +243,26 @@ def person(email: str, **overrides) -> dict:
 def open_registration_document() -> dict:
     """An exchange document of a plenary whose registration is open now."""
     return plenary_document(registration=open_registration())
+
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def accounts(app):
+    """One back-office account per role: admin@isa.example, organizer@isa.example, viewer@isa.example."""
+    from plenary.auth.models import Role
+    from plenary.auth.services import create_user
+
+    roles = ("admin", "organizer", "viewer")
+    users = {role: create_user(f"{role}@isa.example", Role(role), PASSWORD) for role in roles}
+    db.session.commit()
+    return users
+
+
+def login(client, email, password=PASSWORD, next_url=None):
+    """Log ``client`` in to the back office (e.g. ``login(client, "organizer@isa.example")``)."""
+    data = {"email": email, "password": password}
+    if next_url is not None:
+        data["next"] = next_url
+    return client.post("/admin/login", data=data)

@@ -10,24 +10,7 @@ from plenary.auth.services import create_user
 from plenary.extensions import db
 from plenary.registration import services
 from plenary.registration.models import Registration
-from tests.conftest import person
-
-PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture
-def accounts(app):
-    roles = ("admin", "organizer", "viewer")
-    users = {role: create_user(f"{role}@isa.example", Role(role), PASSWORD) for role in roles}
-    db.session.commit()
-    return users
-
-
-def login(client, email, password=PASSWORD, next_url=None):
-    data = {"email": email, "password": password}
-    if next_url is not None:
-        data["next"] = next_url
-    return client.post("/admin/login", data=data)
+from tests.conftest import PASSWORD, login, person
 
 
 @pytest.fixture
@@ -113,12 +96,13 @@ def test_password_change(client, accounts):
 def _admin_urls(app, registration_id: int, slug: str) -> list[tuple[str, str]]:
     """Every /admin/ route of the URL map (but login), with sample arguments, and its methods."""
     samples = {"slug": slug, "registration_id": registration_id, "action": "approve"}
+    # Other ids: 1 (an object that may not exist; the answer must still be refused).
     urls = []
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/admin") or rule.endpoint == "auth.login":
             continue
         with app.test_request_context():
-            url = app.url_for(rule.endpoint, **{name: samples[name] for name in rule.arguments})
+            url = app.url_for(rule.endpoint, **{name: samples.get(name, 1) for name in rule.arguments})
         urls += [(method, url) for method in sorted(rule.methods - {"HEAD", "OPTIONS"})]
     return urls
 

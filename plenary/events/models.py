@@ -57,6 +57,8 @@ class Plenary(db.Model):
     capacity_online: Mapped[int | None]
     waitlist: Mapped[bool] = mapped_column(default=True)
     requires_approval: Mapped[bool] = mapped_column(default=False)
+    # The organizers publish the list of participants (only those who agreed to be listed).
+    participants_published: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # iCalendar UID, fixed when the plenary is created (built from the public host of that time).
     uid: Mapped[str | None] = mapped_column(sa.String(200), unique=True)
     # iCalendar SEQUENCE: rises with every change that invitations must carry (time, place, format, link).

@@ -28,6 +28,8 @@ class OutboxMessage(db.Model):
     registration_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("registration.id", ondelete="SET NULL"), index=True
     )
+    # A message the organizers wrote to many attendees (see Broadcast); None for the app's own mails.
+    broadcast_id: Mapped[int | None] = mapped_column(sa.ForeignKey("broadcast.id", ondelete="SET NULL"), index=True)
     recipient: Mapped[str | None] = mapped_column(sa.String(254))
     # Where answers go: the organizers for registrants, the registrant for the organizers' notice.
     reply_to: Mapped[str | None] = mapped_column(sa.String(254))
@@ -51,3 +53,23 @@ class OutboxMessage(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (sa.CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status_known"),)
+
+
+class Broadcast(db.Model):
+    """A message the organizers send to a filtered set of a plenary's registrations, in three languages.
+
+    Each recipient gets one OutboxMessage in their language (falling back to the others).
+    """
+
+    __tablename__ = "broadcast"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plenary_id: Mapped[int] = mapped_column(sa.ForeignKey("plenary.id", ondelete="CASCADE"), index=True)
+    # {"de": ..., "en": ..., "zh": ...}
+    subject: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    body: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    # The registration filters it was sent to (the list's query arguments).
+    filters: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    created_by: Mapped[str | None] = mapped_column(sa.String(254))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recipient_count: Mapped[int] = mapped_column(default=0)

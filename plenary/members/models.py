@@ -1,10 +1,12 @@
 """The alliance's member cities and regions, and its advisory board."""
 
+from datetime import datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from plenary.db import UTCDateTime
 from plenary.extensions import db
 
 
@@ -31,6 +33,8 @@ class Member(db.Model):
     joined_year: Mapped[int | None]
     website: Mapped[str | None] = mapped_column(sa.String(300))
     note: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    # Retired members leave the public directory but stay linked to past registrations.
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (
         sa.CheckConstraint("kind IN ('member', 'advisory_board')", name="kind_known"),

@@ -377,6 +377,9 @@ def _anonymise(registration: Registration) -> None:
         ) & (OutboxMessage.kind == "organizer_new_registration"),
     )
     forget_mail_files(list(db.session.scalars(sa.select(OutboxMessage.id).where(scrub))))
+    from plenary.audit.services import scrub_registration
+
+    scrub_registration(registration.id)
     db.session.execute(
         sa.update(OutboxMessage)
         .where(scrub)

@@ -1,0 +1,3 @@
+"""Back office: the agenda editor."""
+
+from plenary.admin.views import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""Back office: announcements and members."""
+
+from plenary.admin.views import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""Back office: statistics per plenary."""
+
+from plenary.admin.views import bp  # noqa: F401

@@ -1,0 +1,35 @@
+"""The audit log: who changed what, when, from what to what. Written once, never edited."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from plenary.db import UTCDateTime, utcnow
+from plenary.extensions import db
+
+
+class AuditEntry(db.Model):
+    """One change: by an account (``actor``), by a registrant on their own page, or by the system (CLI, jobs)."""
+
+    __tablename__ = "audit_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # The account's e-mail address at the time (kept even if the account goes), or None.
+    actor: Mapped[str | None] = mapped_column(sa.String(254))
+    actor_kind: Mapped[str] = mapped_column(sa.String(16))
+    # "plenary.update", "registration.status", "announcement.publish" …
+    action: Mapped[str] = mapped_column(sa.String(60), index=True)
+    object_type: Mapped[str] = mapped_column(sa.String(40))
+    object_id: Mapped[int | None]
+    # Plain numbers, no foreign keys: the log outlives what it describes.
+    plenary_id: Mapped[int | None] = mapped_column(index=True)
+    summary: Mapped[str] = mapped_column(sa.String(300), default="")
+    # {"field or path": [before, after]}
+    changes: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+
+    __table_args__ = (
+        sa.Index("ix_audit_entry_object", "object_type", "object_id"),
+        sa.CheckConstraint("actor_kind IN ('user', 'registrant', 'system')", name="actor_kind_known"),
+    )

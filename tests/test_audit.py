@@ -1,0 +1,67 @@
+"""The audit log: automatic registration history, explicit entries, before → after, immutability, erasure."""
+
+import pytest
+import sqlalchemy as sa
+
+from plenary.audit.models import AuditEntry
+from plenary.audit.services import diff, history, record
+from plenary.extensions import db
+from plenary.registration import services
+from tests.conftest import person
+
+
+def test_registration_history_records_every_status_change(open_plenary):
+    plenary = open_plenary(capacity_in_person=1, requires_approval=True)
+    first = services.register(plenary.id, person("a@example.org")).created[0]
+    db.session.commit()
+    second = services.register(plenary.id, person("b@example.org")).created[0]
+    db.session.commit()
+    services.approve(first.id)
+    db.session.commit()
+    services.cancel(first.id)  # frees the seat: the second is promoted (pending, approval required)
+    db.session.commit()
+    steps = [(e.action, e.changes.get("status"), e.actor_kind) for e in history("registration", first.id)]
+    assert steps == [
+        ("registration.created", [None, "pending"], "system"),
+        ("registration.status", ["pending", "confirmed"], "system"),
+        ("registration.status", ["confirmed", "cancelled"], "system"),
+    ]
+    assert [e.changes["status"] for e in history("registration", second.id)] == [[None, "waitlisted"],
+                                                                                 ["waitlisted", "pending"]]
+
+
+def test_explicit_entries_diff_documents_and_cannot_be_changed(app, open_plenary):
+    plenary = open_plenary()
+    before = {"title": {"de": "Alt"}, "agenda": [{"uid": "a", "title": {"de": "Eins"}}, {"uid": "b", "title": "Zwei"}]}
+    after = {"title": {"de": "Neu"}, "agenda": [{"uid": "b", "title": "Zwei"}, {"uid": "a", "title": {"de": "Eins"}}]}
+    changes = diff(before, after)
+    assert changes["title.de"] == ["Alt", "Neu"]
+    assert changes["agenda.order"] == [["Eins", "Zwei"], ["Zwei", "Eins"]]
+    entry = record("plenary.update", plenary, changes=changes, summary="test")
+    db.session.commit()
+    assert entry.plenary_id == plenary.id and entry.object_type == "plenary" and entry.actor_kind == "system"
+    entry.summary = "forged"
+    with pytest.raises(PermissionError):
+        db.session.commit()
+    db.session.rollback()
+    db.session.delete(db.session.get(AuditEntry, entry.id))
+    with pytest.raises(PermissionError):
+        db.session.flush()
+    db.session.rollback()
+    assert db.session.get(AuditEntry, entry.id).summary == "test"
+
+
+def test_erasure_keeps_the_history_without_personal_values(open_plenary):
+    plenary = open_plenary()
+    registration = services.register(plenary.id, person("c@example.org")).created[0]
+    db.session.commit()
+    record("registration.update", registration, changes={"organisation": ["Stadt A", "Stadt B"],
+                                                         "status": ["confirmed", "confirmed"]})  # fmt: skip
+    db.session.commit()
+    services.erase(registration.id)
+    db.session.commit()
+    entries = history("registration", registration.id)
+    assert [e.action for e in entries] == ["registration.created", "registration.update", "registration.status"]
+    assert entries[1].changes["organisation"] == ["—", "—"]
+    dump = str(db.session.execute(sa.select(AuditEntry.changes)).all())
+    assert "Stadt A" not in dump and "c@example.org" not in dump
