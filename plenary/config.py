@@ -31,6 +31,9 @@ def default_config(app: Flask) -> dict:
         # Registration
         "REGISTRATION_RATE_LIMIT": "10 per minute",
         "REGISTRATION_MAX_DELEGATES": 20,
+        # Agenda documents (PDF) uploaded in the back office: the largest accepted file, in bytes. Only the
+        # upload view enforces it (a larger upload gets a friendly 413 page); other forms are not limited by it.
+        "DOCUMENT_MAX_BYTES": 20 * 1024 * 1024,
         "ORGANIZER_MAIL_LANGUAGE": "de",
         # Calendar invitations: ORGANIZER (a mailbox that is read: replies go there; default CONTACT_EMAIL).
         "CALENDAR_ORGANIZER_EMAIL": None,
@@ -90,6 +93,10 @@ def load_config(app: Flask, test_config: dict | None) -> None:
     if test_config:
         app.config.from_mapping(test_config)
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if app.config.get("MAX_CONTENT_LENGTH") is None:
+        # No request body may be larger than the largest document upload plus its form (1 MB): a cap so high
+        # that no other form meets it, applied before anything reads the body (also the CSRF check).
+        app.config["MAX_CONTENT_LENGTH"] = int(app.config["DOCUMENT_MAX_BYTES"]) + 1024 * 1024
     app.config["PUBLIC_URL"] = app.config["PUBLIC_URL"].rstrip("/")
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key_fallback(app)

@@ -1,3 +1,300 @@
-"""Back office: messages to attendees and the outbox."""
+"""Back office: messages to attendees (compose, preview, send, delivery state) and the outbox (admins)."""
 
-from plenary.admin.views import bp  # noqa: F401
+import uuid
+
+import sqlalchemy as sa
+from flask import abort, flash, make_response, redirect, render_template, request, session, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, StringField, SubmitField, TextAreaField
+from wtforms.validators import Length
+
+from plenary.admin.services import RegistrationFilter
+from plenary.admin.views import _plenary_or_404, bp
+from plenary.audit.services import record
+from plenary.auth.access import admin_required, organizer_required, viewer_required
+from plenary.extensions import db
+from plenary.i18n import current_language, localize
+from plenary.mail import broadcast as messages
+from plenary.mail.delivery import retry_failed, retryable
+from plenary.mail.models import Broadcast, OutboxMessage, OutboxStatus
+from plenary.members.models import Member
+from plenary.registration.models import Registration
+
+#: flask.session key of the one-time tokens of the compose forms shown (a second submission finds none).
+FORM_TOKENS = "broadcast_form_tokens"
+LANGUAGE_LABELS = {"de": "Deutsch", "en": "English", "zh": "中文"}
+HTML_LANG = {"de": "de", "en": "en", "zh": "zh-Hans"}
+
+_CONTROL = dict.fromkeys(c for c in range(32) if chr(c) not in "\n\t") | {0x7F: None}
+
+
+def _text(value):
+    """Drop invisible control characters (and carriage returns); trim blank lines around the text."""
+    return value.translate(_CONTROL).strip() if isinstance(value, str) else value
+
+
+def _subject(value):
+    """One line: a line break would end the mail header."""
+    return messages.clean_subject(value.translate(_CONTROL)) if isinstance(value, str) else value
+
+
+class BroadcastForm(FlaskForm):
+    """Subject and text in German, English and Chinese (at least one language), the format, and the buttons."""
+
+    subject_de = StringField(_l("Subject"), filters=[_subject], validators=[Length(max=messages.SUBJECT_MAX)])
+    body_de = TextAreaField(_l("Message"), filters=[_text], validators=[Length(max=messages.BODY_MAX)])
+    subject_en = StringField(_l("Subject"), filters=[_subject], validators=[Length(max=messages.SUBJECT_MAX)])
+    body_en = TextAreaField(_l("Message"), filters=[_text], validators=[Length(max=messages.BODY_MAX)])
+    subject_zh = StringField(_l("Subject"), filters=[_subject], validators=[Length(max=messages.SUBJECT_MAX)])
+    body_zh = TextAreaField(_l("Message"), filters=[_text], validators=[Length(max=messages.BODY_MAX)])
+    markdown = BooleanField(_l("Format with Markdown (**bold**, lists, links)"), default=True)
+    form_token = HiddenField()
+    preview = SubmitField(_l("Preview"))
+    send = SubmitField(_l("Send"))
+
+    def validate(self, extra_validators=None) -> bool:
+        """Field limits, then: some text at all, and in each language both a subject and a text or neither."""
+        valid = super().validate(extra_validators)
+        written = False
+        for lang in messages.LANGUAGES:
+            subject, body = self[f"subject_{lang}"], self[f"body_{lang}"]
+            if subject.data and not body.data:
+                body.errors.append(gettext("Write the text in this language too, or leave its subject empty."))
+                valid = False
+            elif body.data and not subject.data:
+                subject.errors.append(gettext("Please give the message a subject in this language."))
+                valid = False
+            written = written or bool(subject.data or body.data)
+        if not written:
+            self.form_errors.append(gettext("Write the message in at least one language."))
+            valid = False
+        return valid
+
+    def draft(self, filters: RegistrationFilter) -> messages.Draft:
+        """The message as the service takes it."""
+        return messages.Draft(
+            subject={lang: self[f"subject_{lang}"].data or "" for lang in messages.LANGUAGES},
+            body={lang: self[f"body_{lang}"].data or "" for lang in messages.LANGUAGES},
+            markdown=self.markdown.data,
+            filters=filters,
+        )
+
+
+def _new_form_token() -> str:
+    """A one-time token for a compose form, remembered in the session (at most the 20 newest)."""
+    token = uuid.uuid4().hex
+    session[FORM_TOKENS] = [*session.get(FORM_TOKENS, [])[-19:], token]
+    return token
+
+
+def _take_form_token(token: str | None) -> bool:
+    """Use up ``token``: True the first time, False if it was used already (or never given out)."""
+    tokens = session.get(FORM_TOKENS, [])
+    if not token or token not in tokens:
+        return False
+    session[FORM_TOKENS] = [t for t in tokens if t != token]
+    return True
+
+
+def _filter_choices(plenary_id: int) -> dict:
+    """The countries and member cities among a plenary's registrations (for the recipient filters)."""
+    countries = db.session.scalars(
+        sa.select(Registration.country).where(Registration.plenary_id == plenary_id, Registration.country.is_not(None))
+        .distinct().order_by(Registration.country)
+    ).all()  # fmt: skip
+    members = db.session.scalars(
+        sa.select(Member).where(Member.id.in_(
+            sa.select(Registration.member_id).where(Registration.plenary_id == plenary_id)
+        ))
+    ).all()  # fmt: skip
+    return {"countries": countries, "members": members}
+
+
+def _member_names(broadcasts: list[Broadcast]) -> dict[int, str]:
+    """The names (in the page's language) of the member cities the messages were filtered by."""
+    ids = {b.filters.get("member") for b in broadcasts if isinstance(b.filters.get("member"), int)}
+    if not ids:
+        return {}
+    language = current_language()
+    members = db.session.scalars(sa.select(Member).where(Member.id.in_(ids)))
+    return {m.id: localize(m.name, language).text for m in members}
+
+
+def _compose(plenary, form: BroadcastForm, filters: RegistrationFilter, status: int = 200, preview=None, error=None):
+    if not form.form_token.data or form.form_token.data not in session.get(FORM_TOKENS, []):
+        form.form_token.data = _new_form_token()
+    page = render_template("admin/message_form.html", plenary=plenary, form=form, filters=filters, preview=preview,
+                           error=error, languages=LANGUAGE_LABELS, html_langs=HTML_LANG,
+                           **_filter_choices(plenary.id))  # fmt: skip
+    return page, status
+
+
+@bp.get("/plenaries/<slug>/messages")
+@viewer_required
+def messages_list(slug: str):
+    """A plenary's messages to attendees with their delivery state."""
+    plenary = _plenary_or_404(slug)
+    rows = messages.broadcasts(plenary.id)
+    counts = messages.delivery_counts([b.id for b in rows])
+    return render_template("admin/messages.html", plenary=plenary, broadcasts=rows, counts=counts,
+                           member_names=_member_names(rows))  # fmt: skip
+
+
+@bp.get("/plenaries/<slug>/messages/new")
+@organizer_required
+def message_new(slug: str):
+    """The compose form; recipient filters may come in the query (e.g. from the registration list)."""
+    plenary = _plenary_or_404(slug)
+    return _compose(plenary, BroadcastForm(), RegistrationFilter.from_args(request.args))
+
+
+@bp.post("/plenaries/<slug>/messages/new")
+@organizer_required
+def message_compose(slug: str):
+    """Preview (the form again with the message in each language and its recipients) or send (queue)."""
+    plenary = _plenary_or_404(slug)
+    form = BroadcastForm()
+    filters = RegistrationFilter.from_args(request.form)
+    if not form.validate():
+        return _compose(plenary, form, filters, 400)
+    draft = form.draft(filters)
+    if not form.send.data:
+        return _compose(plenary, form, filters, preview=messages.preview(plenary, draft))
+    if not _take_form_token(form.form_token.data):
+        flash(gettext("This message has already been sent."), "warning")
+        return redirect(url_for("admin.messages_list", slug=plenary.slug))
+    author = current_user.email
+    try:
+        sent = messages.send(plenary.id, draft, author)
+    except messages.BroadcastError as exc:
+        db.session.rollback()
+        if exc.code == "duplicate":
+            flash(gettext("This message has already been sent."), "warning")
+            return redirect(url_for("admin.messages_list", slug=plenary.slug))
+        form.form_token.data = _new_form_token()
+        return _compose(plenary, form, filters, 400, error=gettext("Nobody matches these recipient filters."))
+    broadcast_id, count = sent.id, sent.recipient_count
+    db.session.commit()
+    flash(gettext("The message is on its way to %(count)s recipients.", count=count), "success")
+    return redirect(url_for("admin.message", broadcast_id=broadcast_id))
+
+
+#: The full-mail preview is our own mail HTML (inline styles) and the organizer's sanitised text: it
+#: may use inline styles, nothing else, and may not be framed.
+MAIL_PREVIEW_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; " \
+                   "form-action 'none'; frame-ancestors 'none'"  # fmt: skip
+
+
+@bp.post("/plenaries/<slug>/messages/new/mail/<lang>")
+@organizer_required
+def message_mail_preview(slug: str, lang: str):
+    """The HTML mail as a recipient reading ``lang`` gets it (opened in a new tab from the compose form)."""
+    plenary = _plenary_or_404(slug)
+    if lang not in messages.LANGUAGES:
+        abort(404)
+    form = BroadcastForm()
+    if not form.validate():
+        abort(400)
+    preview = messages.preview(plenary, form.draft(RegistrationFilter.from_args(request.form)), sample_size=50)
+    if lang not in preview.messages:
+        abort(404)
+    response = make_response(preview.messages[lang].html)
+    response.headers["Content-Security-Policy"] = MAIL_PREVIEW_CSP
+    return response
+
+
+@bp.get("/messages/<int:broadcast_id>")
+@viewer_required
+def message(broadcast_id: int):
+    """One message: its texts, recipients and each delivery's state."""
+    broadcast = db.get_or_404(Broadcast, broadcast_id)
+    rows = messages.deliveries(broadcast.id)
+    counts = messages.delivery_counts([broadcast.id])[broadcast.id]
+    plenary, names = broadcast_plenary(broadcast), _member_names([broadcast])
+    return render_template("admin/message_detail.html", broadcast=broadcast, plenary=plenary, rows=rows, counts=counts,
+                           languages=LANGUAGE_LABELS, html_langs=HTML_LANG, member_names=names)  # fmt: skip
+
+
+def broadcast_plenary(broadcast: Broadcast):
+    """The plenary a message was sent for."""
+    from plenary.events.models import Plenary
+
+    return db.session.get(Plenary, broadcast.plenary_id)
+
+
+@bp.post("/messages/<int:broadcast_id>/retry")
+@organizer_required
+def message_retry(broadcast_id: int):
+    """Queue the failed deliveries of a message again (never those of erased people)."""
+    broadcast = db.get_or_404(Broadcast, broadcast_id)
+    ids = retry_failed(broadcast_id=broadcast.id)
+    if ids:
+        record("message.retry", broadcast, summary=messages.first_text(broadcast.subject),
+               changes={"retried": [None, len(ids)]})  # fmt: skip
+    db.session.commit()
+    _flash_retried(len(ids))
+    return redirect(url_for("admin.message", broadcast_id=broadcast_id))
+
+
+def _flash_retried(count: int) -> None:
+    if count:
+        flash(gettext("%(count)s messages will be sent again.", count=count), "success")
+    else:
+        flash(gettext("There was nothing to send again."), "info")
+
+
+OUTBOX_PER_PAGE = 50
+
+
+@bp.get("/outbox")
+@admin_required
+def outbox():
+    """Every message of the outbox, newest first, by delivery state (admins)."""
+    status = request.args.get("status", "")
+    status = status if status in OutboxStatus.__members__.values() else ""
+    page = min(max(request.args.get("page", 1, type=int), 1), 100_000)
+    query = sa.select(OutboxMessage)
+    if status:
+        query = query.where(OutboxMessage.status == status)
+    pagination = db.paginate(query.order_by(OutboxMessage.id.desc()), page=page, per_page=OUTBOX_PER_PAGE,
+                             error_out=False)  # fmt: skip
+    counts = dict(db.session.execute(
+        sa.select(OutboxMessage.status, sa.func.count()).group_by(OutboxMessage.status)
+    ).all())  # fmt: skip
+    retryable_ids = set(db.session.scalars(
+        sa.select(OutboxMessage.id).where(retryable(), OutboxMessage.id.in_([m.id for m in pagination.items]))
+    ))  # fmt: skip
+    retryable_count = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage).where(retryable()))
+    return render_template("admin/outbox.html", pagination=pagination, status=status, counts=counts,
+                           retryable_ids=retryable_ids, retryable_count=retryable_count,
+                           statuses=[s.value for s in OutboxStatus])  # fmt: skip
+
+
+@bp.post("/outbox/<int:message_id>/retry")
+@admin_required
+def outbox_retry(message_id: int):
+    """Send one failed message again (not if its person was erased)."""
+    message = db.get_or_404(OutboxMessage, message_id)
+    ids = retry_failed([message.id])
+    if ids:
+        record("outbox.retry", message, object_type="outbox_message", summary=f"{message.kind} #{message.id}",
+               changes={"status": [OutboxStatus.FAILED.value, OutboxStatus.PENDING.value]})  # fmt: skip
+    db.session.commit()
+    _flash_retried(len(ids))
+    return redirect(url_for("admin.outbox", status=request.form.get("status") or None))
+
+
+@bp.post("/outbox/retry-failed")
+@admin_required
+def outbox_retry_failed():
+    """Send every failed message again (not those of erased people, nor superseded invitations)."""
+    ids = retry_failed()
+    if ids:
+        record("outbox.retry", None, object_type="outbox", summary=f"{len(ids)} failed messages",
+               changes={"messages": [None, ids]})  # fmt: skip
+    db.session.commit()
+    _flash_retried(len(ids))
+    return redirect(url_for("admin.outbox", status=request.form.get("status") or None))

@@ -1,3 +1,247 @@
-"""Back office: creating, editing, previewing, publishing and cancelling plenaries."""
+"""Back office: creating, editing, previewing, publishing and cancelling plenaries.
 
-from plenary.admin.views import bp  # noqa: F401
+Every change goes through ``plenary.events.editing.save_plenary`` with a whole exchange document
+(the stored plenary exported with its private fields, the form's values written over it), so the
+back office validates, re-invites, cancels, promotes and logs exactly as ``flask plenary import`` does.
+"""
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
+from sqlalchemy.orm import selectinload
+
+from plenary.admin.plenary_forms import PLENARY_ERROR_FIELDS, ConfirmForm, LocalTimeError, PlenaryForm, to_instant
+from plenary.admin.views import _plenary_or_404, bp
+from plenary.agenda.models import AgendaItem
+from plenary.auth.access import organizer_required, viewer_required
+from plenary.events.editing import save_plenary
+from plenary.events.exchange import ExchangeError, export_plenary, parse_instant
+from plenary.events.models import Plenary, PlenaryStatus
+from plenary.extensions import db
+from plenary.registration.models import Registration, RegistrationStatus
+
+#: Registrations that hear of a change or a cancellation (as plenary.calendar.services decides).
+TOLD = (RegistrationStatus.CONFIRMED, RegistrationStatus.PENDING, RegistrationStatus.WAITLISTED)
+
+
+def registration_counts(plenary_id: int) -> dict[str, int]:
+    """The plenary's registrations counted by status."""
+    rows = db.session.execute(
+        sa.select(Registration.status, sa.func.count()).where(Registration.plenary_id == plenary_id)
+        .group_by(Registration.status)
+    ).all()  # fmt: skip
+    return {status: count for status, count in rows}
+
+
+def attendees_to_tell(plenary_id: int) -> dict[str, int]:
+    """How many registrations (with an address) a cancellation reaches, by status."""
+    rows = db.session.execute(
+        sa.select(Registration.status, sa.func.count()).where(
+            Registration.plenary_id == plenary_id, Registration.status.in_(TOLD), Registration.email.is_not(None)
+        ).group_by(Registration.status)
+    ).all()  # fmt: skip
+    return {status: count for status, count in rows}
+
+
+def apply_errors(form, errors: list[str], fields: dict[str, str], prefix: str = "") -> list[str]:
+    """Put each "path: message" error beside its form field; return the ones that fit no field."""
+    rest = []
+    for error in errors:
+        path, _, message = error.partition(": ")
+        if prefix:
+            if not path.startswith(prefix):
+                rest.append(error)
+                continue
+            path = path[len(prefix):].lstrip(".")
+        key = path.split("[")[0]
+        name = fields.get(path) or fields.get(key)
+        field = form._fields.get(name) if name and "-" not in name else None
+        if name and "-" in name:
+            outer, inner = name.split("-", 1)
+            field = form[outer].form[inner] if outer in form._fields else None
+        if field is None:
+            rest.append(error)
+        else:
+            field.errors = [*field.errors, message or error]
+    return rest
+
+
+def _preview_instants(form: PlenaryForm) -> dict:
+    """The instants the form's date/time inputs mean (where they are complete and valid), for the zone display."""
+    out = {}
+    zone = form.timezone.data
+    for date_name, time_name, key in form.MOMENTS:
+        day, clock = form[date_name].data, form[time_name].data
+        try:
+            out[key] = to_instant(day, clock, zone) if day and clock and zone else None
+        except (LocalTimeError, KeyError, ValueError):
+            out[key] = None
+    return out
+
+
+def _render_form(form: PlenaryForm, plenary: Plenary | None, problems: list[str] = (), status: int = 200):
+    return render_template("admin/plenary_form.html", form=form, plenary=plenary, problems=problems,
+                           instants=_preview_instants(form), has_timed_agenda=bool(
+                               plenary and any(item.starts_at for item in plenary.agenda_items)),
+                           ), status  # fmt: skip
+
+
+def _clashes(form: PlenaryForm, plenary: Plenary | None) -> bool:
+    """Number and slug must be free (checked before saving, for messages in the organizer's language)."""
+    ok = True
+    if plenary is None and db.session.scalar(sa.select(Plenary.id).where(Plenary.slug == form.slug.data)):
+        form.slug.errors.append(gettext("This address name is taken by another plenary."))
+        ok = False
+    query = sa.select(Plenary.slug).where(Plenary.number == form.number.data)
+    if plenary is not None:
+        query = query.where(Plenary.id != plenary.id)
+    if db.session.scalar(query):
+        form.number.errors.append(gettext("Another plenary has this number already."))
+        ok = False
+    return ok
+
+
+def _shift_agenda(doc: dict, delta: timedelta) -> None:
+    """Move every timed agenda item by ``delta`` (the plenary's start moved by as much)."""
+    for item in doc.get("agenda", []):
+        if item.get("starts_at"):
+            moment = parse_instant(item["starts_at"]) + delta
+            item["starts_at"] = moment.astimezone(parse_instant(doc["starts_at"]).tzinfo).isoformat(timespec="seconds")
+
+
+def _save(form: PlenaryForm, plenary: Plenary | None):
+    """Validate, build the exchange document, save it; the response (a redirect, or the form with errors)."""
+    if plenary is not None:
+        form.slug.data = plenary.slug  # the identity: never changed by the edit form
+    if not form.validate() or not _clashes(form, plenary):
+        return _render_form(form, plenary, status=400)
+    if plenary is None:
+        doc = {"slug": form.slug.data, "status": PlenaryStatus.DRAFT, "agenda": []}
+    else:
+        doc = export_plenary(plenary, include_private=True)
+    old_start = parse_instant(doc["starts_at"]) if doc.get("starts_at") else None
+    form.apply_to(doc)
+    if old_start and form.move_agenda.data and form.instants["starts_at"] != old_start:
+        _shift_agenda(doc, form.instants["starts_at"] - old_start)
+    sequence = plenary.sequence if plenary is not None else None
+    try:
+        result = save_plenary(doc)
+    except ExchangeError as error:
+        db.session.rollback()
+        problems = apply_errors(form, error.errors, PLENARY_ERROR_FIELDS)
+        return _render_form(form, plenary, problems, status=400)
+    saved = result.plenary
+    told = saved.sequence != sequence if sequence is not None else False
+    told_count = attendees_to_tell(saved.id).get(RegistrationStatus.CONFIRMED, 0) if told else 0
+    db.session.commit()
+    flash(gettext("The plenary was created as a draft.") if result.created else gettext("Saved."), "success")
+    if told:
+        flash(ngettext("%(num)s registered person was sent the change.",
+                       "%(num)s registered people were sent the change.", told_count), "info")  # fmt: skip
+    if result.promoted:
+        flash(ngettext("%(num)s person moved up from the waiting list.",
+                       "%(num)s people moved up from the waiting list.", len(result.promoted)), "info")  # fmt: skip
+    return redirect(url_for("admin.plenary", slug=saved.slug))
+
+
+@bp.route("/plenaries/new", methods=["GET", "POST"])
+@organizer_required
+def plenary_new():
+    """Create a plenary (as a draft)."""
+    form = PlenaryForm()
+    if request.method == "POST":
+        return _save(form, None)
+    if not form.is_submitted():
+        latest = db.session.scalar(sa.select(sa.func.max(Plenary.number)))
+        form.number.data = (latest or 0) + 1
+        form.timezone.data = "Europe/Berlin"
+        form.waitlist.data = True
+        form.format.data = "hybrid"
+    return _render_form(form, None)
+
+
+@bp.get("/plenaries/<slug>")
+@viewer_required
+def plenary(slug: str):
+    """A plenary's back-office home: status, counts and the ways to change it."""
+    plenary = _plenary_or_404(slug)
+    return render_template("admin/plenary_home.html", plenary=plenary, counts=registration_counts(plenary.id),
+                           told=attendees_to_tell(plenary.id), confirm=ConfirmForm())  # fmt: skip
+
+
+@bp.route("/plenaries/<slug>/edit", methods=["GET", "POST"])
+@organizer_required
+def plenary_edit(slug: str):
+    """Edit every field of a plenary but its status."""
+    plenary = _plenary_or_404(slug)
+    form = PlenaryForm()
+    if request.method == "POST":
+        return _save(form, plenary)
+    form.fill(plenary)
+    return _render_form(form, plenary)
+
+
+@bp.get("/plenaries/<slug>/preview")
+@viewer_required
+def plenary_preview(slug: str):
+    """The public page of the plenary exactly as the public sees (or will see) it, drafts too."""
+    from plenary.events.views import render_detail
+
+    plenary = db.session.scalar(
+        sa.select(Plenary).where(Plenary.slug == slug)
+        .options(selectinload(Plenary.agenda_items).selectinload(AgendaItem.speakers))
+    )  # fmt: skip
+    if plenary is None:
+        abort(404)
+    return render_detail(plenary, template="admin/plenary_preview.html")
+
+
+def _set_status(plenary: Plenary, status: str, action: str):
+    """Save the plenary with a new status (through save_plenary: mails, sequence, audit)."""
+    doc = export_plenary(plenary, include_private=True)
+    doc["status"] = status
+    try:
+        return save_plenary(doc, action=action)
+    except ExchangeError as error:
+        db.session.rollback()
+        flash(gettext("The plenary could not be saved: %(errors)s", errors="; ".join(error.errors)), "warning")
+        return None
+
+
+@bp.post("/plenaries/<slug>/publish")
+@organizer_required
+def plenary_publish(slug: str):
+    """Publish a draft: it appears on the public site."""
+    plenary = _plenary_or_404(slug)
+    if not ConfirmForm().validate_on_submit():
+        return render_template("errors/error.html", code=400), 400
+    if plenary.status != PlenaryStatus.DRAFT:
+        flash(gettext("Only a draft can be published."), "warning")
+    elif _set_status(plenary, PlenaryStatus.PUBLISHED, "plenary.publish"):
+        db.session.commit()
+        flash(gettext("The plenary is published."), "success")
+    return redirect(url_for("admin.plenary", slug=slug))
+
+
+@bp.route("/plenaries/<slug>/cancel", methods=["GET", "POST"])
+@organizer_required
+def plenary_cancel(slug: str):
+    """Ask, then cancel a published plenary: every registered person is told (calendar CANCEL if confirmed)."""
+    plenary = _plenary_or_404(slug)
+    form = ConfirmForm()
+    if plenary.status != PlenaryStatus.PUBLISHED:
+        flash(gettext("Only a published plenary can be cancelled."), "warning")
+        return redirect(url_for("admin.plenary", slug=slug))
+    told = attendees_to_tell(plenary.id)
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            return render_template("errors/error.html", code=400), 400
+        if _set_status(plenary, PlenaryStatus.CANCELLED, "plenary.cancel"):
+            db.session.commit()
+            flash(ngettext("The plenary is cancelled; %(num)s registered person is being told.",
+                           "The plenary is cancelled; %(num)s registered people are being told.",
+                           sum(told.values())), "success")  # fmt: skip
+        return redirect(url_for("admin.plenary", slug=slug))
+    return render_template("admin/plenary_cancel.html", plenary=plenary, told=told, form=form)

@@ -1,55 +1,255 @@
-"""Back office: a plenary's registrations — list, a registration's page, actions."""
+"""Back office: a plenary's registrations — list, export, a registration's page and actions, participant list."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+import csv
+import io
+from datetime import date
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from plenary.admin.services import registration_page, status_counts
+from plenary.admin.registration_forms import NewRegistrationForm, OrganizerDetailsForm
+from plenary.admin.services import (
+    SORTS,
+    RegistrationFilter,
+    delegate_counts,
+    filtered_registrations,
+    list_summary,
+    registration_list,
+    registration_messages,
+    registration_snapshot,
+    valid_sort,
+)
 from plenary.admin.views import _plenary_or_404, bp
+from plenary.audit.services import diff, history, record
 from plenary.auth.access import organizer_required, viewer_required
 from plenary.extensions import db
+from plenary.i18n import current_language
+from plenary.members.services import member_choices
 from plenary.registration import services
-from plenary.registration.models import Registration, RegistrationStatus
+from plenary.registration.export import DEFAULT_EXPORT_COLUMNS, EXPORT_COLUMNS, export_columns, export_table
+from plenary.registration.models import Registration
+from plenary.registration.participants import published_participants, set_participants_published
+
+PER_PAGE = 50
 
 
 @bp.get("/plenaries/<slug>/registrations")
 @viewer_required
 def registrations(slug: str):
-    """A plenary's registrations: search, status filter, pagination, counts."""
+    """A plenary's registrations: search, filters, sorting, pagination, counts, export form."""
     plenary = _plenary_or_404(slug)
-    search = request.args.get("q", "")[:100]
-    status = request.args.get("status", "")
-    if status and status not in RegistrationStatus.__members__.values():
-        status = ""
+    filters = RegistrationFilter.from_args(request.args)
+    sort = valid_sort(request.args.get("sort"))
     page = min(max(request.args.get("page", 1, type=int), 1), 10_000)
-    pagination = registration_page(plenary.id, search, status, page)
-    return render_template("admin/registrations.html", plenary=plenary, pagination=pagination, search=search,
-                           status=status, counts=status_counts(plenary.id))  # fmt: skip
+    pagination = registration_list(plenary.id, filters, sort, page, PER_PAGE)
+    lang = current_language()
+    head = None
+    if filters.delegation.isdecimal():
+        head = db.session.get(Registration, int(filters.delegation))
+    summary = list_summary(plenary.id)
+    # The preview of the participant list (one query, and only when someone may be listed).
+    listed = published_participants(plenary, lang, preview=True) if summary.listed else []
+    return render_template(
+        "admin/registrations.html", plenary=plenary, pagination=pagination, filters=filters, sort=sort,
+        sorts=SORTS, list_args=filters.args() | {"sort": sort}, summary=summary, participants=listed,
+        delegates=delegate_counts([r.id for r in pagination.items]), members=member_choices(lang),
+        countries=_country_names(lang), head=head, export_columns=EXPORT_COLUMNS,
+        default_columns=DEFAULT_EXPORT_COLUMNS,
+    )  # fmt: skip
+
+
+def _country_names(lang: str) -> dict[str, str]:
+    from babel import Locale
+
+    from plenary.i18n import BABEL_LOCALES
+
+    return dict(Locale.parse(BABEL_LOCALES[lang]).territories)
+
+
+@bp.get("/plenaries/<slug>/registrations/export")
+@viewer_required
+def registrations_export(slug: str):
+    """The filtered list as CSV (UTF-8 with BOM, for Excel) or Excel workbook, with the chosen columns."""
+    plenary = _plenary_or_404(slug)
+    filters = RegistrationFilter.from_args(request.args)
+    columns = export_columns(request.args.getlist("columns"))
+    fmt = "xlsx" if request.args.get("format") == "xlsx" else "csv"
+    header, rows = export_table(filtered_registrations(plenary.id, filters), columns, current_language(),
+                                plenary.timezone)  # fmt: skip
+    filename = f"registrations-{plenary.slug}-{date.today().isoformat()}.{fmt}"
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+
+        book = Workbook()
+        sheet = book.active
+        sheet.title = plenary.slug[:31]
+        sheet.append(header)
+        for row in rows:
+            sheet.append(row)
+        sheet.freeze_panes = "A2"
+        buffer = io.BytesIO()
+        book.save(buffer)
+        body, mimetype = buffer.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        text = io.StringIO()
+        writer = csv.writer(text)
+        writer.writerow(header)
+        writer.writerows(["" if value is None else value for value in row] for row in rows)
+        body, mimetype = ("\ufeff" + text.getvalue()).encode("utf-8"), "text/csv; charset=utf-8"
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 @bp.get("/registrations/<int:registration_id>")
 @viewer_required
 def registration(registration_id: int):
-    """One registration with every detail."""
+    """One registration with every detail, its history and its messages (subjects only)."""
     registration = db.get_or_404(Registration, registration_id)
-    return render_template("admin/registration.html", registration=registration)
+    plenary = registration.plenary
+    return render_template(
+        "admin/registration.html", registration=registration, plenary=plenary,
+        history=history("registration", registration.id), messages=registration_messages(registration.id),
+        modes=services.attendance_modes(plenary), country_names=_country_names(current_language()),
+    )  # fmt: skip
 
 
-ACTIONS = {"approve": services.approve, "reject": services.reject, "cancel": services.cancel}
+def _promote(registration_id: int):
+    return services.promote(registration_id, above_capacity=request.form.get("above_capacity") == "1")
+
+
+def _switch(registration_id: int):
+    return services.switch_attendance(registration_id, request.form.get("attendance", ""))
+
+
+ACTIONS = {
+    "approve": services.approve,
+    "reject": services.reject,
+    "cancel": services.cancel,
+    "promote": _promote,
+    "attendance": _switch,
+    "resend": services.resend_confirmation,
+}
 
 
 @bp.post("/registrations/<int:registration_id>/<action>")
 @organizer_required
 def registration_action(registration_id: int, action: str):
-    """Approve, reject or cancel (organizers and admins; CSRF-protected; viewers get 403)."""
+    """Approve, reject, cancel, promote from the waitlist, switch attendance, resend (organizers; CSRF)."""
     if action not in ACTIONS:
         abort(404)
     db.get_or_404(Registration, registration_id)
     try:
         ACTIONS[action](registration_id)
+    except services.CapacityReached as full:
+        db.session.rollback()
+        flash(_full_message(action, full.details.get("attendance")), "warning")
     except services.RegistrationError:
         db.session.rollback()
         flash(gettext("That is not possible for this registration."), "warning")
     else:
         db.session.commit()
-        flash(gettext("Done."), "success")
+        flash(gettext("The message has been queued.") if action == "resend" else gettext("Done."), "success")
     return redirect(url_for("admin.registration", registration_id=registration_id))
+
+
+def _full_message(action: str, attendance: str | None) -> str:
+    if action == "promote":
+        return gettext("No seat is free in this attendance mode. Tick “above capacity” to promote anyway.")
+    if attendance == "online":
+        return gettext("There are no online places left, and this plenary has no waiting list.")
+    return gettext("There are no seats left, and this plenary has no waiting list.")
+
+
+def _fill(form, registration: Registration | None = None) -> None:
+    form.fill_choices(member_choices(current_language()))
+    if registration is not None and request.method == "GET":
+        form.member_city.data = str(registration.member_id) if registration.member_id else ""
+        form.country.data = registration.country or ""
+        form.salutation.data = registration.salutation or ""
+
+
+@bp.route("/registrations/<int:registration_id>/edit", methods=["GET", "POST"])
+@organizer_required
+def registration_edit(registration_id: int):
+    """Edit a registration's details, the email included (unique per plenary)."""
+    registration = db.get_or_404(Registration, registration_id)
+    if registration.anonymised_at is not None:
+        flash(gettext("That is not possible for this registration."), "warning")
+        return redirect(url_for("admin.registration", registration_id=registration_id))
+    form = OrganizerDetailsForm(obj=registration)
+    _fill(form, registration)
+    if form.validate_on_submit():
+        before = registration_snapshot(registration)
+        try:
+            updated = services.organizer_update(registration_id, form.person_data())
+        except services.EmailTaken:
+            db.session.rollback()
+            form.email.errors.append(gettext("Another registration for this plenary uses this email address."))
+        except services.RegistrationError:
+            db.session.rollback()
+            flash(gettext("That is not possible for this registration."), "warning")
+            return redirect(url_for("admin.registration", registration_id=registration_id))
+        else:
+            changes = diff(before, registration_snapshot(updated))
+            if changes:
+                record("registration.update", updated, changes=changes, summary="details edited")
+            db.session.commit()
+            flash(gettext("Saved.") if changes else gettext("Nothing was changed."), "success")
+            return redirect(url_for("admin.registration", registration_id=registration_id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("admin/registration_form.html", form=form, registration=registration,
+                           plenary=registration.plenary), status  # fmt: skip
+
+
+@bp.route("/plenaries/<slug>/registrations/new", methods=["GET", "POST"])
+@organizer_required
+def registration_new(slug: str):
+    """Register someone by hand (who phoned): the capacity rules apply, the registration window does not."""
+    plenary = _plenary_or_404(slug)
+    modes = services.attendance_modes(plenary)
+    form = NewRegistrationForm()
+    _fill(form)
+    form.limit_attendance(modes)
+    if request.method == "GET":
+        form.language.data = form.language.data or current_language()
+        form.attendance.data = form.attendance.data or modes[0]
+    if form.validate_on_submit():
+        data = form.person_data() | {"attendance": form.attendance.data}
+        try:
+            created = services.register_by_hand(plenary.id, data, send_messages=form.send_messages.data)
+        except services.EmailTaken:
+            db.session.rollback()
+            form.email.errors.append(gettext("Another registration for this plenary uses this email address."))
+        except services.CapacityReached as full:
+            db.session.rollback()
+            form.form_errors.append(_full_message("new", full.details.get("attendance")))
+        except services.RegistrationError:
+            db.session.rollback()
+            form.form_errors.append(gettext("This plenary takes no registrations."))
+        else:
+            db.session.commit()
+            flash(gettext("%(name)s is registered: %(status)s.", name=created.display_name,
+                          status=_status_label(created.status)), "success")  # fmt: skip
+            return redirect(url_for("admin.registration", registration_id=created.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("admin/registration_form.html", form=form, registration=None, plenary=plenary), status
+
+
+def _status_label(status: str) -> str:
+    from plenary.labels import REGISTRATION_STATUS_LABELS
+
+    return str(REGISTRATION_STATUS_LABELS[status])
+
+
+@bp.post("/plenaries/<slug>/participants")
+@organizer_required
+def participants_publish(slug: str):
+    """Publish (publish=1) or withdraw (publish=0) the participant list on the public plenary page."""
+    plenary = _plenary_or_404(slug)
+    published = request.form.get("publish") == "1"
+    set_participants_published(plenary.id, published)
+    db.session.commit()
+    flash(gettext("The participant list is published.") if published else
+          gettext("The participant list is no longer published."), "success")  # fmt: skip
+    return redirect(url_for("admin.registrations", slug=slug, _anchor="participants"))

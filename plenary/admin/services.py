@@ -108,6 +108,81 @@ def registration_page(plenary_id: int, search: str = "", status: str = "", page:
     return db.paginate(query.order_by(Registration.id.desc()), page=page, per_page=per_page, error_out=False)
 
 
+#: How the list may be sorted: argument → columns (then the id, so pages never overlap). "-x" sorts descending.
+SORTS = {
+    "name": (sa.func.lower(Registration.last_name), sa.func.lower(Registration.first_name)),
+    "organisation": (sa.func.lower(sa.func.coalesce(Registration.organisation, "")),),
+    "country": (sa.func.coalesce(Registration.country, ""),),
+    "status": (Registration.status,),
+    "registered": (Registration.created_at,),
+}
+DEFAULT_SORT = "-registered"
+
+
+def valid_sort(value: str | None) -> str:
+    """``value`` if it names a known sort ("name", "-name" …), else the default (newest first)."""
+    return value if value and value.lstrip("-") in SORTS else DEFAULT_SORT
+
+
+def registration_list(plenary_id: int, filters: RegistrationFilter, sort: str = DEFAULT_SORT, page: int = 1,
+                      per_page: int = 50):  # fmt: skip
+    """One page of the list: filtered, sorted, with member and head of delegation loaded (two queries)."""
+    sort = valid_sort(sort)
+    descending = sort.startswith("-")
+    keys = SORTS[sort.lstrip("-")] + (Registration.id,)
+    order = [key.desc() if descending else key.asc() for key in keys]
+    query = filtered_registrations(plenary_id, filters).options(
+        sa.orm.joinedload(Registration.member), sa.orm.joinedload(Registration.delegation_head)
+    )
+    return db.paginate(query.order_by(*order), page=page, per_page=per_page, error_out=False)
+
+
+def delegate_counts(registration_ids: list[int]) -> dict[int, int]:
+    """How many delegates each of these registrations registered (one grouped query; none if no ids)."""
+    if not registration_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Registration.delegation_head_id, sa.func.count())
+        .where(Registration.delegation_head_id.in_(registration_ids))
+        .group_by(Registration.delegation_head_id)
+    ).all()  # fmt: skip
+    return dict(rows)
+
+
+@dataclass
+class ListSummary:
+    """The numbers above the list: registrations by status, the countries that occur, who may be listed."""
+
+    counts: dict[str, int]
+    countries: list[str]
+    listed: int
+
+
+def list_summary(plenary_id: int) -> ListSummary:
+    """Counts by status, the registrations' countries and the participant list's size, in one grouped query."""
+    listed = sa.and_(Registration.status == RegistrationStatus.CONFIRMED, Registration.consent_listing.is_(True),
+                     Registration.anonymised_at.is_(None))  # fmt: skip
+    inner = (
+        sa.select(Registration.status, Registration.country, sa.case((listed, 1), else_=0).label("listed"))
+        .where(Registration.plenary_id == plenary_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(inner.c.status, inner.c.country, inner.c.listed, sa.func.count())
+        .group_by(inner.c.status, inner.c.country, inner.c.listed)
+    ).all()  # fmt: skip
+    counts: dict[str, int] = {}
+    countries: set[str] = set()
+    listed_count = 0
+    for status, country, is_listed, count in rows:
+        counts[status] = counts.get(status, 0) + count
+        if country:
+            countries.add(country)
+        listed_count += count if is_listed else 0
+    ordered = {s: counts[s] for s in RegistrationStatus.__members__.values() if s in counts}
+    return ListSummary(counts=ordered, countries=sorted(countries), listed=listed_count)
+
+
 def status_counts(plenary_id: int) -> dict[str, int]:
     """Registrations of a plenary by status."""
     rows = db.session.execute(
@@ -115,3 +190,20 @@ def status_counts(plenary_id: int) -> dict[str, int]:
         .group_by(Registration.status)
     ).all()  # fmt: skip
     return dict(rows)
+
+
+def registration_messages(registration_id: int) -> list:
+    """The outbox messages about one registration, newest first (the page shows no bodies)."""
+    from plenary.mail.models import OutboxMessage
+
+    return list(db.session.scalars(
+        sa.select(OutboxMessage).where(OutboxMessage.registration_id == registration_id)
+        .order_by(OutboxMessage.id.desc())
+    ))  # fmt: skip
+
+
+def registration_snapshot(registration: Registration) -> dict:
+    """The editable details of a registration, for the audit entry's before → after."""
+    from plenary.registration.services import PERSON_FIELDS
+
+    return {name: getattr(registration, name) for name in ("email", *PERSON_FIELDS, "consent_listing")}

@@ -50,7 +50,7 @@ def navigation():
     from flask import current_app, has_request_context, request
     from flask_login import current_user
 
-    if not has_request_context() or not request.blueprint or not request.path.startswith("/admin") or not current_user.is_authenticated:
+    if not has_request_context() or not request.path.startswith("/admin") or not current_user.is_authenticated:
         return {}
     entries = [(endpoint, label) for endpoint, label, role in NAVIGATION
                if endpoint in current_app.view_functions and current_user.has_role(role)]  # fmt: skip

@@ -34,6 +34,32 @@ def qr_svg(registration: Registration) -> str:
     return buffer.getvalue().decode()
 
 
+#: Pixels per QR module in the PNG for mails: about 300 px, sharp when a mail client scales it down.
+PNG_SCALE = 8
+
+
+def qr_png_for_code(code: str, scale: int = PNG_SCALE) -> bytes:
+    """A check-in code as a PNG QR image (segno writes PNG itself; no imaging library needed)."""
+    buffer = io.BytesIO()
+    segno.make(code, error="m").save(buffer, kind="png", scale=scale, border=4)
+    return buffer.getvalue()
+
+
+def qr_png(registration: Registration, scale: int = PNG_SCALE) -> bytes:
+    """The check-in code of ``registration`` as a PNG QR image (the inline image of the confirmation mail)."""
+    return qr_png_for_code(checkin_code(registration), scale)
+
+
+def wants_checkin_qr(registration: Registration | None) -> bool:
+    """True if the registration's messages carry a check-in QR: confirmed, in person, not erased."""
+    return (
+        registration is not None
+        and registration.anonymised_at is None
+        and registration.status == RegistrationStatus.CONFIRMED
+        and registration.attendance == "in_person"
+    )
+
+
 @dataclass
 class CheckinResult:
     """What the door sees after a scan."""

@@ -1,7 +1,8 @@
 """Public plenary pages."""
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, render_template, send_file
 
+from plenary.events.models import Plenary
 from plenary.events.services import get_public_plenary, list_public_plenaries, registration_state
 from plenary.news.services import announcements_for_plenary
 
@@ -21,9 +22,39 @@ def detail(slug: str):
     plenary = get_public_plenary(slug)
     if plenary is None:
         abort(404)
+    return render_detail(plenary)
+
+
+def render_detail(plenary: Plenary, template: str = "events/detail.html", **extra) -> str:
+    """The public plenary page of ``plenary`` (the back office's preview extends it, drafts included)."""
     return render_template(
-        "events/detail.html",
+        template,
         plenary=plenary,
         registration=registration_state(plenary),
         announcements=announcements_for_plenary(plenary.id),
+        **extra,
     )
+
+
+def document(name: str):
+    """An uploaded agenda document (PDF), shown inline in a sandbox; 404 for any name we did not generate."""
+    from plenary.agenda.models import AgendaItem
+    from plenary.events.documents import DOCUMENT_CSP, content_disposition, document_path
+    from plenary.extensions import db
+    from plenary.i18n import current_language, localize_any
+
+    path = document_path(name)
+    if path is None:
+        abort(404)
+    title = db.session.scalar(
+        db.select(AgendaItem.document_title).where(AgendaItem.document_url.like(f"%/documents/{name}.pdf")).limit(1)
+    )
+    response = send_file(path, mimetype="application/pdf", conditional=True, max_age=3600)
+    response.headers["Content-Disposition"] = content_disposition(localize_any(title, current_language()).text)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = DOCUMENT_CSP
+    return response
+
+
+# Documents live at /documents/<name>.pdf, outside the blueprint's /plenaries prefix.
+bp.record_once(lambda state: state.app.add_url_rule("/documents/<name>.pdf", "events.document", document))

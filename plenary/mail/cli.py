@@ -7,7 +7,7 @@ import click
 from flask.cli import AppGroup
 
 from plenary.extensions import db
-from plenary.mail.delivery import deliver_due
+from plenary.mail.delivery import deliver_due, retry_failed
 
 log = logging.getLogger(__name__)
 
@@ -34,3 +34,27 @@ def send_command(watch: bool, interval: float) -> None:
         if not watch:
             return
         time.sleep(interval)
+
+
+@outbox_cli.command("retry")
+@click.option("--all-failed", is_flag=True, help="Every failed message (but those of erased people).")
+@click.argument("ids", nargs=-1, type=int)
+def retry_command(all_failed: bool, ids: tuple[int, ...]) -> None:
+    """Queue failed messages again (attempts from 0, due now): the given IDs, or --all-failed.
+
+    Messages of people whose data was erased, and invitations superseded by newer ones, are never sent again.
+    The worker (``flask outbox send``) delivers them.
+    """
+    from plenary.audit.services import record
+
+    if all_failed == bool(ids):
+        raise click.UsageError("give message IDs or --all-failed (not both)")
+    retried = retry_failed(None if all_failed else list(ids))
+    if retried:
+        record("outbox.retry", None, object_type="outbox", summary=f"{len(retried)} failed messages",
+               changes={"messages": [None, retried]})  # fmt: skip
+    db.session.commit()
+    skipped = sorted(set(ids) - set(retried))
+    click.echo(f"queued again: {len(retried)}")
+    if skipped:
+        click.echo(f"not failed, unknown or not to be sent again: {', '.join(map(str, skipped))}")

@@ -8,6 +8,7 @@ Logs name message ids and kinds, never recipients or contents (personal data).
 
 import logging
 import os
+import re
 import smtplib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -18,9 +19,16 @@ from flask_mail import Message
 
 from plenary.db import utcnow
 from plenary.extensions import db, mail
-from plenary.mail.mime import CalendarMessage
+from plenary.mail.mime import InlineImage, PlenaryMessage
 from plenary.mail.models import OutboxMessage, OutboxStatus
-from plenary.mail.outbox import TOKEN_PLACEHOLDER
+from plenary.mail.outbox import (
+    CHECKIN_CID,
+    CHECKIN_CODE_PLACEHOLDER,
+    CHECKIN_END,
+    CHECKIN_START,
+    TOKEN_PLACEHOLDER,
+    mark_queued,
+)
 
 log = logging.getLogger(__name__)
 
@@ -169,23 +177,60 @@ def personalise(text: str, message: OutboxMessage) -> str:
     return text.replace(TOKEN_PLACEHOLDER, token_for(registration))
 
 
+def with_checkin(text: str, html: str, message: OutboxMessage, host: str) -> tuple[str, str, list[InlineImage]]:
+    """Fill in or drop the check-in block of a stored message (see ``plenary.mail.outbox.CHECKIN_START``).
+
+    The block stays, with the code in the text and the QR code as inline PNG in the HTML, while
+    the registration is confirmed and attends in person; otherwise (cancelled since, switched to
+    online, erased) it is removed, so a late delivery never carries a code that no longer admits.
+    """
+    if CHECKIN_START not in text and CHECKIN_START not in html:
+        return text, html, []
+    from plenary.checkin.services import checkin_code, qr_png_for_code, wants_checkin_qr
+    from plenary.registration.models import Registration
+
+    registration = db.session.get(Registration, message.registration_id) if message.registration_id else None
+    if not wants_checkin_qr(registration):
+        return re.sub(r"\n{3,}", "\n\n", _drop_blocks(text)), _drop_blocks(html), []
+    code = checkin_code(registration)
+    content_id = f"{CHECKIN_CID}.{message.id}@{host}"
+    text = text.replace(CHECKIN_START, "").replace(CHECKIN_END, "").replace(CHECKIN_CODE_PLACEHOLDER, code)
+    html = (
+        html.replace(CHECKIN_START, "").replace(CHECKIN_END, "").replace(CHECKIN_CODE_PLACEHOLDER, code)
+        .replace(f"cid:{CHECKIN_CID}", f"cid:{content_id}")
+    )  # fmt: skip
+    image = InlineImage(content_id=content_id, data=qr_png_for_code(code), filename="check-in.png")
+    return text, html, [image] if f"cid:{content_id}" in html else []
+
+
+def _drop_blocks(body: str) -> str:
+    """``body`` without its check-in blocks (markers and what stands between them)."""
+    while CHECKIN_START in body:
+        start = body.index(CHECKIN_START)
+        end = body.find(CHECKIN_END, start)
+        body = body[:start] + (body[end + len(CHECKIN_END):] if end >= 0 else "")
+    return body
+
+
 def build_message(message: OutboxMessage) -> Message:
     """The Flask-Mail message for an outbox row."""
     if not message.recipient:
         raise PermanentDeliveryError("no recipient (erased)")
     host = current_app.config["PUBLIC_URL"].split("://", 1)[-1].split("/", 1)[0].split(":")[0]
+    text, html, images = with_checkin(message.body_text, message.body_html, message, host)
     fields = dict(
         subject=message.subject,
         recipients=[message.recipient],
-        body=personalise(message.body_text, message),
-        html=personalise(message.body_html, message),
+        body=personalise(text, message),
+        html=personalise(html, message),
         sender=current_app.config["MAIL_DEFAULT_SENDER"],
         charset="utf-8",
         extra_headers={"Auto-Submitted": "auto-generated"},
         reply_to=message.reply_to,
     )
-    if message.calendar_ics:
-        email = CalendarMessage(**fields, calendar_method=message.calendar_method, calendar_ics=message.calendar_ics)
+    if message.calendar_ics or images:
+        email = PlenaryMessage(**fields, calendar_method=message.calendar_method, calendar_ics=message.calendar_ics,
+                               inline_images=images)  # fmt: skip
     else:
         email = Message(**fields)
     # Stable per outbox row: a message delivered twice is recognisably the same message.
@@ -225,3 +270,41 @@ def forget_mail_files(message_ids: list[int]) -> None:
         number = name.split("-", 1)[0]
         if name.endswith(".eml") and number.isdecimal() and int(number) in wanted:
             os.remove(os.path.join(directory, name))
+
+
+#: Failures that a retry must never undo: the person's data was erased, or a newer invitation
+#: replaced the message (sending it now would put an old calendar state after a newer one).
+FINAL_ERRORS = ("erased", "superseded by a newer invitation")
+
+
+def retryable():
+    """The condition on OutboxMessage for failed messages that may be sent again."""
+    return sa.and_(
+        OutboxMessage.status == OutboxStatus.FAILED,
+        OutboxMessage.recipient.is_not(None),
+        sa.or_(OutboxMessage.last_error.is_(None), OutboxMessage.last_error.not_in(FINAL_ERRORS)),
+    )
+
+
+def retry_failed(message_ids: list[int] | None = None, broadcast_id: int | None = None) -> list[int]:
+    """Put failed messages back in the queue (pending, attempts 0, due now); return their ids. Flushes.
+
+    ``message_ids``: only these; ``broadcast_id``: only that broadcast's; neither: every failed
+    message. Erased and superseded messages are never resurrected. The messages are also handed to
+    the after-commit delivery of the current request (``mark_queued``).
+    """
+    query = sa.select(OutboxMessage).where(retryable())
+    if message_ids is not None:
+        query = query.where(OutboxMessage.id.in_(message_ids))
+    if broadcast_id is not None:
+        query = query.where(OutboxMessage.broadcast_id == broadcast_id)
+    messages = list(db.session.scalars(query.order_by(OutboxMessage.id)))
+    now = utcnow()
+    for message in messages:
+        message.status = OutboxStatus.PENDING
+        message.attempts = 0
+        message.next_attempt_at = now
+        message.locked_until = None
+    db.session.flush()
+    mark_queued(messages)
+    return [message.id for message in messages]

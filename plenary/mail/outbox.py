@@ -6,6 +6,7 @@ the change that causes it is committed. Delivery (``plenary.mail.delivery``) is 
 
 from flask import g, has_app_context, render_template
 from flask_babel import force_locale
+from markupsafe import Markup
 from sqlalchemy import inspect
 
 from plenary.extensions import db
@@ -15,6 +16,16 @@ from plenary.urls import public_url
 
 #: Stands in for the registrant's secret token in stored bodies; replaced at delivery.
 TOKEN_PLACEHOLDER = "PERSONAL-LINK-TOKEN"
+
+#: The check-in block of a confirmation (QR image in the HTML, the code in the text) stands between
+#: these markers in stored bodies. At delivery the block is kept (the code put in, the PNG attached
+#: as inline image) while the registration is still confirmed and in person, and removed otherwise.
+CHECKIN_START = "<!--checkin-->"
+CHECKIN_END = "<!--/checkin-->"
+#: Stands in for the check-in code (plenary.checkin.services.checkin_code) in stored bodies.
+CHECKIN_CODE_PLACEHOLDER = "CHECKIN-CODE"
+#: The stored HTML refers to the QR image as ``cid:checkin-qr``; delivery makes the Content-ID unique.
+CHECKIN_CID = "checkin-qr"
 
 
 def queue_message(
@@ -27,6 +38,27 @@ def queue_message(
     calendar: tuple[str, str] | None = None,
 ) -> OutboxMessage:
     """Render mail/<kind>.txt and .html in ``language`` and add the message to the session."""
+    subject, body_text, html = render_message(kind, language, context)
+    message = OutboxMessage(
+        kind=kind,
+        recipient=recipient,
+        language=language,
+        subject=subject,
+        body_text=body_text,
+        body_html=html,
+        registration_id=registration_id,
+        reply_to=reply_to,
+        calendar_method=calendar[0] if calendar else None,
+        calendar_ics=calendar[1] if calendar else None,
+    )
+    db.session.add(message)
+    if has_app_context():
+        g.setdefault("outbox_queued", []).append(message)
+    return message
+
+
+def render_message(kind: str, language: str, context: dict) -> tuple[str, str, str]:
+    """(subject, text body, HTML) of mail/<kind>.txt and .html in ``language``, as stored (placeholders kept)."""
     with force_locale(BABEL_LOCALES[language]):
         helpers = {
             "lang": language,
@@ -38,26 +70,14 @@ def queue_message(
             "personal_url": lambda endpoint="registration.personal": public_url(
                 endpoint, token=TOKEN_PLACEHOLDER, lang=language
             ),
+            "checkin_start": Markup(CHECKIN_START),
+            "checkin_end": Markup(CHECKIN_END),
+            "checkin_code": CHECKIN_CODE_PLACEHOLDER,
+            "checkin_cid": CHECKIN_CID,
         }
         text = render_template(f"mail/{kind}.txt", **helpers, **context)
         html = render_template(f"mail/{kind}.html", **helpers, **context)
-        subject = _subject(text)
-    message = OutboxMessage(
-        kind=kind,
-        recipient=recipient,
-        language=language,
-        subject=subject,
-        body_text=_body(text),
-        body_html=html,
-        registration_id=registration_id,
-        reply_to=reply_to,
-        calendar_method=calendar[0] if calendar else None,
-        calendar_ics=calendar[1] if calendar else None,
-    )
-    db.session.add(message)
-    if has_app_context():
-        g.setdefault("outbox_queued", []).append(message)
-    return message
+    return _subject(text), _body(text), html
 
 
 def _subject(text: str) -> str:
@@ -78,3 +98,9 @@ def queued_message_ids() -> list[int]:
     messages = g.pop("outbox_queued", [])
     # The identity needs no query, even though the commit expired the objects.
     return [inspect(m).identity[0] for m in messages if inspect(m).persistent]
+
+
+def mark_queued(messages: list[OutboxMessage]) -> None:
+    """Have the current request deliver ``messages`` after it commits (as if just queued; e.g. retries)."""
+    if has_app_context():
+        g.setdefault("outbox_queued", []).extend(messages)

@@ -60,8 +60,8 @@ def sort_key(text: str, lang: str) -> str:
 
 
 def member_directory(lang: str) -> Directory:
-    """Return members grouped by country and region, each sorted as readers of ``lang`` expect."""
-    rows = db.session.scalars(db.select(Member)).all()
+    """Return current (not retired) members grouped by country and region, sorted as readers of ``lang`` expect."""
+    rows = db.session.scalars(db.select(Member).where(Member.retired_at.is_(None))).all()
 
     def by_name(member: Member) -> str:
         return sort_key(localize(member.name, lang).text, lang)
@@ -84,17 +84,25 @@ def _country_rank(code: str) -> tuple[int, str]:
 
 
 def member_counts() -> dict[str, int]:
-    """Return the number of members per country code, plus 'total'."""
+    """Return the number of current (not retired) members per country code, plus 'total'."""
     rows = db.session.execute(
-        db.select(Member.country, db.func.count()).where(Member.kind == MemberKind.MEMBER).group_by(Member.country)
+        db.select(Member.country, db.func.count())
+        .where(Member.kind == MemberKind.MEMBER, Member.retired_at.is_(None))
+        .group_by(Member.country)
     ).all()
     counts = {country: count for country, count in rows}
     counts["total"] = sum(counts.values())
     return counts
 
 
-def member_choices(lang: str) -> list[tuple[str, str]]:
-    """Member cities and regions as (id, name) choices, sorted for readers of ``lang``."""
-    members = db.session.scalars(db.select(Member).where(Member.kind == MemberKind.MEMBER)).all()
+def member_choices(lang: str, keep: int | None = None) -> list[tuple[str, str]]:
+    """Current (not retired) member cities and regions as (id, name) choices, sorted for readers of ``lang``.
+
+    ``keep``: a member id offered even if retired (a registration that names it may keep its link).
+    """
+    current = Member.retired_at.is_(None)
+    if keep is not None:
+        current = current | (Member.id == keep)
+    members = db.session.scalars(db.select(Member).where(Member.kind == MemberKind.MEMBER, current)).all()
     named = [(str(m.id), localize(m.name, lang).text) for m in members]
     return sorted(named, key=lambda choice: sort_key(choice[1], lang))

@@ -1,11 +1,16 @@
 """Registrations as rows for CSV and Excel exports."""
 
 import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
 
 from plenary.extensions import db
 from plenary.i18n import localize
+from plenary.labels import ATTENDANCE_LABELS, REGISTRATION_STATUS_LABELS
 from plenary.registration.models import Registration
 
 COLUMNS = (
@@ -51,3 +56,73 @@ def _cell(value):
 
 def _iso(value):
     return value.isoformat(timespec="seconds") if value else None
+
+
+#: What the back office may export (a whitelist), in this order, with the column headings.
+EXPORT_COLUMNS = {
+    "id": _l("No."),
+    "status": _l("Status"),
+    "attendance": _l("Attendance"),
+    "salutation": _l("Salutation"),
+    "honorific": _l("Title or honorific"),
+    "first_name": _l("First name"),
+    "last_name": _l("Last name"),
+    "name_zh": _l("Name in Chinese characters"),
+    "organisation": _l("Organisation"),
+    "position": _l("Position"),
+    "member_city": _l("Member city or region"),
+    "country": _l("Country"),
+    "email": _l("Email"),
+    "phone": _l("Phone"),
+    "language": _l("Language"),
+    "interpretation": _l("Interpretation"),
+    "dietary": _l("Dietary requirements"),
+    "remarks": _l("Remarks"),
+    "delegation_head": _l("Head of delegation"),
+    "created_at": _l("Registered at"),
+    "checked_in_at": _l("Checked in at"),
+    "consent_listing": _l("Listed as participant"),
+}
+
+#: The columns ticked when the export form opens.
+DEFAULT_EXPORT_COLUMNS = (
+    "id", "status", "attendance", "salutation", "honorific", "first_name", "last_name", "name_zh", "organisation",
+    "position", "member_city", "country", "email", "language", "interpretation", "delegation_head", "created_at",
+)  # fmt: skip
+
+
+def export_columns(requested: list[str]) -> list[str]:
+    """The whitelisted columns of ``requested`` in export order; the default set if none is valid."""
+    chosen = [name for name in EXPORT_COLUMNS if name in set(requested)]
+    return chosen or list(DEFAULT_EXPORT_COLUMNS)
+
+
+def export_table(query: sa.Select, columns: list[str], lang: str = "de",
+                 zone: str = "Europe/Berlin") -> tuple[list[str], list[list]]:  # fmt: skip
+    """Headings (in the current language) and one row per registration of ``query`` (a select of Registration).
+
+    Values are defused for spreadsheets (``_cell``); times are naive date-times in ``zone``
+    (a spreadsheet shows them as dates); status and attendance are named in the current language.
+    """
+    registrations = db.session.scalars(
+        query.options(joinedload(Registration.member), joinedload(Registration.delegation_head))
+        .order_by(None).order_by(Registration.id)
+    ).unique()  # fmt: skip
+    tz = ZoneInfo(zone)
+    header = [str(EXPORT_COLUMNS[name]) for name in columns]
+    rows = []
+    for r in registrations:
+        values = {
+            "status": str(REGISTRATION_STATUS_LABELS.get(r.status, r.status)),
+            "attendance": str(ATTENDANCE_LABELS.get(r.attendance, r.attendance)),
+            "member_city": localize(r.member.name, lang).text if r.member else None,
+            "delegation_head": r.delegation_head.display_name if r.delegation_head else None,
+            "created_at": _local(r.created_at, tz),
+            "checked_in_at": _local(r.checked_in_at, tz),
+        }
+        rows.append([_cell(values[name] if name in values else getattr(r, name)) for name in columns])
+    return header, rows
+
+
+def _local(value: datetime | None, tz: ZoneInfo) -> datetime | None:
+    return value.astimezone(tz).replace(tzinfo=None, microsecond=0) if value else None

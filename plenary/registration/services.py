@@ -508,3 +508,104 @@ def _notify_organizers(registration: Registration) -> None:
             registration_id=registration.id,  # so that erasure scrubs it too
             reply_to=registration.email,
         )
+
+
+# --- The organizers' actions (back office) -------------------------------------------------------
+
+
+class EmailTaken(RegistrationError):
+    """Another registration of the same plenary already uses this email address."""
+
+
+def promote(registration_id: int, above_capacity: bool = False) -> Registration:
+    """Give one waitlisted registration a seat (pending if the plenary requires approval) and tell them.
+
+    Refused (CapacityReached) when no seat is free in its mode, unless ``above_capacity``.
+    """
+    registration, plenary = _locked_registration(registration_id)
+    if registration.status != RegistrationStatus.WAITLISTED or plenary.status == PlenaryStatus.CANCELLED:
+        raise InvalidTransition("not_waitlisted", status=registration.status)
+    if not above_capacity and not _seat_free(plenary, registration.attendance):
+        raise CapacityReached("full", attendance=registration.attendance)
+    registration.status = RegistrationStatus.PENDING if plenary.requires_approval else RegistrationStatus.CONFIRMED
+    db.session.flush()
+    _queue(registration, "registration_promoted")
+    return registration
+
+
+def resend_confirmation(registration_id: int) -> OutboxMessage:
+    """Send a person their messages again: the confirmation with its invitation if confirmed, else their link."""
+    registration, _plenary = _locked_registration(registration_id)  # the invitation may raise the SEQUENCE
+    if registration.anonymised_at is not None or not registration.email:
+        raise InvalidTransition("anonymised", status=registration.status)
+    if registration.status == RegistrationStatus.CONFIRMED:
+        return _queue(registration, "registration_confirmed")
+    return _queue(registration, "registration_link")
+
+
+def _email_taken(plenary_id: int, email: str, registration_id: int | None = None) -> bool:
+    other = find_registration(plenary_id, email)
+    return other is not None and other.id != registration_id
+
+
+def organizer_update(registration_id: int, data: dict) -> Registration:
+    """Change a registration's details as an organizer: PERSON_FIELDS, ``consent_listing`` and ``email``.
+
+    The email must stay unique per plenary (EmailTaken). Anonymised registrations cannot be edited.
+    """
+    registration, plenary = _locked_registration(registration_id)
+    if registration.anonymised_at is not None:
+        raise InvalidTransition("anonymised", status=registration.status)
+    email = data.get("email")
+    if email and email != registration.email:
+        if _email_taken(plenary.id, email, registration.id):
+            raise EmailTaken("email_taken")
+        registration.email = email
+    for name in PERSON_FIELDS:
+        if name in data:
+            setattr(registration, name, data[name])
+    if "consent_listing" in data and bool(data["consent_listing"]) != registration.consent_listing:
+        registration.consent_listing = bool(data["consent_listing"])
+        registration.consent_listing_at = utcnow() if registration.consent_listing else None
+    db.session.flush()
+    return registration
+
+
+def register_by_hand(plenary_id: int, data: dict, send_messages: bool = True) -> Registration:
+    """Register one person on an organizer's behalf (someone who phoned): the capacity rules, not the window.
+
+    ``data``: PERSON_FIELDS, ``email``, ``attendance``, ``consent_listing``. Under the capacity lock
+    the person gets a seat (confirmed, or pending when approval is required), else a waitlist place,
+    else CapacityReached. A known address is refused (EmailTaken); a cancelled plenary too.
+    """
+    plenary = lock_plenary(plenary_id)
+    if plenary is None or plenary.status == PlenaryStatus.CANCELLED:
+        raise RegistrationClosed("cancelled")
+    attendance = data["attendance"]
+    if attendance not in attendance_modes(plenary):
+        raise RegistrationError("attendance_not_offered", attendance=attendance)
+    if _email_taken(plenary.id, data["email"]):
+        raise EmailTaken("email_taken")
+    if _seat_free(plenary, attendance):
+        status = RegistrationStatus.PENDING if plenary.requires_approval else RegistrationStatus.CONFIRMED
+    elif plenary.waitlist:
+        status = RegistrationStatus.WAITLISTED
+    else:
+        raise CapacityReached("full", attendance=attendance)
+    now = utcnow()
+    registration = Registration(plenary=plenary, status=status, attendance=attendance, email=data["email"])
+    for name in PERSON_FIELDS:
+        if name in data:
+            setattr(registration, name, data[name])
+    # Their consent to the privacy notice is not on record (they did not fill in the form themselves).
+    registration.consent_listing = bool(data.get("consent_listing"))
+    registration.consent_listing_at = now if registration.consent_listing else None
+    if status == RegistrationStatus.WAITLISTED:
+        registration.waitlisted_at = now
+    db.session.add(registration)
+    db.session.flush()
+    rotate_token(registration)
+    if send_messages:
+        _queue(registration, _status_message(status))
+    db.session.flush()
+    return registration

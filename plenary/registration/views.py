@@ -20,9 +20,10 @@ def _rate_limit() -> str:
     return current_app.config["REGISTRATION_RATE_LIMIT"]
 
 
-def _form_for(plenary, form_class=RegistrationForm, **kwargs):
+def _form_for(plenary, form_class=RegistrationForm, keep_member: int | None = None, **kwargs):
     form = form_class(**kwargs)
-    form.fill_choices(member_choices(current_language()))
+    # A retired member city stays a valid choice for registrations that already name it.
+    form.fill_choices(member_choices(current_language(), keep=keep_member))
     return form
 
 
@@ -160,7 +161,7 @@ def personal(token: str):
 def edit(token: str):
     """Edit one's details."""
     registration = _registration_or_404(token)
-    form = _form_for(registration.plenary, DetailsForm, obj=registration)
+    form = _form_for(registration.plenary, DetailsForm, keep_member=registration.member_id, obj=registration)
     if request.method == "GET":
         form.member_city.data = str(registration.member_id) if registration.member_id else ""
         form.country.data = registration.country or ""
