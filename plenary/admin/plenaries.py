@@ -91,7 +91,8 @@ def _render_form(form: PlenaryForm, plenary: Plenary | None, problems: list[str]
 def _clashes(form: PlenaryForm, plenary: Plenary | None) -> bool:
     """Number and slug must be free (checked before saving, for messages in the organizer's language)."""
     ok = True
-    if plenary is None and db.session.scalar(sa.select(Plenary.id).where(Plenary.slug == form.slug.data)):
+    if plenary is None and (form.slug.data in RESERVED_SLUGS
+                            or db.session.scalar(sa.select(Plenary.id).where(Plenary.slug == form.slug.data))):
         form.slug.errors.append(gettext("This address name is taken by another plenary."))
         ok = False
     query = sa.select(Plenary.slug).where(Plenary.number == form.number.data)
@@ -160,6 +161,10 @@ def plenary_new():
         form.waitlist.data = True
         form.format.data = "hybrid"
     return _render_form(form, None)
+
+
+#: Path segments of the back office that a plenary's slug must not shadow (/admin/plenaries/new).
+RESERVED_SLUGS = frozenset({"new"})
 
 
 @bp.get("/plenaries/<slug>")

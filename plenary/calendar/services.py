@@ -49,6 +49,8 @@ def apply_plenary_changes(plenary: Plenary, before: dict | None) -> str | None:
     """
     if before is None or before == snapshot(plenary) or PlenaryStatus.DRAFT in (before["status"], plenary.status):
         return None  # new, unchanged, or a draft (unpublishing is decided by the organizers, not mailed)
+    if before["status"] == plenary.status == PlenaryStatus.CANCELLED:
+        return None  # corrections to a cancelled plenary: everyone was told already
     from plenary.extensions import db
     from plenary.registration.models import Registration, RegistrationStatus
     from plenary.registration.services import queue_registration_message

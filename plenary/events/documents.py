@@ -88,5 +88,7 @@ def content_disposition(title: str | None) -> str:
     return f"inline; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
-#: A PDF opened in the browser runs in a sandbox: no scripts, no forms, nothing from elsewhere.
-DOCUMENT_CSP = "sandbox; default-src 'none'; frame-ancestors 'none'"
+#: A PDF opened in the browser may load nothing from elsewhere and may not be framed.
+# No "sandbox": Chromium refuses to show PDFs in a sandboxed document; the PDF viewer runs apart from our
+# origin anyway, and nothing else may load or frame it.
+DOCUMENT_CSP = "default-src 'none'; frame-ancestors 'none'"

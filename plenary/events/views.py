@@ -4,7 +4,9 @@ from flask import Blueprint, abort, render_template, send_file
 
 from plenary.events.models import Plenary
 from plenary.events.services import get_public_plenary, list_public_plenaries, registration_state
+from plenary.i18n import current_language
 from plenary.news.services import announcements_for_plenary
+from plenary.registration.participants import published_participants
 
 bp = Blueprint("events", __name__, url_prefix="/plenaries")
 
@@ -32,12 +34,13 @@ def render_detail(plenary: Plenary, template: str = "events/detail.html", **extr
         plenary=plenary,
         registration=registration_state(plenary),
         announcements=announcements_for_plenary(plenary.id),
+        participants=published_participants(plenary, current_language()),
         **extra,
     )
 
 
 def document(name: str):
-    """An uploaded agenda document (PDF), shown inline in a sandbox; 404 for any name we did not generate."""
+    """An uploaded agenda document (PDF), shown inline (nothing else loaded, never framed); 404 for any name we did not generate."""
     from plenary.agenda.models import AgendaItem
     from plenary.events.documents import DOCUMENT_CSP, content_disposition, document_path
     from plenary.extensions import db
