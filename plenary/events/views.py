@@ -40,7 +40,7 @@ def render_detail(plenary: Plenary, template: str = "events/detail.html", **extr
 
 
 def document(name: str):
-    """An uploaded agenda document (PDF), shown inline (nothing else loaded, never framed); 404 for any name we did not generate."""
+    """An uploaded agenda document (PDF), shown inline, never framed; 404 for a name we did not generate."""
     from plenary.agenda.models import AgendaItem
     from plenary.events.documents import DOCUMENT_CSP, content_disposition, document_path
     from plenary.extensions import db
