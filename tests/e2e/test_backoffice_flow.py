@@ -104,6 +104,8 @@ def test_an_organizer_runs_the_twelfth_plenary(office_app, office, new_page, tmp
     from plenary.registration.models import Registration
 
     page = new_page()
+    problems = []  # console errors (CSP violations above all) on every back-office page of the story
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
     log_in(page, office)
 
     # 1. A new plenary: Foshan time, both zones shown as the organizer types.
@@ -273,3 +275,4 @@ def test_an_organizer_runs_the_twelfth_plenary(office_app, office, new_page, tmp
     phone.keyboard.press("Enter")
     expect(phone.locator(".checkin-again .checkin-name")).to_contain_text("张")  # the warning of a second scan
     phone.screenshot(path=str(tmp_path / "checkin-phone.png"))
+    assert problems == []
