@@ -31,8 +31,8 @@ def default_config(app: Flask) -> dict:
         # Registration
         "REGISTRATION_RATE_LIMIT": "10 per minute",
         "REGISTRATION_MAX_DELEGATES": 20,
-        # Agenda documents (PDF) uploaded in the back office: the largest accepted file, in bytes. Only the
-        # upload view enforces it (a larger upload gets a friendly 413 page); other forms are not limited by it.
+        # Agenda documents (PDF) uploaded in the back office: the largest accepted file, in bytes (a larger one
+        # gets a clear message). MAX_CONTENT_LENGTH (every request body) defaults to this plus 1 MB.
         "DOCUMENT_MAX_BYTES": 20 * 1024 * 1024,
         "ORGANIZER_MAIL_LANGUAGE": "de",
         # Calendar invitations: ORGANIZER (a mailbox that is read: replies go there; default CONTACT_EMAIL).
