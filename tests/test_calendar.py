@@ -200,6 +200,12 @@ def test_cancelled_plenary_cancels_everyone_invited_and_tells_the_rest(open_plen
     waiting = db.session.scalars(sa.select(OutboxMessage.kind).where(OutboxMessage.recipient == "wait@example.org")
                                  ).all()  # fmt: skip
     assert waiting[-1] == "plenary_cancelled" and _invites("wait@example.org") == []
+    # A correction to the cancelled plenary (a later time, say) tells nobody again.
+    messages = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage))
+    document["venue"] = {"name": "Anderswo"}
+    import_plenary(document)
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == messages
 
 
 def test_pending_and_waitlisted_get_no_invitation_until_confirmed(open_plenary):
