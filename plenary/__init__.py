@@ -33,6 +33,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     register_extensions(app)
     register_models()
+    configure_routing(app)
     register_blueprints(app)
     register_template_helpers(app)
     register_errors(app)
@@ -86,6 +87,32 @@ def register_models() -> None:
     from plenary.registration import models as _registration  # noqa: F401
 
     install()
+
+
+def configure_routing(app: Flask) -> None:
+    """Ids in URLs fit a database integer, and NUL characters are refused before they reach the database."""
+    from flask import abort
+    from werkzeug.routing import IntegerConverter
+
+    class DatabaseId(IntegerConverter):
+        """``<int:…>`` matches 0 … 2³¹−1 only: a larger number is no match (404), never a database overflow."""
+
+        def __init__(self, map, *args, **kwargs):
+            kwargs.setdefault("max", 2**31 - 1)
+            super().__init__(map, *args, **kwargs)
+
+    app.url_map.converters["int"] = DatabaseId
+
+    @app.before_request
+    def refuse_nul_characters():
+        values = [request.path] + [v for _, vs in request.args.lists() for v in vs]
+        # Back-office forms (the public forms drop control characters field by field, keeping the rest); not
+        # uploads, whose size limit the view sets before the body is read.
+        if request.method == "POST" and request.path.startswith("/admin") and (
+                request.mimetype == "application/x-www-form-urlencoded"):
+            values += [v for _, vs in request.form.lists() for v in vs]
+        if any("\x00" in value for value in values):
+            abort(400)
 
 
 def register_blueprints(app: Flask) -> None:

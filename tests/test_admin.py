@@ -167,3 +167,17 @@ def test_registration_list_search_filter_and_query_count(app, client, accounts, 
     assert client.get("/admin/plenaries/test-plenary/registrations?status=bogus&page=abc").status_code == 200
     assert client.get("/admin/plenaries/nope/registrations").status_code == 404
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 30
+
+
+def test_huge_ids_and_nul_characters_are_refused_not_errors(client, accounts, registered):
+    login(client, "admin@isa.example")
+    big = 2**31
+    for url in (f"/admin/registrations/{big}", f"/admin/messages/{big}", f"/admin/members/{big}/edit",
+                f"/admin/accounts/{big}/edit", f"/admin/announcements/{big}/edit"):  # fmt: skip
+        assert client.get(url).status_code == 404, url
+    assert client.post(f"/admin/registrations/{big}/approve").status_code == 404
+    slug = registered.plenary.slug
+    for url in (f"/admin/plenaries/{slug}/registrations?q=%00", f"/admin/plenaries/{slug}/registrations/export?q=a%00",
+                "/admin/audit?actor=%00", "/admin/plenaries/%00/edit", "/plenaries/%00"):  # fmt: skip
+        assert client.get(url).status_code == 400, url
+    assert client.post(f"/admin/registrations/{registered.id}/edit", data={"first_name": "A\x00"}).status_code == 400

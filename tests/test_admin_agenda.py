@@ -225,3 +225,22 @@ def test_viewers_cannot_change_the_agenda(client, accounts, make_plenary):
         assert client.post(url, data=data).status_code == 403, url
     assert [i.uid for i in items(plenary)] == [first.uid, second.uid] and len(items(plenary)) == 2
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)) == 0
+
+
+def test_the_agenda_pages_take_a_constant_number_of_queries(app, client, organizer):
+    def statements(url: str) -> int:
+        seen = []
+        listen = lambda *args: seen.append(args[2])  # noqa: E731
+        sa.event.listen(db.engine, "before_cursor_execute", listen)
+        try:
+            assert client.get(url).status_code == 200
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", listen)
+        return len(seen)
+
+    item = items(organizer)[0]
+    few = (statements(AGENDA), statements(f"{AGENDA}/{item.id}/edit"))
+    for n in range(6):
+        assert client.post(f"{AGENDA}/new", data=new_item(**{"title-de": f"Punkt {n}", "speakers-0-name": f"P {n}",
+                                                             "start_time": f"10:{n}5"})).status_code == 302  # fmt: skip
+    assert (statements(AGENDA), statements(f"{AGENDA}/{item.id}/edit")) == few

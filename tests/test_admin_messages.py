@@ -348,3 +348,20 @@ def test_outbox_retries_failed_messages_but_never_erased_ones(client, plenary, s
     result = runner.invoke(args=["outbox", "retry", str(erased[0].id)])
     assert result.exit_code == 0 and "queued again: 0" in result.output and str(erased[0].id) in result.output
     assert runner.invoke(args=["outbox", "retry"]).exit_code != 0
+
+
+def test_a_failed_invitation_replaced_by_a_newer_one_is_never_retried(client, plenary, smtp):
+    anna = db.session.scalar(sa.select(Registration).where(Registration.email == "anna@example.org"))
+    smtp.refuse("anna@example.org", "550 5.2.2 Mailbox full")
+    services.resend_confirmation(anna.id)  # a REQUEST …
+    db.session.commit()
+    deliver_due()
+    request = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.status == "failed",
+                                                               OutboxMessage.calendar_method == "REQUEST"))  # fmt: skip
+    assert request is not None
+    services.cancel(anna.id)  # … then a CANCEL: retrying the REQUEST would put her back in the calendar
+    db.session.commit()
+    login(client, "admin@isa.example")
+    client.post("/admin/outbox/retry-failed")
+    db.session.expire_all()
+    assert request.status == "failed"

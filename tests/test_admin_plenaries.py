@@ -238,7 +238,9 @@ def test_cancel_asks_first_then_tells_everyone(client, accounts, open_plenary):
     ({"closes_date": "2032-04-01"}, "closes_time", "Registration cannot close before it opens."),
     ({"capacity_in_person": "-3"}, "capacity_in_person", "Number must be between 0 and 100000."),
     ({"contact_email": "not an address"}, "contact_email", "Please enter a valid email address."),
-    ({"online_url": "meet.example.org"}, "online_url", "Please enter a web address starting with https://."),
+    ({"online_url": "meet.example.org"}, "online_url",
+     "Please enter a web address starting with https:// or http://."),
+    ({"start_date": "0001-01-01", "start_time": "00:30"}, "start_date", "Please enter a date between 1900 and 2200."),
     ({"title-de": "", "title-en": "", "title-zh": ""}, "title-de", "Please enter a text in at least one language."),
     ({"start_date": "2032-02-30"}, "start_date", "Not a valid date value."),
     ({"timezone": "Mars/Olympus"}, "timezone", "Not a valid choice."),
@@ -293,3 +295,20 @@ def test_viewer_posts_are_refused_and_change_nothing(client, accounts, open_plen
     db.session.expire_all()
     assert plenary.status == "published" and plenary.local_start.hour == 9 and count(Plenary) == 1
     assert count(AuditEntry) == 0 and count(Registration) == 0
+
+
+def test_an_imported_plenary_in_an_unusual_zone_stays_editable(client, accounts, make_plenary):
+    plenary = make_plenary(timezone="UTC")
+    login(client, "organizer@isa.example")
+    page = client.get(f"/admin/plenaries/{plenary.slug}/edit?lang=en").get_data(as_text=True)
+    data = form_fields(page, "/edit")
+    assert data["timezone"] == "UTC"
+    assert client.post(f"/admin/plenaries/{plenary.slug}/edit", data=data).status_code == 302
+
+
+def test_an_address_without_a_venue_name_is_refused_not_dropped(client, accounts):
+    login(client, "organizer@isa.example")
+    data = new_plenary_data(format="online", **{"venue_name-de": "", "venue_name-en": "", "venue_name-zh": ""})
+    response = client.post("/admin/plenaries/new?lang=en", data=data)
+    assert response.status_code == 400 and "Please name the venue." in response.get_data(as_text=True)
+    assert count(Plenary) == 0

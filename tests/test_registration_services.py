@@ -339,3 +339,28 @@ def test_the_lock_refuses_to_drop_flushed_work(open_plenary, app):
     else:  # PostgreSQL: FOR UPDATE inside the same transaction is fine
         services.register(plenary.id, person("b@example.org"))
     db.session.rollback()
+
+
+def test_after_a_plenary_is_cancelled_nobody_is_confirmed_or_given_a_checkin_code_again(open_plenary):
+    from plenary.checkin.services import wants_checkin_qr
+    from plenary.events.editing import save_plenary
+    from plenary.events.exchange import export_plenary
+
+    plenary = open_plenary(capacity_in_person=5, requires_approval=True)
+    pending = services.register(plenary.id, person("p@example.org")).created[0]
+    db.session.commit()
+    confirmed = services.register(plenary.id, person("c@example.org")).created[0]
+    db.session.commit()
+    services.approve(confirmed.id)
+    db.session.commit()
+    assert wants_checkin_qr(confirmed)
+    document = export_plenary(plenary, include_private=True)
+    document["status"] = "cancelled"
+    save_plenary(document)
+    db.session.commit()
+    for action in (lambda: services.approve(pending.id), lambda: services.resend_confirmation(confirmed.id),
+                   lambda: services.switch_attendance(confirmed.id, "online")):  # fmt: skip
+        with pytest.raises(services.InvalidTransition):
+            action()
+        db.session.rollback()
+    assert not wants_checkin_qr(db.session.get(Registration, confirmed.id))

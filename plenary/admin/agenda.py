@@ -8,6 +8,7 @@ send no mail, and the audit log records before → after.
 import json
 from datetime import date, timedelta
 
+import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -61,11 +62,15 @@ def _save_agenda(plenary: Plenary, agenda: list[dict], action: str) -> list[str]
     return None
 
 
+#: Load the agenda and its speakers with the plenary (a constant number of queries, however long the agenda).
+WITH_AGENDA = (sa.orm.selectinload(Plenary.agenda_items).selectinload(AgendaItem.speakers),)
+
+
 @bp.get("/plenaries/<slug>/agenda")
 @viewer_required
 def agenda(slug: str):
     """The agenda of a plenary, with buttons to add, edit, move and delete items (organizers)."""
-    plenary = _plenary_or_404(slug)
+    plenary = _plenary_or_404(slug, *WITH_AGENDA)
     return render_template("admin/agenda.html", plenary=plenary, form=ConfirmForm())
 
 
@@ -262,7 +267,7 @@ def _item_form(plenary: Plenary, item: AgendaItem | None):
             form.document_file.errors = [*form.document_file.errors,
                                          gettext("Please choose the file again.")]  # fmt: skip
         problems = apply_errors(form, errors, AGENDA_ERROR_FIELDS, prefix=f"agenda[{position}]")
-        plenary = _plenary_or_404(plenary.slug)
+        plenary = _plenary_or_404(plenary.slug, *WITH_AGENDA)
         return _render_item(form, plenary, item, problems), 400
     if document_name:
         store_document(data, document_name)  # only once the item is valid: no orphaned files
@@ -275,14 +280,14 @@ def _item_form(plenary: Plenary, item: AgendaItem | None):
 @organizer_required
 def agenda_new(slug: str):
     """Add an item at the end of the agenda."""
-    return _item_form(_plenary_or_404(slug), None)
+    return _item_form(_plenary_or_404(slug, *WITH_AGENDA), None)
 
 
 @bp.route("/plenaries/<slug>/agenda/<int:item_id>/edit", methods=["GET", "POST"])
 @organizer_required
 def agenda_edit(slug: str, item_id: int):
     """Edit one agenda item."""
-    plenary = _plenary_or_404(slug)
+    plenary = _plenary_or_404(slug, *WITH_AGENDA)
     return _item_form(plenary, _item_or_404(plenary, item_id))
 
 
@@ -299,7 +304,7 @@ def _done(plenary: Plenary, errors: list[str] | None, message: str):
 @organizer_required
 def agenda_move(slug: str, item_id: int):
     """Move an item one place up or down (direction=up|down)."""
-    plenary = _plenary_or_404(slug)
+    plenary = _plenary_or_404(slug, *WITH_AGENDA)
     item = _item_or_404(plenary, item_id)
     direction = request.form.get("direction")
     if direction not in ("up", "down") or not ConfirmForm().validate_on_submit():
@@ -317,7 +322,7 @@ def agenda_move(slug: str, item_id: int):
 @organizer_required
 def agenda_order(slug: str):
     """Put the items in the order of the posted ids (``item``, repeated; from drag and drop)."""
-    plenary = _plenary_or_404(slug)
+    plenary = _plenary_or_404(slug, *WITH_AGENDA)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     ids = request.form.getlist("item")
@@ -343,7 +348,7 @@ def agenda_order(slug: str):
 @organizer_required
 def agenda_delete(slug: str, item_id: int):
     """Ask, then delete an agenda item."""
-    plenary = _plenary_or_404(slug)
+    plenary = _plenary_or_404(slug, *WITH_AGENDA)
     item = _item_or_404(plenary, item_id)
     form = ConfirmForm()
     if request.method == "GET":

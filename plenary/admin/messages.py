@@ -4,7 +4,7 @@ import uuid
 
 import sqlalchemy as sa
 from flask import abort, flash, make_response, redirect, render_template, request, session, url_for
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -178,7 +178,8 @@ def message_compose(slug: str):
         return _compose(plenary, form, filters, 400, error=gettext("Nobody matches these recipient filters."))
     broadcast_id, count = sent.id, sent.recipient_count
     db.session.commit()
-    flash(gettext("The message is on its way to %(count)s recipients.", count=count), "success")
+    flash(ngettext("The message is on its way to %(num)s recipient.",
+                   "The message is on its way to %(num)s recipients.", count), "success")
     return redirect(url_for("admin.message", broadcast_id=broadcast_id))
 
 
@@ -241,7 +242,8 @@ def message_retry(broadcast_id: int):
 
 def _flash_retried(count: int) -> None:
     if count:
-        flash(gettext("%(count)s messages will be sent again.", count=count), "success")
+        flash(ngettext("%(num)s message will be sent again.", "%(num)s messages will be sent again.", count),
+              "success")
     else:
         flash(gettext("There was nothing to send again."), "info")
 

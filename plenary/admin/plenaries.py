@@ -181,7 +181,7 @@ def plenary(slug: str):
 def plenary_edit(slug: str):
     """Edit every field of a plenary but its status."""
     plenary = _plenary_or_404(slug)
-    form = PlenaryForm()
+    form = PlenaryForm(current_zone=plenary.timezone)
     if request.method == "POST":
         return _save(form, plenary)
     form.fill(plenary)

@@ -8,6 +8,7 @@ repeated when clocks go back) means its first occurrence.
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo, available_timezones
 
+from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -41,11 +42,21 @@ class LocalTimeError(ValueError):
     """A local date and time that does not exist in its zone (skipped by a daylight-saving change)."""
 
 
+class DateRangeError(ValueError):
+    """A date too far from now to be a plenary's (years before 1900 or after 2200 overflow time zones)."""
+
+
+#: The years a plenary's dates may fall in.
+YEARS = range(1900, 2201)
+
+
 def to_instant(day: date, clock: time, zone: str) -> datetime:
     """The instant of the local ``day`` and ``clock`` in ``zone``; the first one when the time occurs twice.
 
     Raises ``LocalTimeError`` when the local time does not exist (clocks went forward over it).
     """
+    if day.year not in YEARS:
+        raise DateRangeError(day)
     tz = ZoneInfo(zone)
     local = datetime.combine(day, clock.replace(second=0, microsecond=0), tzinfo=tz).replace(fold=0)
     back = local.astimezone(ZoneInfo("UTC")).astimezone(tz)
@@ -54,10 +65,12 @@ def to_instant(day: date, clock: time, zone: str) -> datetime:
     return local
 
 
-def zone_choices() -> list:
-    """Berlin and Shanghai first, then every IANA zone alphabetically."""
-    rest = sorted(z for z in available_timezones() if z not in FIRST_ZONES and "/" in z and not z.startswith("Etc/"))
-    return choices([(z, z) for z in FIRST_ZONES] + [(z, z) for z in rest])
+def zone_choices(current: str | None = None) -> list:
+    """Berlin and Shanghai first, then every IANA zone alphabetically (and ``current``, whatever its name)."""
+    rest = {z for z in available_timezones() if z not in FIRST_ZONES and "/" in z and not z.startswith("Etc/")}
+    if current and current not in FIRST_ZONES and current in available_timezones():
+        rest.add(current)  # "UTC" or "Etc/GMT-8" from an import stays selectable
+    return choices([(z, z) for z in FIRST_ZONES] + [(z, z) for z in sorted(rest)])
 
 
 class _SubForm(Form):
@@ -147,6 +160,9 @@ TIME_HINT = _l("Local time in the plenary's time zone. When clocks go back, a ti
                "occurrence (summer time).")  # fmt: skip
 
 
+URL_MESSAGE = _l("Please enter a web address starting with https:// or http://.")
+
+
 class PlenaryForm(FlaskForm):
     """Every field of a plenary but its status (which only the publish and cancel buttons change)."""
 
@@ -172,8 +188,7 @@ class PlenaryForm(FlaskForm):
     venue_city = FormField(ShortTexts, label=_l("City"))
     online_url = StringField(_l("Online meeting link (private)"), filters=[strip],
                              validators=[Optional(), Length(max=500),
-                                         Regexp(URL_PATTERN, message=_l("Please enter a web address "
-                                                                        "starting with https://."))],
+                                         Regexp(URL_PATTERN, message=URL_MESSAGE)],
                              description=_l("Sent only to registered online attendees; never shown publicly."),
                              )  # fmt: skip
     contact_email = StringField(_l("Contact email"), filters=[strip],
@@ -195,9 +210,10 @@ class PlenaryForm(FlaskForm):
                ("opens_date", "opens_time", "registration.opens_at"),
                ("closes_date", "closes_time", "registration.closes_at"))  # fmt: skip
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, current_zone: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.timezone.choices = zone_choices()
+        # The plenary's own zone (or the one submitted) is always a choice, even an unusual one from an import.
+        self.timezone.choices = zone_choices(current_zone or (request.form.get("timezone") if request else None))
         self.instants: dict[str, datetime | None] = {}
 
     def validate(self, extra_validators=None) -> bool:
@@ -217,6 +233,10 @@ class PlenaryForm(FlaskForm):
                 continue
             try:
                 self.instants[key] = to_instant(day, clock, zone)
+            except DateRangeError:
+                self[date_name].errors.append(_l("Please enter a date between %(first)s and %(last)s.",
+                                                 first=YEARS[0], last=YEARS[-1]))  # fmt: skip
+                ok = False
             except LocalTimeError:
                 self[time_name].errors.append(_l("This time does not exist in %(zone)s on that day: the clocks go "
                                                  "forward then. Please choose another time.", zone=zone))  # fmt: skip
@@ -229,8 +249,8 @@ class PlenaryForm(FlaskForm):
         if opens and closes and closes < opens:
             self.closes_time.errors.append(_l("Registration cannot close before it opens."))
             ok = False
-        if self.format.data in ("in_person", "hybrid") and not self.venue_name.value() and self.venue_address.value():
-            self.venue_name.de.errors.append(_l("Please name the venue."))
+        if not self.venue_name.value() and (self.venue_address.value() or self.venue_city.value()):
+            self.venue_name.de.errors.append(_l("Please name the venue."))  # else address and city would be lost
             ok = False
         return ok
 
@@ -349,8 +369,7 @@ class AgendaItemForm(FlaskForm):
     document_title = FormField(ShortTexts, label=_l("Document title"))
     document_url = StringField(_l("Document address (URL)"), filters=[strip],
                                validators=[Optional(), Length(max=500),
-                                           Regexp(URL_PATTERN, message=_l("Please enter a web address "
-                                                                          "starting with https://."))])  # fmt: skip
+                                           Regexp(URL_PATTERN, message=URL_MESSAGE)])  # fmt: skip
     document_file = FileField(_l("Or upload a PDF"))
     submit = SubmitField(_l("Save"))
 

@@ -162,7 +162,8 @@ def _full_message(action: str, attendance: str | None) -> str:
 
 
 def _fill(form, registration: Registration | None = None) -> None:
-    form.fill_choices(member_choices(current_language()))
+    # A retired member city stays a choice for the registration that names it (else saving would drop it).
+    form.fill_choices(member_choices(current_language(), keep=registration.member_id if registration else None))
     if registration is not None and request.method == "GET":
         form.member_city.data = str(registration.member_id) if registration.member_id else ""
         form.country.data = registration.country or ""

@@ -26,8 +26,9 @@ def dashboard():
     return render_template("admin/dashboard.html", rows=plenaries_with_counts())
 
 
-def _plenary_or_404(slug: str) -> Plenary:
-    plenary = db.session.scalar(db.select(Plenary).where(Plenary.slug == slug))
+def _plenary_or_404(slug: str, *options) -> Plenary:
+    """The plenary of ``slug`` (loaded with the given loader ``options``), or 404."""
+    plenary = db.session.scalar(db.select(Plenary).where(Plenary.slug == slug).options(*options))
     if plenary is None:
         abort(404)
     return plenary

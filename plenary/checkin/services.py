@@ -51,10 +51,11 @@ def qr_png(registration: Registration, scale: int = PNG_SCALE) -> bytes:
 
 
 def wants_checkin_qr(registration: Registration | None) -> bool:
-    """True if the registration's messages carry a check-in QR: confirmed, in person, not erased."""
+    """True if the registration's messages carry a check-in QR: confirmed, in person, not erased, not cancelled."""
     return (
         registration is not None
         and registration.anonymised_at is None
+        and registration.plenary.status != "cancelled"
         and registration.status == RegistrationStatus.CONFIRMED
         and registration.attendance == "in_person"
     )

@@ -279,10 +279,17 @@ FINAL_ERRORS = ("erased", "superseded by a newer invitation")
 
 def retryable():
     """The condition on OutboxMessage for failed messages that may be sent again."""
+    newer = sa.orm.aliased(OutboxMessage)
     return sa.and_(
         OutboxMessage.status == OutboxStatus.FAILED,
         OutboxMessage.recipient.is_not(None),
         sa.or_(OutboxMessage.last_error.is_(None), OutboxMessage.last_error.not_in(FINAL_ERRORS)),
+        # An invitation that a newer one replaced (an update, a cancellation) would bring back an old state.
+        sa.or_(
+            OutboxMessage.calendar_method.is_(None),
+            ~sa.exists().where(newer.registration_id == OutboxMessage.registration_id,
+                               newer.calendar_method.is_not(None), newer.id > OutboxMessage.id),
+        ),  # fmt: skip
     )
 
 

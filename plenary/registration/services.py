@@ -257,8 +257,8 @@ def _end(registration: Registration, plenary: Plenary, status: str, message: str
 
 def approve(registration_id: int) -> Registration:
     """Confirm a registration that waits for approval."""
-    registration, _plenary = _locked_registration(registration_id)
-    if registration.status != RegistrationStatus.PENDING:
+    registration, plenary = _locked_registration(registration_id)
+    if registration.status != RegistrationStatus.PENDING or plenary.status == PlenaryStatus.CANCELLED:
         raise InvalidTransition("not_pending", status=registration.status)
     registration.status = RegistrationStatus.CONFIRMED
     db.session.flush()
@@ -277,7 +277,9 @@ def reject(registration_id: int) -> Registration:
 def switch_attendance(registration_id: int, attendance: str) -> Registration:
     """Move a registration to the other attendance mode if it has a seat (or waitlist place) there."""
     registration, plenary = _locked_registration(registration_id)
-    if registration.status not in (*SEAT_HOLDING, RegistrationStatus.WAITLISTED):
+    if registration.status not in (*SEAT_HOLDING, RegistrationStatus.WAITLISTED) or (
+        plenary.status == PlenaryStatus.CANCELLED
+    ):
         raise InvalidTransition("not_active", status=registration.status)
     if attendance not in attendance_modes(plenary):
         raise RegistrationError("attendance_not_offered", attendance=attendance)
@@ -535,9 +537,11 @@ def promote(registration_id: int, above_capacity: bool = False) -> Registration:
 
 def resend_confirmation(registration_id: int) -> OutboxMessage:
     """Send a person their messages again: the confirmation with its invitation if confirmed, else their link."""
-    registration, _plenary = _locked_registration(registration_id)  # the invitation may raise the SEQUENCE
+    registration, plenary = _locked_registration(registration_id)  # the invitation may raise the SEQUENCE
     if registration.anonymised_at is not None or not registration.email:
         raise InvalidTransition("anonymised", status=registration.status)
+    if plenary.status == PlenaryStatus.CANCELLED:
+        raise InvalidTransition("plenary_cancelled", status=registration.status)
     if registration.status == RegistrationStatus.CONFIRMED:
         return _queue(registration, "registration_confirmed")
     return _queue(registration, "registration_link")
