@@ -244,3 +244,19 @@ def test_the_agenda_pages_take_a_constant_number_of_queries(app, client, organiz
         assert client.post(f"{AGENDA}/new", data=new_item(**{"title-de": f"Punkt {n}", "speakers-0-name": f"P {n}",
                                                              "start_time": f"10:{n}5"})).status_code == 302  # fmt: skip
     assert (statements(AGENDA), statements(f"{AGENDA}/{item.id}/edit")) == few
+
+
+def test_replaced_and_deleted_documents_are_no_longer_served(app, client, organizer):
+    def upload(url, **fields):
+        data = new_item(**fields, document_file=(io.BytesIO(PDF), "study.pdf", "application/pdf"))
+        assert client.post(url, content_type="multipart/form-data", data=data).status_code == 302
+        return re.search(r"/documents/([A-Za-z0-9_-]{32})\.pdf$", items(organizer)[-1].document_url).group(1)
+
+    first = upload(f"{AGENDA}/new")
+    item = items(organizer)[-1]
+    second = upload(f"{AGENDA}/{item.id}/edit")  # a new file replaces the old one
+    assert client.get(f"/documents/{first}.pdf").status_code == 404
+    assert client.get(f"/documents/{second}.pdf").status_code == 200
+    assert client.post(f"{AGENDA}/{item.id}/delete").status_code == 302
+    assert client.get(f"/documents/{second}.pdf").status_code == 404
+    assert os.listdir(os.path.join(app.instance_path, "documents")) == []

@@ -24,7 +24,13 @@ from plenary.admin.plenary_forms import (
 from plenary.admin.views import _plenary_or_404, bp
 from plenary.agenda.models import AgendaItem, Speaker
 from plenary.auth.access import organizer_required, viewer_required
-from plenary.events.documents import DocumentError, new_document_name, read_upload, store_document
+from plenary.events.documents import (
+    DocumentError,
+    forget_unused_documents,
+    new_document_name,
+    read_upload,
+    store_document,
+)
 from plenary.events.editing import save_plenary
 from plenary.events.exchange import ExchangeError, export_plenary, parse_instant
 from plenary.events.models import Plenary
@@ -203,6 +209,7 @@ def _item_form(plenary: Plenary, item: AgendaItem | None):
     """Show and save the form of a new (``item`` None) or an existing agenda item."""
     doc_agenda = export_plenary(plenary, include_private=True)["agenda"]
     index = next((i for i, d in enumerate(doc_agenda) if item is not None and d["uid"] == item.uid), None)
+    doc_agenda_before = dict(doc_agenda[index]) if index is not None else {}
     if request.method == "POST":
         # An upload may be up to DOCUMENT_MAX_BYTES; anything far larger is refused before it is read (413).
         request.max_content_length = current_app.config["DOCUMENT_MAX_BYTES"] + FORM_OVERHEAD_BYTES
@@ -272,6 +279,8 @@ def _item_form(plenary: Plenary, item: AgendaItem | None):
     if document_name:
         store_document(data, document_name)  # only once the item is valid: no orphaned files
     db.session.commit()
+    if item is not None:  # a replaced upload is no longer served
+        forget_unused_documents([doc_agenda_before.get("document_url")])
     flash(gettext("Saved."), "success")
     return redirect(url_for("admin.agenda", slug=plenary.slug))
 
@@ -356,4 +365,9 @@ def agenda_delete(slug: str, item_id: int):
     if not form.validate_on_submit():
         abort(400)
     agenda = [d for d in export_plenary(plenary, include_private=True)["agenda"] if d["uid"] != item.uid]
-    return _done(plenary, _save_agenda(plenary, agenda, "agenda.delete"), gettext("The item was deleted."))
+    document_url = item.document_url
+    errors = _save_agenda(plenary, agenda, "agenda.delete")
+    response = _done(plenary, errors, gettext("The item was deleted."))
+    if not errors:
+        forget_unused_documents([document_url])  # its uploaded PDF goes with it (once nothing links it)
+    return response

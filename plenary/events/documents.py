@@ -92,3 +92,21 @@ def content_disposition(title: str | None) -> str:
 # No "sandbox": Chromium refuses to show PDFs in a sandboxed document; the PDF viewer runs apart from our
 # origin anyway, and nothing else may load or frame it.
 DOCUMENT_CSP = "default-src 'none'; frame-ancestors 'none'"
+
+
+def forget_unused_documents(urls) -> None:
+    """Delete the stored files of ``urls`` (documents replaced or removed) that no agenda item links any more.
+
+    Call after the commit: a file is removed only once nothing can point to it.
+    """
+    from plenary.agenda.models import AgendaItem
+    from plenary.extensions import db
+
+    for url in {u for u in urls if u}:
+        name = document_name_from_url(url)
+        path = document_path(name) if name else None
+        if path is None:
+            continue
+        if db.session.scalar(db.select(AgendaItem.id).where(AgendaItem.document_url.like(f"%/documents/{name}.pdf"))
+                             .limit(1)) is None:  # fmt: skip
+            os.remove(path)
