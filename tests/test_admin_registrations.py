@@ -435,7 +435,10 @@ def test_participant_list_only_consenting_confirmed(app, organizer, open_plenary
     assert "Participants" in html and "2 participants" in html and "Dr. Anna Yo" in html and "@" not in html
     # Publishing (organizers), with an audit entry; the preview on the list page.
     page = organizer.get(f"/admin/plenaries/{plenary.slug}/registrations").get_data(as_text=True)
-    assert "The participant list is not published." in page and "Dr. Anna Zeta" in page
+    assert "The participant list is not published." in page
+    assert 'id="participants-title"' not in page and "participants=1" in page  # the preview on request only
+    page = organizer.get(f"/admin/plenaries/{plenary.slug}/registrations?participants=1").get_data(as_text=True)
+    assert 'id="participants-title"' in page and "Dr. Anna Zeta" in page
     assert organizer.post(f"/admin/plenaries/{plenary.slug}/participants", data={"publish": "1"}).status_code == 302
     db.session.expire_all()
     assert db.session.get(Plenary, plenary.id).participants_published

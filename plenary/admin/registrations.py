@@ -48,7 +48,9 @@ def registrations(slug: str):
         head = db.session.get(Registration, int(filters.delegation))
     summary = list_summary(plenary.id)
     # The preview of the participant list (one query, and only when someone may be listed).
-    listed = published_participants(plenary, lang, preview=True) if summary.listed else []
+    # The list's preview only on request: with thousands of listed people it would weigh on every page of the list.
+    show_listed = summary.listed and request.args.get("participants") == "1"
+    listed = published_participants(plenary, lang, preview=True) if show_listed else []
     return render_template(
         "admin/registrations.html", plenary=plenary, pagination=pagination, filters=filters, sort=sort,
         sorts=SORTS, list_args=filters.args() | {"sort": sort}, summary=summary, participants=listed,
