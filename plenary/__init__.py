@@ -204,8 +204,23 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+#: Pages that carry personal data or a secret in their address (the back office with its login page, the
+#: personal pages /registrations/<token>/…): never stored by a browser or a proxy, never indexed.
+PRIVATE_PATH_PREFIXES = ("/admin/", "/registrations/")
+#: The same for a whole blueprint: the registration form and what answers it.
+PRIVATE_BLUEPRINTS = frozenset({"registration"})
+
+
+def is_private_page() -> bool:
+    """True if the current request's answer carries personal data (see PRIVATE_PATH_PREFIXES)."""
+    return request.path.startswith(PRIVATE_PATH_PREFIXES) or request.blueprint in PRIVATE_BLUEPRINTS
+
+
 def register_security_headers(app: Flask) -> None:
-    """Send a strict Content-Security-Policy and the usual hardening headers."""
+    """Send a strict Content-Security-Policy and the usual hardening headers; Secure cookies over HTTPS."""
+    from plenary.cookies import SessionInterface
+
+    app.session_interface = SessionInterface()
 
     @app.after_request
     def security_headers(response):
@@ -213,6 +228,12 @@ def register_security_headers(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        # Browsers ignore the header over plain HTTP (RFC 6797), and it must not pin a site that has no TLS.
+        if request.is_secure and int(app.config["HSTS_MAX_AGE"]) > 0:
+            response.headers.setdefault("Strict-Transport-Security", f"max-age={int(app.config['HSTS_MAX_AGE'])}")
+        if is_private_page():
+            response.headers["Cache-Control"] = "no-store"
+            response.headers["X-Robots-Tag"] = "noindex"
         return response
 
 

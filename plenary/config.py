@@ -64,8 +64,15 @@ def default_config(app: Flask) -> dict:
         "OUTBOX_MAX_ATTEMPTS": 12,
         "OUTBOX_LEASE_SECONDS": 300,
         "SESSION_COOKIE_HTTPONLY": True,
-        # Back-office sessions end after this many seconds (8 hours), and on logout.
+        # Cookies are Secure on HTTPS requests (behind a proxy: with TRUSTED_PROXIES); True makes them Secure always.
+        "SESSION_COOKIE_SECURE": False,
+        # Back-office sessions end this many seconds after the login (8 hours), however active; after
+        # SESSION_IDLE_TIMEOUT seconds without a request (2 hours); on logout; and when the account's password,
+        # role or active flag changes (plenary/auth/sessions.py).
         "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        "SESSION_IDLE_TIMEOUT": 2 * 3600,
+        # Strict-Transport-Security on HTTPS responses: max-age in seconds (1 year); 0 sends no header.
+        "HSTS_MAX_AGE": 365 * 24 * 3600,
         "LOGIN_RATE_LIMIT": "5 per minute",
         # Number of reverse proxies in front of the app whose X-Forwarded-* headers to trust (0 = none).
         "TRUSTED_PROXIES": 0,

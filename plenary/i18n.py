@@ -7,6 +7,8 @@ import flask_babel
 from flask import current_app, g, request, url_for
 from markupsafe import Markup, escape
 
+from plenary.cookies import cookie_secure
+
 #: What a missing translation falls back to, per language (zh → en → de).
 FALLBACK_ORDER = {"de": ("de", "en", "zh"), "en": ("en", "de", "zh"), "zh": ("zh", "en", "de")}
 
@@ -96,7 +98,7 @@ def remember_language(response):
             max_age=current_app.config["LANGUAGE_COOKIE_MAX_AGE"],
             samesite="Lax",
             httponly=True,
-            secure=request.is_secure,
+            secure=cookie_secure(),
         )
     # Pages differ by language: caches must key on what decides it (static files do not).
     if request.endpoint and not request.endpoint.endswith("static"):

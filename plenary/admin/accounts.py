@@ -2,8 +2,9 @@
 
 Admins create accounts, change their name, role and whether they are active, and set new passwords. The last
 active admin can be neither demoted nor deactivated, and nobody deactivates themself. A deactivated account
-cannot log in, and its open sessions end (the user loader refuses inactive accounts). The audit log records
-every change, never a password or its hash.
+cannot log in. A change of role, of the active flag or of the password ends all of the account's sessions at
+once (an admin changing their own account gets a new session). The audit log records every change, never a
+password or its hash.
 """
 
 import secrets
@@ -19,10 +20,11 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from plenary.admin.views import bp
 from plenary.audit.services import diff, record
-from plenary.auth.access import admin_required
+from plenary.auth.access import admin_required, stay_logged_in
 from plenary.auth.forms import MIN_PASSWORD
 from plenary.auth.models import Role, User
 from plenary.auth.services import create_user
+from plenary.auth.sessions import end_all_sessions
 from plenary.extensions import db
 from plenary.labels import ROLE_LABELS
 from plenary.registration.forms import EmailAddress, choices, strip
@@ -99,7 +101,10 @@ def add_account(email: str, role: str, name: str | None, password: str | None) -
 
 
 def update_account(user: User, name: str | None, role: str, active: bool) -> dict:
-    """Change name, role and active; refuses to demote or deactivate the last active admin, or oneself. Flushes."""
+    """Change name, role and active; refuses to demote or deactivate the last active admin, or oneself. Flushes.
+
+    A change of role or active flag ends every session of the account.
+    """
     if user.id == current_user.id and not active:
         raise AccountError(gettext("You cannot deactivate your own account."))
     losing_admin = user.role == Role.ADMIN and user.is_active and (role != Role.ADMIN or not active)
@@ -112,14 +117,18 @@ def update_account(user: User, name: str | None, role: str, active: bool) -> dic
     changes = diff(before, account_snapshot(user))
     if changes:
         record("account.update", user, object_type="user", summary=user.email, changes=changes)
+    if "role" in changes or "active" in changes:
+        end_all_sessions(user)
     return changes
 
 
 def set_account_password(user: User, password: str | None) -> str | None:
-    """Set a new password (a generated one if None, returned); logged without any password value. Flushes."""
+    """Set a new password (a generated one if None, returned), ending the account's sessions; logged without any
+    password value. Flushes."""
     generated = None if password else generate_password()
     user.set_password(password or generated)
     db.session.flush()
+    end_all_sessions(user)
     record("account.password", user, object_type="user", summary=user.email,
            changes={"password": ["—", gettext("changed")]})  # fmt: skip
     return generated
@@ -177,6 +186,8 @@ def account_edit(user_id: int):
             db.session.rollback()
             form.form_errors.append(str(refused))
         else:
+            if user.id == current_user.id:
+                stay_logged_in(user)
             db.session.commit()
             flash(gettext("Saved.") if changes else gettext("Nothing changed."), "success")
             return redirect(url_for("admin.account_edit", user_id=user.id))
@@ -194,6 +205,8 @@ def account_password(user_id: int):
         form = AccountForm(formdata=None, data={"name": user.name, "role": user.role, "active": user.is_active})
         return render_template("admin/accounts_edit.html", user=user, form=form, password_form=password_form), 400
     generated = set_account_password(user, password_form.password.data)
+    if user.id == current_user.id:
+        stay_logged_in(user)
     db.session.commit()
     if generated:
         return _show_password(user, generated)

@@ -11,12 +11,7 @@ from plenary.extensions import db
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
-@bp.after_request
-def private(response):
-    """Back-office pages are personal data: never cached, never indexed."""
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Robots-Tag"] = "noindex"
-    return response
+# Back-office pages are personal data: never cached, never indexed (plenary.is_private_page, for all of /admin/).
 
 
 @bp.get("/")

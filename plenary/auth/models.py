@@ -50,3 +50,21 @@ class User(UserMixin, db.Model):
     def check_password(self, password: str) -> bool:
         """True when ``password`` matches the stored hash."""
         return check_password_hash(self.password_hash, password)
+
+
+class UserSession(db.Model):
+    """One login to the back office, held on the server so that it can end before its cookie does.
+
+    The signed session cookie carries a random token; this row is keyed by the token's SHA-256, so that a copy
+    of the database holds no usable session. A session ends at logout (``revoked_at``), when its account's
+    password, role or active flag changes (all its sessions), after ``SESSION_IDLE_TIMEOUT`` without a request
+    and ``PERMANENT_SESSION_LIFETIME`` after the login, however active.
+    """
+
+    __tablename__ = "user_session"
+
+    id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -3,11 +3,12 @@
 import secrets
 
 from plenary.auth.models import Role, User
+from plenary.auth.sessions import end_all_sessions
 from plenary.extensions import db
 
 
 def ensure_user(email: str, role: Role, name: str | None = None) -> tuple[User, str]:
-    """Create the account or reset its password; return it with the new password."""
+    """Create the account or reset its password (ending its sessions); return it with the new password."""
     email = email.strip().lower()
     user = db.session.scalar(db.select(User).where(User.email == email))
     if user is None:
@@ -17,6 +18,7 @@ def ensure_user(email: str, role: Role, name: str | None = None) -> tuple[User, 
     password = secrets.token_urlsafe(12)
     user.set_password(password)
     db.session.flush()
+    end_all_sessions(user)
     return user, password
 
 
@@ -41,11 +43,12 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 def change_password(user: User, current: str, new: str) -> bool:
-    """Set ``new`` if ``current`` is right; flushes."""
+    """Set ``new`` if ``current`` is right, ending every session of the account; flushes."""
     if not user.check_password(current):
         return False
     user.set_password(new)
     db.session.flush()
+    end_all_sessions(user)
     return True
 
 

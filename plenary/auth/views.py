@@ -1,15 +1,16 @@
 """Logging in and out of the back office, and changing one's password."""
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
-from plenary.auth.access import safe_next
+from plenary.auth.access import log_in, log_out, refresh_login_session, safe_next, stay_logged_in
 from plenary.auth.forms import LoginForm, PasswordForm
 from plenary.auth.services import authenticate, change_password
 from plenary.extensions import db, limiter
 
 bp = Blueprint("auth", __name__, url_prefix="/admin")
+bp.before_app_request(refresh_login_session)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -20,9 +21,8 @@ def login():
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)
         if user is not None:
-            session.clear()
-            login_user(user)
-            session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME
+            log_in(user)
+            db.session.commit()
             return redirect(safe_next(form.next.data) or url_for("admin.dashboard"))
         form.form_errors.append(gettext("Email or password is wrong."))
     status = 400 if request.method == "POST" else 200
@@ -33,8 +33,8 @@ def login():
 @login_required
 def logout():
     """Log out (POST with CSRF, so no link can log anyone out)."""
-    logout_user()
-    session.clear()
+    log_out()
+    db.session.commit()
     return redirect(url_for("auth.login"))
 
 
@@ -45,6 +45,7 @@ def password():
     form = PasswordForm()
     if form.validate_on_submit():
         if change_password(current_user, form.current.data, form.new.data):
+            stay_logged_in(current_user._get_current_object())  # every session has ended: a new one here
             db.session.commit()
             flash(gettext("Your password has been changed."))
             return redirect(url_for("admin.dashboard"))

@@ -252,11 +252,3 @@ def privacy():
     """The privacy notice."""
     return render_template("registration/privacy.html")
 
-
-@bp.after_request
-def private_pages(response):
-    """Personal pages carry a secret in their URL: keep them out of caches and search engines."""
-    if request.path.startswith("/registrations/"):
-        response.headers["Cache-Control"] = "no-store"
-        response.headers["X-Robots-Tag"] = "noindex"
-    return response
