@@ -2,7 +2,8 @@
 
 import os
 
-from flask import Flask, has_request_context, render_template, request
+from flask import Flask, has_request_context, render_template, request, session
+from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from plenary import extensions
@@ -31,6 +32,8 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
         # Behind a TLS proxy: take scheme, host and client address from its X-Forwarded-* headers.
         hops = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    warn_about_per_process_limits(app)
+    register_request_limits(app)  # before the extensions: CSRF protection reads the body in its own hook
     register_extensions(app)
     register_models()
     configure_routing(app)
@@ -40,6 +43,34 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     register_security_headers(app)
     register_cli(app)
     return app
+
+
+def warn_about_per_process_limits(app: Flask) -> None:
+    """Outside debug and testing, say loudly that memory:// rate limits count in each worker process on its own.
+
+    Under gunicorn (which sets SERVER_SOFTWARE in the environment of its workers) with 4 workers, every limit
+    would allow four times its number; production sets FLASK_RATELIMIT_STORAGE_URI=redis://… (docs/deployment.md).
+    """
+    if app.debug or app.testing or not app.config["RATELIMIT_ENABLED"]:
+        return
+    if not str(app.config["RATELIMIT_STORAGE_URI"]).startswith("memory://"):
+        return
+    server = os.environ.get("SERVER_SOFTWARE", "")
+    app.logger.warning(
+        "Rate limits are counted in memory (FLASK_RATELIMIT_STORAGE_URI=memory://): each worker process counts on "
+        "its own%s, so a limit of 5 allows 5 per worker. Set FLASK_RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379/0 "
+        "(see docs/deployment.md).", f" (running under {server})" if "gunicorn" in server.lower() else ""
+    )
+
+
+def register_request_limits(app: Flask) -> None:
+    """Bound what one request of a visitor who is not logged in can cost, before anything reads its body."""
+    @app.before_request
+    def bound_anonymous_requests():
+        if request.endpoint != "auth.login" and "_user_id" in session and current_user.is_authenticated:
+            return  # back-office staff: document uploads and long texts in three languages
+        request.max_content_length = min(app.config["ANONYMOUS_MAX_CONTENT_LENGTH"], app.config["MAX_CONTENT_LENGTH"])
+        request.max_form_parts = app.config["ANONYMOUS_MAX_FORM_PARTS"]
 
 
 def register_extensions(app: Flask) -> None:

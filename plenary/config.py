@@ -29,7 +29,12 @@ def default_config(app: Flask) -> dict:
         "BOOTSTRAP_SERVE_LOCAL": True,
         "NEWS_PER_PAGE": 10,
         # Registration
+        # Registrations stored per client address (counted just before storing: a form with mistakes costs nothing).
         "REGISTRATION_RATE_LIMIT": "10 per minute",
+        # Every POST of the sign-up form per address: adding/removing delegate rows, corrections, submissions.
+        "REGISTRATION_FORM_RATE_LIMIT": "60 per minute",
+        # POSTs on personal registration pages (edit, attendance, cancel, register again, erase) per address.
+        "REGISTRATION_PERSONAL_RATE_LIMIT": "30 per minute",
         "REGISTRATION_MAX_DELEGATES": 20,
         # Agenda documents (PDF) uploaded in the back office: the largest accepted file, in bytes (a larger one
         # gets a clear message). MAX_CONTENT_LENGTH (every request body) defaults to this plus 1 MB.
@@ -46,7 +51,12 @@ def default_config(app: Flask) -> dict:
         # (and show that the lock holds even so). Always 0 in production.
         "REGISTRATION_RACE_WINDOW_SECONDS": 0,
         "RATELIMIT_ENABLED": True,
+        # memory:// counts in each process on its own: production (several workers) needs redis://… (see docs).
         "RATELIMIT_STORAGE_URI": "memory://",
+        # Requests of visitors who are not logged in (public forms, the login page): the largest body in bytes and
+        # the most multipart parts, checked before anything reads the body (a full sign-up form in Chinese: < 160 kB).
+        "ANONYMOUS_MAX_CONTENT_LENGTH": 256 * 1024,
+        "ANONYMOUS_MAX_FORM_PARTS": 500,
         "RATELIMIT_HEADERS_ENABLED": True,
         # Mail: with no MAIL_SERVER, messages are written as .eml files to MAIL_FILE_DIR.
         "MAIL_SERVER": None,
@@ -73,7 +83,10 @@ def default_config(app: Flask) -> dict:
         "SESSION_IDLE_TIMEOUT": 2 * 3600,
         # Strict-Transport-Security on HTTPS responses: max-age in seconds (1 year); 0 sends no header.
         "HSTS_MAX_AGE": 365 * 24 * 3600,
+        # Failed logins per client address; then per account from all addresses together (once used up, the account
+        # takes passwords only from addresses it has logged in from before; see docs/deployment.md).
         "LOGIN_RATE_LIMIT": "5 per minute",
+        "LOGIN_ACCOUNT_RATE_LIMIT": "20 per hour",
         # Number of reverse proxies in front of the app whose X-Forwarded-* headers to trust (0 = none).
         "TRUSTED_PROXIES": 0,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -46,6 +46,8 @@ FORM_OVERHEAD_BYTES = 1024 * 1024
 def too_large(error):
     """An upload over the limit: a page in the user's language instead of Werkzeug's, with 413."""
     limit = current_app.config["DOCUMENT_MAX_BYTES"]
+    if (request.max_content_length or 0) < limit:  # not an upload: a smaller cap (ANONYMOUS_MAX_CONTENT_LENGTH)
+        return render_template("errors/error.html", code=413), 413
     return render_template("admin/agenda_too_large.html", limit_mb=limit // (1024 * 1024) or 1), 413
 
 

@@ -1,9 +1,10 @@
 """Logging in and out of the back office, and changing one's password."""
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
 
+from plenary.auth import throttle
 from plenary.auth.access import log_in, log_out, refresh_login_session, safe_next, stay_logged_in
 from plenary.auth.forms import LoginForm, PasswordForm
 from plenary.auth.services import authenticate, change_password
@@ -14,13 +15,20 @@ bp.before_app_request(refresh_login_session)
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+# Failed attempts only (answered 400) count against the address; a success or a refusal (429) does not.
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"],
+               deduct_when=lambda response: response.status_code == 400)  # fmt: skip
 def login():
     """Log in; the same message for an unknown address and a wrong password."""
     form = LoginForm(next=request.args.get("next"))
     if form.validate_on_submit():
+        if not throttle.may_try(form.email.data):
+            abort(429)  # too many failures for this account, and this address has never logged in to it
         user = authenticate(form.email.data, form.password.data)
-        if user is not None:
+        if user is None:
+            throttle.failed(form.email.data)
+        else:
+            throttle.succeeded(form.email.data)
             log_in(user)
             db.session.commit()
             return redirect(safe_next(form.next.data) or url_for("admin.dashboard"))

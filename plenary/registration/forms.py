@@ -7,6 +7,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.i18n import translations as flask_wtf_translations
+from werkzeug.datastructures import MultiDict
 from wtforms import (
     BooleanField,
     FieldList,
@@ -166,6 +167,29 @@ class RegistrationForm(DetailsForm):
                 entry.form.email.errors.append(_l("This email address appears twice in the form."))
                 raise ValidationError(_l("Each delegate needs their own email address."))
             seen.add(address)
+
+
+#: Delegate rows arrive as ``delegates-<index>-<field>``; the prefix is the FieldList's name.
+DELEGATE_PREFIX = "delegates-"
+
+
+def _row(key: str) -> str:
+    return key[len(DELEGATE_PREFIX):].split("-", 1)[0]
+
+
+def delegate_rows(formdata) -> set[str]:
+    """The delegate row indices in submitted form data, read from the keys alone (cheap, before any form is built).
+
+    Every distinct index counts, also ones WTForms would skip: the count can only be too high, never too low.
+    """
+    return {_row(key) for key in formdata if key.startswith(DELEGATE_PREFIX)}
+
+
+def with_at_most(formdata, rows: int) -> MultiDict:
+    """``formdata`` with the head's fields and only the first ``rows`` delegate rows (to show a refused form)."""
+    kept = set(sorted((i for i in delegate_rows(formdata) if i.isascii() and i.isdecimal()), key=int)[:rows])
+    return MultiDict([(key, value) for key, value in formdata.items(multi=True)
+                      if not key.startswith(DELEGATE_PREFIX) or _row(key) in kept])  # fmt: skip
 
 
 class ConfirmForm(FlaskForm):

@@ -3,13 +3,21 @@
 from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext
 
+from plenary import ratelimits
 from plenary.checkin.services import checkin_code, qr_svg
 from plenary.events.services import get_public_plenary, registration_state
 from plenary.extensions import db, limiter
 from plenary.i18n import current_language, use_language
 from plenary.members.services import member_choices
 from plenary.registration import services
-from plenary.registration.forms import AttendanceForm, ConfirmForm, DetailsForm, RegistrationForm
+from plenary.registration.forms import (
+    AttendanceForm,
+    ConfirmForm,
+    DetailsForm,
+    RegistrationForm,
+    delegate_rows,
+    with_at_most,
+)
 from plenary.registration.models import Registration
 from plenary.registration.tokens import hash_token
 
@@ -20,6 +28,18 @@ def _rate_limit() -> str:
     return current_app.config["REGISTRATION_RATE_LIMIT"]
 
 
+def _form_rate_limit() -> str:
+    return current_app.config["REGISTRATION_FORM_RATE_LIMIT"]
+
+
+def _personal_rate_limit() -> str:
+    return current_app.config["REGISTRATION_PERSONAL_RATE_LIMIT"]
+
+
+#: One budget for every POST on personal pages (per client address), whichever page it is.
+personal_page_limit = limiter.shared_limit(_personal_rate_limit, scope="registration-personal", methods=["POST"])
+
+
 def _form_for(plenary, form_class=RegistrationForm, keep_member: int | None = None, **kwargs):
     form = form_class(**kwargs)
     # A retired member city stays a valid choice for registrations that already name it.
@@ -28,7 +48,8 @@ def _form_for(plenary, form_class=RegistrationForm, keep_member: int | None = No
 
 
 @bp.route("/plenaries/<slug>/register", methods=["GET", "POST"])
-@limiter.limit(_rate_limit, methods=["POST"], exempt_when=lambda: _is_row_change())
+# Every POST counts here (row presses and forms with mistakes too); registrations stored count again, in the view.
+@limiter.limit(_form_rate_limit, methods=["POST"])
 def register(slug: str):
     """Show the sign-up form, or register the person and their delegation."""
     plenary = get_public_plenary(slug)
@@ -39,15 +60,27 @@ def register(slug: str):
     except services.RegistrationClosed as closed:
         return render_template("registration/closed.html", plenary=plenary, reason=closed.code)
     modes = services.attendance_modes(plenary)
+    most = current_app.config["REGISTRATION_MAX_DELEGATES"]
+    if request.method == "POST" and len(delegate_rows(request.form)) > most:
+        # Refused before any row is built or checked: the cost stays that of a normal form, and so does the answer.
+        form = _form_for(plenary, formdata=with_at_most(request.form, most))
+        form.form_errors.append(gettext("At most %(num)s further delegates per submission.", num=most))
+        return render_template("registration/form.html", plenary=plenary, form=form, modes=modes), 400
     form = _form_for(plenary)
     if request.method == "GET":
         form.language.data = form.language.data or current_language()
         form.attendance.data = form.attendance.data or modes[0]
-    if request.method == "POST" and _change_delegate_rows(form):
+    if request.method == "POST" and _is_row_change():
+        # Whatever else such a press carries, it only changes the rows shown: it never stores.
+        _change_delegate_rows(form)
         return render_template("registration/form.html", plenary=plenary, form=form, modes=modes)
     if form.validate_on_submit():
         if form.website.data:  # the honeypot: answer as if all went well, store nothing
             return redirect(url_for(".sent", slug=slug))
+        # Counted only now, atomically in the shared storage: forms with mistakes do not use up a delegate's budget,
+        # and a burst of parallel submissions cannot all pass one check.
+        if not ratelimits.spend(_rate_limit(), "registration", ratelimits.client_address()):
+            abort(429)
         head, delegates = _people(form, modes)
         try:
             services.register(plenary.id, head, delegates)
@@ -65,25 +98,23 @@ def register(slug: str):
 
 
 def _is_row_change() -> bool:
-    """True for "add delegate" / "remove" presses: they store nothing, so they are not rate-limited."""
+    """True for "add delegate" / "remove" presses (with any value): they only change the rows shown."""
     return "add_delegate" in request.form or "remove_delegate" in request.form
 
 
-def _change_delegate_rows(form: RegistrationForm) -> bool:
-    """Handle "add delegate" / "remove" buttons (which work without JavaScript); True if one was pressed."""
-    if form.add_delegate.data:
+def _change_delegate_rows(form: RegistrationForm) -> None:
+    """Handle "add delegate" / "remove" buttons (which work without JavaScript); odd values change nothing."""
+    if "add_delegate" in request.form:
         if len(form.delegates.entries) < current_app.config["REGISTRATION_MAX_DELEGATES"]:
             form.delegates.append_entry()
-        return True
-    remove = request.form.get("remove_delegate")
-    if remove is not None and remove.isascii() and remove.isdecimal() and int(remove) < len(form.delegates.entries):
+        return
+    remove = request.form.get("remove_delegate", "")
+    if remove.isascii() and remove.isdecimal() and int(remove) < len(form.delegates.entries):
         kept = [entry.data for i, entry in enumerate(form.delegates.entries) if i != int(remove)]
         while form.delegates.entries:
             form.delegates.pop_entry()
         for data in kept:
             form.delegates.append_entry(data)
-        return True
-    return False
 
 
 def _people(form: RegistrationForm, modes: tuple[str, ...]) -> tuple[dict, list[dict]]:
@@ -158,6 +189,7 @@ def personal(token: str):
 
 
 @bp.route("/registrations/<token>/edit", methods=["GET", "POST"])
+@personal_page_limit
 def edit(token: str):
     """Edit one's details."""
     registration = _registration_or_404(token)
@@ -179,6 +211,7 @@ def edit(token: str):
 
 
 @bp.post("/registrations/<token>/attendance")
+@personal_page_limit
 def attendance(token: str):
     """Switch between in person and online, if there is room."""
     registration = _registration_or_404(token)
@@ -204,6 +237,7 @@ def _act(token: str, done: str, action):
 
 
 @bp.route("/registrations/<token>/cancel", methods=["GET", "POST"])
+@personal_page_limit
 def cancel(token: str):
     """Ask, then cancel the registration."""
     registration = _registration_or_404(token)
@@ -215,6 +249,7 @@ def cancel(token: str):
 
 
 @bp.post("/registrations/<token>/reactivate")
+@personal_page_limit
 def reactivate(token: str):
     """Register again after cancelling."""
     registration = _registration_or_404(token)
@@ -234,6 +269,7 @@ def data(token: str):
 
 
 @bp.route("/registrations/<token>/erase", methods=["GET", "POST"])
+@personal_page_limit
 def erase(token: str):
     """Ask, then anonymise the registration."""
     registration = _registration_or_404(token)

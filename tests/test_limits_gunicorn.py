@@ -1,0 +1,108 @@
+"""Login limits hold across the worker processes of a real gunicorn, counted in Redis (db 2 of the local server).
+
+With memory:// each of the 4 workers would count on its own (up to 4 × the limit); with Redis the limit is
+exact. The requests are sent one after another (each on a new connection, so any worker may take it): the
+question is whether the workers share their counts, not how a burst races.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+
+from plenary.auth.models import Role
+from plenary.auth.services import create_user
+from plenary.extensions import db
+from tests.conftest import PASSWORD
+from tests.test_registration_concurrency import free_port, http_request
+
+ROOT = Path(__file__).resolve().parent.parent
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/2")
+WORKERS = 4
+
+
+@pytest.fixture
+def redis_db():
+    """The Redis database the limiter counts in, emptied before and after."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"Redis is not running at {REDIS_URL}")
+    client.flushdb()
+    yield client
+    client.flushdb()
+
+
+@contextmanager
+def gunicorn(database_url: str, log_path: Path, **config):
+    """``gunicorn -w 4 wsgi:app`` on a free port, configured through FLASK_* variables only; yields the port."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FLASK_") and k != "DATABASE_URL"}
+    settings = {"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "limits-test-secret",
+                "PUBLIC_URL": "https://plenary.example.org", "OUTBOX_DELIVER_AFTER_REQUEST": False, **config}
+    for key, value in settings.items():
+        env[f"FLASK_{key}"] = value if isinstance(value, str) else json.dumps(value)
+    command = [str(Path(sys.executable).with_name("gunicorn")), "-w", str(WORKERS), "-b", f"127.0.0.1:{port}",
+               "--timeout", "60", "--graceful-timeout", "5", "--log-level", "warning", "wsgi:app"]  # fmt: skip
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {process.returncode}:\n{log_path.read_text()}")
+            try:
+                if http_request(port, "GET", "/admin/login")[0] == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"gunicorn did not answer:\n{log_path.read_text()}")
+            time.sleep(0.1)
+        yield port
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+def _attempt(port: int, email: str, password: str, address: str) -> int:
+    body = urlencode({"email": email, "password": password})
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Forwarded-For": address}
+    return http_request(port, "POST", "/admin/login", body, headers)[0]
+
+
+def test_login_limits_hold_across_four_workers(make_app, database_url, tmp_path, redis_db):
+    app = make_app()
+    with app.app_context():
+        create_user("owner@isa.example", Role.ORGANIZER, PASSWORD)
+        db.session.commit()
+        db.session.remove()
+    log = tmp_path / "gunicorn.log"
+    config = {"RATELIMIT_STORAGE_URI": REDIS_URL, "WTF_CSRF_ENABLED": False, "TRUSTED_PROXIES": 1,
+              "LOGIN_RATE_LIMIT": "5 per minute", "LOGIN_ACCOUNT_RATE_LIMIT": "8 per hour"}  # fmt: skip
+    with gunicorn(database_url, log, **config) as port:
+        # Per address: 5 failures, then every attempt from there waits, on whichever worker it lands.
+        from_one = [_attempt(port, "owner@isa.example", "guess!", "192.0.2.1") for _ in range(16)]
+        # Per account: 5 failures so far; from fresh addresses 3 more fail, then the account refuses strangers.
+        from_many = [_attempt(port, "owner@isa.example", "guess!", f"192.0.2.{10 + i}") for i in range(6)]
+        # Another account from a fresh address is not affected.
+        other = _attempt(port, "nobody@isa.example", "guess!", "192.0.2.50")
+    assert from_one == [400] * 5 + [429] * 11, log.read_text()
+    assert from_many == [400] * 3 + [429] * 3, log.read_text()
+    assert other == 400
+    assert "RATELIMIT_STORAGE_URI=memory" not in log.read_text()  # no per-process warning with Redis
