@@ -1,25 +1,30 @@
-"""Login limits hold across the worker processes of a real gunicorn, counted in Redis (db 2 of the local server).
+"""Limits hold across the worker processes of a real gunicorn, counted in Redis (db 2 of the local server).
 
 With memory:// each of the 4 workers would count on its own (up to 4 × the limit); with Redis the limit is
-exact. The requests are sent one after another (each on a new connection, so any worker may take it): the
-question is whether the workers share their counts, not how a burst races.
+exact. The login attempts are sent one after another (each on a new connection, so any worker may take it):
+the question there is whether the workers share their counts. The registrations come as one parallel burst,
+half of them with an "add a delegate" key in the body (the bypass that was seen).
 """
 
 import json
 import os
 import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+import sqlalchemy as sa
 
 from plenary.auth.models import Role
 from plenary.auth.services import create_user
 from plenary.extensions import db
-from tests.conftest import PASSWORD
+from plenary.registration.models import Registration
+from tests.conftest import PASSWORD, open_registration, plenary_document
 from tests.test_registration_concurrency import free_port, http_request
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -106,3 +111,33 @@ def test_login_limits_hold_across_four_workers(make_app, database_url, tmp_path,
     assert from_many == [400] * 3 + [429] * 3, log.read_text()
     assert other == 400
     assert "RATELIMIT_STORAGE_URI=memory" not in log.read_text()  # no per-process warning with Redis
+
+
+def test_a_parallel_burst_of_registrations_from_one_address_stores_exactly_the_budget(
+        make_app, database_url, tmp_path, redis_db):  # fmt: skip
+    from plenary.events.exchange import import_plenary
+    from tests.test_registration_views import FORM
+
+    app = make_app()
+    with app.app_context():
+        import_plenary(plenary_document(registration=open_registration(capacity_in_person=500)))
+        db.session.commit()
+        db.session.remove()
+    config = {"RATELIMIT_STORAGE_URI": REDIS_URL, "WTF_CSRF_ENABLED": False, "MAIL_FILE_DIR": str(tmp_path / "mail"),
+              "REGISTRATION_RATE_LIMIT": "5 per minute", "REGISTRATION_FORM_RATE_LIMIT": "100 per minute"}  # fmt: skip
+    bodies = [urlencode(FORM | {"email": f"burst{i}@example.org"} | ({"add_delegate": ""} if i % 2 else {}))
+              for i in range(16)]  # fmt: skip
+    barrier = threading.Barrier(len(bodies), timeout=60)
+
+    def submit(body: str) -> int:
+        barrier.wait()
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        return http_request(port, "POST", "/plenaries/test-plenary/register", body, headers)[0]
+
+    log = tmp_path / "gunicorn.log"
+    with gunicorn(database_url, log, **config) as port, ThreadPoolExecutor(max_workers=len(bodies)) as pool:
+        codes = list(pool.map(submit, bodies))
+    with app.app_context():
+        stored = db.session.scalar(sa.select(sa.func.count()).select_from(Registration))
+    assert stored == 5, (codes, log.read_text())
+    assert sorted(codes[0::2]) == [302] * 5 + [429] * 3 and codes[1::2] == [200] * 8, codes
