@@ -72,7 +72,9 @@ def default_config(app: Flask) -> dict:
         "MAIL_SUPPRESS_SEND": False,
         "OUTBOX_DELIVER_AFTER_REQUEST": True,
         "OUTBOX_MAX_ATTEMPTS": 12,
-        "OUTBOX_LEASE_SECONDS": 300,
+        # How long a worker's claim on the message it sends lasts: a killed worker's message is sent again this
+        # long after (plus one --interval). One SMTP exchange ends within 4/5 of it (and MAIL_TIMEOUT).
+        "OUTBOX_LEASE_SECONDS": 45,
         "SESSION_COOKIE_HTTPONLY": True,
         # Cookies are Secure on HTTPS requests (behind a proxy: with TRUSTED_PROXIES); True makes them Secure always.
         "SESSION_COOKIE_SECURE": False,

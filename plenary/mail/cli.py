@@ -1,7 +1,8 @@
 """The outbox worker command."""
 
 import logging
-import time
+import signal
+import threading
 
 import click
 from flask.cli import AppGroup
@@ -18,10 +19,18 @@ outbox_cli = AppGroup("outbox", help="Deliver the messages in the outbox.")
 @click.option("--watch", is_flag=True, help="Keep running and deliver as messages fall due (the production worker).")
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between rounds with --watch.")
 def send_command(watch: bool, interval: float) -> None:
-    """Deliver every message that is due, then exit (or keep going with --watch)."""
-    while True:
+    """Deliver every message that is due, then exit (or keep going with --watch).
+
+    SIGTERM or Ctrl-C stops the worker between two messages (never between sending one and
+    recording it), so that a restart sends nothing twice.
+    """
+    stop = threading.Event()
+    if watch:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
+    while not stop.is_set():
         try:
-            report = deliver_due()
+            report = deliver_due(keep_going=lambda: not stop.is_set())
         except Exception:
             if not watch:
                 raise
@@ -33,7 +42,7 @@ def send_command(watch: bool, interval: float) -> None:
                 click.echo(f"sent {len(report.sent)}, retrying {len(report.retrying)}, failed {len(report.failed)}")
         if not watch:
             return
-        time.sleep(interval)
+        stop.wait(interval)
 
 
 @outbox_cli.command("retry")

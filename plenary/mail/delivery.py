@@ -4,12 +4,24 @@ A message is claimed by an atomic UPDATE (pending, due, not leased by another wo
 so two workers never send the same message. SMTP goes through Flask-Mail; with no
 MAIL_SERVER configured each message is written as an .eml file under the instance folder.
 Logs name message ids and kinds, never recipients or contents (personal data).
+
+Exactly once, as far as it can be: one message is claimed at a time, sent on a connection of
+its own, and recorded as sent in its own transaction right after the server accepted it. A
+worker killed at any moment leaves at most that one message in an unknown state: if the server
+had taken it (the kill, or a lost reply, fell between the end of DATA and the record), it goes
+out a second time after the lease, with the same Message-ID (``<outbox-ID@host>``). The claim
+(OUTBOX_LEASE_SECONDS) outlasts the SMTP exchange, which ends within four fifths of the lease
+and at most MAIL_TIMEOUT (``plenary.mail.smtp``), so no live worker's message is taken over.
+A server that stalls costs one timeout: that message is retried later and the round ends, the
+rest stays due for the next one.
 """
 
 import logging
 import os
 import re
 import smtplib
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -18,7 +30,7 @@ from flask import current_app
 from flask_mail import Message
 
 from plenary.db import utcnow
-from plenary.extensions import db, mail
+from plenary.extensions import db
 from plenary.mail.mime import InlineImage, PlenaryMessage
 from plenary.mail.models import OutboxMessage, OutboxStatus
 from plenary.mail.outbox import (
@@ -29,6 +41,7 @@ from plenary.mail.outbox import (
     TOKEN_PLACEHOLDER,
     mark_queued,
 )
+from plenary.mail.smtp import SMTPTimeout, mail_timeout, send_message
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +57,8 @@ class DeliveryReport:
     sent: list[int] = field(default_factory=list)
     retrying: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
+    #: The server timed out (stalled or too slow): the round stopped, the rest stays due.
+    stalled: bool = False
 
 
 def backoff(attempts: int) -> timedelta:
@@ -64,24 +79,36 @@ def due_message_ids(now: datetime | None = None, limit: int = 100) -> list[int]:
     )
 
 
-def deliver_due(now: datetime | None = None, limit: int = 100) -> DeliveryReport:
-    """Try every due message once."""
+def deliver_due(
+    now: datetime | None = None, limit: int = 100, keep_going: Callable[[], bool] | None = None
+) -> DeliveryReport:
+    """Try every due message once (see ``deliver``)."""
     ids = due_message_ids(now, limit)
     db.session.commit()
-    return deliver(ids, now)
+    return deliver(ids, now, keep_going)
 
 
-def deliver(ids: list[int], now: datetime | None = None) -> DeliveryReport:
-    """Claim and send the given messages (those another worker holds, or not due, are skipped)."""
+def deliver(
+    ids: list[int], now: datetime | None = None, keep_going: Callable[[], bool] | None = None
+) -> DeliveryReport:
+    """Claim and send the given messages one by one (those another worker holds, or not due, are skipped).
+
+    Stops early, leaving the rest due, when the server times out (``report.stalled``) or
+    ``keep_going()`` turns false (the worker is asked to stop).
+    """
     report = DeliveryReport()
     for message_id in ids:
+        if keep_going is not None and not keep_going():
+            break
+        lease_start = time.monotonic()
         if not _claim(message_id, now or utcnow()):
             continue
+        lease_end = lease_start + lease_seconds()
         message = db.session.get(OutboxMessage, message_id)
         kind, attempts = message.kind, message.attempts
         try:
             email = _prepare(message)
-            _send(email, message_id, kind)
+            _send(email, message_id, kind, deadline=lease_start + smtp_budget())
         except (PermanentDeliveryError, UnicodeEncodeError) as exc:
             _failed(message_id, kind, attempts, _describe(exc))
             report.failed.append(message_id)
@@ -101,16 +128,36 @@ def deliver(ids: list[int], now: datetime | None = None) -> DeliveryReport:
                         locked_until=None, last_error=error)  # fmt: skip
                 report.retrying.append(message_id)
                 log.warning("message %s (%s): attempt %s failed, retrying: %s", message_id, kind, attempts, error)
+            if isinstance(exc, SMTPTimeout):
+                # A stalled server would cost every further message a timeout too: leave them due.
+                report.stalled = True
+                break
         else:
-            _record(message_id, status=OutboxStatus.SENT, sent_at=utcnow(), locked_until=None, last_error=None)
+            # Recorded at once, in its own transaction: a crash from here on repeats only this message.
+            _record(message_id, status=OutboxStatus.SENT, sent_at=utcnow(), locked_until=None, last_error=None,
+                    retry_until=lease_end)  # fmt: skip
             report.sent.append(message_id)
             log.info("message %s (%s) sent", message_id, kind)
     return report
 
 
+def lease_seconds() -> float:
+    """OUTBOX_LEASE_SECONDS: how long a claim on a message lasts."""
+    return float(current_app.config["OUTBOX_LEASE_SECONDS"])
+
+
+def smtp_budget() -> float:
+    """Seconds one message's SMTP exchange may take: MAIL_TIMEOUT, but always well within the lease.
+
+    The last fifth of the lease is left for recording the outcome, so that no other worker
+    claims a message while this one may still be sending it.
+    """
+    return min(mail_timeout(), lease_seconds() * 0.8)
+
+
 def _claim(message_id: int, now: datetime) -> bool:
     """Take the message for this worker, atomically; False if it is not ours to send."""
-    lease = timedelta(seconds=current_app.config["OUTBOX_LEASE_SECONDS"])
+    lease = timedelta(seconds=lease_seconds())
     table = OutboxMessage.__table__
     result = db.session.execute(
         sa.update(table)
@@ -140,11 +187,28 @@ def _prepare(message: OutboxMessage) -> Message:
         db.session.rollback()
 
 
-def _record(message_id: int, **values) -> None:
-    """Write the outcome of an attempt in one UPDATE and commit."""
+def _record(message_id: int, retry_until: float | None = None, **values) -> None:
+    """Write the outcome of an attempt in one UPDATE and commit.
+
+    With ``retry_until`` (time.monotonic()), a database error (SQLite busy, a dropped
+    connection) is retried until then: a sent message that stays unrecorded goes out again.
+    """
     table = OutboxMessage.__table__
-    db.session.execute(sa.update(table).where(table.c.id == message_id).values(**values))
-    db.session.commit()
+    pause = 0.05
+    while True:
+        try:
+            db.session.execute(sa.update(table).where(table.c.id == message_id).values(**values))
+            db.session.commit()
+            return
+        except sa.exc.DBAPIError:
+            db.session.rollback()
+            if retry_until is None or time.monotonic() + pause >= retry_until:
+                log.error("message %s: could not record %s; it will be tried again after its lease",
+                          message_id, values.get("status"))  # fmt: skip
+                raise
+            log.warning("message %s: recording %s failed, trying again", message_id, values.get("status"))
+            time.sleep(pause)
+            pause = min(pause * 2, 1.0)
 
 
 def _failed(message_id: int, kind: str, attempts: int, error: str) -> None:
@@ -238,8 +302,8 @@ def build_message(message: OutboxMessage) -> Message:
     return email
 
 
-def _send(email: Message, message_id: int, kind: str) -> None:
-    """Send one message by SMTP, or write it to a file when no server is configured."""
+def _send(email: Message, message_id: int, kind: str, deadline: float | None = None) -> None:
+    """Send one message by SMTP (the exchange ending by ``deadline``), or write it to a file without a server."""
     if not current_app.config.get("MAIL_SERVER"):
         directory = current_app.config["MAIL_FILE_DIR"]
         os.makedirs(directory, exist_ok=True)
@@ -249,7 +313,7 @@ def _send(email: Message, message_id: int, kind: str) -> None:
         log.info("message %s (%s) written to %s", message_id, kind, path)
         return
     try:
-        mail.send(email)
+        send_message(email, deadline)
     except smtplib.SMTPRecipientsRefused as exc:
         if all(code >= 500 for code, _ in exc.recipients.values()):
             raise PermanentDeliveryError(_describe(exc)) from exc
