@@ -272,16 +272,21 @@ def test_the_waitlist_is_first_come_first_served_even_after_reactivating(open_pl
     assert (w1.status, early.status) == ("confirmed", "waitlisted")
 
 
-def test_a_known_head_can_bring_new_delegates(open_plenary):
+def test_a_known_head_brings_nobody_from_the_public_form_but_can_from_their_page(open_plenary):
     plenary = open_plenary(capacity_in_person=5)
     head = _register(plenary, "head@example.org")
     delegate = {"first_name": "Li", "last_name": "Wang", "email": "li@example.org", "position": None,
                 "attendance": "in_person", "organisation": "Stadt Köln", "language": "zh"}  # fmt: skip
+    # The form does not show who sent it: nobody joins, the head is told at their own address.
     result = services.register(plenary.id, person("head@example.org"), [delegate])
     db.session.commit()
-    assert result.already_registered == [head]
-    assert result.created[0].delegation_head_id == head.id
-    assert result.created[0].consent_privacy_at is None  # the delegate's own consent is not on record
+    assert result.already_registered == [head] and result.created == []
+    assert _messages(head)[-1] == "registration_delegates_proposed"
+    # From their personal page (their own link) they can.
+    added = services.add_delegates(head.id, [delegate])
+    db.session.commit()
+    assert added.created[0].delegation_head_id == head.id and added.created[0].organisation == "Stadt Köln"
+    assert added.created[0].consent_privacy_at is None  # the delegate's own consent is not on record
 
 
 def test_delegate_messages_say_who_registered_them(open_plenary):

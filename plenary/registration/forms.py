@@ -203,3 +203,10 @@ class AttendanceForm(FlaskForm):
 
     attendance = RadioField(_l("Attendance"), choices=ATTENDANCE_CHOICES, validators=[InputRequired()])
     submit = SubmitField(_l("Change attendance"))
+
+
+class AddDelegateForm(FlaskForm):
+    """One further member of one's delegation, added from one's personal page."""
+
+    delegate = FormField(DelegateForm)
+    submit = SubmitField(_l("Register this delegate"))

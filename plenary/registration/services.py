@@ -11,7 +11,10 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
+from markupsafe import escape
 
+from plenary.audit.services import history as audit_history
+from plenary.audit.services import scrub_registration
 from plenary.db import utcnow
 from plenary.events.models import Plenary, PlenaryFormat, PlenaryStatus
 from plenary.events.services import RegistrationState, registration_state
@@ -112,57 +115,149 @@ def register(plenary_id: int, head: dict, delegates: list[dict] | None = None) -
     ``head`` and each delegate are dicts of PERSON_FIELDS plus ``email`` (normalised),
     ``attendance``, and for the head the consents. Under the capacity lock each person
     gets a seat (confirmed, or pending when the plenary requires approval), else a place
-    on the waitlist, else the whole submission is refused (CapacityReached). A person
-    already registered is not registered twice; they are sent their link again.
-    The answer never depends on whether an address is known: capacity is decided first.
+    on the waitlist, else the whole submission is refused (CapacityReached).
+
+    Nothing about an existing registration reaches anyone but its owner, and nobody joins a
+    registration that is not theirs: the public form cannot tell who sent it. So capacity is
+    decided for everyone typed before any address is looked up (the answer is the same for
+    known and new addresses); a known head is sent their link, with the names someone
+    proposed as their delegates, and nobody is registered or attached (the head can add
+    delegates on their personal page, ``add_delegates``); a known delegate is sent their own
+    link and stays outside this delegation.
     """
     plenary = check_open(lock_plenary(plenary_id))
+    people = _distinct([head, *(delegates or [])])
+    statuses = _plan_seats(plenary, people)
     result = SignupResult()
-    now = utcnow()
-    head_registration = None
-    for index, person in enumerate([head, *(delegates or [])]):
+    known_head = find_registration(plenary.id, head["email"])
+    if known_head is not None:
+        result.already_registered.append(known_head)
+        if len(people) > 1:
+            _queue(known_head, "registration_delegates_proposed", proposed=[_typed_name(p) for p in people[1:]])
+        else:
+            _queue(known_head, "registration_link")
+        db.session.flush()
+        return result
+    head_registration = _create(plenary, head, statuses[0], consents=True)
+    result.created.append(head_registration)
+    _join(plenary, head_registration, people[1:], statuses[1:], result)
+    db.session.flush()
+    return result
+
+
+def can_add_delegates(registration: Registration) -> bool:
+    """True if ``registration`` may add members to its delegation: active, and not itself a delegate."""
+    return (
+        registration.status in (*SEAT_HOLDING, RegistrationStatus.WAITLISTED)
+        and registration.delegation_head_id is None
+        and registration.anonymised_at is None
+        and registration_state(registration.plenary) == RegistrationState.OPEN
+    )
+
+
+def add_delegates(head_id: int, delegates: list[dict]) -> SignupResult:
+    """Register further members of one's delegation from one's personal page (the head's own link).
+
+    Each delegate dict has first_name, last_name, email (normalised), position and attendance; the
+    organisation, member city, country and language are the head's. The rules of ``register``
+    apply: capacity first for everyone, and a known address gets its own link and is not attached.
+    """
+    head, plenary = _locked_registration(head_id)
+    check_open(plenary)
+    if not can_add_delegates(head):
+        raise InvalidTransition("not_head", status=head.status)
+    modes = attendance_modes(plenary)
+    people = [
+        {"first_name": d["first_name"], "last_name": d["last_name"], "email": d["email"], "position": d.get("position"),
+         "attendance": d["attendance"] if d.get("attendance") in modes else head.attendance,
+         "organisation": head.organisation, "member_id": head.member_id, "country": head.country,
+         "language": head.language}
+        for d in delegates
+    ]  # fmt: skip
+    people = _distinct([{"email": head.email}, *people])[1:]
+    result = SignupResult()
+    _join(plenary, head, people, _plan_seats(plenary, people), result)
+    db.session.flush()
+    return result
+
+
+def _distinct(people: list[dict]) -> list[dict]:
+    """The people of a submission, each address once (the first wins; the head comes first)."""
+    seen, kept = set(), []
+    for person in people:
+        if person["email"] not in seen:
+            seen.add(person["email"])
+            kept.append(person)
+    return kept
+
+
+def _plan_seats(plenary: Plenary, people: list[dict]) -> list[str]:
+    """The status each person would get, in order, as if every address were new (under the lock).
+
+    Raises CapacityReached if one of them fits neither a seat nor the waitlist. Known addresses
+    count like new ones, so neither the answer nor the others' statuses tell who is registered.
+    """
+    claimed: dict[str, int] = {}
+    statuses = []
+    for person in people:
         attendance = person["attendance"]
         if attendance not in attendance_modes(plenary):
             raise RegistrationError("attendance_not_offered", attendance=attendance)
-        if _seat_free(plenary, attendance):
+        limit = capacity(plenary, attendance)
+        if limit is None or seats_taken(plenary.id, attendance) + claimed.get(attendance, 0) < limit:
             _race_window()
+            claimed[attendance] = claimed.get(attendance, 0) + 1
             status = RegistrationStatus.PENDING if plenary.requires_approval else RegistrationStatus.CONFIRMED
         elif plenary.waitlist:
             status = RegistrationStatus.WAITLISTED
         else:
-            # Also for a known address: otherwise "full" vs "check your email" would tell who registered.
             raise CapacityReached("full", attendance=attendance)
+        statuses.append(status)
+    return statuses
+
+
+def _join(plenary: Plenary, head: Registration, people: list[dict], statuses: list[str],
+          result: SignupResult) -> None:  # fmt: skip
+    """Register ``people`` as ``head``'s delegates; a known address gets its own link and is not attached."""
+    for person, status in zip(people, statuses, strict=True):
         existing = find_registration(plenary.id, person["email"])
         if existing is not None:
+            # Their registration stays theirs: not attached, and nothing about it shown to the head.
             result.already_registered.append(existing)
             _queue(existing, "registration_link")
-            if index == 0:
-                head_registration = existing  # a known head may still bring new delegates
             continue
-        registration = Registration(plenary=plenary, status=status, attendance=attendance, email=person["email"])
-        for name in PERSON_FIELDS:
-            if name in person:
-                setattr(registration, name, person[name])
-        if index == 0:
-            registration.consent_privacy_at = now if person.get("consent_privacy") else None
-            registration.consent_listing = bool(person.get("consent_listing"))
-            registration.consent_listing_at = now if registration.consent_listing else None
-        else:
-            # Registered by the head of delegation: their own consent is not on record (their
-            # message tells them who registered them and links the privacy notice).
-            registration.delegation_head = head_registration
-        if status == RegistrationStatus.WAITLISTED:
-            registration.waitlisted_at = now
-        db.session.add(registration)
-        db.session.flush()  # the id orders the waitlist and seeds the token
-        rotate_token(registration)
-        if index == 0:
-            head_registration = registration
-        result.created.append(registration)
-        _queue(registration, _status_message(status))
-        _notify_organizers(registration)
-    db.session.flush()
-    return result
+        result.created.append(_create(plenary, person, status, delegation_head=head))
+
+
+def _create(plenary: Plenary, person: dict, status: str, consents: bool = False,
+            delegation_head: Registration | None = None) -> Registration:  # fmt: skip
+    """Add one registration with its token, its message and the organizers' notice."""
+    now = utcnow()
+    registration = Registration(plenary=plenary, status=status, attendance=person["attendance"], email=person["email"])
+    for name in PERSON_FIELDS:
+        if name in person:
+            setattr(registration, name, person[name])
+    if consents:
+        registration.consent_privacy_at = now if person.get("consent_privacy") else None
+        registration.consent_listing = bool(person.get("consent_listing"))
+        registration.consent_listing_at = now if registration.consent_listing else None
+    else:
+        # Registered by the head of delegation: their own consent is not on record (their
+        # message tells them who registered them and links the privacy notice).
+        registration.delegation_head = delegation_head
+    if status == RegistrationStatus.WAITLISTED:
+        registration.waitlisted_at = now
+    db.session.add(registration)
+    db.session.flush()  # the id orders the waitlist and seeds the token
+    rotate_token(registration)
+    _queue(registration, _status_message(status))
+    _notify_organizers(registration)
+    return registration
+
+
+def _typed_name(person: dict) -> str:
+    """A proposed delegate's name as typed (for the head's message; nothing looked up)."""
+    return " ".join(p for p in (person.get("first_name"), person.get("last_name")) if p)
 
 
 def _race_window() -> None:
@@ -364,6 +459,7 @@ def erase(registration_id: int) -> Registration:
 
 def _anonymise(registration: Registration) -> None:
     """Replace every personal field; forget the link and the messages' personal contents."""
+    _forget_name_in_delegates_messages(registration)  # while the name is still known
     registration.first_name = ERASED
     registration.last_name = ERASED
     for name in ("salutation", "honorific", "name_zh", "organisation", "position", "phone", "email", "dietary",
@@ -379,8 +475,6 @@ def _anonymise(registration: Registration) -> None:
         ) & (OutboxMessage.kind == "organizer_new_registration"),
     )
     forget_mail_files(list(db.session.scalars(sa.select(OutboxMessage.id).where(scrub))))
-    from plenary.audit.services import scrub_registration
-
     scrub_registration(registration.id)
     db.session.execute(
         sa.update(OutboxMessage)
@@ -392,6 +486,33 @@ def _anonymise(registration: Registration) -> None:
             last_error=sa.case((OutboxMessage.status == "pending", "erased"), else_=OutboxMessage.last_error),
         )  # fmt: skip
     )
+
+
+def _forget_name_in_delegates_messages(head: Registration) -> None:
+    """A head's erasure: the messages to their delegates ("X has registered you …") keep no trace of X.
+
+    Those messages are the delegates' own (history, or still to be sent), so they stay; only the head's
+    name is replaced, in the stored texts (plain and HTML-escaped), and the file backend's .eml copies of
+    the changed messages are deleted (they may hold the name in any transfer encoding).
+    """
+    if head.anonymised_at is not None or not head.delegates:
+        return
+    name = head.display_name
+    forms = [(str(escape(name)), ERASED), (name, ERASED)]
+    changed = []
+    for message in db.session.scalars(
+        sa.select(OutboxMessage)
+        .join(Registration, Registration.id == OutboxMessage.registration_id)
+        .where(Registration.delegation_head_id == head.id, OutboxMessage.kind.not_like("organizer_%"))
+    ):
+        before = (message.subject, message.body_text, message.body_html)
+        message.subject = message.subject.replace(name, ERASED)
+        message.body_text = message.body_text.replace(name, ERASED)
+        for old, new in forms:
+            message.body_html = message.body_html.replace(old, new)
+        if (message.subject, message.body_text, message.body_html) != before:
+            changed.append(message.id)
+    forget_mail_files(changed)
 
 
 def plenaries_ended_before(before: datetime) -> list[int]:
@@ -417,7 +538,13 @@ def purge_plenary(plenary_id: int) -> int:
 
 
 def personal_data(registration: Registration) -> dict:
-    """Everything stored about a person, for the download of one's data (GDPR Art. 15/20)."""
+    """Everything stored about a person, for the download of one's data (GDPR Art. 15/20).
+
+    Their details and consents, check-in, the history of their status (from the audit log, without
+    the organizers' accounts) and every message sent to them, with its texts. Not the people they
+    registered as delegates: those registrations are their owners' (and an address that was already
+    registered is never attached, so a list would tell who else is registered).
+    """
     plenary = registration.plenary
     return {
         "plenary": {"slug": plenary.slug, "number": plenary.number, "title": plenary.title},
@@ -430,17 +557,24 @@ def personal_data(registration: Registration) -> dict:
         "consent_listing": registration.consent_listing,
         "consent_listing_at": _iso(registration.consent_listing_at),
         "delegation_head": registration.delegation_head.display_name if registration.delegation_head else None,
-        "delegates": [d.display_name for d in registration.delegates],
         "created_at": _iso(registration.created_at),
         "updated_at": _iso(registration.updated_at),
+        "waitlisted_at": _iso(registration.waitlisted_at),
+        "checked_in_at": _iso(registration.checked_in_at),
+        "history": [
+            {"at": _iso(entry.at), "action": entry.action, "by": entry.actor_kind, "changes": entry.changes}
+            for entry in audit_history("registration", registration.id)
+        ],
         "messages": [
-            {"kind": m.kind, "subject": m.subject, "created_at": _iso(m.created_at), "status": m.status}
+            {"kind": m.kind, "subject": m.subject, "created_at": _iso(m.created_at), "status": m.status,
+             "sent_at": _iso(m.sent_at), "recipient": m.recipient, "calendar_method": m.calendar_method,
+             "text": m.body_text, "html": m.body_html}
             for m in db.session.scalars(
                 sa.select(OutboxMessage)
                 .where(OutboxMessage.registration_id == registration.id, OutboxMessage.kind.not_like("organizer_%"))
                 .order_by(OutboxMessage.id)
             )
-        ],
+        ],  # fmt: skip
     }
 
 
@@ -453,7 +587,7 @@ INVITING_KINDS = ("registration_confirmed", "registration_promoted", "registrati
                   "registration_link")  # fmt: skip
 
 
-def _queue(registration: Registration, kind: str) -> OutboxMessage:
+def _queue(registration: Registration, kind: str, **context) -> OutboxMessage:
     """Queue message ``kind`` to the registrant, in their language, with the invitation if confirmed."""
     invite = (
         kind in INVITING_KINDS
@@ -462,7 +596,7 @@ def _queue(registration: Registration, kind: str) -> OutboxMessage:
     )
     if invite and _was_cancelled_before(registration):
         registration.plenary.sequence += 1  # a new REQUEST must outrank the CANCEL they received
-    return queue_registration_message(registration, kind, "REQUEST" if invite else None)
+    return queue_registration_message(registration, kind, "REQUEST" if invite else None, context=context)
 
 
 def _was_cancelled_before(registration: Registration) -> bool:
@@ -474,9 +608,13 @@ def _was_cancelled_before(registration: Registration) -> bool:
 
 
 def queue_registration_message(
-    registration: Registration, kind: str, calendar_method: str | None, uninvite: bool = False
+    registration: Registration, kind: str, calendar_method: str | None, uninvite: bool = False,
+    context: dict | None = None,
 ) -> OutboxMessage:
-    """Queue message ``kind`` to the registrant; ``calendar_method`` attaches REQUEST or CANCEL (iMIP)."""
+    """Queue message ``kind`` to the registrant; ``calendar_method`` attaches REQUEST or CANCEL (iMIP).
+
+    ``context``: further template values of that kind (the delegates someone proposed).
+    """
     from plenary.calendar.services import invitation
 
     if calendar_method:
@@ -491,7 +629,7 @@ def queue_registration_message(
         kind,
         registration.email,
         registration.language,
-        {"registration": registration, "plenary": registration.plenary},
+        {"registration": registration, "plenary": registration.plenary, **(context or {})},
         registration_id=registration.id,
         reply_to=registration.plenary.contact_email or current_app.config["CONTACT_EMAIL"],
         calendar=(calendar_method, invitation(registration, calendar_method, uninvite)) if calendar_method else None,

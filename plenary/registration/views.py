@@ -11,6 +11,7 @@ from plenary.i18n import current_language, use_language
 from plenary.members.services import member_choices
 from plenary.registration import services
 from plenary.registration.forms import (
+    AddDelegateForm,
     AttendanceForm,
     ConfirmForm,
     DetailsForm,
@@ -184,8 +185,30 @@ def personal(token: str):
         qr_svg=qr_svg,
         checkin_code=checkin_code,
         can_reactivate=can_reactivate,
+        can_add_delegates=services.can_add_delegates(registration),
         notice=request.args.get("done"),
     )
+
+
+@bp.route("/registrations/<token>/delegates", methods=["GET", "POST"])
+@personal_page_limit
+def add_delegate(token: str):
+    """Register a further member of one's delegation (the head's own page: the only way to join a delegation)."""
+    registration = _registration_or_404(token)
+    if not services.can_add_delegates(registration):
+        return redirect(url_for(".personal", token=token, done="not_possible"))
+    modes = services.attendance_modes(registration.plenary)
+    form = AddDelegateForm()
+    if request.method == "GET":
+        form.delegate.attendance.data = registration.attendance
+    if form.validate_on_submit():
+        # It stores a registration: the same budget as the public form's registrations.
+        if not ratelimits.spend(_rate_limit(), "registration", ratelimits.client_address()):
+            abort(429)
+        return _act(token, "delegate_added", lambda: services.add_delegates(registration.id, [form.delegate.data]))
+    status = 400 if request.method == "POST" else 200
+    return render_template("registration/add_delegate.html", registration=registration, plenary=registration.plenary,
+                           form=form, token=token, modes=modes), status  # fmt: skip
 
 
 @bp.route("/registrations/<token>/edit", methods=["GET", "POST"])
@@ -287,4 +310,3 @@ def erase(token: str):
 def privacy():
     """The privacy notice."""
     return render_template("registration/privacy.html")
-
