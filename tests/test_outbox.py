@@ -541,3 +541,73 @@ def test_erasure_leaves_no_personal_data_anywhere_in_the_outbox(app, plenary):
         assert personal_data_in(stored, "Annegret", "Zwetschgenbaum", "annegret@example.org", "Wolfsburg") == [], (
             f"outbox message {row.id} ({row.kind}) still holds the erased person's data"
         )
+
+
+# --- headers: long subjects and display names arrive as written -----------------------------------
+
+#: Long subjects with spaces, umlauts and Chinese; each is sent after prefixes of several lengths, so that
+#: the folds (and the boundaries between encoded words) fall in ever other places.
+LONG_SUBJECTS = {
+    "de": "Einladung zur Vollversammlung der Städte Düsseldorf, Köln und Wolfsburg: Änderungen bei Übernachtung",
+    "zh": "关于 中德工业城市联盟 第十二届 全体大会 在 杜塞尔多夫 举行 的 通知 与 日程 安排 变更",
+}
+PREFIXES = ("Ü", "Neu:", "Äußerst wichtig", "Bitte beachten Sie", "请注意 重要", "x" * 23, "Ö ü ä 中 德")
+SENDER_NAME = 'Allianz der Industriestädte, Geschäftsstelle "Düsseldorf" (ISA) · 中德工业城市联盟 秘书处'
+
+
+def test_long_subjects_and_display_names_keep_every_space_when_delivered(app, plenary, smtp, monkeypatch):
+    from plenary.mail import broadcast
+
+    quoted = SENDER_NAME.replace("\\", "\\\\").replace('"', '\\"')
+    monkeypatch.setitem(app.config, "MAIL_DEFAULT_SENDER", f'"{quoted}" <plenary@example.org>')
+    register(plenary.id, "annegret@example.org", first_name="Hans Jürgen", last_name="von Müller-Lüdenscheidt")
+    register(plenary.id, "li.lei@example.cn", language="zh", first_name="雷", last_name="李", name_zh="李 雷")
+    for prefix in PREFIXES:
+        subjects = {lang: f"{prefix} {text}" for lang, text in LONG_SUBJECTS.items()}
+        broadcast.send(plenary.id, broadcast.Draft(subject=subjects, body={"de": "Text", "zh": "正文"}), author=None)
+        db.session.commit()
+    long_ones = {m.id: m.subject for m in outbox() if m.kind == "broadcast"}
+    assert sorted(long_ones.values()) == sorted(f"{p} {t}" for p in PREFIXES for t in LONG_SUBJECTS.values())
+    assert all(len(subject.encode("utf-8")) > 78 for subject in long_ones.values())  # more than a line
+
+    deliver_due()
+
+    stored = {m.id: m.subject for m in outbox()}
+    assert len(smtp.received) == len(stored) == 4 + len(long_ones)
+    for mail in smtp.received:
+        message = mail.message  # as the server's standard parser (policy.default) decoded what arrived
+        message_id = int(re.fullmatch(r"<outbox-(\d+)@plenary\.example\.org>", message["Message-ID"])[1])
+        assert message["Subject"] == stored[message_id]
+        if message_id in long_ones:
+            assert "\n" in dict(message.raw_items())["Subject"]  # it was folded (and the spaces survived that)
+        assert message["From"].addresses[0].display_name == SENDER_NAME
+        assert message["From"].addresses[0].addr_spec == "plenary@example.org"
+        assert message["Reply-To"].addresses[0].addr_spec in (ORGANIZERS, "annegret@example.org", "li.lei@example.cn")
+
+
+def test_a_subject_never_carries_a_line_break(app, plenary, smtp):
+    register(plenary.id, "annegret@example.org", last_name="Zwetschgenbaum\r\nBcc: victim@example.org")
+
+    deliver_due()
+
+    [notice] = smtp.received_by(ORGANIZERS)
+    assert notice["Subject"].startswith("Neue Anmeldung: Annegret Zwetschgenbaum Bcc: victim@example.org (")
+    assert notice["Bcc"] is None and smtp.recipient_counts() == {ORGANIZERS: 1, "annegret@example.org": 1}
+
+
+@pytest.mark.parametrize("text", [*LONG_SUBJECTS.values(), "Vollversammlung " * 9, "Ä ö ü 中 德 " * 12])
+def test_headers_decode_to_what_was_written_at_every_length(text):
+    from email.message import EmailMessage
+
+    from plenary.mail.headers import address_header, text_header
+
+    for length in range(1, len(text) + 1):
+        written = text[:length].strip()
+        message = EmailMessage(policy=email.policy.SMTP)
+        message["Subject"] = text_header("Subject", written)
+        message["From"] = address_header("From", (written, "plenary@example.org"))
+        raw = message.as_bytes()
+        assert all(len(line) <= 78 for line in raw.split(b"\r\n") if not line.startswith(b"From:"))
+        parsed = email.message_from_bytes(raw, policy=email.policy.default)
+        assert parsed["Subject"] == written
+        assert parsed["From"].addresses[0].display_name == written

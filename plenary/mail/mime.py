@@ -17,14 +17,19 @@ Flask-Mail's own calendar alternative has no ``method=`` parameter, which Outloo
 treat the message as an invitation, and it cannot build multipart/related; this subclass
 builds the tree with the standard library and keeps Flask-Mail for the SMTP conversation
 (and ``as_bytes`` for the file backend).
+
+Subject, From and Reply-To are encoded and folded by ``plenary.mail.headers`` (the email
+package's folder loses spaces in long non-ASCII headers).
 """
 
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import formataddr, formatdate
+from email.utils import formatdate
 
 from flask_mail import Message
+
+from plenary.mail.headers import address_header, one_line, text_header
 
 
 @dataclass(frozen=True)
@@ -43,17 +48,18 @@ class PlenaryMessage(Message):
     def __init__(self, *args, calendar_method: str | None = None, calendar_ics: str | None = None,
                  inline_images: list[InlineImage] | tuple = (), **kwargs):  # fmt: skip
         super().__init__(*args, **kwargs)
+        self.subject = one_line(self.subject or "")
         self.calendar_method = calendar_method
         self.calendar_ics = calendar_ics
         self.inline_images = list(inline_images)
 
     def _message(self) -> EmailMessage:
         message = EmailMessage(policy=SMTP)
-        message["Subject"] = self.subject
-        message["From"] = self.sender if isinstance(self.sender, str) else formataddr(self.sender)
+        message["Subject"] = text_header("Subject", self.subject)
+        message["From"] = address_header("From", self.sender)
         message["To"] = ", ".join(self.recipients)
         if self.reply_to:
-            message["Reply-To"] = self.reply_to
+            message["Reply-To"] = address_header("Reply-To", self.reply_to)
         message["Date"] = formatdate(self.date, localtime=True)
         message["Message-ID"] = self.msgId
         for name, value in (self.extra_headers or {}).items():

@@ -4,13 +4,15 @@
 the change that causes it is committed. Delivery (``plenary.mail.delivery``) is separate.
 """
 
-from flask import g, has_app_context, render_template
+import secrets
+
+from flask import current_app, g, has_app_context, render_template
 from flask_babel import force_locale
-from markupsafe import Markup
 from sqlalchemy import inspect
 
 from plenary.extensions import db
 from plenary.i18n import BABEL_LOCALES, HTML_LANG, localize, localize_any
+from plenary.mail.headers import one_line
 from plenary.mail.models import OutboxMessage
 from plenary.urls import public_url
 
@@ -26,6 +28,15 @@ CHECKIN_END = "<!--/checkin-->"
 CHECKIN_CODE_PLACEHOLDER = "CHECKIN-CODE"
 #: The stored HTML refers to the QR image as ``cid:checkin-qr``; delivery makes the Content-ID unique.
 CHECKIN_CID = "checkin-qr"
+
+#: What delivery replaces in stored bodies. Templates get one-time stand-ins for them, and any of them
+#: that a person typed (a name "PERSONAL-LINK-TOKEN", "<!--checkin-->") is defused before the stand-ins
+#: become the real placeholders: a value from a person can never open a check-in block or pull a token in.
+PLACEHOLDERS = (TOKEN_PLACEHOLDER, CHECKIN_START, CHECKIN_END, CHECKIN_CODE_PLACEHOLDER, CHECKIN_CID)
+#: What delivery looks for (the QR image's reference only as ``cid:…``).
+DELIVERY_MARKS = (TOKEN_PLACEHOLDER, CHECKIN_START, CHECKIN_END, CHECKIN_CODE_PLACEHOLDER, f"cid:{CHECKIN_CID}")
+#: Put into a defused placeholder after its first character: invisible, and no longer the placeholder.
+WORD_JOINER = "\u2060"
 
 
 def queue_message(
@@ -58,7 +69,12 @@ def queue_message(
 
 
 def render_message(kind: str, language: str, context: dict) -> tuple[str, str, str]:
-    """(subject, text body, HTML) of mail/<kind>.txt and .html in ``language``, as stored (placeholders kept)."""
+    """(subject, text body, HTML) of mail/<kind>.txt and .html in ``language``, as stored (placeholders kept).
+
+    The .html template is autoescaped (by its extension) and imports only HTML macros (mail/_macros.html);
+    the .txt template is not, and its first line is "Subject: {% block subject %}…{% endblock %}".
+    """
+    stand_in = {placeholder: f"mailslot{secrets.token_hex(8)}x" for placeholder in PLACEHOLDERS}
     with force_locale(BABEL_LOCALES[language]):
         helpers = {
             "lang": language,
@@ -68,29 +84,59 @@ def render_message(kind: str, language: str, context: dict) -> tuple[str, str, s
             "public_url": public_url,
             # The link opens the page in the language of the message.
             "personal_url": lambda endpoint="registration.personal": public_url(
-                endpoint, token=TOKEN_PLACEHOLDER, lang=language
+                endpoint, token=stand_in[TOKEN_PLACEHOLDER], lang=language
             ),
-            "checkin_start": Markup(CHECKIN_START),
-            "checkin_end": Markup(CHECKIN_END),
-            "checkin_code": CHECKIN_CODE_PLACEHOLDER,
-            "checkin_cid": CHECKIN_CID,
+            "checkin_start": stand_in[CHECKIN_START],
+            "checkin_end": stand_in[CHECKIN_END],
+            "checkin_code": stand_in[CHECKIN_CODE_PLACEHOLDER],
+            "checkin_cid": stand_in[CHECKIN_CID],
+            "salutation": lambda person: salutation(person, language),
         }
-        text = render_template(f"mail/{kind}.txt", **helpers, **context)
+        subject, text = _render_text(kind, {**helpers, **context})
         html = render_template(f"mail/{kind}.html", **helpers, **context)
-    return _subject(text), _body(text), html
+    return one_line(subject), _seal(text, stand_in), _seal(html, stand_in)
 
 
-def _subject(text: str) -> str:
-    """The first line of a rendered .txt template is "Subject: …"."""
-    first = text.lstrip().splitlines()[0]
-    if not first.startswith("Subject:"):
-        raise ValueError("mail templates start with a 'Subject:' line")
-    return first.removeprefix("Subject:").strip()
+def salutation(person, language: str) -> tuple[str, str]:
+    """How a letter greets ``person`` (a registration): ("ms" | "mr" | "", the name to put in the greeting).
+
+    Formal with a known salutation ("Frau Dr. Schmidt"; in Chinese the family name of name_zh: "张"),
+    else the whole name (name_zh in Chinese messages, if given).
+    """
+    chinese = language == "zh" and person.name_zh
+    if person.salutation in ("ms", "mr"):
+        family = person.name_zh[:1] if chinese else person.last_name
+        return person.salutation, f"{person.honorific} {family}" if person.honorific and language != "zh" else family
+    return "", person.name_zh if chinese else person.display_name
 
 
-def _body(text: str) -> str:
-    """The rendered .txt template without its subject line."""
-    return text.lstrip().split("\n", 1)[1].lstrip("\n")
+def _render_text(kind: str, context: dict) -> tuple[str, str]:
+    """(subject, body) of mail/<kind>.txt: the subject block rendered on its own, the body after the subject line.
+
+    The subject line ends where the rendered block ends, not at the first line break, so a name with a line
+    break can neither cut the subject nor push its rest into the body.
+    """
+    app = current_app._get_current_object()
+    template = app.jinja_env.get_template(f"mail/{kind}.txt")
+    if "subject" not in template.blocks:
+        raise ValueError("mail templates start with 'Subject: {% block subject %}…{% endblock %}'")
+    block_context = dict(context)
+    app.update_template_context(block_context)
+    subject = "".join(template.blocks["subject"](template.new_context(block_context)))
+    text = render_template(f"mail/{kind}.txt", **context).lstrip()
+    head = f"Subject: {subject}"
+    if not text.startswith(head):
+        raise ValueError("mail templates start with 'Subject: {% block subject %}…{% endblock %}'")
+    return subject, text.removeprefix(head).lstrip(" ").removeprefix("\n").lstrip("\n")
+
+
+def _seal(body: str, stand_in: dict[str, str]) -> str:
+    """``body`` with every placeholder a person typed defused, then the template's stand-ins made placeholders."""
+    for mark in DELIVERY_MARKS:
+        body = body.replace(mark, mark[0] + WORD_JOINER + mark[1:])
+    for placeholder, token in stand_in.items():
+        body = body.replace(token, placeholder)
+    return body
 
 
 def queued_message_ids() -> list[int]:
