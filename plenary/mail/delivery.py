@@ -292,11 +292,9 @@ def build_message(message: OutboxMessage) -> Message:
         extra_headers={"Auto-Submitted": "auto-generated"},
         reply_to=message.reply_to,
     )
-    if message.calendar_ics or images:
-        email = PlenaryMessage(**fields, calendar_method=message.calendar_method, calendar_ics=message.calendar_ics,
-                               inline_images=images)  # fmt: skip
-    else:
-        email = Message(**fields)
+    # Always our MIME tree (also without calendar or images): its headers keep every space (plenary.mail.mime).
+    email = PlenaryMessage(**fields, calendar_method=message.calendar_method, calendar_ics=message.calendar_ics,
+                           inline_images=images)  # fmt: skip
     # Stable per outbox row: a message delivered twice is recognisably the same message.
     email.msgId = f"<outbox-{message.id}@{host}>"
     return email
