@@ -118,8 +118,13 @@ def send_message(email: Message, deadline: float | None = None) -> None:
     Without a deadline, MAIL_TIMEOUT from now. The message counts as delivered once the server
     has answered the end of DATA: a failure of QUIT afterwards changes nothing.
     """
-    with TimeoutConnection(current_app.extensions["mail"], deadline) as connection:
-        email.send(connection)
+    try:
+        with TimeoutConnection(current_app.extensions["mail"], deadline) as connection:
+            email.send(connection)
+    except SMTPTimeout:
+        raise
+    except TimeoutError as exc:  # connecting, or the TLS handshake
+        raise SMTPTimeout("the SMTP server did not answer within the timeout") from exc
 
 
 class PlenaryMail(Mail):
