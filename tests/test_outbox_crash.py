@@ -30,8 +30,10 @@ from plenary.db import utcnow
 from plenary.events.exchange import import_plenary
 from plenary.extensions import db
 from plenary.mail.delivery import deliver_due, lease_seconds, smtp_budget
+from plenary.mail.hooks import wait_for_deliveries
 from plenary.mail.models import OutboxMessage, OutboxStatus
 from tests.conftest import plenary_document
+from tests.test_outbox import registration_form
 from tests.test_registration_concurrency import SLUG, burst, serve
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -314,6 +316,31 @@ def test_a_stalled_server_costs_one_timeout_and_loses_nothing(app, smtp):
     report = deliver_due(now=utcnow() + timedelta(days=30))
     assert sorted(report.sent) == ids
     assert received_ids(smtp) == {message_id(i): 1 for i in ids}
+
+
+def test_requests_share_one_delivery_thread_that_gives_way_to_a_stalled_server(app, client, open_plenary, smtp):
+    """After-request deliveries do not pile up behind a hung server: one thread, one timeout, the rest left due."""
+    app.config.update(OUTBOX_DELIVER_AFTER_REQUEST=True, MAIL_TIMEOUT=5)  # the requests end well within one timeout
+    plenary = open_plenary()
+    smtp.stall()
+    earlier = set(threading.enumerate())  # a courier of an earlier test's app may still be idling
+    threads_at_once = []
+    for i in range(4):
+        response = client.post(f"/plenaries/{plenary.slug}/register", data=registration_form(f"p{i}@example.org"))
+        assert response.status_code == 302
+        response.close()
+        ours = set(threading.enumerate()) - earlier
+        threads_at_once.append(sum(t.name.startswith("outbox") and t.is_alive() for t in ours))
+    wait_for_deliveries(app)
+
+    assert max(threads_at_once) == 1
+    messages = rows()
+    assert len(messages) == 8 and {m.status for m in messages} == {OutboxStatus.PENDING}
+    attempted = [m for m in messages if m.attempts]
+    # Each attempt cost one stalled connection, and most messages none: they wait, due, for the worker.
+    assert len(attempted) == smtp.stalled_connections < len(messages)
+    assert all(m.locked_until is None for m in messages)
+    assert len(due_ids()) == len(messages) - len(attempted)
 
 
 def due_ids() -> list[int]:
