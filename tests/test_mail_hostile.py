@@ -123,6 +123,8 @@ def forged_html(html: str) -> list[str]:
 def shown_values(message: OutboxMessage) -> list[str]:
     """The hostile values that ``message`` must show (the greeting's name, the head's name, the notice's fields)."""
     registration = db.session.get(Registration, message.registration_id)
+    if message.kind == "registration_erased":
+        return []  # it names nobody (see test_values_are_text_in_the_html_and_as_typed_in_the_text_part)
     if message.kind == "organizer_new_registration":
         values = [registration.display_name, registration.organisation, registration.position, registration.name_zh]
         if registration.delegation_head:
@@ -202,8 +204,17 @@ def hostile_outbox(app, make_plenary):
     db.session.commit()
     services.reject(ms2.id)  # registration_rejected; the seat goes to zh2 (registration_promoted, pending)
     db.session.commit()
+
+    # Someone confirmed who has their data erased: the farewell with the calendar's CANCEL (registration_erased).
+    third = make_plenary(slug="third", number=44, registration=open_registration())
+    [gone] = services.register(third.id, person("gone@example.org", **HEAD)).created
+    db.session.commit()
+    services.erase(gone.id)
+    db.session.commit()
     db.session.expire_all()
-    return list(db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)))
+    # Without the erased person's earlier messages (scrubbed: nothing left to render).
+    query = sa.select(OutboxMessage).where(OutboxMessage.recipient.is_not(None)).order_by(OutboxMessage.id)
+    return list(db.session.scalars(query))
 
 
 def test_every_kind_of_message_has_a_hostile_case(hostile_outbox):
@@ -232,6 +243,8 @@ def test_values_are_text_in_the_html_and_as_typed_in_the_text_part(hostile_outbo
             assert value in html_text, f"{where}: not shown as text in the HTML part"
             if set(value) & set("<>&\""):
                 assert value not in html, f"{where}: unescaped in the HTML source"
+        if message.kind == "registration_erased":
+            assert not [v for v in HEAD.values() if v and (v in text or v in html_text)]
         for entity in ("&lt;", "&gt;", "&amp;", "&quot;", "&#"):
             assert entity not in text, f"{message.kind}: HTML-escaped text part ({entity})"
 
