@@ -39,6 +39,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     configure_routing(app)
     register_blueprints(app)
     register_template_helpers(app)
+    register_input_checks(app)  # after the language is chosen: the refusal is in the visitor's language
     register_errors(app)
     register_security_headers(app)
     register_cli(app)
@@ -121,8 +122,7 @@ def register_models() -> None:
 
 
 def configure_routing(app: Flask) -> None:
-    """Ids in URLs fit a database integer, and NUL characters are refused before they reach the database."""
-    from flask import abort
+    """Ids in URLs fit a database integer."""
     from werkzeug.routing import IntegerConverter
 
     class DatabaseId(IntegerConverter):
@@ -134,16 +134,17 @@ def configure_routing(app: Flask) -> None:
 
     app.url_map.converters["int"] = DatabaseId
 
-    @app.before_request
-    def refuse_nul_characters():
-        values = [request.path] + [v for _, vs in request.args.lists() for v in vs]
-        # Back-office forms (the public forms drop control characters field by field, keeping the rest); not
-        # uploads, whose size limit the view sets before the body is read.
-        if request.method == "POST" and request.path.startswith("/admin") and (
-                request.mimetype == "application/x-www-form-urlencoded"):
-            values += [v for _, vs in request.form.lists() for v in vs]
-        if any("\x00" in value for value in values):
-            abort(400)
+
+def register_input_checks(app: Flask) -> None:
+    """NUL characters and unpaired surrogates never reach a view or the database (400, see plenary.validation).
+
+    The address is checked before every request; form data (urlencoded or multipart) when it is parsed, by
+    ``validation.Request``, so that no body is read before a view has set its size limit.
+    """
+    from plenary import validation
+
+    app.request_class = validation.Request
+    app.before_request(validation.refuse_unreadable_address)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -217,14 +218,27 @@ def register_template_helpers(app: Flask) -> None:
 def register_errors(app: Flask) -> None:
     """Render error pages in the visitor's language instead of Werkzeug's defaults."""
 
+    from werkzeug.exceptions import HTTPException, MethodNotAllowed
+
+    from plenary.api.views import is_api_request, json_error
+
     def render_error(error):
         code = getattr(error, "code", 500) or 500
+        if is_api_request():
+            # Errors no API view saw (a method no route takes, /api/ outside v1): still the API's JSON.
+            return json_error(error)
         if request.path.endswith((".atom", ".json")):
             return {"error": getattr(error, "name", "Error"), "status": code}, code
-        return render_template("errors/error.html", code=code), code
+        headers = {}
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
+            headers["Allow"] = ", ".join(error.valid_methods)
+        message = getattr(error, "page_message", None)  # a specific explanation (plenary.validation)
+        return render_template("errors/error.html", code=code, message=message), code, headers
 
     for code in (400, 403, 404, 405, 409, 429, 500):
         app.register_error_handler(code, render_error)
+    # Every other HTTP error (414, 431, 501 …) too: in the API as JSON, on pages in the visitor's language.
+    app.register_error_handler(HTTPException, render_error)
 
 
 #: Pages may load nothing from other hosts (delegates in China must get the whole page);

@@ -26,6 +26,11 @@ def import_command(file) -> None:
         ) from None
     except UnicodeDecodeError:
         raise click.ClickException(f"{file.name}: not UTF-8 text") from None
+    except RecursionError:
+        raise click.ClickException(f"{file.name}: nested too deeply to be an exchange document; nothing was changed"
+                                   ) from None
+    except ValueError as exc:  # e.g. a number of more than 4,300 digits
+        raise click.ClickException(f"{file.name}: not valid JSON ({exc}); nothing was changed") from None
     from plenary.events.editing import save_plenary
 
     try:

@@ -331,13 +331,14 @@ def test_odd_delegate_row_input_is_harmless(client, open_plenary):
     assert stray.status_code in (302, 400)
 
 
-def test_control_characters_are_dropped(client, open_plenary):
+def test_blanks_around_are_trimmed_and_line_breaks_normalised(client, open_plenary):
+    # Control characters are refused, not dropped: tests/test_hostile_inputs.py.
     open_plenary()
-    data = FORM | {"organisation": "Stadt\x00 Köln\x0b", "remarks": "Zeile 1\nZeile 2"}
+    data = FORM | {"organisation": "\tStadt Köln\u3000 ", "remarks": "\r\nZeile 1\r\nZeile 2\rZeile 3\n"}
     response = client.post("/plenaries/test-plenary/register", data=data)
     assert response.status_code == 302
     registration = db.session.scalar(sa.select(Registration))
-    assert registration.organisation == "Stadt Köln" and registration.remarks == "Zeile 1\nZeile 2"
+    assert registration.organisation == "Stadt Köln" and registration.remarks == "Zeile 1\nZeile 2\nZeile 3"
 
 
 @pytest.mark.parametrize(("lang", "text"), [("de", "Dieses Feld wird benötigt."), ("zh", "该字段是必填字段。")])

@@ -27,7 +27,8 @@ from plenary.auth.services import create_user
 from plenary.auth.sessions import end_all_sessions
 from plenary.extensions import db
 from plenary.labels import ROLE_LABELS
-from plenary.registration.forms import EmailAddress, choices, strip
+from plenary.registration.forms import EmailAddress, choices
+from plenary.validation import one_line
 
 ROLE_CHOICES = choices([(role, ROLE_LABELS[role]) for role in ("viewer", "organizer", "admin")])
 TOO_SHORT = _l("The password must have at least %(num)s characters.", num=MIN_PASSWORD)
@@ -44,8 +45,8 @@ class AccountError(Exception):
 class NewAccountForm(FlaskForm):
     """A new back-office account."""
 
-    email = StringField(_l("Email"), filters=[strip], validators=[DataRequired(), Length(max=254), EmailAddress()])
-    name = StringField(_l("Name"), filters=[strip], validators=[Optional(), Length(max=200)])
+    email = StringField(_l("Email"), filters=[one_line], validators=[DataRequired(), Length(max=254), EmailAddress()])
+    name = StringField(_l("Name"), filters=[one_line], validators=[Optional(), Length(max=200)])
     role = SelectField(_l("Role"), choices=ROLE_CHOICES, default="organizer")
     password = PasswordField(_l("Initial password"), description=PASSWORD_HINT,
                              validators=[Optional(), Length(min=MIN_PASSWORD, max=200, message=TOO_SHORT)])
@@ -54,7 +55,7 @@ class NewAccountForm(FlaskForm):
 class AccountForm(FlaskForm):
     """Name, role and whether the account may log in."""
 
-    name = StringField(_l("Name"), filters=[strip], validators=[Optional(), Length(max=200)])
+    name = StringField(_l("Name"), filters=[one_line], validators=[Optional(), Length(max=200)])
     role = SelectField(_l("Role"), choices=ROLE_CHOICES)
     active = BooleanField(_l("Active (may log in)"))
 

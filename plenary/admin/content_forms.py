@@ -11,7 +11,8 @@ from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from plenary.registration.forms import choices, country_choices, strip
+from plenary.registration.forms import choices, country_choices
+from plenary.validation import multi_line, one_line
 
 #: Announcement times are typed and shown in Berlin time.
 EDITING_ZONE = ZoneInfo("Europe/Berlin")
@@ -55,14 +56,15 @@ def _translated(form_class, name: str, label, required_de: bool = False, textare
         validators = [DataRequired() if required else Optional(), Length(max=max_length)]
         field_class = TextAreaField if textarea else StringField
         extra = {"render_kw": {"rows": rows, "lang": {"zh": "zh-Hans"}.get(lang, lang)}}
-        field = field_class(labels[lang], filters=[strip], validators=validators, **extra)
+        text_filter = multi_line if textarea else one_line
+        field = field_class(labels[lang], filters=[text_filter], validators=validators, **extra)
         setattr(form_class, f"{name}_{lang}", field)
 
 
 class AnnouncementForm(FlaskForm):
     """A press release or greeting in up to three languages."""
 
-    slug = StringField(_l("Address (slug)"), filters=[strip],
+    slug = StringField(_l("Address (slug)"), filters=[one_line],
                        validators=[Optional(), Length(max=120),
                                    Regexp(SLUG_PATTERN, message=_l("Only lowercase letters, digits and hyphens."))],
                        description=_l("Lowercase letters, digits and hyphens; left empty, it is made from the German "
@@ -93,7 +95,7 @@ _translated(AnnouncementForm, "body", _l("Text (Markdown)"), textarea=True, max_
 class MemberForm(FlaskForm):
     """A member city or region, or an advisory board organisation."""
 
-    key = StringField(_l("Key"), filters=[strip],
+    key = StringField(_l("Key"), filters=[one_line],
                       validators=[DataRequired(), Length(max=80),
                                   Regexp(SLUG_PATTERN, message=_l("Only lowercase letters, digits and hyphens."))],
                       description=_l("A stable name for imports, e.g. koeln or foshan."))  # fmt: skip
@@ -103,7 +105,7 @@ class MemberForm(FlaskForm):
     joined_year = IntegerField(_l("Joined in (year)"), validators=[Optional(), NumberRange(
         min=FOUNDING_YEAR, max=9999, message=_l("The alliance was founded in %(year)s: no earlier year.",
                                                 year=FOUNDING_YEAR))])  # fmt: skip
-    website = StringField(_l("Website"), filters=[strip], validators=[Optional(), Length(max=300), http_url])
+    website = StringField(_l("Website"), filters=[one_line], validators=[Optional(), Length(max=300), http_url])
 
     def fill_choices(self) -> None:
         """Countries named in the current language."""

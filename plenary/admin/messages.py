@@ -22,34 +22,28 @@ from plenary.mail.delivery import retry_failed, retryable
 from plenary.mail.models import Broadcast, OutboxMessage, OutboxStatus
 from plenary.members.models import Member
 from plenary.registration.models import Registration
+from plenary.validation import multi_line, one_line
 
 #: flask.session key of the one-time tokens of the compose forms shown (a second submission finds none).
 FORM_TOKENS = "broadcast_form_tokens"
 LANGUAGE_LABELS = {"de": "Deutsch", "en": "English", "zh": "中文"}
 HTML_LANG = {"de": "de", "en": "en", "zh": "zh-Hans"}
 
-_CONTROL = dict.fromkeys(c for c in range(32) if chr(c) not in "\n\t") | {0x7F: None}
-
-
-def _text(value):
-    """Drop invisible control characters (and carriage returns); trim blank lines around the text."""
-    return value.translate(_CONTROL).strip() if isinstance(value, str) else value
-
-
 def _subject(value):
-    """One line: a line break would end the mail header."""
-    return messages.clean_subject(value.translate(_CONTROL)) if isinstance(value, str) else value
+    """One line (a line break would end the mail header; plenary.validation refuses it), blanks collapsed."""
+    value = one_line(value)
+    return messages.clean_subject(value) if isinstance(value, str) else value
 
 
 class BroadcastForm(FlaskForm):
     """Subject and text in German, English and Chinese (at least one language), the format, and the buttons."""
 
     subject_de = StringField(_l("Subject"), filters=[_subject], validators=[Length(max=messages.SUBJECT_MAX)])
-    body_de = TextAreaField(_l("Message"), filters=[_text], validators=[Length(max=messages.BODY_MAX)])
+    body_de = TextAreaField(_l("Message"), filters=[multi_line], validators=[Length(max=messages.BODY_MAX)])
     subject_en = StringField(_l("Subject"), filters=[_subject], validators=[Length(max=messages.SUBJECT_MAX)])
-    body_en = TextAreaField(_l("Message"), filters=[_text], validators=[Length(max=messages.BODY_MAX)])
+    body_en = TextAreaField(_l("Message"), filters=[multi_line], validators=[Length(max=messages.BODY_MAX)])
     subject_zh = StringField(_l("Subject"), filters=[_subject], validators=[Length(max=messages.SUBJECT_MAX)])
-    body_zh = TextAreaField(_l("Message"), filters=[_text], validators=[Length(max=messages.BODY_MAX)])
+    body_zh = TextAreaField(_l("Message"), filters=[multi_line], validators=[Length(max=messages.BODY_MAX)])
     markdown = BooleanField(_l("Format with Markdown (**bold**, lists, links)"), default=True)
     form_token = HiddenField()
     preview = SubmitField(_l("Preview"))

@@ -30,7 +30,8 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from plenary.agenda.models import AGENDA_KINDS
 from plenary.labels import AGENDA_KIND_LABELS, FORMAT_LABELS
-from plenary.registration.forms import EmailAddress, choices, strip
+from plenary.registration.forms import EmailAddress, choices
+from plenary.validation import multi_line, one_line
 
 LANGS = ("de", "en", "zh")
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
@@ -87,9 +88,9 @@ class _SubForm(Form):
 class Texts(_SubForm):
     """One short text per language (titles)."""
 
-    de = StringField(_l("German"), filters=[strip], validators=[Optional(), Length(max=300)])
-    en = StringField(_l("English"), filters=[strip], validators=[Optional(), Length(max=300)])
-    zh = StringField(_l("Chinese"), filters=[strip], validators=[Optional(), Length(max=300)])
+    de = StringField(_l("German"), filters=[one_line], validators=[Optional(), Length(max=300)])
+    en = StringField(_l("English"), filters=[one_line], validators=[Optional(), Length(max=300)])
+    zh = StringField(_l("Chinese"), filters=[one_line], validators=[Optional(), Length(max=300)])
 
     def value(self) -> dict:
         """The filled languages as a {"de", "en", "zh"} dict."""
@@ -118,22 +119,22 @@ class ShortTexts(Texts):
 class LongTexts(Texts):
     """One longer text per language (summaries)."""
 
-    de = TextAreaField(_l("German"), filters=[strip], validators=[Optional(), Length(max=2000)],
+    de = TextAreaField(_l("German"), filters=[multi_line], validators=[Optional(), Length(max=2000)],
                        render_kw={"rows": 2})  # fmt: skip
-    en = TextAreaField(_l("English"), filters=[strip], validators=[Optional(), Length(max=2000)],
+    en = TextAreaField(_l("English"), filters=[multi_line], validators=[Optional(), Length(max=2000)],
                        render_kw={"rows": 2})  # fmt: skip
-    zh = TextAreaField(_l("Chinese"), filters=[strip], validators=[Optional(), Length(max=2000)],
+    zh = TextAreaField(_l("Chinese"), filters=[multi_line], validators=[Optional(), Length(max=2000)],
                        render_kw={"rows": 2})  # fmt: skip
 
 
 class MarkdownTexts(Texts):
     """Markdown per language (descriptions)."""
 
-    de = TextAreaField(_l("German"), filters=[strip], validators=[Optional(), Length(max=50000)],
+    de = TextAreaField(_l("German"), filters=[multi_line], validators=[Optional(), Length(max=50000)],
                        render_kw={"rows": 5})  # fmt: skip
-    en = TextAreaField(_l("English"), filters=[strip], validators=[Optional(), Length(max=50000)],
+    en = TextAreaField(_l("English"), filters=[multi_line], validators=[Optional(), Length(max=50000)],
                        render_kw={"rows": 5})  # fmt: skip
-    zh = TextAreaField(_l("Chinese"), filters=[strip], validators=[Optional(), Length(max=50000)],
+    zh = TextAreaField(_l("Chinese"), filters=[multi_line], validators=[Optional(), Length(max=50000)],
                        render_kw={"rows": 5})  # fmt: skip
 
 
@@ -168,7 +169,7 @@ class PlenaryForm(FlaskForm):
 
     number = IntegerField(_l("Number"), validators=[DataRequired(), NumberRange(min=1, max=1000)],
                           description=_l("12 for the 12th Plenary Assembly."))  # fmt: skip
-    slug = StringField(_l("Address name (slug)"), filters=[strip],
+    slug = StringField(_l("Address name (slug)"), filters=[one_line],
                        validators=[DataRequired(), Length(max=100), Regexp(SLUG_PATTERN, message=_l(
                            "Only lower-case letters, digits and single hyphens, e.g. 12th-plenary."))],
                        description=_l("The plenary's address: /plenaries/<slug>. Cannot be changed later."),
@@ -186,12 +187,12 @@ class PlenaryForm(FlaskForm):
     venue_name = FormField(ShortTexts, label=_l("Venue"))
     venue_address = FormField(ShortTexts, label=_l("Address"))
     venue_city = FormField(ShortTexts, label=_l("City"))
-    online_url = StringField(_l("Online meeting link (private)"), filters=[strip],
+    online_url = StringField(_l("Online meeting link (private)"), filters=[one_line],
                              validators=[Optional(), Length(max=500),
                                          Regexp(URL_PATTERN, message=URL_MESSAGE)],
                              description=_l("Sent only to registered online attendees; never shown publicly."),
                              )  # fmt: skip
-    contact_email = StringField(_l("Contact email"), filters=[strip],
+    contact_email = StringField(_l("Contact email"), filters=[one_line],
                                 validators=[Optional(), Length(max=254), EmailAddress()])  # fmt: skip
     opens_date = DateField(_l("Registration opens (date)"), validators=[Optional()])
     opens_time = TimeField(_l("Registration opens (time)"), validators=[Optional()])
@@ -324,8 +325,9 @@ PLENARY_ERROR_FIELDS = {
 class SpeakerForm(_SubForm):
     """One speaker of an agenda item (a row of the FieldList)."""
 
-    name = StringField(_l("Name"), filters=[strip], validators=[Optional(), Length(max=200)])
-    name_zh = StringField(_l("Name in Chinese characters"), filters=[strip], validators=[Optional(), Length(max=100)])
+    name = StringField(_l("Name"), filters=[one_line], validators=[Optional(), Length(max=200)])
+    name_zh = StringField(_l("Name in Chinese characters"), filters=[one_line],
+                          validators=[Optional(), Length(max=100)])
     honorific = FormField(ShortTexts, label=_l("Title or honorific"))
     position = FormField(Texts, label=_l("Position"))
     organisation = FormField(ShortTexts, label=_l("Organisation"))
@@ -367,7 +369,7 @@ class AgendaItemForm(FlaskForm):
     parties = FieldList(FormField(ShortTexts), min_entries=0, max_entries=20)
     add_party = SubmitField(_l("Add a party"))
     document_title = FormField(ShortTexts, label=_l("Document title"))
-    document_url = StringField(_l("Document address (URL)"), filters=[strip],
+    document_url = StringField(_l("Document address (URL)"), filters=[one_line],
                                validators=[Optional(), Length(max=500),
                                            Regexp(URL_PATTERN, message=URL_MESSAGE)])  # fmt: skip
     document_file = FileField(_l("Or upload a PDF"))

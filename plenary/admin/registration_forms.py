@@ -4,13 +4,14 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, RadioField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from plenary.registration.forms import ATTENDANCE_CHOICES, LANGUAGE_CHOICES, DetailsForm, EmailAddress, strip
+from plenary.registration.forms import ATTENDANCE_CHOICES, LANGUAGE_CHOICES, DetailsForm, EmailAddress
+from plenary.validation import one_line
 
 
 class OrganizerDetailsForm(DetailsForm):
     """A registration's details as organizers edit them: the public form's fields, the email, in the third person."""
 
-    email = StringField(_l("Email"), filters=[strip], validators=[DataRequired(), Length(max=254), EmailAddress()])
+    email = StringField(_l("Email"), filters=[one_line], validators=[DataRequired(), Length(max=254), EmailAddress()])
     language = RadioField(_l("Language of our messages"), choices=LANGUAGE_CHOICES, validators=[InputRequired()])
     interpretation = BooleanField(_l("Needs simultaneous interpretation German ↔ Chinese"))
     consent_listing = BooleanField(_l("Agreed to appear in the list of participants"))

@@ -130,6 +130,11 @@ def unknown(path: str):
 ERROR_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 500: "internal_error"}
 
 
+def is_api_request() -> bool:
+    """True if the current request is for the API (also an address under /api/ that no route matched)."""
+    return request.blueprint == bp.name or request.path == "/api" or request.path.startswith("/api/")
+
+
 def json_error(error: HTTPException):
     """Render an HTTP error as {"error": code, "message": text}, in English."""
     code = error.code or 500

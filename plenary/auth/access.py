@@ -9,6 +9,7 @@ from flask_login import LoginManager, current_user, login_user, logout_user
 from plenary.auth.models import Role, User
 from plenary.auth.sessions import end_session, live_session, session_user, start_session, touch_session
 from plenary.extensions import db
+from plenary.validation import text_problem
 
 #: The key of the login session's token (``plenary.auth.sessions``) in Flask's signed session cookie.
 SESSION_TOKEN = "login_session"
@@ -90,8 +91,14 @@ admin_required = require_role(Role.ADMIN)
 
 
 def safe_next(target: str | None) -> str | None:
-    """``target`` if it is a path on this site (no scheme, no host, no //, no backslash), else None."""
+    """``target`` if it is a path on this site (no scheme, no host, no //, no backslash), else None.
+
+    Also None for a target with a line break, another control character or broken text: it would end the
+    Location header (a CRLF there made a good login a 500) or point somewhere other than it shows.
+    """
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    if text_problem(target) is not None or " " in target:
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not parts.path.startswith("/admin"):

@@ -21,6 +21,7 @@ from plenary.agenda.models import AgendaItem, Speaker
 from plenary.db import utcnow
 from plenary.events.models import Plenary
 from plenary.extensions import db
+from plenary.validation import normalised_email, text_problem
 
 
 class ExchangeError(ValueError):
@@ -71,12 +72,52 @@ def _message(error: ValidationError) -> str:
 
 
 def validate_document(data: Any) -> list[str]:
-    """Return every problem in ``data`` as 'field: message', schema first, then meaning."""
+    """Return every problem in ``data`` as 'field: message': its texts and nesting, then the schema, then meaning."""
+    problems = _text_errors(data)
+    if problems:
+        return problems
     validator = Draft202012Validator(plenary_schema())
     errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
     if errors:
         return [_describe(e) for e in errors]
     return _semantic_errors(data)
+
+
+#: Deeper than any exchange document goes (``agenda[0].speakers[0].position.de`` is 6 levels).
+MAX_DEPTH = 12
+#: Fields whose texts may have several lines; every other text of the document is one line.
+MULTILINE_FIELDS = frozenset({"summary", "description"})
+
+
+def _text_errors(data: Any) -> list[str]:
+    """Every text (and field name) of ``data`` as plenary.validation takes it, and the nesting bounded.
+
+    Walks the document without recursion, before the schema check, so that neither a deep document nor a
+    lone surrogate can reach jsonschema, the database or a page.
+    """
+    problems = []
+    stack = [(data, "", 0, False)]
+    while stack:
+        value, path, depth, multiline = stack.pop()
+        if depth > MAX_DEPTH:
+            return [f"{path}: nested more than {MAX_DEPTH} levels deep (no exchange document is)"]
+        if isinstance(value, str):
+            problem = text_problem(value, multiline=multiline)
+            if problem is not None:
+                problems.append(f"{path or '(document)'}: {problem}")
+        elif isinstance(value, dict):
+            children = []
+            for key, child in value.items():
+                problem = text_problem(key) if isinstance(key, str) else None
+                if problem is not None:
+                    problems.append(f"{path or '(document)'}: a field name {problem}")
+                    continue
+                child_path = f"{path}.{key}" if path else str(key)
+                children.append((child, child_path, depth + 1, multiline or key in MULTILINE_FIELDS))
+            stack.extend(reversed(children))
+        elif isinstance(value, list):
+            stack.extend((value[i], f"{path}[{i}]", depth + 1, multiline) for i in reversed(range(len(value))))
+    return problems
 
 
 def _describe(error: ValidationError) -> str:
@@ -132,6 +173,9 @@ def _semantic_errors(data: dict) -> list[str]:
     opens, closes = instants.get("registration.opens_at"), instants.get("registration.closes_at")
     if opens and closes and closes < opens:
         problems.append("registration.closes_at: registration closes before it opens")
+    email = data.get("contact_email")
+    if email is not None and normalised_email(email) is None:  # the forms' rule; the schema only sees an @
+        problems.append(f"contact_email: {email!r} is not a valid email address")
     return problems
 
 

@@ -1,7 +1,6 @@
 """The registration form: field shapes, limits and validators only."""
 
 from babel import Locale
-from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -22,6 +21,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from plenary.validation import multi_line, normalised_email, one_line
+
 
 def choices(pairs) -> list[SelectChoice]:
     """WTForms choices from (value, label) pairs."""
@@ -33,30 +34,16 @@ LANGUAGE_CHOICES = choices([("de", "Deutsch"), ("en", "English"), ("zh", "中文
 ATTENDANCE_CHOICES = choices([("in_person", _l("In person")), ("online", _l("Online"))])
 
 
-_CONTROL = dict.fromkeys(c for c in range(32) if chr(c) not in "\n\t") | {0x7F: None}
-
-
-def strip(value):
-    """Trim whitespace and drop invisible control characters; empty strings become None."""
-    if isinstance(value, str):
-        value = value.translate(_CONTROL).strip()
-        return value or None
-    return value
-
-
 class EmailAddress:
-    """Check syntax with email-validator (no DNS lookup) and keep the normalised address."""
+    """Check syntax with email-validator (no DNS lookup) and keep the normalised, lower-case address."""
 
     def __call__(self, form, field):
-        if not field.data:
-            return
-        try:
-            # Non-ASCII addresses (SMTPUTF8) are refused: not every mail server on the way takes them.
-            result = validate_email(field.data, check_deliverability=False, allow_smtputf8=False)
-        except EmailNotValidError:
-            raise ValidationError(_l("Please enter a valid email address.")) from None
-        # Compared case-insensitively: one person, one registration, however they type it.
-        field.data = result.normalized.lower()
+        if not field.data or field.process_errors:
+            return  # empty, or already refused by its filter (line break, control character)
+        address = normalised_email(field.data)
+        if address is None:
+            raise ValidationError(_l("Please enter a valid email address."))
+        field.data = address
 
 
 #: Babel territories that are not countries (pseudo-locales, unions, unknown, outlying).
@@ -86,10 +73,10 @@ class DelegateForm(Form):
             """Flask-WTF's translations (per request, from the current locale)."""
             return flask_wtf_translations
 
-    first_name = StringField(_l("First name"), filters=[strip], validators=[DataRequired(), Length(max=100)])
-    last_name = StringField(_l("Last name"), filters=[strip], validators=[DataRequired(), Length(max=100)])
-    email = StringField(_l("Email"), filters=[strip], validators=[DataRequired(), Length(max=254), EmailAddress()])
-    position = StringField(_l("Position"), filters=[strip], validators=[Optional(), Length(max=200)])
+    first_name = StringField(_l("First name"), filters=[one_line], validators=[DataRequired(), Length(max=100)])
+    last_name = StringField(_l("Last name"), filters=[one_line], validators=[DataRequired(), Length(max=100)])
+    email = StringField(_l("Email"), filters=[one_line], validators=[DataRequired(), Length(max=254), EmailAddress()])
+    position = StringField(_l("Position"), filters=[one_line], validators=[Optional(), Length(max=200)])
     attendance = SelectField(_l("Attendance"), choices=ATTENDANCE_CHOICES, validators=[Optional()])
 
 
@@ -97,21 +84,21 @@ class DetailsForm(FlaskForm):
     """Personal details; used to register and to edit on the personal page."""
 
     salutation = SelectField(_l("Salutation"), choices=SALUTATIONS, validators=[Optional()])
-    honorific = StringField(_l("Title or honorific"), filters=[strip], validators=[Optional(), Length(max=100)],
+    honorific = StringField(_l("Title or honorific"), filters=[one_line], validators=[Optional(), Length(max=100)],
                             description=_l("For example Dr., Prof., Staatssekretär a. D., 市长"))  # fmt: skip
-    first_name = StringField(_l("First name"), filters=[strip], validators=[DataRequired(), Length(max=100)])
-    last_name = StringField(_l("Last name"), filters=[strip], validators=[DataRequired(), Length(max=100)])
-    name_zh = StringField(_l("Name in Chinese characters"), filters=[strip], validators=[Optional(), Length(max=50)])
-    organisation = StringField(_l("Organisation"), filters=[strip], validators=[DataRequired(), Length(max=200)])
-    position = StringField(_l("Position"), filters=[strip], validators=[Optional(), Length(max=200)])
+    first_name = StringField(_l("First name"), filters=[one_line], validators=[DataRequired(), Length(max=100)])
+    last_name = StringField(_l("Last name"), filters=[one_line], validators=[DataRequired(), Length(max=100)])
+    name_zh = StringField(_l("Name in Chinese characters"), filters=[one_line], validators=[Optional(), Length(max=50)])
+    organisation = StringField(_l("Organisation"), filters=[one_line], validators=[DataRequired(), Length(max=200)])
+    position = StringField(_l("Position"), filters=[one_line], validators=[Optional(), Length(max=200)])
     member_city = SelectField(_l("Member city or region"), validators=[Optional()], validate_choice=True)
     country = SelectField(_l("Country"), validators=[Optional()])
-    phone = StringField(_l("Phone"), filters=[strip], validators=[Optional(), Length(max=50)])
+    phone = StringField(_l("Phone"), filters=[one_line], validators=[Optional(), Length(max=50)])
     language = RadioField(_l("Language of our messages to you"), choices=LANGUAGE_CHOICES,
                           validators=[InputRequired()])  # fmt: skip
     interpretation = BooleanField(_l("I need simultaneous interpretation German ↔ Chinese"))
-    dietary = StringField(_l("Dietary requirements"), filters=[strip], validators=[Optional(), Length(max=300)])
-    remarks = TextAreaField(_l("Remarks"), filters=[strip], validators=[Optional(), Length(max=2000)],
+    dietary = StringField(_l("Dietary requirements"), filters=[one_line], validators=[Optional(), Length(max=300)])
+    remarks = TextAreaField(_l("Remarks"), filters=[multi_line], validators=[Optional(), Length(max=2000)],
                             render_kw={"rows": 3})  # fmt: skip
     consent_listing = BooleanField(_l("I may appear in the list of participants"))
 
@@ -144,14 +131,14 @@ class DetailsForm(FlaskForm):
 class RegistrationForm(DetailsForm):
     """The sign-up form of a plenary, with optional further delegates."""
 
-    email = StringField(_l("Email"), filters=[strip], validators=[DataRequired(), Length(max=254), EmailAddress()])
+    email = StringField(_l("Email"), filters=[one_line], validators=[DataRequired(), Length(max=254), EmailAddress()])
     attendance = RadioField(_l("Attendance"), choices=ATTENDANCE_CHOICES, validators=[Optional()])
     consent_privacy = BooleanField(_l("I have read the privacy notice and agree to the processing of my data "
                                       "for this plenary."), validators=[DataRequired(_l("Please agree to the "
                                       "privacy notice to register."))])  # fmt: skip
     delegates = FieldList(FormField(DelegateForm), min_entries=0)
     # A trap for bots: hidden from people, so anything in it means a machine filled the form.
-    website = StringField("Website", filters=[strip])
+    website = StringField("Website", filters=[one_line])
     add_delegate = SubmitField(_l("Add a delegate"))
     submit = SubmitField(_l("Register"))
 
