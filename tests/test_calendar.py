@@ -92,12 +92,21 @@ def test_uids_are_stable_and_unique(client, make_plenary):
     assert make_plenary(slug="another", number=43).uid != plenary.uid
 
 
-def test_hostile_text_is_escaped_and_control_characters_dropped(client, make_plenary):
-    make_plenary(title={"de": "Komma, Semikolon; Backslash\\ Zeile\nZwei\x07"})
+def test_hostile_text_is_escaped(client, make_plenary):
+    # One-line fields refuse line breaks and control characters on import; multi-line texts keep them.
+    make_plenary(title={"de": "Komma, Semikolon; Backslash\\ Ende"}, summary={"de": "Zeile\nZwei"})
     body = _get(client, "/plenaries/test-plenary.ics").get_data(as_text=True).replace("\r\n ", "")
-    assert "SUMMARY:Komma\\, Semikolon\\; Backslash\\\\ Zeile\\nZwei" in body
+    assert "SUMMARY:Komma\\, Semikolon\\; Backslash\\\\ Ende" in body
+    assert "DESCRIPTION:Zeile\\nZwei\\n" in body
     [event] = parse_with_vobject(_get(client, "/plenaries/test-plenary.ics").data)
-    assert event.summary.value == "Komma, Semikolon; Backslash\\ Zeile\nZwei"
+    assert event.summary.value == "Komma, Semikolon; Backslash\\ Ende"
+    assert event.description.value.startswith("Zeile\nZwei\n")
+
+
+def test_control_characters_never_reach_a_calendar():
+    from plenary.calendar.ical import clean
+
+    assert clean("Zeile\x07\x00Zwei\x1b") == "ZeileZwei"
 
 
 def _register(plenary, email_address, **overrides):
@@ -219,7 +228,7 @@ def test_pending_and_waitlisted_get_no_invitation_until_confirmed(open_plenary):
 
 
 def test_imip_mime_structure_through_smtp(app, open_plenary, tmp_path):
-    """multipart/mixed > multipart/alternative (text, html, text/calendar; method=…) + invite.ics."""
+    """multipart/mixed > multipart/alternative (text, html, text/calendar; method=…) + invite.ics (application/ics)."""
     from plenary.mail.delivery import deliver_due
 
     app.config["MAIL_FILE_DIR"] = str(tmp_path)
@@ -240,7 +249,7 @@ def test_imip_mime_structure_through_smtp(app, open_plenary, tmp_path):
     ics_text = calendar_part.get_content()
     assert _itip(ics_text)["method"] == calendar_part.get_param("method")
     assert "第四十二届全体大会" in ics_text
-    assert attachment.get_filename() == "invite.ics" and attachment.get_param("method") == "REQUEST"
+    assert attachment.get_filename() == "invite.ics" and attachment.get_content_type() == "application/ics"
     check_calendar_text(calendar_part.get_payload(decode=True))  # the bytes as sent: CRLF, folded, UTF-8
     assert attachment.get_payload(decode=True) == calendar_part.get_payload(decode=True)
 
@@ -286,9 +295,9 @@ def test_mail_trail_request_update_cancel_through_smtp(make_app, open_registrati
         deliver_due()
         trail = []
         for message in smtp.received_by("anna@example.org"):
-            calendars = [part for part in message.walk() if part.get_content_type() == "text/calendar"]
-            alternative = [p for p in calendars if p.get_filename() is None]
-            assert len(calendars) == 2 and len(alternative) == 1  # the alternative and invite.ics
+            alternative = [part for part in message.walk() if part.get_content_type() == "text/calendar"]
+            copies = [part for part in message.walk() if part.get_content_type() == "application/ics"]
+            assert len(alternative) == 1 and len(copies) == 1  # the alternative and invite.ics
             text = alternative[0].get_content()
             check_calendar_text(alternative[0].get_payload(decode=True))
             facts = _itip(text)

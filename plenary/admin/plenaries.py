@@ -126,7 +126,6 @@ def _save(form: PlenaryForm, plenary: Plenary | None):
     form.apply_to(doc)
     if old_start and form.move_agenda.data and form.instants["starts_at"] != old_start:
         _shift_agenda(doc, form.instants["starts_at"] - old_start)
-    sequence = plenary.sequence if plenary is not None else None
     try:
         result = save_plenary(doc)
     except ExchangeError as error:
@@ -134,7 +133,7 @@ def _save(form: PlenaryForm, plenary: Plenary | None):
         problems = apply_errors(form, error.errors, PLENARY_ERROR_FIELDS)
         return _render_form(form, plenary, problems, status=400)
     saved = result.plenary
-    told = saved.sequence != sequence if sequence is not None else False
+    told = result.told is not None
     told_count = attendees_to_tell(saved.id).get(RegistrationStatus.CONFIRMED, 0) if told else 0
     db.session.commit()
     flash(gettext("The plenary was created as a draft.") if result.created else gettext("Saved."), "success")

@@ -6,8 +6,9 @@ public base URL and, for personal copies and invitations, the attendee.
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import force_locale, gettext
@@ -54,13 +55,31 @@ class Attendee:
     attendance: str  # in_person | online
 
 
-def _location(plenary: Plenary, lang: str, online_link: str | None) -> str | None:
+def local_or_utc(instant: datetime, zone: ZoneInfo) -> datetime:
+    """``instant`` as local time in ``zone``, or in UTC where that local time occurs twice.
+
+    In the hour that repeats when summer time ends (02:00–03:00 on the last Sunday of October in
+    Berlin) a local time with TZID means two instants, and parsers split between them; UTC has one.
+    """
+    local = instant.astimezone(zone)
+    if local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset():
+        return instant.astimezone(UTC)
+    return local
+
+
+def _location(plenary: Plenary, lang: str, online: bool, online_link: str | None) -> str | None:
+    """The venue; for whoever attends online (and for an online plenary) the online meeting instead."""
     parts = [localize_any(plenary.venue_name, lang).text, localize_any(plenary.venue_address, lang).text,
              localize_any(plenary.venue_city, lang).text]  # fmt: skip
     venue = ", ".join(p for p in parts if p)
-    if plenary.format == PlenaryFormat.ONLINE or (online_link and not venue):
+    if online or plenary.format == PlenaryFormat.ONLINE:
         return online_link or gettext("Online")
     return venue or None
+
+
+def _summary(text: str, cancelled: bool) -> str:
+    """The title, marked when the plenary is cancelled (so that it stands out in a subscribed calendar)."""
+    return clean(gettext("Cancelled: %(title)s", title=text) if cancelled else text)
 
 
 def _description(plenary: Plenary, lang: str, online_link: str | None) -> str:
@@ -94,26 +113,27 @@ def plenary_event(
     when the person attends online. ``organizer`` adds ORGANIZER and the one ATTENDEE (iTIP).
     """
     with force_locale(BABEL_LOCALES[lang]):
-        online_link = None
-        if attendee and attendee.attendance == "online" and plenary.format != PlenaryFormat.IN_PERSON:
-            online_link = plenary.online_url
+        online = bool(attendee and attendee.attendance == "online" and plenary.format != PlenaryFormat.IN_PERSON)
+        online_link = plenary.online_url if online else None
+        plenary_cancelled = plenary.status == PlenaryStatus.CANCELLED
+        is_cancelled = cancelled or plenary_cancelled
         event = Event()
         event.add("uid", plenary_uid(plenary))
         event.add("dtstamp", now)
         event.add("sequence", plenary.sequence)
         event.add("created", plenary.created_at)
         event.add("last-modified", plenary.updated_at)
-        event.add("dtstart", plenary.starts_at.astimezone(plenary.zone))
-        event.add("dtend", plenary.ends_at.astimezone(plenary.zone))
-        event.add("summary", clean(localize(plenary.title, lang).text))
+        event.add("dtstart", local_or_utc(plenary.starts_at, plenary.zone))
+        event.add("dtend", local_or_utc(plenary.ends_at, plenary.zone))
+        event.add("summary", _summary(localize(plenary.title, lang).text, plenary_cancelled))
         event.add("description", _description(plenary, lang, online_link))
-        location = _location(plenary, lang, online_link)
+        location = _location(plenary, lang, online, online_link)
         if location:
             event.add("location", clean(location))
         event.add("url", public_url("events.detail", slug=plenary.slug, lang=lang))
-        is_cancelled = cancelled or plenary.status == PlenaryStatus.CANCELLED
         event.add("status", "CANCELLED" if is_cancelled else "CONFIRMED")
-        event.add("transp", "OPAQUE")
+        # A cancelled plenary blocks no time in a calendar that keeps showing it (a subscribed feed).
+        event.add("transp", "TRANSPARENT" if is_cancelled else "OPAQUE")
         event.add("categories", [clean(FORMAT_LABELS[plenary.format])])
         if online_link:
             event.add("conference", online_link, parameters={"VALUE": "URI", "FEATURE": ["AUDIO", "VIDEO"],
@@ -122,9 +142,9 @@ def plenary_event(
             email, name = organizer
             event.add("organizer", vCalAddress(f"mailto:{email}", params={"CN": vText(clean(name))}))
         if attendee:
-            event.add("attendee", vCalAddress(f"mailto:{attendee.email}", params={
-                "CN": vText(clean(attendee.name)), "ROLE": "REQ-PARTICIPANT", "PARTSTAT": "NEEDS-ACTION",
-                "RSVP": "TRUE", "CUTYPE": "INDIVIDUAL"}))  # fmt: skip
+            params = {"CN": vText(clean(attendee.name))} if attendee.name else {}  # no name: an erased person
+            params |= {"ROLE": "REQ-PARTICIPANT", "PARTSTAT": "NEEDS-ACTION", "RSVP": "TRUE", "CUTYPE": "INDIVIDUAL"}
+            event.add("attendee", vCalAddress(f"mailto:{attendee.email}", params=params))
             event.add("x-microsoft-cdo-busystatus", "FREE" if is_cancelled else "BUSY")
         if not is_cancelled:
             alarm = Alarm()
@@ -139,6 +159,7 @@ def agenda_events(plenary: Plenary, lang: str, *, now: datetime) -> list[Event]:
     """One VEVENT per timed agenda item, each RELATED-TO the plenary."""
     events = []
     with force_locale(BABEL_LOCALES[lang]):
+        cancelled = plenary.status == PlenaryStatus.CANCELLED
         for item in plenary.agenda_items:
             if item.starts_at is None:
                 continue
@@ -146,21 +167,24 @@ def agenda_events(plenary: Plenary, lang: str, *, now: datetime) -> list[Event]:
             event.add("uid", agenda_item_uid(item))
             event.add("dtstamp", now)
             event.add("sequence", plenary.sequence)
-            event.add("dtstart", item.starts_at.astimezone(plenary.zone))
+            event.add("dtstart", local_or_utc(item.starts_at, plenary.zone))
             if item.ends_at and item.ends_at > item.starts_at:  # no duration: no DTEND (it must be later)
-                event.add("dtend", item.ends_at.astimezone(plenary.zone))
+                event.add("dtend", local_or_utc(item.ends_at, plenary.zone))
             kind = str(AGENDA_KIND_LABELS[item.kind])
-            event.add("summary", clean(f"{localize(item.title, lang).text} ({kind})"))
+            event.add("summary", _summary(f"{localize(item.title, lang).text} ({kind})", cancelled))
             speakers = [_speaker(s, lang) for s in item.speakers]
             parts = [localize(item.description, lang).text, *speakers]
             parties = [localize_any(p, lang).text for p in item.parties]
             if parties:
                 parts.append(" – ".join(parties))
-            event.add("description", clean("\n".join(p for p in parts if p)))
+            description = clean("\n".join(p for p in parts if p))
+            if description:  # an empty DESCRIPTION is dropped with an error by libical
+                event.add("description", description)
             event.add("categories", [clean(kind)])
             event.add("related-to", plenary_uid(plenary), parameters={"RELTYPE": "PARENT"})
             event.add("url", public_url("events.detail", slug=plenary.slug, lang=lang))
-            event.add("status", "CANCELLED" if plenary.status == PlenaryStatus.CANCELLED else "CONFIRMED")
+            event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+            event.add("transp", "TRANSPARENT" if cancelled else "OPAQUE")
             events.append(event)
     return events
 
@@ -171,7 +195,7 @@ def add_to_calendar_links(plenary: Plenary, lang: str) -> dict[str, str]:
 
     title = localize(plenary.title, lang).text
     page = public_url("events.detail", slug=plenary.slug, lang=lang)
-    location = _location(plenary, lang, None) or ""
+    location = _location(plenary, lang, False, None) or ""
     feed = public_url("calendar.feed", lang=lang)
     utc = "%Y%m%dT%H%M%SZ"
     google = "https://calendar.google.com/calendar/render?" + urlencode({
@@ -199,7 +223,7 @@ def _speaker(speaker, lang: str) -> str:
 
 def calendar(events: list[Event], zones: set[str], *, method: str | None = None, name: str | None = None,
              description: str | None = None, refresh_hours: int | None = None) -> Calendar:  # fmt: skip
-    """A VCALENDAR holding ``events`` and a VTIMEZONE for every zone they use."""
+    """A VCALENDAR holding ``events`` and a VTIMEZONE for every zone they use (the same in every file)."""
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -215,11 +239,9 @@ def calendar(events: list[Event], zones: set[str], *, method: str | None = None,
     if refresh_hours:
         cal.add("refresh-interval", timedelta(hours=refresh_hours), parameters={"VALUE": "DURATION"})
         cal.add("x-published-ttl", vDuration(timedelta(hours=refresh_hours)))
-    starts = [e.decoded("dtstart") for e in events] or [datetime.now()]
-    first, last = min(starts).date() - timedelta(days=366), max(starts).date() + timedelta(days=366)
     # Even without events the calendar keeps its VTIMEZONE(s): RFC 5545 wants at least one component.
     for zone in sorted(zones):
-        cal.add_component(vtimezone(zone, first, last))
+        cal.add_component(vtimezone(zone))
     for event in events:
         cal.add_component(event)
     return cal

@@ -8,6 +8,7 @@ rules, the same calendar updates and cancellations, and the same waitlist promot
 from dataclasses import dataclass, field
 
 from plenary.audit.services import diff, record
+from plenary.calendar.services import apply_plenary_changes, snapshot
 from plenary.events.exchange import export_plenary, import_plenary
 from plenary.events.models import Plenary
 from plenary.extensions import db
@@ -23,6 +24,8 @@ class SaveResult:
     created: bool
     promoted: list[Registration] = field(default_factory=list)
     changes: dict = field(default_factory=dict)
+    #: "update" or "cancel" when registrants were sent the change (calendar_sent), else None.
+    told: str | None = None
 
 
 def save_plenary(data: dict, action: str | None = None) -> SaveResult:
@@ -36,11 +39,14 @@ def save_plenary(data: dict, action: str | None = None) -> SaveResult:
     existing_id = None
     if isinstance(data, dict) and isinstance(data.get("slug"), str):
         existing_id = db.session.scalar(db.select(Plenary.id).where(Plenary.slug == data["slug"]))
-    before = None
+    before = calendar_before = None
     if existing_id is not None:
         # Capacity, waitlist and approval may change: one locked unit of work with the registrations.
-        before = export_plenary(lock_plenary(existing_id), include_private=True)
-    plenary, created = import_plenary(data)
+        locked = lock_plenary(existing_id)
+        before, calendar_before = export_plenary(locked, include_private=True), snapshot(locked)
+    plenary, created = import_plenary(data, notify=False)
+    # Time, place, format, link or status changed: attendees get an update or a cancellation.
+    told = apply_plenary_changes(plenary, calendar_before)
     promoted = []
     if not created:  # a raised capacity gives seats to the waitlist at once
         for mode in attendance_modes(plenary):
@@ -51,4 +57,4 @@ def save_plenary(data: dict, action: str | None = None) -> SaveResult:
         record(action or ("plenary.create" if created else "plenary.update"), plenary, changes=changes,
                summary=f"{plenary.number}. {plenary.slug}")  # fmt: skip
     db.session.flush()
-    return SaveResult(plenary, created, promoted, changes)
+    return SaveResult(plenary, created, promoted, changes, told)

@@ -197,13 +197,14 @@ def _instant_or_none(value: str | None) -> datetime | None:
     return parse_instant(value) if value else None
 
 
-def import_plenary(data: Any) -> tuple[Plenary, bool]:
+def import_plenary(data: Any, *, notify: bool = True) -> tuple[Plenary, bool]:
     """Create or update the plenary described by ``data`` (matched by slug).
 
     Validates everything before touching the session, so an invalid document
     changes nothing. Agenda items are updated in place by position, so their
     identities (and later their calendar UIDs) survive edits. Flushes, never commits.
-    Returns the plenary and whether it was created.
+    Returns the plenary and whether it was created. ``notify=False``: the caller
+    (``save_plenary``) brings attendees' calendars up to date itself.
     """
     problems = validate_document(data)
     if problems:
@@ -228,8 +229,8 @@ def import_plenary(data: Any) -> tuple[Plenary, bool]:
     db.session.flush()
     if not created and export_plenary(plenary)["agenda"] != agenda_before:
         plenary.updated_at = utcnow()  # feeds and downloads change (Last-Modified, ETag), no re-invitation
-    # Time, place, format, link or status changed: attendees get an update or a cancellation.
-    apply_plenary_changes(plenary, before)
+    if notify:  # time, place, format, link or status changed: attendees get an update or a cancellation
+        apply_plenary_changes(plenary, before)
     db.session.flush()
     return plenary, created
 

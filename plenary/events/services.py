@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from flask import current_app
 from sqlalchemy.orm import selectinload
 
 from plenary.agenda.models import AgendaItem
@@ -88,3 +89,13 @@ def get_public_plenary(slug: str) -> Plenary | None:
         .where(Plenary.slug == slug)
         .options(selectinload(Plenary.agenda_items).selectinload(AgendaItem.speakers))
     )
+
+
+def reply_address(plenary: Plenary) -> str:
+    """Where registrants' replies about ``plenary`` go: Reply-To of their messages, ORGANIZER of invitations.
+
+    One mailbox for both, so that accepting an invitation reaches the people who answer mail: the
+    plenary's contact address, else ``CALENDAR_ORGANIZER_EMAIL``, else ``CONTACT_EMAIL``.
+    """
+    config = current_app.config
+    return plenary.contact_email or config["CALENDAR_ORGANIZER_EMAIL"] or config["CONTACT_EMAIL"]

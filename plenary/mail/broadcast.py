@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 from markupsafe import Markup, escape
 
 from plenary.admin.services import RegistrationFilter, filtered_registrations
 from plenary.audit.services import record
 from plenary.db import utcnow
 from plenary.events.models import Plenary
+from plenary.events.services import reply_address
 from plenary.extensions import db
 from plenary.formatting import render_markdown
 from plenary.i18n import FALLBACK_ORDER
@@ -219,7 +219,7 @@ def send(plenary_id: int, draft: Draft, author: str | None) -> Broadcast:
                           recipient_count=len(recipients))  # fmt: skip
     db.session.add(broadcast)
     db.session.flush()
-    reply_to = plenary.contact_email or current_app.config["CONTACT_EMAIL"]
+    reply_to = reply_address(plenary)  # where every registrant's reply goes (also their invitations' ORGANIZER)
     for registration in recipients:
         lang = message_language(registration.language, draft.languages)
         message = queue_message(KIND, registration.email, lang, _context(draft, plenary, registration, lang),

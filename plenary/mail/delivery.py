@@ -138,7 +138,14 @@ def deliver(
                     retry_until=lease_end)  # fmt: skip
             report.sent.append(message_id)
             log.info("message %s (%s) sent", message_id, kind)
+            if kind in FORGET_ONCE_SENT:  # the address was kept only to send this one message
+                _record(message_id, recipient=None, reply_to=None, calendar_ics=None, retry_until=lease_end)
+                forget_mail_files([message_id])
     return report
+
+
+#: Messages to a person whose data was erased (their calendar's CANCEL): the address goes once they are out.
+FORGET_ONCE_SENT = frozenset({"registration_erased"})
 
 
 def lease_seconds() -> float:

@@ -9,7 +9,7 @@ multipart/mixed
       text/html; charset=utf-8
       image/png; Content-ID: <checkin-qr.…@host>    (inline)
     text/calendar; charset=UTF-8; method=REQUEST    (base64: it carries Chinese text)
-  text/calendar; method=REQUEST; name=invite.ics    (attachment, the same calendar)
+  application/ics; name=invite.ics                  (attachment, the same calendar)
 
 Without a calendar the tree is just the multipart/alternative (text, related HTML).
 
@@ -77,10 +77,10 @@ class PlenaryMessage(Message):
             message.add_alternative(self.calendar_ics, subtype="calendar", charset="UTF-8", cte="base64",
                                     params=params)  # fmt: skip
             message.make_mixed()
-            message.add_attachment(
-                self.calendar_ics.encode("utf-8"), maintype="text", subtype="calendar", filename="invite.ics",
-                params={**params, "charset": "UTF-8"},
-            )  # fmt: skip
+            # The copy to open or save is application/ics (CalConnect's iMIP practice): clients that would
+            # act on a second text/calendar part (two invitations in one mail) leave it alone.
+            message.add_attachment(self.calendar_ics.encode("utf-8"), maintype="application", subtype="ics",
+                                   filename="invite.ics")  # fmt: skip
         return message
 
 

@@ -17,7 +17,7 @@ from plenary.audit.services import history as audit_history
 from plenary.audit.services import scrub_registration
 from plenary.db import utcnow
 from plenary.events.models import Plenary, PlenaryFormat, PlenaryStatus
-from plenary.events.services import RegistrationState, registration_state
+from plenary.events.services import RegistrationState, registration_state, reply_address
 from plenary.extensions import db
 from plenary.mail.delivery import forget_mail_files
 from plenary.mail.models import OutboxMessage
@@ -444,14 +444,31 @@ def resend_link(registration: Registration) -> OutboxMessage:
 ERASED = "—"
 
 
+def _farewell(registration: Registration, address: str) -> OutboxMessage:
+    """The erased person's last message (it names nobody; delivery forgets the address once it is out)."""
+    from plenary.calendar.services import invitation  # calendar.services builds on this module's queue
+
+    plenary = registration.plenary
+    plenary.sequence += 1  # the CANCEL must outrank their invitation
+    return queue_message("registration_erased", address, registration.language, {"plenary": plenary},
+                         registration_id=registration.id, reply_to=reply_address(plenary),
+                         calendar=("CANCEL", invitation(registration, "CANCEL", uninvite=True, address=address)))
+
+
 def erase(registration_id: int) -> Registration:
-    """Anonymise a registration (the right to erasure): free its seat, drop personal data and mails."""
+    """Anonymise a registration (the right to erasure): free its seat, drop personal data and mails.
+
+    A confirmed person has the plenary in their calendar: one last message, whose CANCEL takes it out.
+    """
     registration, plenary = _locked_registration(registration_id)
     freed = registration.holds_seat
+    invited = registration.email if registration.status == RegistrationStatus.CONFIRMED else None
     if registration.status not in (RegistrationStatus.REJECTED,):
         registration.status = RegistrationStatus.CANCELLED
     _anonymise(registration)
     db.session.flush()
+    if invited:
+        _farewell(registration, invited)
     if freed:
         promote_from_waitlist(plenary, registration.attendance)
     return registration
@@ -631,7 +648,7 @@ def queue_registration_message(
         registration.language,
         {"registration": registration, "plenary": registration.plenary, **(context or {})},
         registration_id=registration.id,
-        reply_to=registration.plenary.contact_email or current_app.config["CONTACT_EMAIL"],
+        reply_to=reply_address(registration.plenary),
         calendar=(calendar_method, invitation(registration, calendar_method, uninvite)) if calendar_method else None,
     )
 
