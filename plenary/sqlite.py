@@ -6,9 +6,12 @@ documentation hands that to SQLAlchemy, so that a unit of work can ask for
 """
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 #: Execution option: begin this connection's transaction with BEGIN IMMEDIATE.
 BEGIN_IMMEDIATE = "plenary_begin_immediate"
+#: Session.info key: the current transaction has flushed writes (set by plenary.registration.locking's hooks).
+FLUSHED = "plenary_flushed_in_transaction"
 
 
 def configure_sqlite(engine: sa.Engine) -> None:
@@ -27,3 +30,18 @@ def configure_sqlite(engine: sa.Engine) -> None:
     def on_begin(connection):
         immediate = connection.get_execution_options().get(BEGIN_IMMEDIATE)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def begin_write(session: Session) -> None:
+    """End ``session``'s read-only transaction, if any, and begin one that writes (BEGIN IMMEDIATE on SQLite).
+
+    For a short write after reads: SQLite cannot upgrade a read snapshot that another writer has overtaken and
+    answers "database is locked" at once; a transaction that starts as a write waits (busy_timeout) instead.
+    Refuses to drop changes: with pending or flushed writes it does nothing (they already hold the lock).
+    """
+    if session.new or session.dirty or session.deleted or session.info.get(FLUSHED):
+        return
+    if session.in_transaction():
+        session.commit()  # only reads: nothing to lose
+    if session.get_bind().dialect.name == "sqlite":
+        session.connection(execution_options={BEGIN_IMMEDIATE: True})

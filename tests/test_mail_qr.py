@@ -67,7 +67,7 @@ def test_confirmation_carries_the_qr_code_inline_and_the_calendar_intact(app, op
     message = received(smtp, "li@example.cn")
 
     # multipart/mixed → [multipart/alternative → [text/plain, multipart/related → [text/html, image/png],
-    # text/calendar; method=REQUEST], invite.ics]
+    # text/calendar; method=REQUEST], invite.ics (application/ics)]
     assert message.get_content_type() == "multipart/mixed"
     alternative, attachment = message.get_payload()
     plain, related, calendar_part = alternative.get_payload()
@@ -75,7 +75,9 @@ def test_confirmation_carries_the_qr_code_inline_and_the_calendar_intact(app, op
     html_part, image = related.get_payload()
     assert html_part.get_content_type() == "text/html" and image.get_content_type() == "image/png"
     assert calendar_part.get_content_type() == "text/calendar" and calendar_part.get_param("method") == "REQUEST"
-    assert attachment.get_filename() == "invite.ics" and attachment.get_param("method") == "REQUEST"
+    # The copy is application/ics (CalConnect iMIP practice), so clients show one invitation, not two.
+    assert attachment.get_filename() == "invite.ics" and attachment.get_content_type() == "application/ics"
+    assert "METHOD:REQUEST" in attachment.get_payload(decode=True).decode()
     assert "BEGIN:VCALENDAR" in calendar_part.get_content()
 
     # The HTML refers to the image by its Content-ID; a mail client finds it.

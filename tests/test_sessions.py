@@ -287,3 +287,25 @@ def test_pages_with_personal_data_are_never_stored_public_pages_may_be(app, clie
         assert response.status_code == 200, path
         assert "no-store" not in response.headers.get("Cache-Control", ""), path
     assert client.get("/calendar.ics").headers["Cache-Control"] == "public, max-age=300"
+
+
+def test_noting_a_session_after_another_writer_waits_instead_of_failing(site):
+    """SQLite cannot turn a read that another writer overtook into a write ("database is locked" at once): the
+    note of a request starts its own write transaction (seen as 500s in the back office under the browser test)."""
+    from plenary.auth.sessions import live_session, start_session, touch_session
+
+    uid = user_id(site, "organizer@isa.example")
+    with site.app_context():
+        with time_machine.travel(START, tick=False):
+            token = start_session(db.session.get(User, uid))
+            db.session.commit()
+        later = START + timedelta(minutes=5)
+        assert live_session(uid, token, later) is not None  # the request's read transaction is open now
+        with db.engine.connect() as other:  # another worker writes and commits meanwhile
+            other.execute(sa.update(User).where(User.email == "admin@isa.example").values(name="Another writer"))
+            other.commit()
+        assert touch_session(token, later)
+        db.session.commit()
+        db.session.expire_all()
+        assert db.session.get(UserSession, next(iter(db.session.scalars(sa.select(UserSession.id))))).last_seen_at \
+            == later

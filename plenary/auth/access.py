@@ -7,7 +7,7 @@ from flask import abort, redirect, request, session, url_for
 from flask_login import LoginManager, current_user, login_user, logout_user
 
 from plenary.auth.models import Role, User
-from plenary.auth.sessions import end_session, live_session, session_user, start_session, touch_session
+from plenary.auth.sessions import end_session, live_session, session_user, start_session, touch_due, touch_session
 from plenary.extensions import db
 from plenary.validation import text_problem
 
@@ -64,7 +64,8 @@ def refresh_login_session() -> None:
     if not current_user.is_authenticated:
         session.clear()  # the login has ended: the browser's cookie is emptied
         return
-    if touch_session(session.get(SESSION_TOKEN)):
+    token = session.get(SESSION_TOKEN)
+    if touch_due(token) and touch_session(token):
         db.session.commit()
 
 

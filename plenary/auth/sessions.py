@@ -16,6 +16,7 @@ from flask import current_app
 from plenary.auth.models import User, UserSession
 from plenary.db import utcnow
 from plenary.extensions import db
+from plenary.sqlite import begin_write
 
 #: How often a live session's ``last_seen_at`` is written (not on every request): the idle timeout is exact to
 #: within this much.
@@ -90,11 +91,23 @@ def session_user(user_id: str, token: str | None, now: datetime | None = None) -
     return user if user is not None and user.is_active else None
 
 
+def touch_due(token: str | None, now: datetime | None = None) -> bool:
+    """True if the session of ``token`` was last noted more than ``TOUCH_INTERVAL`` ago (reads the loaded row)."""
+    row = db.session.get(UserSession, _key(token)) if token else None
+    return row is not None and row.last_seen_at < (now or utcnow()) - TOUCH_INTERVAL
+
+
 def touch_session(token: str | None, now: datetime | None = None) -> bool:
-    """Note a request in the session of ``token`` (at most every ``TOUCH_INTERVAL``); True if a row changed."""
+    """Note a request in the session of ``token`` (at most every ``TOUCH_INTERVAL``); True if a row changed.
+
+    Its own short write: the read transaction that loaded the session ends first and the note begins as a
+    write (``BEGIN IMMEDIATE`` on SQLite), since SQLite refuses at once to turn a read that another writer has
+    overtaken into a write ("database is locked") instead of waiting.
+    """
     if not token:
         return False
     now = now or utcnow()
+    begin_write(db.session())
     result = db.session.execute(
         sa.update(UserSession).where(UserSession.id == _key(token), UserSession.revoked_at.is_(None),
                                      UserSession.last_seen_at < now - TOUCH_INTERVAL)

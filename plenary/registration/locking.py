@@ -14,9 +14,7 @@ from sqlalchemy.orm import Session
 
 from plenary.events.models import Plenary
 from plenary.extensions import db
-from plenary.sqlite import BEGIN_IMMEDIATE
-
-FLUSHED = "plenary_flushed_in_transaction"
+from plenary.sqlite import BEGIN_IMMEDIATE, FLUSHED
 
 
 @event.listens_for(Session, "after_flush")
