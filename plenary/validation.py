@@ -101,16 +101,18 @@ def text_problem(value: str, multiline: bool = False) -> TextProblem | None:
 
 
 def one_line(value):
-    """Form filter for one-line texts: blanks around trimmed, empty → None; anything refused → ValueError.
+    """Form filter for one-line texts: blanks and line breaks around trimmed, a tab inside made a space (pasted
+    from a spreadsheet), empty → None; a line break inside or another control character → ValueError.
 
-    WTForms keeps a filter's ValueError as the field's error and the value as typed, so the form comes back
+    Around the text a line break is invisible to whoever typed it (browsers drop it from the field), so it is
+    trimmed rather than refused; inside it would cut a subject or a calendar line, so it is refused. WTForms keeps a filter's ValueError as the field's error and the value as typed, so the form comes back
     with the message beside the field and everything entered still in it.
     """
     if not isinstance(value, str):
         return value
     if not value.strip():
         return None  # nothing but blanks (or line breaks): nothing entered
-    value = value.strip(BLANKS)
+    value = value.strip(BLANKS + "\r\n").replace("\t", " ")
     problem = text_problem(value, multiline=False)
     if problem is not None:
         raise ValueError(problem.message())
