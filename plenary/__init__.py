@@ -4,6 +4,7 @@ import os
 
 from flask import Flask, has_request_context, render_template, request, session
 from flask_login import current_user
+from limits import parse
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from plenary import extensions
@@ -33,6 +34,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
         hops = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     warn_about_per_process_limits(app)
+    warn_about_registration_budget(app)
     register_request_limits(app)  # before the extensions: CSRF protection reads the body in its own hook
     register_extensions(app)
     register_models()
@@ -62,6 +64,16 @@ def warn_about_per_process_limits(app: Flask) -> None:
         "its own%s, so a limit of 5 allows 5 per worker. Set FLASK_RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379/0 "
         "(see docs/deployment.md).", f" (running under {server})" if "gunicorn" in server.lower() else ""
     )
+
+
+def warn_about_registration_budget(app: Flask) -> None:
+    """Say so when a full delegation (a head and REGISTRATION_MAX_DELEGATES others) can never fit the budget."""
+    people = 1 + int(app.config["REGISTRATION_MAX_DELEGATES"])
+    if app.config["RATELIMIT_ENABLED"] and parse(app.config["REGISTRATION_RATE_LIMIT"]).amount < people:
+        app.logger.warning(
+            "FLASK_REGISTRATION_RATE_LIMIT (%s) counts people and holds fewer than a full delegation (%d): such a "
+            "delegation can never register.", app.config["REGISTRATION_RATE_LIMIT"], people
+        )
 
 
 def register_request_limits(app: Flask) -> None:

@@ -29,8 +29,9 @@ def default_config(app: Flask) -> dict:
         "BOOTSTRAP_SERVE_LOCAL": True,
         "NEWS_PER_PAGE": 10,
         # Registration
-        # Registrations stored per client address (counted just before storing: a form with mistakes costs nothing).
-        "REGISTRATION_RATE_LIMIT": "10 per minute",
+        # People registered per client address (counted just before storing: a form with mistakes costs nothing;
+        # a head with 20 delegates counts 21, so the budget must hold 1 + REGISTRATION_MAX_DELEGATES).
+        "REGISTRATION_RATE_LIMIT": "30 per 10 minutes",
         # Every POST of the sign-up form per address: adding/removing delegate rows, corrections, submissions.
         "REGISTRATION_FORM_RATE_LIMIT": "60 per minute",
         # POSTs on personal registration pages (edit, attendance, cancel, register again, erase) per address.

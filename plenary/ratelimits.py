@@ -26,11 +26,15 @@ def client_address() -> str:
     return get_remote_address()
 
 
-def spend(limit: str, *key: str) -> bool:
-    """Count one use of ``limit`` for ``key`` atomically; False if the budget was already used up."""
+def spend(limit: str, *key: str, cost: int = 1) -> bool:
+    """Count ``cost`` uses of ``limit`` for ``key`` atomically; False (and nothing counted) if they do not fit."""
     if not enabled():
         return True
-    return limiter.limiter.hit(_item(limit), "plenary", *key)
+    item = _item(limit)
+    # A fixed window counts a refused hit too: ask first, so that a delegation too large for what is left does not
+    # use up the rest. The hit alone decides (atomically) when parallel requests both passed the question.
+    strategy = limiter.limiter
+    return strategy.test(item, "plenary", *key, cost=cost) and strategy.hit(item, "plenary", *key, cost=cost)
 
 
 def remaining(limit: str, *key: str) -> bool:

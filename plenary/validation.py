@@ -105,8 +105,9 @@ def one_line(value):
     from a spreadsheet), empty → None; a line break inside or another control character → ValueError.
 
     Around the text a line break is invisible to whoever typed it (browsers drop it from the field), so it is
-    trimmed rather than refused; inside it would cut a subject or a calendar line, so it is refused. WTForms keeps a filter's ValueError as the field's error and the value as typed, so the form comes back
-    with the message beside the field and everything entered still in it.
+    trimmed rather than refused; inside it would cut a subject or a calendar line, so it is refused. WTForms
+    keeps a filter's ValueError as the field's error and the value as typed, so the form comes back with the
+    message beside the field and everything entered still in it.
     """
     if not isinstance(value, str):
         return value

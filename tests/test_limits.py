@@ -70,6 +70,39 @@ def test_the_registration_limit_holds_with_row_keys_in_the_body(limited):
         assert codes.count(302) == 3 and codes[-1] == 429
 
 
+def _delegation(i: int, size: int) -> dict:
+    """A submission of a head and ``size`` delegates at strangers' addresses."""
+    rows = {}
+    for n in range(size):
+        rows |= {f"delegates-{n}-first_name": "Claim", f"delegates-{n}-last_name": f"Seat {n}",
+                 f"delegates-{n}-email": f"stranger{i}-{n}@victims.example", f"delegates-{n}-attendance": "in_person"}
+    return _submission(i) | rows
+
+
+def test_the_budget_counts_people_not_submissions(limited):
+    """Seen: 11 submissions of a head and 20 delegates each stored 210 people (and mailed 200 strangers)."""
+    app = limited(REGISTRATION_RATE_LIMIT="6 per minute", REGISTRATION_FORM_RATE_LIMIT="100 per minute")
+    client = app.test_client()
+    with app.app_context():
+        assert client.post(REGISTER, data=_delegation(1, 4)).status_code == 302  # 5 people of 6
+        assert _count() == 5
+        assert client.post(REGISTER, data=_delegation(2, 1)).status_code == 429  # 2 more do not fit: nothing stored
+        assert _count() == 5
+        assert client.post(REGISTER, data=_submission(3)).status_code == 302  # the one that fits
+        assert _count() == 6
+
+
+def test_a_budget_smaller_than_a_full_delegation_warns_at_startup(tmp_path, caplog):
+    with caplog.at_level(logging.WARNING):
+        create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'w.sqlite'}",
+                    "REGISTRATION_RATE_LIMIT": "10 per minute", "REGISTRATION_MAX_DELEGATES": 20})  # fmt: skip
+    assert any("full delegation (21)" in record.getMessage() for record in caplog.records)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'w.sqlite'}"})
+    assert not any("full delegation" in record.getMessage() for record in caplog.records)
+
+
 def test_forms_with_mistakes_do_not_use_up_the_registration_budget(limited):
     app = limited(REGISTRATION_RATE_LIMIT="2 per minute", REGISTRATION_FORM_RATE_LIMIT="100 per minute")
     client = app.test_client()

@@ -79,10 +79,11 @@ def register(slug: str):
         if form.website.data:  # the honeypot: answer as if all went well, store nothing
             return redirect(url_for(".sent", slug=slug))
         # Counted only now, atomically in the shared storage: forms with mistakes do not use up a delegate's budget,
-        # and a burst of parallel submissions cannot all pass one check.
-        if not ratelimits.spend(_rate_limit(), "registration", ratelimits.client_address()):
-            abort(429)
+        # and a burst of parallel submissions cannot all pass one check. The budget counts people, not submissions:
+        # each registration stored sends a stranger's address a message.
         head, delegates = _people(form, modes)
+        if not ratelimits.spend(_rate_limit(), "registration", ratelimits.client_address(), cost=1 + len(delegates)):
+            abort(429)
         try:
             services.register(plenary.id, head, delegates)
         except services.CapacityReached as full:
