@@ -383,3 +383,17 @@ def test_personal_page_actions_need_csrf(make_app, open_registration_document):
         db.session.expire_all()
         assert (registration.status, registration.attendance, registration.first_name) == ("confirmed", "in_person",
                                                                                             "Anna")  # fmt: skip
+
+
+def test_the_longest_names_and_titles_make_messages_not_500s(client, make_plenary):
+    """Seen on PostgreSQL: a 300-character subject column and "Neue Anmeldung: " + three 100-character names (or a
+    300-character title) made every registration a 500. Subjects are shortened with "…" instead."""
+    from tests.conftest import open_registration
+
+    title = {lang: ("Plenarversammlung " * 20)[:300] for lang in ("de", "en", "zh")}
+    make_plenary(title=title, registration=open_registration())
+    data = FORM | {"honorific": "A" * 100, "first_name": "B" * 100, "last_name": "C" * 100}
+    assert client.post("/plenaries/test-plenary/register", data=data).status_code == 302
+    subjects = db.session.scalars(sa.select(OutboxMessage.subject)).all()
+    assert len(subjects) == 2 and all(len(subject) <= 300 for subject in subjects)
+    assert all(subject.endswith("…") for subject in subjects)

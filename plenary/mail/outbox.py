@@ -94,7 +94,13 @@ def render_message(kind: str, language: str, context: dict) -> tuple[str, str, s
         }
         subject, text = _render_text(kind, {**helpers, **context})
         html = render_template(f"mail/{kind}.html", **helpers, **context)
-    return one_line(subject), _seal(text, stand_in), _seal(html, stand_in)
+    return _fitted(one_line(subject)), _seal(text, stand_in), _seal(html, stand_in)
+
+
+def _fitted(subject: str) -> str:
+    """``subject`` shortened with "…" to what the outbox stores (long names and titles are allowed elsewhere)."""
+    limit = OutboxMessage.__table__.c.subject.type.length
+    return subject if len(subject) <= limit else subject[: limit - 1].rstrip() + "…"
 
 
 def salutation(person, language: str) -> tuple[str, str]:
