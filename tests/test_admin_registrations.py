@@ -195,7 +195,7 @@ def test_export_csv_and_xlsx_of_the_filtered_list(organizer, viewer, people):
     url = f"/admin/plenaries/{plenary.slug}/registrations/export"
     everything = organizer.get(f"{url}?format=csv&columns=id&columns=name_zh&columns=remarks&columns=email"
                                "&columns=bogus")  # fmt: skip
-    assert everything.status_code == 200 and everything.mimetype == "text/csv"
+    assert everything.status_code == 200 and everything.headers["Content-Type"] == "text/csv; charset=utf-8"
     disposition = everything.headers["Content-Disposition"]
     assert f"registrations-{plenary.slug}-" in disposition and disposition.endswith('.csv"')
     rows = _csv(everything)

@@ -98,7 +98,7 @@ def registrations_export(slug: str):
         writer.writerow(header)
         writer.writerows(["" if value is None else value for value in row] for row in rows)
         body, mimetype = ("\ufeff" + text.getvalue()).encode("utf-8"), "text/csv; charset=utf-8"
-    response = Response(body, mimetype=mimetype)
+    response = Response(body, content_type=mimetype)  # as given: mimetype= would add a second charset
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
