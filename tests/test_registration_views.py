@@ -270,6 +270,9 @@ def test_download_own_data(client, registered):
     assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
     data = json.loads(response.data)
     assert data["email"] == "zoe.mueller@example.org" and data["status"] == "confirmed"
+    # Readable in an editor: indented, names as characters (not \\u escapes).
+    text = response.get_data(as_text=True)
+    assert '\n  "email": ' in text and "米勒" in text and response.mimetype == "application/json"
 
 
 def test_erase_own_data(client, registered):

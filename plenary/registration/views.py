@@ -1,6 +1,6 @@
 """Sign-up and the personal registration page."""
 
-from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext
 
 from plenary import ratelimits
@@ -286,7 +286,9 @@ def reactivate(token: str):
 def data(token: str):
     """Download everything stored about oneself."""
     registration = _registration_or_404(token)
-    response = jsonify(services.personal_data(registration))
+    # Readable in an editor: indented, Chinese as characters rather than \u escapes.
+    body = current_app.json.dumps(services.personal_data(registration), ensure_ascii=False, indent=2)
+    response = current_app.response_class(body + "\n", mimetype="application/json")
     response.headers["Content-Disposition"] = f'attachment; filename="registration-{registration.plenary.slug}.json"'
     response.headers["Cache-Control"] = "no-store"
     return response
