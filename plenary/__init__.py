@@ -2,6 +2,7 @@
 
 import os
 
+import click
 from flask import Flask, has_request_context, render_template, request, session
 from flask_login import current_user
 from limits import parse
@@ -56,6 +57,8 @@ def warn_about_per_process_limits(app: Flask) -> None:
     """
     if app.debug or app.testing or not app.config["RATELIMIT_ENABLED"]:
         return
+    if click.get_current_context(silent=True) is not None:
+        return  # a flask command (db upgrade, demo, run: one process); the app servers are what the warning is for
     if not str(app.config["RATELIMIT_STORAGE_URI"]).startswith("memory://"):
         return
     server = os.environ.get("SERVER_SOFTWARE", "")

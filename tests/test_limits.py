@@ -342,6 +342,15 @@ def test_memory_storage_outside_debug_warns_at_startup(tmp_path, caplog, monkeyp
     assert "redis://" in message
 
 
+def test_no_warning_for_flask_commands(tmp_path, caplog):
+    """`flask db upgrade`, `flask demo`, `flask run` are one process each: scripts/run printed the warning 3 times."""
+    import click
+
+    with caplog.at_level(logging.WARNING), click.Context(click.Command("demo")):
+        _production_app(tmp_path)
+    assert _limit_warnings(caplog) == []
+
+
 def test_no_warning_with_redis_or_in_testing(tmp_path, caplog, monkeypatch):
     monkeypatch.setenv("SERVER_SOFTWARE", "gunicorn/27.0.1")
     with caplog.at_level(logging.WARNING):
