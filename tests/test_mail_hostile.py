@@ -127,7 +127,7 @@ def shown_values(message: OutboxMessage) -> list[str]:
         return []  # it names nobody (see test_values_are_text_in_the_html_and_as_typed_in_the_text_part)
     if message.kind == "organizer_new_registration":
         values = [registration.display_name, registration.organisation, registration.position, registration.name_zh]
-        if registration.delegation_head:
+        if registration.delegation_head:  # the organizers' notice names the head it is attached to
             values.append(registration.delegation_head.display_name)
         return [v for v in values if v]
     if registration.salutation in ("ms", "mr"):
@@ -137,8 +137,8 @@ def shown_values(message: OutboxMessage) -> list[str]:
     else:
         name = registration.display_name
     values = [name]
-    if registration.delegation_head:
-        values.append(registration.delegation_head.display_name)
+    if registration.registered_by:
+        values.append(registration.registered_by)
     if message.kind == "broadcast":
         values += BROADCAST_LINES
     if message.kind == "registration_delegates_proposed":

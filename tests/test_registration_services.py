@@ -277,15 +277,21 @@ def test_a_known_head_brings_nobody_from_the_public_form_but_can_from_their_page
     head = _register(plenary, "head@example.org")
     delegate = {"first_name": "Li", "last_name": "Wang", "email": "li@example.org", "position": None,
                 "attendance": "in_person", "organisation": "Stadt Köln", "language": "zh"}  # fmt: skip
-    # The form does not show who sent it: nobody joins, the head is told at their own address.
-    result = services.register(plenary.id, person("head@example.org"), [delegate])
+    # The form does not show who sent it: the delegate is registered on their own (as if the head were
+    # new), naming the head as typed; nobody joins the head's registration; the head is told.
+    result = services.register(plenary.id, person("head@example.org", first_name="Typed", honorific=None), [delegate])
     db.session.commit()
-    assert result.already_registered == [head] and result.created == []
+    assert result.already_registered == [head] and [r.email for r in result.created] == ["li@example.org"]
+    li = result.created[0]
+    assert li.delegation_head_id is None and li.registered_by_name == "Typed Schmidt" == li.registered_by
+    assert head.delegates == [] and head.first_name == "Anna"
     assert _messages(head)[-1] == "registration_delegates_proposed"
+    assert not services.can_add_delegates(li)  # registered by someone: not a head either
     # From their personal page (their own link) they can.
-    added = services.add_delegates(head.id, [delegate])
+    added = services.add_delegates(head.id, [delegate | {"email": "li2@example.org"}])
     db.session.commit()
     assert added.created[0].delegation_head_id == head.id and added.created[0].organisation == "Stadt Köln"
+    assert added.created[0].registered_by_name == head.display_name == "Dr. Anna Schmidt"
     assert added.created[0].consent_privacy_at is None  # the delegate's own consent is not on record
 
 

@@ -60,6 +60,15 @@ def _strip_secrets(html: str) -> str:
 # --- 1. Enumeration and attaching strangers ----------------------------------------------------------
 
 
+def _without_secrets(text: str, *tokens: str) -> str:
+    """``text`` without ``tokens`` (links' tokens, addresses), check-in codes and ids (they differ per person)."""
+    for token in tokens:
+        text = text.replace(token, "TOKEN")
+    text = re.sub(r"<svg.*?</svg>", "QR", text, flags=re.S)  # the check-in QR code: one's own code
+    text = re.sub(r"<code>[^<]*</code>", "CODE", text)
+    return re.sub(r"\d+", "N", _strip_secrets(text))
+
+
 def test_a_known_head_address_attaches_nobody_and_tells_the_attacker_nothing(client, open_plenary):
     open_plenary(capacity_in_person=10)
     assert client.post(URL, data=_form("alice@example.org", "Alice")).status_code == 302
@@ -78,18 +87,40 @@ def test_a_known_head_address_attaches_nobody_and_tells_the_attacker_nothing(cli
     sent = [_strip_secrets(client.get(r.headers["Location"]).get_data(as_text=True)) for r in (attack, control)]
     assert sent[0] == sent[1]
 
+    # The attacker's mailbox: the same messages, word for word, whether the head's address was known or not.
+    eve, eve2 = _registration("eve@attacker.example"), _registration("eve2@attacker.example")
+    tokens = (token_for(eve), token_for(eve2), eve.email, eve2.email)  # what differs by design
+    attacked, controlled = _to("eve@attacker.example"), _to("eve2@attacker.example")
+    assert [m.kind for m in attacked] == [m.kind for m in controlled] == ["registration_confirmed"]
+    for a, c in zip(attacked, controlled, strict=True):
+        assert a.subject == c.subject
+        assert _without_secrets(a.body_text, *tokens) == _without_secrets(c.body_text, *tokens)
+        assert _without_secrets(a.body_html, *tokens) == _without_secrets(c.body_html, *tokens)
+        assert (a.calendar_method, a.status) == (c.calendar_method, c.status)
+    assert "Mallory Sender has registered you" in attacked[0].body_text  # the head as typed, in both
+    # Their personal pages and data downloads say the same.
+    pages = [client.get(f"/registrations/{t}?lang=en").get_data(as_text=True) for t in tokens[:2]]
+    assert "Registered by <bdi>Mallory Sender</bdi>" in pages[0]
+    assert _without_secrets(pages[0], *tokens) == _without_secrets(pages[1], *tokens)
+    downloads = [json.loads(client.get(f"/registrations/{t}/data.json").data) for t in tokens[:2]]
+    assert downloads[0]["registered_by"] == downloads[1]["registered_by"] == "Mallory Sender"
+    assert downloads[0].keys() == downloads[1].keys()
+
     db.session.expire_all()
-    assert alice.first_name == "Alice" and alice.delegates == []
-    assert _registration("eve@attacker.example") is None
-    # Nobody but Alice hears of the attempt, and nothing anyone else receives names her.
-    assert _to("eve@attacker.example") == []
+    # Alice's registration is unchanged and nobody is attached to it; the control's head has Eve's twin.
+    assert (alice.first_name, alice.last_name, alice.delegates) == ("Alice", "Sender", [])
+    assert eve.delegation_head_id is None and eve.registered_by_name == "Mallory Sender"
+    assert eve2.delegation_head_id == _registration("nobody@example.org").id
+    # Nothing anyone else receives names her.
     for message in _outbox():
         if message.id > last_before and message.recipient != "alice@example.org":
             assert "Alice" not in _stored(message), (message.kind, message.recipient)
-    # Alice hears of it at her own address: her link, the names proposed, nothing registered.
+    # Alice hears of it at her own address: her link, and the names registered on their own.
     notice = _to("alice@example.org")[alice_messages:]
     assert [m.kind for m in notice] == ["registration_delegates_proposed"]
-    assert "Eve Delegate" in notice[0].body_text and "We have not registered them" in notice[0].body_text
+    assert notice[0].subject.startswith("Delegates registered with your address")
+    assert "Eve Delegate" in notice[0].body_text and "not as members of your delegation" in notice[0].body_text
+    assert "replying to this message" in notice[0].body_text
     assert "PERSONAL-LINK-TOKEN" in notice[0].body_text
 
 
@@ -187,8 +218,9 @@ def _delegation(open_plenary):
     return result.created
 
 
-def test_erasing_a_head_removes_their_name_from_their_delegates_messages(app, open_plenary):
+def test_erasing_a_head_removes_their_name_from_their_delegates_messages(app, client, open_plenary):
     head, li = _delegation(open_plenary)
+    assert li.registered_by_name == "Zoë O'Brien-Zwetschgenbaum"
     deliver_due()  # the file backend writes an .eml copy of each message
     directory = app.config["MAIL_FILE_DIR"]
     before = [m for m in _to("li@example.org")]
@@ -213,6 +245,15 @@ def test_erasing_a_head_removes_their_name_from_their_delegates_messages(app, op
     assert not any(name.startswith(f"{to_li[0].id:06d}-") for name in os.listdir(directory))
     db.session.expire_all()
     assert li.first_name == "Li" and li.email == "li@example.org"  # the delegate's own data stays
+    # Who registered them was the head's name too: replaced, on their page and in their download.
+    assert li.registered_by_name == services.ERASED == li.registered_by
+    page = client.get(f"/registrations/{token_for(li)}?lang=en").get_data(as_text=True)
+    download = client.get(f"/registrations/{token_for(li)}/data.json").get_data(as_text=True)
+    assert "Zwetschgenbaum" not in page and "Zwetschgenbaum" not in download
+    # Erasing the delegate themselves forgets it altogether.
+    services.erase(li.id)
+    db.session.commit()
+    assert li.registered_by_name is None
 
 
 def test_the_download_holds_everything_about_the_person(client, open_plenary):
@@ -226,7 +267,7 @@ def test_the_download_holds_everything_about_the_person(client, open_plenary):
     data = json.loads(client.get(f"/registrations/{token_for(li)}/data.json").data)
 
     assert data["checked_in_at"].startswith("2031-10-15T07:12")
-    assert data["delegation_head"] == "Zoë O'Brien-Zwetschgenbaum"
+    assert data["registered_by"] == "Zoë O'Brien-Zwetschgenbaum"
     assert data["consent_privacy_at"] is None and "consent_listing_at" in data
     statuses = [entry["changes"].get("status") for entry in data["history"]]
     assert statuses == [[None, "confirmed"], ["confirmed", "cancelled"], ["cancelled", "confirmed"]]

@@ -15,6 +15,17 @@ def _is_cjk(text: str) -> bool:
     return any("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in text or "")
 
 
+def person_name(first_name: str, last_name: str, honorific: str | None = None) -> str:
+    """A name as its owner writes it: "Dr. Anna Schmidt", or "张伟市长" for a name in Chinese characters."""
+    first_name, last_name = first_name or "", last_name or ""
+    if _is_cjk(first_name + last_name):
+        name = f"{last_name}{first_name}"
+        if honorific:
+            name = f"{name}{honorific}" if _is_cjk(honorific) else f"{honorific} {name}"
+        return name
+    return " ".join(p for p in (honorific, first_name, last_name) if p)
+
+
 class RegistrationStatus(StrEnum):
     """Where a registration stands."""
 
@@ -70,6 +81,9 @@ class Registration(db.Model):
     delegation_head_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("registration.id", ondelete="SET NULL"), index=True
     )
+    # Who registered this person, as the submission named them (the head's name as typed; see
+    # ``registered_by``). A form naming a known head attaches nobody, so this is the only trace.
+    registered_by_name: Mapped[str | None] = mapped_column(sa.String(310))
     # When the person (last) joined the waiting list: its order, first come first served.
     waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -98,12 +112,18 @@ class Registration(db.Model):
     @property
     def display_name(self) -> str:
         """The name as its owner writes it: "Dr. Anna Schmidt", or "张伟市长" for a name in Chinese characters."""
-        if _is_cjk(self.first_name + self.last_name):
-            name = f"{self.last_name}{self.first_name}"
-            if self.honorific:
-                name = f"{name}{self.honorific}" if _is_cjk(self.honorific) else f"{self.honorific} {name}"
-            return name
-        return " ".join(p for p in (self.honorific, self.first_name, self.last_name) if p)
+        return person_name(self.first_name, self.last_name, self.honorific)
+
+    @property
+    def registered_by(self) -> str | None:
+        """The name to show this person as the one who registered them (None: they registered themselves).
+
+        The head's name as the submission typed it, the same whether or not that address was already
+        registered (so a delegate learns nothing about it); rows from before the column: the head's name.
+        """
+        if self.registered_by_name is not None:
+            return self.registered_by_name
+        return self.delegation_head.display_name if self.delegation_head is not None else None
 
     @property
     def holds_seat(self) -> bool:

@@ -23,7 +23,7 @@ from plenary.mail.delivery import forget_mail_files
 from plenary.mail.models import OutboxMessage
 from plenary.mail.outbox import queue_message
 from plenary.registration.locking import lock_plenary
-from plenary.registration.models import SEAT_HOLDING, Attendance, Registration, RegistrationStatus
+from plenary.registration.models import SEAT_HOLDING, Attendance, Registration, RegistrationStatus, person_name
 from plenary.registration.tokens import rotate_token
 
 #: The form fields a person's registration is made of (besides attendance and email).
@@ -120,18 +120,22 @@ def register(plenary_id: int, head: dict, delegates: list[dict] | None = None) -
     Nothing about an existing registration reaches anyone but its owner, and nobody joins a
     registration that is not theirs: the public form cannot tell who sent it. So capacity is
     decided for everyone typed before any address is looked up (the answer is the same for
-    known and new addresses); a known head is sent their link, with the names someone
-    proposed as their delegates, and nobody is registered or attached (the head can add
-    delegates on their personal page, ``add_delegates``); a known delegate is sent their own
-    link and stays outside this delegation.
+    known and new addresses), and the typed delegates are registered exactly as if the head
+    were new: each gets the same messages naming the head as typed (``registered_by_name``),
+    so a delegate's mailbox cannot tell whether the head's address was known. A known head's
+    registration is not changed and nobody is attached to it; the head is told at their own
+    address who was registered naming them (they can add delegates on their personal page,
+    ``add_delegates``). A known delegate is sent their own link and stays outside this delegation.
     """
     plenary = check_open(lock_plenary(plenary_id))
     people = _distinct([head, *(delegates or [])])
     statuses = _plan_seats(plenary, people)
     result = SignupResult()
+    typed_head = person_name(head.get("first_name"), head.get("last_name"), head.get("honorific"))
     known_head = find_registration(plenary.id, head["email"])
     if known_head is not None:
         result.already_registered.append(known_head)
+        _join(plenary, None, people[1:], statuses[1:], result, registered_by=typed_head)
         if len(people) > 1:
             _queue(known_head, "registration_delegates_proposed", proposed=[_typed_name(p) for p in people[1:]])
         else:
@@ -140,7 +144,7 @@ def register(plenary_id: int, head: dict, delegates: list[dict] | None = None) -
         return result
     head_registration = _create(plenary, head, statuses[0], consents=True)
     result.created.append(head_registration)
-    _join(plenary, head_registration, people[1:], statuses[1:], result)
+    _join(plenary, head_registration, people[1:], statuses[1:], result, registered_by=typed_head)
     db.session.flush()
     return result
 
@@ -150,6 +154,7 @@ def can_add_delegates(registration: Registration) -> bool:
     return (
         registration.status in (*SEAT_HOLDING, RegistrationStatus.WAITLISTED)
         and registration.delegation_head_id is None
+        and registration.registered_by_name is None  # registered by someone else: not a head either
         and registration.anonymised_at is None
         and registration_state(registration.plenary) == RegistrationState.OPEN
     )
@@ -176,7 +181,7 @@ def add_delegates(head_id: int, delegates: list[dict]) -> SignupResult:
     ]  # fmt: skip
     people = _distinct([{"email": head.email}, *people])[1:]
     result = SignupResult()
-    _join(plenary, head, people, _plan_seats(plenary, people), result)
+    _join(plenary, head, people, _plan_seats(plenary, people), result, registered_by=head.display_name)
     db.session.flush()
     return result
 
@@ -216,9 +221,10 @@ def _plan_seats(plenary: Plenary, people: list[dict]) -> list[str]:
     return statuses
 
 
-def _join(plenary: Plenary, head: Registration, people: list[dict], statuses: list[str],
-          result: SignupResult) -> None:  # fmt: skip
-    """Register ``people`` as ``head``'s delegates; a known address gets its own link and is not attached."""
+def _join(plenary: Plenary, head: Registration | None, people: list[dict], statuses: list[str],
+          result: SignupResult, registered_by: str) -> None:  # fmt: skip
+    """Register ``people`` as ``head``'s delegates (None: attached to nobody), naming ``registered_by``
+    to them; a known address gets its own link and is not attached."""
     for person, status in zip(people, statuses, strict=True):
         existing = find_registration(plenary.id, person["email"])
         if existing is not None:
@@ -226,11 +232,11 @@ def _join(plenary: Plenary, head: Registration, people: list[dict], statuses: li
             result.already_registered.append(existing)
             _queue(existing, "registration_link")
             continue
-        result.created.append(_create(plenary, person, status, delegation_head=head))
+        result.created.append(_create(plenary, person, status, delegation_head=head, registered_by=registered_by))
 
 
 def _create(plenary: Plenary, person: dict, status: str, consents: bool = False,
-            delegation_head: Registration | None = None) -> Registration:  # fmt: skip
+            delegation_head: Registration | None = None, registered_by: str | None = None) -> Registration:  # fmt: skip
     """Add one registration with its token, its message and the organizers' notice."""
     now = utcnow()
     registration = Registration(plenary=plenary, status=status, attendance=person["attendance"], email=person["email"])
@@ -245,6 +251,7 @@ def _create(plenary: Plenary, person: dict, status: str, consents: bool = False,
         # Registered by the head of delegation: their own consent is not on record (their
         # message tells them who registered them and links the privacy notice).
         registration.delegation_head = delegation_head
+        registration.registered_by_name = registered_by
     if status == RegistrationStatus.WAITLISTED:
         registration.waitlisted_at = now
     db.session.add(registration)
@@ -480,7 +487,7 @@ def _anonymise(registration: Registration) -> None:
     registration.first_name = ERASED
     registration.last_name = ERASED
     for name in ("salutation", "honorific", "name_zh", "organisation", "position", "phone", "email", "dietary",
-                 "remarks", "member_id", "country", "token_hash"):  # fmt: skip
+                 "remarks", "member_id", "country", "token_hash", "registered_by_name"):  # fmt: skip
         setattr(registration, name, None)
     registration.consent_listing = False
     registration.anonymised_at = utcnow()
@@ -514,8 +521,12 @@ def _forget_name_in_delegates_messages(head: Registration) -> None:
     """
     if head.anonymised_at is not None or not head.delegates:
         return
-    name = head.display_name
-    forms = [(str(escape(name)), ERASED), (name, ERASED)]
+    # The name as the messages wrote it (as typed), and as it is now (the head may have changed it since).
+    names = {head.display_name, *(d.registered_by_name for d in head.delegates if d.registered_by_name)}
+    names = sorted(names, key=len, reverse=True)  # a longer form first, so no shorter one leaves a remnant
+    for delegate in head.delegates:
+        if delegate.registered_by_name is not None:
+            delegate.registered_by_name = ERASED  # their page and data then say "registered by —"
     changed = []
     for message in db.session.scalars(
         sa.select(OutboxMessage)
@@ -523,10 +534,10 @@ def _forget_name_in_delegates_messages(head: Registration) -> None:
         .where(Registration.delegation_head_id == head.id, OutboxMessage.kind.not_like("organizer_%"))
     ):
         before = (message.subject, message.body_text, message.body_html)
-        message.subject = message.subject.replace(name, ERASED)
-        message.body_text = message.body_text.replace(name, ERASED)
-        for old, new in forms:
-            message.body_html = message.body_html.replace(old, new)
+        for name in names:
+            message.subject = message.subject.replace(name, ERASED)
+            message.body_text = message.body_text.replace(name, ERASED)
+            message.body_html = message.body_html.replace(str(escape(name)), ERASED).replace(name, ERASED)
         if (message.subject, message.body_text, message.body_html) != before:
             changed.append(message.id)
     forget_mail_files(changed)
@@ -573,7 +584,7 @@ def personal_data(registration: Registration) -> dict:
         "consent_privacy_at": _iso(registration.consent_privacy_at),
         "consent_listing": registration.consent_listing,
         "consent_listing_at": _iso(registration.consent_listing_at),
-        "delegation_head": registration.delegation_head.display_name if registration.delegation_head else None,
+        "registered_by": registration.registered_by,
         "created_at": _iso(registration.created_at),
         "updated_at": _iso(registration.updated_at),
         "waitlisted_at": _iso(registration.waitlisted_at),
