@@ -6,12 +6,8 @@ the question there is whether the workers share their counts. The registrations 
 half of them with an "add a delegate" key in the body (the bypass that was seen).
 """
 
-import json
 import os
-import subprocess
-import sys
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,7 +21,7 @@ from plenary.auth.services import create_user
 from plenary.extensions import db
 from plenary.registration.models import Registration
 from tests.conftest import PASSWORD, open_registration, plenary_document
-from tests.test_registration_concurrency import free_port, http_request
+from tests.test_registration_concurrency import http_request, serve
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/2")
@@ -52,37 +48,11 @@ def redis_db():
 @contextmanager
 def gunicorn(database_url: str, log_path: Path, **config):
     """``gunicorn -w 4 wsgi:app`` on a free port, configured through FLASK_* variables only; yields the port."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FLASK_") and k != "DATABASE_URL"}
-    settings = {"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "limits-test-secret",
-                "PUBLIC_URL": "https://plenary.example.org", "OUTBOX_DELIVER_AFTER_REQUEST": False, **config}
-    for key, value in settings.items():
-        env[f"FLASK_{key}"] = value if isinstance(value, str) else json.dumps(value)
-    command = [str(Path(sys.executable).with_name("gunicorn")), "-w", str(WORKERS), "-b", f"127.0.0.1:{port}",
-               "--timeout", "60", "--graceful-timeout", "5", "--log-level", "warning", "wsgi:app"]  # fmt: skip
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited with {process.returncode}:\n{log_path.read_text()}")
-            try:
-                if http_request(port, "GET", "/admin/login")[0] == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"gunicorn did not answer:\n{log_path.read_text()}")
-            time.sleep(0.1)
+    settings = {"SECRET_KEY": "limits-test-secret", "PUBLIC_URL": "https://plenary.example.org",
+                "RATELIMIT_ENABLED": True, "OUTBOX_DELIVER_AFTER_REQUEST": False, **config}  # fmt: skip
+    with serve(database_url, log_path.parent / "mail", log_path, workers=WORKERS, ready_path="/admin/login",
+               **settings) as port:  # fmt: skip
         yield port
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
 
 
 def _attempt(port: int, email: str, password: str, address: str) -> int:

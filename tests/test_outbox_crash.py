@@ -34,7 +34,7 @@ from plenary.mail.hooks import wait_for_deliveries
 from plenary.mail.models import OutboxMessage, OutboxStatus
 from tests.conftest import plenary_document
 from tests.test_outbox import registration_form
-from tests.test_registration_concurrency import SLUG, burst, serve
+from tests.test_registration_concurrency import SLUG, burst, serve, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 PUBLIC_URL = "https://plenary.example.org"
@@ -121,17 +121,6 @@ def start_worker(env: dict, log_path: Path) -> subprocess.Popen:
     command = [sys.executable, "-m", "flask", "--app", "wsgi", "outbox", "send", "--watch", "--interval", "0.1"]
     with open(log_path, "ab") as log:
         return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-
-
-def stop(process: subprocess.Popen) -> None:
-    """End a process started here (if it still runs)."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
 
 
 def claimed_rows() -> list[OutboxMessage]:

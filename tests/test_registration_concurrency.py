@@ -108,11 +108,13 @@ def http_request(port: int, method: str, path: str, body: str | None = None, hea
 
 
 @contextmanager
-def serve(database_url: str, mail_dir: Path, log_path: Path, workers: int = WORKERS, **config) -> Iterator[int]:
+def serve(database_url: str, mail_dir: Path, log_path: Path, workers: int = WORKERS,
+          ready_path: str = f"/plenaries/{SLUG}/register", **config) -> Iterator[int]:  # fmt: skip
     """Run ``gunicorn -w <workers> wsgi:app`` on a free port until the block ends; yields the port.
 
     The app is configured only through FLASK_* variables, as in production; ``config`` adds
-    more (``REGISTRATION_CAPACITY_LOCK=False``). The server's log goes to ``log_path``.
+    more (``REGISTRATION_CAPACITY_LOCK=False``). The server's log goes to ``log_path``; it is
+    serving once ``ready_path`` answers 200.
     """
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("FLASK_") and k != "DATABASE_URL"}
@@ -133,31 +135,37 @@ def serve(database_url: str, mail_dir: Path, log_path: Path, workers: int = WORK
     with open(log_path, "wb") as log:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        _wait_until_serving(process, port, log_path)
+        _wait_until_serving(process, port, log_path, ready_path)
         yield port
     finally:
+        stop(process)
+
+
+def stop(process: subprocess.Popen) -> None:
+    """End a process started by a test (if it still runs): politely, then for good."""
+    if process.poll() is None:
         process.terminate()
         try:
-            process.wait(timeout=20)
+            process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
 
 
-def _wait_until_serving(process: subprocess.Popen, port: int, log_path: Path, seconds: float = 30) -> None:
-    """Return once the sign-up form answers 200; fail with gunicorn's log if it dies or never does."""
+def _wait_until_serving(process: subprocess.Popen, port: int, log_path: Path, path: str, seconds: float = 30) -> None:
+    """Return once ``path`` answers 200; fail with gunicorn's log if it dies or never does."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"gunicorn exited with {process.returncode}:\n{log_path.read_text()}")
         try:
-            status, _, _ = http_request(port, "GET", f"/plenaries/{SLUG}/register")
+            status, _, _ = http_request(port, "GET", path)
         except OSError:
             time.sleep(0.1)
             continue
         if status == 200:
             return
-        raise RuntimeError(f"the sign-up form answered {status}:\n{log_path.read_text()}")
+        raise RuntimeError(f"{path} answered {status}:\n{log_path.read_text()}")
     raise RuntimeError(f"gunicorn did not answer within {seconds} s:\n{log_path.read_text()}")
 
 
