@@ -309,3 +309,16 @@ def test_noting_a_session_after_another_writer_waits_instead_of_failing(site):
         db.session.expire_all()
         assert db.session.get(UserSession, next(iter(db.session.scalars(sa.select(UserSession.id))))).last_seen_at \
             == later
+
+
+def test_the_login_page_says_why_a_login_ended(site):
+    """A stolen or stale cookie is sent to the login page with the reason; a fresh visitor sees no such note."""
+    victim = logged_in(site, "organizer@isa.example")
+    thief = stolen(site, victim)
+    assert victim.post("/admin/logout").status_code == 302
+    response = thief.post("/admin/plenaries/new", data={"number": "12"})
+    assert response.status_code == 302 and "ended=1" in response.headers["Location"]
+    page = thief.get(response.headers["Location"] + "&lang=de").get_data(as_text=True)
+    assert "Ihre Anmeldung ist beendet" in page
+    fresh = site.test_client().get("/admin/", follow_redirects=True).get_data(as_text=True)
+    assert "Ihre Anmeldung ist beendet" not in fresh and "Anmelden" in fresh

@@ -3,7 +3,7 @@
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, redirect, request, session, url_for
+from flask import abort, g, redirect, request, session, url_for
 from flask_login import LoginManager, current_user, login_user, logout_user
 
 from plenary.auth.models import Role, User
@@ -63,6 +63,7 @@ def refresh_login_session() -> None:
         return
     if not current_user.is_authenticated:
         session.clear()  # the login has ended: the browser's cookie is emptied
+        g.login_ended = True  # the login page says why (a form being sent is lost: the session that sent it ended)
         return
     token = session.get(SESSION_TOKEN)
     if touch_due(token) and touch_session(token):
@@ -76,7 +77,8 @@ def require_role(role: str):
         @wraps(view)
         def wrapped(*args, **kwargs):
             if not current_user.is_authenticated:
-                return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+                ended = 1 if g.get("login_ended") else None
+                return redirect(url_for("auth.login", next=request.full_path.rstrip("?"), ended=ended))
             if not current_user.has_role(role):
                 abort(403)
             return view(*args, **kwargs)

@@ -34,7 +34,8 @@ def login():
             return redirect(safe_next(form.next.data) or url_for("admin.dashboard"))
         form.form_errors.append(gettext("Email or password is wrong."))
     status = 400 if request.method == "POST" else 200
-    return render_template("auth/login.html", form=form), status
+    ended = request.method == "GET" and request.args.get("ended") == "1"
+    return render_template("auth/login.html", form=form, ended=ended), status
 
 
 @bp.post("/logout")
