@@ -306,7 +306,7 @@ def test_delegate_messages_say_who_registered_them(open_plenary):
         for address in ("head@example.org", "li@example.org")
     )
     assert to_head.body_text.startswith("Sehr geehrte Frau Dr. Schmidt,")
-    assert "Dr. Anna Schmidt hat Sie als Mitglied der eigenen Delegation angemeldet" in to_delegate.body_text
+    assert "Dr. Anna Schmidt hat Sie als Mitglied der Delegation angemeldet" in to_delegate.body_text
     assert "/privacy?lang=de" in to_delegate.body_text
     assert to_head.reply_to == "plenary@example.org"
 

@@ -250,6 +250,13 @@ def test_erasing_a_head_removes_their_name_from_their_delegates_messages(app, cl
     page = client.get(f"/registrations/{token_for(li)}?lang=en").get_data(as_text=True)
     download = client.get(f"/registrations/{token_for(li)}/data.json").get_data(as_text=True)
     assert "Zwetschgenbaum" not in page and "Zwetschgenbaum" not in download
+    assert li.registered_by_erased and "the person who registered you has since deleted their data" in page
+    assert "Registered by — " not in page
+    services.resend_link(li)  # a later message: no "— has registered you"
+    db.session.commit()
+    later = _outbox()[-1]
+    assert "You were registered as a member of a delegation." in later.body_text and "— has registered" not in \
+        later.body_text
     # Erasing the delegate themselves forgets it altogether.
     services.erase(li.id)
     db.session.commit()

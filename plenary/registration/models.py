@@ -39,6 +39,9 @@ class RegistrationStatus(StrEnum):
 #: Statuses that occupy a seat of their attendance mode.
 SEAT_HOLDING = (RegistrationStatus.PENDING, RegistrationStatus.CONFIRMED)
 
+#: What stands in for a person's name and texts once they have erased their data.
+ERASED = "—"
+
 
 class Attendance(StrEnum):
     """How a delegate attends."""
@@ -124,6 +127,13 @@ class Registration(db.Model):
         if self.registered_by_name is not None:
             return self.registered_by_name
         return self.delegation_head.display_name if self.delegation_head is not None else None
+
+    @property
+    def registered_by_erased(self) -> bool:
+        """True if whoever registered this person has since erased their data (so their name is gone)."""
+        if self.registered_by_name is not None:
+            return self.registered_by_name == ERASED
+        return self.delegation_head is not None and self.delegation_head.anonymised_at is not None
 
     @property
     def holds_seat(self) -> bool:

@@ -23,7 +23,7 @@ from plenary.mail.delivery import forget_mail_files
 from plenary.mail.models import OutboxMessage
 from plenary.mail.outbox import queue_message
 from plenary.registration.locking import lock_plenary
-from plenary.registration.models import SEAT_HOLDING, Attendance, Registration, RegistrationStatus, person_name
+from plenary.registration.models import ERASED, SEAT_HOLDING, Attendance, Registration, RegistrationStatus, person_name
 from plenary.registration.tokens import rotate_token
 
 #: The form fields a person's registration is made of (besides attendance and email).
@@ -447,8 +447,6 @@ def resend_link(registration: Registration) -> OutboxMessage:
     """Send the personal link again."""
     return _queue(registration, "registration_link")
 
-
-ERASED = "—"
 
 
 def _farewell(registration: Registration, address: str) -> OutboxMessage:
