@@ -21,6 +21,7 @@ The rules:
   ``\\r`` become ``\\n``) and tabs, and refuse the other controls and broken text.
 """
 
+import re
 import unicodedata
 from typing import NamedTuple
 from urllib.parse import parse_qsl
@@ -31,6 +32,7 @@ import werkzeug.urls  # noqa: F401  (registers the "werkzeug.url_quote" codec er
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import BadRequest
+from wtforms.validators import Optional
 
 #: Format characters that are part of correct text in some scripts.
 JOINERS = frozenset("\u200c\u200d")
@@ -156,6 +158,10 @@ def refuse_unreadable_address() -> None:
         raise UnreadableInput()
 
 
+#: A row number no form of ours has (FieldList rows are numbered 0, 1, 2 …): seven or more digits in a field name.
+LONG_ROW_NUMBER = re.compile(r"\d{7,}")
+
+
 class FormDataParser(werkzeug.formparser.FormDataParser):
     """Werkzeug's form parser, reading a urlencoded body that is not UTF-8 as multipart bodies are read.
 
@@ -176,7 +182,9 @@ class Request(flask.Request):
     * A urlencoded body that is not UTF-8 reads with U+FFFD for the bad bytes (``FormDataParser``).
     * Form data (urlencoded or multipart) is checked when it is parsed, by whoever reads it first (the CSRF check,
       a view), after any per-request size limit is set: a NUL or an unpaired surrogate in a field name, a value or
-      a file name refuses the whole request (400), and the form reads as empty from then on.
+      a file name refuses the whole request (400), and the form reads as empty from then on. So does a field name
+      with a row number of more than six digits (``delegates-999…-first_name``): no form of ours has such rows,
+      and WTForms' FieldList would fail on int() of thousands of digits.
     """
 
     form_data_parser_class = FormDataParser
@@ -189,7 +197,8 @@ class Request(flask.Request):
         super()._load_form_data()
         texts = [text for key, values in self.form.lists() for text in (key, *values)]
         texts += [text for key, file in self.files.items(multi=True) for text in (key, file.filename or "")]
-        if any(unreadable(text) for text in texts):
+        keys = [*self.form.keys(), *self.files.keys()]
+        if any(unreadable(text) for text in texts) or any(LONG_ROW_NUMBER.search(key) for key in keys):
             self.__dict__["form"] = self.parameter_storage_class()
             self.__dict__["files"] = self.parameter_storage_class()
             raise UnreadableInput()
@@ -206,3 +215,23 @@ def normalised_email(address: str) -> str | None:
     except EmailNotValidError:
         return None
     return result.normalized.lower()
+
+
+def optional_choice() -> Optional:
+    """Optional() for choice fields: only an empty value is "nothing chosen".
+
+    WTForms' plain Optional() also takes a value of blanks for empty and stops the chain before the choice is
+    checked, so " " reached the view (int(" ") was a 500 for the member city; blanks were stored as a country).
+    """
+    return Optional(strip_whitespace=False)
+
+
+def row_index(value: str | None, rows: int) -> int | None:
+    """The row number a button sent (``remove_delegate=2``) if it names one of ``rows`` rows, else None.
+
+    Digits only, and few of them: int() of a value with thousands of digits raises instead of answering.
+    """
+    if value is None or not (value.isascii() and value.isdecimal()) or len(value) > 6:
+        return None
+    index = int(value)
+    return index if index < rows else None

@@ -208,6 +208,34 @@ def test_the_personal_page_edit_refuses_line_breaks_controls_and_nul(client, reg
     assert _details(registration) == before
 
 
+@pytest.mark.parametrize("field", ["member_city", "country", "salutation", "attendance"])
+def test_blanks_for_a_choice_are_refused_not_a_500_nor_stored(client, registered, field):
+    """Seen from outside: member_city=" " was a 500 (int(" ")) on the form and the personal page; a country of
+    blanks was stored. Plain Optional() took blanks for "nothing chosen" and skipped the choice check."""
+    registration, token = registered
+    before = _details(registration) | {"country": registration.country, "salutation": registration.salutation}
+    refused = client.post(REGISTER, data=FORM | {"email": "other@example.org", field: "  "})
+    assert refused.status_code == 400
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 1
+    data = {k: v for k, v in FORM.items() if k not in ("email", "attendance", "consent_privacy")}
+    if field != "attendance":
+        assert client.post(f"/registrations/{token}/edit", data=data | {field: " "}).status_code == 400
+    db.session.expire_all()
+    assert _details(registration) | {"country": registration.country, "salutation": registration.salutation} \
+        == before
+
+
+def test_row_numbers_with_thousands_of_digits_answer_without_a_500(client, open_plenary):
+    """int() refuses more than 4,300 digits: a field name or a button value like that was a 500."""
+    open_plenary()
+    huge = "9" * 5000
+    field = client.post(REGISTER, data=FORM | {f"delegates-{huge}-first_name": "X"})
+    assert field.status_code == 400 and UNREADABLE["de"] in unescape(field.get_data(as_text=True))
+    press = client.post(REGISTER, data=FORM | {"remove_delegate": huge})
+    assert press.status_code == 200  # an odd press changes nothing and stores nothing
+    nothing_stored()
+
+
 # --- the back office ----------------------------------------------------------------------------------------------
 
 

@@ -37,6 +37,7 @@ from plenary.events.models import Plenary
 from plenary.extensions import db
 from plenary.i18n import current_language, localize_any
 from plenary.urls import public_url
+from plenary.validation import row_index
 
 #: Room for the other form fields around an uploaded document.
 FORM_OVERHEAD_BYTES = 1024 * 1024
@@ -152,17 +153,18 @@ def _change_rows(form: AgendaItemForm) -> bool:
     for name, field_list in (("remove_speaker", form.speakers), ("remove_party", form.parties)):
         index = request.form.get(name)
         if index is not None:
-            if index.isascii() and index.isdecimal() and int(index) < len(field_list.entries):
+            position = row_index(index, len(field_list.entries))
+            if position is not None:
                 values = [entry.form.value() for entry in field_list.entries]
-                del values[int(index)]
+                del values[position]
                 if field_list is form.parties:  # a ShortTexts row: back to its per-language shape
                     values = [v if isinstance(v, dict) else ({"de": v} if v else {}) for v in values]
                 _rebuild(field_list, values)
             return True
     for name, field_list in (("speaker_up", form.speakers), ("speaker_down", form.speakers)):
         index = request.form.get(name)
-        if index is not None and index.isascii() and index.isdecimal():
-            i = int(index)
+        i = row_index(index, len(field_list.entries))
+        if i is not None:
             j = i - 1 if name == "speaker_up" else i + 1
             if 0 <= i < len(field_list.entries) and 0 <= j < len(field_list.entries):
                 values = [entry.form.value() for entry in field_list.entries]

@@ -12,7 +12,7 @@ from wtforms import DateTimeLocalField, IntegerField, SelectField, StringField, 
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from plenary.registration.forms import choices, country_choices
-from plenary.validation import multi_line, one_line
+from plenary.validation import multi_line, one_line, optional_choice
 
 #: Announcement times are typed and shown in Berlin time.
 EDITING_ZONE = ZoneInfo("Europe/Berlin")
@@ -74,7 +74,7 @@ class AnnouncementForm(FlaskForm):
     published_at = DateTimeLocalField(_l("Published at (Berlin time)"), validators=[Optional()],
                                       format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
                                       description=_l("Empty: a draft. A future time: published then."))  # fmt: skip
-    plenary = SelectField(_l("Linked plenary"), validators=[Optional()])
+    plenary = SelectField(_l("Linked plenary"), validators=[optional_choice()])
 
     def fill_choices(self, plenaries: list[tuple[str, str]]) -> None:
         """The plenaries one may link (id, label)."""

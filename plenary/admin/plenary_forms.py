@@ -31,7 +31,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 from plenary.agenda.models import AGENDA_KINDS
 from plenary.labels import AGENDA_KIND_LABELS, FORMAT_LABELS
 from plenary.registration.forms import EmailAddress, choices
-from plenary.validation import multi_line, one_line
+from plenary.validation import multi_line, one_line, optional_choice
 
 LANGS = ("de", "en", "zh")
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
@@ -359,7 +359,7 @@ class AgendaItemForm(FlaskForm):
     kind = SelectField(_l("Kind"), choices=KIND_CHOICES, validators=[DataRequired()])
     title = FormField(Texts, label=_l("Title"))
     description = FormField(MarkdownTexts, label=_l("Description (Markdown)"))
-    day = SelectField(_l("Day"), validators=[Optional()])
+    day = SelectField(_l("Day"), validators=[optional_choice()])
     start_time = TimeField(_l("Start time"), validators=[Optional()], description=TIME_HINT)
     duration_minutes = IntegerField(_l("Duration in minutes"), validators=[Optional(), NumberRange(min=0, max=1440)])
     speakers = FieldList(FormField(SpeakerForm), min_entries=0, max_entries=50)

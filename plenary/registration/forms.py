@@ -21,7 +21,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from plenary.validation import multi_line, normalised_email, one_line
+from plenary.validation import multi_line, normalised_email, one_line, optional_choice
 
 
 def choices(pairs) -> list[SelectChoice]:
@@ -77,13 +77,13 @@ class DelegateForm(Form):
     last_name = StringField(_l("Last name"), filters=[one_line], validators=[DataRequired(), Length(max=100)])
     email = StringField(_l("Email"), filters=[one_line], validators=[DataRequired(), Length(max=254), EmailAddress()])
     position = StringField(_l("Position"), filters=[one_line], validators=[Optional(), Length(max=200)])
-    attendance = SelectField(_l("Attendance"), choices=ATTENDANCE_CHOICES, validators=[Optional()])
+    attendance = SelectField(_l("Attendance"), choices=ATTENDANCE_CHOICES, validators=[optional_choice()])
 
 
 class DetailsForm(FlaskForm):
     """Personal details; used to register and to edit on the personal page."""
 
-    salutation = SelectField(_l("Salutation"), choices=SALUTATIONS, validators=[Optional()])
+    salutation = SelectField(_l("Salutation"), choices=SALUTATIONS, validators=[optional_choice()])
     honorific = StringField(_l("Title or honorific"), filters=[one_line], validators=[Optional(), Length(max=100)],
                             description=_l("For example Dr., Prof., Staatssekretär a. D., 市长"))  # fmt: skip
     first_name = StringField(_l("First name"), filters=[one_line], validators=[DataRequired(), Length(max=100)])
@@ -91,8 +91,8 @@ class DetailsForm(FlaskForm):
     name_zh = StringField(_l("Name in Chinese characters"), filters=[one_line], validators=[Optional(), Length(max=50)])
     organisation = StringField(_l("Organisation"), filters=[one_line], validators=[DataRequired(), Length(max=200)])
     position = StringField(_l("Position"), filters=[one_line], validators=[Optional(), Length(max=200)])
-    member_city = SelectField(_l("Member city or region"), validators=[Optional()], validate_choice=True)
-    country = SelectField(_l("Country"), validators=[Optional()])
+    member_city = SelectField(_l("Member city or region"), validators=[optional_choice()], validate_choice=True)
+    country = SelectField(_l("Country"), validators=[optional_choice()])
     phone = StringField(_l("Phone"), filters=[one_line], validators=[Optional(), Length(max=50)])
     language = RadioField(_l("Language of our messages to you"), choices=LANGUAGE_CHOICES,
                           validators=[InputRequired()])  # fmt: skip
@@ -132,7 +132,7 @@ class RegistrationForm(DetailsForm):
     """The sign-up form of a plenary, with optional further delegates."""
 
     email = StringField(_l("Email"), filters=[one_line], validators=[DataRequired(), Length(max=254), EmailAddress()])
-    attendance = RadioField(_l("Attendance"), choices=ATTENDANCE_CHOICES, validators=[Optional()])
+    attendance = RadioField(_l("Attendance"), choices=ATTENDANCE_CHOICES, validators=[optional_choice()])
     consent_privacy = BooleanField(_l("I have read the privacy notice and agree to the processing of my data "
                                       "for this plenary."), validators=[DataRequired(_l("Please agree to the "
                                       "privacy notice to register."))])  # fmt: skip

@@ -21,6 +21,7 @@ from plenary.registration.forms import (
 )
 from plenary.registration.models import Registration
 from plenary.registration.tokens import hash_token
+from plenary.validation import row_index
 
 bp = Blueprint("registration", __name__)
 
@@ -110,9 +111,9 @@ def _change_delegate_rows(form: RegistrationForm) -> None:
         if len(form.delegates.entries) < current_app.config["REGISTRATION_MAX_DELEGATES"]:
             form.delegates.append_entry()
         return
-    remove = request.form.get("remove_delegate", "")
-    if remove.isascii() and remove.isdecimal() and int(remove) < len(form.delegates.entries):
-        kept = [entry.data for i, entry in enumerate(form.delegates.entries) if i != int(remove)]
+    remove = row_index(request.form.get("remove_delegate"), len(form.delegates.entries))
+    if remove is not None:
+        kept = [entry.data for i, entry in enumerate(form.delegates.entries) if i != remove]
         while form.delegates.entries:
             form.delegates.pop_entry()
         for data in kept:
