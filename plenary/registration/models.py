@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from plenary.db import UTCDateTime, utcnow
 from plenary.extensions import db
+from plenary.registration.states import SEAT_HOLDING, RegistrationStatus  # noqa: F401 (re-exported)
 
 
 def _is_cjk(text: str) -> bool:
@@ -25,19 +26,6 @@ def person_name(first_name: str, last_name: str, honorific: str | None = None) -
         return name
     return " ".join(p for p in (honorific, first_name, last_name) if p)
 
-
-class RegistrationStatus(StrEnum):
-    """Where a registration stands."""
-
-    PENDING = "pending"  # waits for the organizers' approval; holds a seat
-    CONFIRMED = "confirmed"
-    WAITLISTED = "waitlisted"
-    REJECTED = "rejected"
-    CANCELLED = "cancelled"
-
-
-#: Statuses that occupy a seat of their attendance mode.
-SEAT_HOLDING = (RegistrationStatus.PENDING, RegistrationStatus.CONFIRMED)
 
 #: What stands in for a person's name and texts once they have erased their data.
 ERASED = "—"
