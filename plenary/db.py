@@ -1,6 +1,7 @@
-"""Database base class, the UTC datetime column type and time helpers."""
+"""Database base class, the UTC datetime and enumeration column types, and time helpers."""
 
 from datetime import UTC, datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase
@@ -49,3 +50,19 @@ class UTCDateTime(sa.types.TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC)
+
+
+def enum_values(enum_class: type[StrEnum]) -> list[str]:
+    """The stored values of ``enum_class``'s members ("draft"), not their Python names ("DRAFT")."""
+    return [member.value for member in enum_class]
+
+
+def enum_type(enum_class: type[StrEnum], name: str, length: int = 16) -> sa.Enum:
+    """A column type holding one of ``enum_class``'s values, checked by the database.
+
+    A plain ``VARCHAR(length)`` with a CHECK constraint named ``ck_<table>_<name>`` (no native
+    PostgreSQL enum: adding a value is then a change of one constraint on every database). Rows read
+    back as members of ``enum_class``, which compare equal to their strings.
+    """
+    return sa.Enum(enum_class, native_enum=False, create_constraint=True, values_callable=enum_values,
+                   name=name, length=length)  # fmt: skip

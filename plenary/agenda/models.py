@@ -6,7 +6,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from plenary.db import UTCDateTime
+from plenary.db import UTCDateTime, enum_type
 from plenary.extensions import db
 
 
@@ -38,7 +38,7 @@ class AgendaItem(db.Model):
     sort_order: Mapped[int] = mapped_column(default=0)
     # Permanent identity, also the calendar UID: set once, kept through edits and reordering.
     uid: Mapped[str | None] = mapped_column(sa.String(200), unique=True)
-    kind: Mapped[str] = mapped_column(sa.String(16), default=AgendaKind.OTHER)
+    kind: Mapped[AgendaKind] = mapped_column(enum_type(AgendaKind, "kind_known"), default=AgendaKind.OTHER)
     title: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     description: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -55,9 +55,6 @@ class AgendaItem(db.Model):
     )
 
     __table_args__ = (
-        sa.CheckConstraint(
-            "kind IN (" + ", ".join(f"'{kind}'" for kind in AGENDA_KINDS) + ")", name="kind_known"
-        ),
         sa.CheckConstraint("duration_minutes IS NULL OR duration_minutes >= 0", name="duration_positive"),
     )
 

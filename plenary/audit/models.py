@@ -1,12 +1,21 @@
 """The audit log: who changed what, when, from what to what. Written once, never edited."""
 
 from datetime import datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from plenary.db import UTCDateTime, utcnow
+from plenary.db import UTCDateTime, enum_type, utcnow
 from plenary.extensions import db
+
+
+class ActorKind(StrEnum):
+    """Who made a change: an account, a registrant on their own page, or the system (CLI, jobs)."""
+
+    USER = "user"
+    REGISTRANT = "registrant"
+    SYSTEM = "system"
 
 
 class AuditEntry(db.Model):
@@ -18,7 +27,7 @@ class AuditEntry(db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     # The account's e-mail address at the time (kept even if the account goes), or None.
     actor: Mapped[str | None] = mapped_column(sa.String(254))
-    actor_kind: Mapped[str] = mapped_column(sa.String(16))
+    actor_kind: Mapped[ActorKind] = mapped_column(enum_type(ActorKind, "actor_kind_known"))
     # "plenary.update", "registration.status", "announcement.publish" …
     action: Mapped[str] = mapped_column(sa.String(60), index=True)
     object_type: Mapped[str] = mapped_column(sa.String(40))
@@ -31,5 +40,4 @@ class AuditEntry(db.Model):
 
     __table_args__ = (
         sa.Index("ix_audit_entry_object", "object_type", "object_id"),
-        sa.CheckConstraint("actor_kind IN ('user', 'registrant', 'system')", name="actor_kind_known"),
     )

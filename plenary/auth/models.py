@@ -8,7 +8,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from plenary.db import UTCDateTime, utcnow
+from plenary.db import UTCDateTime, enum_type, utcnow
 from plenary.extensions import db
 
 
@@ -32,12 +32,10 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
     name: Mapped[str | None] = mapped_column(sa.String(200))
-    role: Mapped[str] = mapped_column(sa.String(16), default=Role.ORGANIZER)
+    role: Mapped[Role] = mapped_column(enum_type(Role, "role_known"), default=Role.ORGANIZER)
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    __table_args__ = (sa.CheckConstraint("role IN ('admin', 'organizer', 'viewer')", name="role_known"),)
 
     def set_password(self, password: str) -> None:
         """Hash and store ``password``."""

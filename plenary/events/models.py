@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from plenary.db import UTCDateTime, utcnow
+from plenary.db import UTCDateTime, enum_type, utcnow
 from plenary.extensions import db
 
 
@@ -42,14 +42,18 @@ class Plenary(db.Model):
     timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Berlin")
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    format: Mapped[str] = mapped_column(sa.String(16), default=PlenaryFormat.IN_PERSON)
+    format: Mapped[PlenaryFormat] = mapped_column(
+        enum_type(PlenaryFormat, "format_known"), default=PlenaryFormat.IN_PERSON
+    )
     # Venue parts: each a plain string or a {"de", "en", "zh"} dict.
     venue_name: Mapped[str | dict | None] = mapped_column(sa.JSON)
     venue_address: Mapped[str | dict | None] = mapped_column(sa.JSON)
     venue_city: Mapped[str | dict | None] = mapped_column(sa.JSON)
     # Private: sent to registered online attendees only, never shown on a public page.
     online_url: Mapped[str | None] = mapped_column(sa.String(500))
-    status: Mapped[str] = mapped_column(sa.String(16), default=PlenaryStatus.DRAFT, index=True)
+    status: Mapped[PlenaryStatus] = mapped_column(
+        enum_type(PlenaryStatus, "status_known"), default=PlenaryStatus.DRAFT, index=True
+    )
     contact_email: Mapped[str | None] = mapped_column(sa.String(254))
     registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -75,11 +79,7 @@ class Plenary(db.Model):
         cascade="all, delete-orphan",
     )
 
-    __table_args__ = (
-        sa.CheckConstraint("ends_at >= starts_at", name="ends_after_start"),
-        sa.CheckConstraint("format IN ('in_person', 'online', 'hybrid')", name="format_known"),
-        sa.CheckConstraint("status IN ('draft', 'published', 'cancelled')", name="status_known"),
-    )
+    __table_args__ = (sa.CheckConstraint("ends_at >= starts_at", name="ends_after_start"),)
 
     @property
     def zone(self) -> ZoneInfo:

@@ -6,7 +6,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from plenary.db import UTCDateTime
+from plenary.db import UTCDateTime, enum_type
 from plenary.extensions import db
 
 
@@ -25,7 +25,7 @@ class Member(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     # A stable key for imports and the demo loader ("koeln", "foshan").
     key: Mapped[str] = mapped_column(sa.String(80), unique=True)
-    kind: Mapped[str] = mapped_column(sa.String(16), default=MemberKind.MEMBER, index=True)
+    kind: Mapped[MemberKind] = mapped_column(enum_type(MemberKind, "kind_known"), default=MemberKind.MEMBER, index=True)
     country: Mapped[str] = mapped_column(sa.String(2), index=True)  # ISO 3166-1: DE, CN
     name: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     # Federal state (DE) or province (CN), translated.
@@ -37,6 +37,5 @@ class Member(db.Model):
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (
-        sa.CheckConstraint("kind IN ('member', 'advisory_board')", name="kind_known"),
         sa.CheckConstraint("joined_year IS NULL OR joined_year >= 2016", name="joined_after_founding"),
     )

@@ -6,7 +6,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from plenary.db import UTCDateTime, utcnow
+from plenary.db import UTCDateTime, enum_type, utcnow
 from plenary.extensions import db
 
 
@@ -24,7 +24,9 @@ class Announcement(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(sa.String(120), unique=True)
-    kind: Mapped[str] = mapped_column(sa.String(16), default=AnnouncementKind.PRESS_RELEASE)
+    kind: Mapped[AnnouncementKind] = mapped_column(
+        enum_type(AnnouncementKind, "kind_known"), default=AnnouncementKind.PRESS_RELEASE
+    )
     # The dateline place ("Berlin"); the date comes from published_at.
     place: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     title: Mapped[dict] = mapped_column(sa.JSON, default=dict)
@@ -36,5 +38,3 @@ class Announcement(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     plenary: Mapped["Plenary | None"] = relationship()  # noqa: F821
-
-    __table_args__ = (sa.CheckConstraint("kind IN ('press_release', 'greeting')", name="kind_known"),)
