@@ -23,20 +23,14 @@ from plenary.admin.plenary_forms import (
 )
 from plenary.admin.views import _plenary_or_404, bp
 from plenary.agenda.models import AgendaItem, Speaker
+from plenary.agenda.services import forget_unused_documents
 from plenary.auth.access import organizer_required, viewer_required
-from plenary.events.documents import (
-    DocumentError,
-    forget_unused_documents,
-    new_document_name,
-    read_upload,
-    store_document,
-)
+from plenary.events.documents import DocumentError, new_document_name, public_document_url, read_upload, store_document
 from plenary.events.editing import save_plenary
 from plenary.events.exchange import ExchangeError, export_plenary, parse_instant
 from plenary.events.models import Plenary
 from plenary.extensions import db
 from plenary.i18n import current_language, localize_any
-from plenary.urls import public_url
 from plenary.validation import row_index
 
 #: Room for the other form fields around an uploaded document.
@@ -213,7 +207,7 @@ def _item_form(plenary: Plenary, item: AgendaItem | None):
     """Show and save the form of a new (``item`` None) or an existing agenda item."""
     doc_agenda = export_plenary(plenary, include_private=True)["agenda"]
     index = next((i for i, d in enumerate(doc_agenda) if item is not None and d["uid"] == item.uid), None)
-    doc_agenda_before = dict(doc_agenda[index]) if index is not None else {}
+    document_before = item.document_name if item is not None else None
     if request.method == "POST":
         # An upload may be up to DOCUMENT_MAX_BYTES; anything far larger is refused before it is read (413).
         request.max_content_length = current_app.config["DOCUMENT_MAX_BYTES"] + FORM_OVERHEAD_BYTES
@@ -257,7 +251,7 @@ def _item_form(plenary: Plenary, item: AgendaItem | None):
         return _render_item(form, plenary, item), 400
     document_name = new_document_name() if data is not None else None
     if document_name:
-        document_url = public_url("events.document", name=document_name)
+        document_url = public_document_url(document_name)
     new = {
         "kind": form.kind.data, "title": form.title.value(), "description": form.description.value(),
         "starts_at": starts_at.isoformat(timespec="seconds") if starts_at else None,
@@ -284,7 +278,7 @@ def _item_form(plenary: Plenary, item: AgendaItem | None):
         store_document(data, document_name)  # only once the item is valid: no orphaned files
     db.session.commit()
     if item is not None:  # a replaced upload is no longer served
-        forget_unused_documents([doc_agenda_before.get("document_url")])
+        forget_unused_documents([document_before])
     flash(gettext("Saved."), "success")
     return redirect(url_for("admin.agenda", slug=plenary.slug))
 
@@ -369,9 +363,9 @@ def agenda_delete(slug: str, item_id: int):
     if not form.validate_on_submit():
         abort(400)
     agenda = [d for d in export_plenary(plenary, include_private=True)["agenda"] if d["uid"] != item.uid]
-    document_url = item.document_url
+    document_name = item.document_name
     errors = _save_agenda(plenary, agenda, "agenda.delete")
     response = _done(plenary, errors, gettext("The item was deleted."))
     if not errors:
-        forget_unused_documents([document_url])  # its uploaded PDF goes with it (once nothing links it)
+        forget_unused_documents([document_name])  # its uploaded PDF goes with it (once nothing links it)
     return response

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from plenary.db import UTCDateTime, enum_type
+from plenary.events.documents import document_name_from_url, public_document_url
 from plenary.extensions import db
 
 
@@ -47,7 +48,9 @@ class AgendaItem(db.Model):
     # a plain string (the same in every language) or a {"de", "en", "zh"} dict.
     parties: Mapped[list] = mapped_column(sa.JSON, default=list)
     document_title: Mapped[str | dict | None] = mapped_column(sa.JSON)
-    document_url: Mapped[str | None] = mapped_column(sa.String(500))
+    # The document: one of ours by its stored name (plenary.events.documents), or a link elsewhere.
+    document_name: Mapped[str | None] = mapped_column(sa.String(32), index=True)
+    document_link: Mapped[str | None] = mapped_column(sa.String(500))
 
     plenary: Mapped["Plenary"] = relationship(back_populates="agenda_items")  # noqa: F821
     speakers: Mapped[list["Speaker"]] = relationship(
@@ -56,7 +59,19 @@ class AgendaItem(db.Model):
 
     __table_args__ = (
         sa.CheckConstraint("duration_minutes IS NULL OR duration_minutes >= 0", name="duration_positive"),
+        sa.CheckConstraint("document_name IS NULL OR document_link IS NULL", name="one_document"),
     )
+
+    @property
+    def document_url(self) -> str | None:
+        """The document's address as pages and the exchange format give it (ours: built from today's public URL)."""
+        return public_document_url(self.document_name) if self.document_name else self.document_link
+
+    @document_url.setter
+    def document_url(self, url: str | None) -> None:
+        """Keep the address of one of our documents as the document's name, any other as a link."""
+        name = document_name_from_url(url)
+        self.document_name, self.document_link = (name, None) if name else (None, url)
 
     @property
     def ends_at(self) -> datetime | None:

@@ -37,6 +37,9 @@ class User(UserMixin, db.Model):
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    # Addresses are compared as typed in lower case (login, uniqueness): the database refuses any other.
+    __table_args__ = (sa.CheckConstraint("email = lower(email)", name="email_lower_case"),)
+
     def set_password(self, password: str) -> None:
         """Hash and store ``password``."""
         self.password_hash = generate_password_hash(password, method="scrypt")

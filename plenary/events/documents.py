@@ -2,7 +2,9 @@
 
 The uploaded file's own name never reaches the file system: each document is stored as
 ``<instance>/documents/<token>.pdf`` with a fresh ``secrets.token_urlsafe`` token, and only names of
-exactly that shape are ever served (no path can be smuggled in).
+exactly that shape are ever served (no path can be smuggled in). An agenda item keeps the name
+(``AgendaItem.document_name``); its public URL is built from ``FLASK_PUBLIC_URL`` whenever a page or an
+export needs it, so that a new public address moves every link along.
 """
 
 import os
@@ -12,6 +14,8 @@ import unicodedata
 from urllib.parse import quote
 
 from flask import current_app
+
+from plenary.urls import public_url
 
 #: The names we generate (token_urlsafe(24): 32 characters of A–Z a–z 0–9 - _).
 NAME_PATTERN = re.compile(r"[A-Za-z0-9_-]{32}")
@@ -70,10 +74,22 @@ def document_path(name: str) -> str | None:
     return path if os.path.isfile(path) else None
 
 
+def public_document_url(name: str) -> str:
+    """The public address of the stored document ``name`` (``FLASK_PUBLIC_URL``/documents/<name>.pdf)."""
+    return public_url("events.document", name=name)
+
+
 def document_name_from_url(url: str | None) -> str | None:
-    """The stored document's name if ``url`` points to one of ours (/documents/<name>.pdf), else None."""
+    """The name of one of our documents if ``url`` is its address, else None (the URL is a link elsewhere).
+
+    Ours: the address on today's public URL, or on any host when that document is stored here (an export
+    made before ``FLASK_PUBLIC_URL`` changed).
+    """
     match = re.search(r"/documents/([A-Za-z0-9_-]{32})\.pdf$", url or "")
-    return match.group(1) if match else None
+    if match is None:
+        return None
+    name = match.group(1)
+    return name if url == public_document_url(name) or document_path(name) is not None else None
 
 
 def content_disposition(title: str | None) -> str:
@@ -94,19 +110,9 @@ def content_disposition(title: str | None) -> str:
 DOCUMENT_CSP = "default-src 'none'; frame-ancestors 'none'"
 
 
-def forget_unused_documents(urls) -> None:
-    """Delete the stored files of ``urls`` (documents replaced or removed) that no agenda item links any more.
 
-    Call after the commit: a file is removed only once nothing can point to it.
-    """
-    from plenary.agenda.models import AgendaItem
-    from plenary.extensions import db
-
-    for url in {u for u in urls if u}:
-        name = document_name_from_url(url)
-        path = document_path(name) if name else None
-        if path is None:
-            continue
-        if db.session.scalar(db.select(AgendaItem.id).where(AgendaItem.document_url.like(f"%/documents/{name}.pdf"))
-                             .limit(1)) is None:  # fmt: skip
-            os.remove(path)
+def delete_document(name: str) -> None:
+    """Remove the stored file of the document ``name`` (nothing happens if there is none)."""
+    path = document_path(name)
+    if path is not None:
+        os.remove(path)

@@ -50,7 +50,7 @@ def document(name: str):
     if path is None:
         abort(404)
     title = db.session.scalar(
-        db.select(AgendaItem.document_title).where(AgendaItem.document_url.like(f"%/documents/{name}.pdf")).limit(1)
+        db.select(AgendaItem.document_title).where(AgendaItem.document_name == name).limit(1)
     )
     response = send_file(path, mimetype="application/pdf", conditional=True, max_age=3600)
     response.headers["Content-Disposition"] = content_disposition(localize_any(title, current_language()).text)
