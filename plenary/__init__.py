@@ -8,7 +8,7 @@ from flask_login import current_user
 from limits import parse
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from plenary import extensions
+from plenary import errors, extensions
 from plenary.config import load_config
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -254,6 +254,7 @@ def register_errors(app: Flask) -> None:
         app.register_error_handler(code, render_error)
     # Every other HTTP error (414, 431, 501 …) too: in the API as JSON, on pages in the visitor's language.
     app.register_error_handler(HTTPException, render_error)
+    app.register_error_handler(413, errors.too_large)
 
 
 #: Pages may load nothing from other hosts (delegates in China must get the whole page);

@@ -9,9 +9,9 @@ import json
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from babel.dates import format_date
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
-from werkzeug.exceptions import RequestEntityTooLarge
+from flask_babel import get_locale, gettext
 
 from plenary.admin.plenaries import apply_errors
 from plenary.admin.plenary_forms import (
@@ -35,15 +35,6 @@ from plenary.validation import row_index
 
 #: Room for the other form fields around an uploaded document.
 FORM_OVERHEAD_BYTES = 1024 * 1024
-
-
-@bp.app_errorhandler(RequestEntityTooLarge)
-def too_large(error):
-    """An upload over the limit: a page in the user's language instead of Werkzeug's, with 413."""
-    limit = current_app.config["DOCUMENT_MAX_BYTES"]
-    if (request.max_content_length or 0) < limit:  # not an upload: a smaller cap (ANONYMOUS_MAX_CONTENT_LENGTH)
-        return render_template("errors/error.html", code=413), 413
-    return render_template("admin/agenda_too_large.html", limit_mb=limit // (1024 * 1024) or 1), 413
 
 
 def _item_or_404(plenary: Plenary, item_id: int) -> AgendaItem:
@@ -106,9 +97,6 @@ def _speaker_dict(speaker: Speaker) -> dict:
 def _prepare(form: AgendaItemForm, plenary: Plenary, item_day: date | None) -> None:
     """Choices that depend on the plenary and the database."""
     lang = current_language()
-    from babel.dates import format_date
-    from flask_babel import get_locale
-
     form.day.choices = [(d.isoformat(), format_date(d, "full", locale=get_locale())) for d in _days(plenary, item_day)]
     people = [("", "—")]
     for s in known_speakers():
