@@ -13,6 +13,9 @@ from urllib.parse import quote
 
 from flask import current_app
 
+from plenary.agenda.models import AgendaItem
+from plenary.extensions import db
+
 #: The names we generate (token_urlsafe(24): 32 characters of A–Z a–z 0–9 - _).
 NAME_PATTERN = re.compile(r"[A-Za-z0-9_-]{32}")
 PDF_MAGIC = b"%PDF-"
@@ -99,9 +102,6 @@ def forget_unused_documents(urls) -> None:
 
     Call after the commit: a file is removed only once nothing can point to it.
     """
-    from plenary.agenda.models import AgendaItem
-    from plenary.extensions import db
-
     for url in {u for u in urls if u}:
         name = document_name_from_url(url)
         path = document_path(name) if name else None
