@@ -393,3 +393,14 @@ def test_agenda_uids_survive_reordering_and_round_trips(client, make_plenary):
         import_plenary(other)
     assert refused.value.errors[0].startswith("agenda[0].uid")
     db.session.rollback()
+
+
+def test_one_default_zone_for_new_plenaries_forms_and_back_office_times(app):
+    from plenary.admin.content_forms import EDITING_ZONE
+    from plenary.admin.plenary_forms import FIRST_ZONES
+    from plenary.config import DEFAULT_TIMEZONE
+    from plenary.events.models import Plenary
+
+    assert app.config["BABEL_DEFAULT_TIMEZONE"] == DEFAULT_TIMEZONE == FIRST_ZONES[0] == str(EDITING_ZONE)
+    assert Plenary.__table__.c.timezone.default.arg == DEFAULT_TIMEZONE
+    assert app.jinja_env.globals["DEFAULT_TIMEZONE"] == DEFAULT_TIMEZONE

@@ -234,3 +234,10 @@ def test_moving_the_start_moves_the_timed_agenda_only_when_asked(make_plenary):
     assert report["starts_at"] == "2031-10-22T10:00:00+02:00" and signing["starts_at"] is None
     save_plenary(export_plenary(plenary, include_private=True), move_agenda=True)  # the start unchanged: stays
     assert export_plenary(plenary)["agenda"][0]["starts_at"] == "2031-10-22T10:00:00+02:00"
+
+
+def test_one_slug_rule_for_the_forms_and_the_exchange_format():
+    from plenary.events.exchange import plenary_schema
+    from plenary.validation import SLUG_PATTERN
+
+    assert plenary_schema()["properties"]["slug"]["pattern"] == SLUG_PATTERN

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from plenary.config import DEFAULT_TIMEZONE
 from plenary.db import UTCDateTime, utcnow
 from plenary.extensions import db
 
@@ -39,7 +40,7 @@ class Plenary(db.Model):
     title: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     summary: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     description: Mapped[dict] = mapped_column(sa.JSON, default=dict)
-    timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Berlin")
+    timezone: Mapped[str] = mapped_column(sa.String(64), default=DEFAULT_TIMEZONE)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     format: Mapped[str] = mapped_column(sa.String(16), default=PlenaryFormat.IN_PERSON)
