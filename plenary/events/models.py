@@ -64,7 +64,7 @@ class Plenary(db.Model):
     uid: Mapped[str | None] = mapped_column(sa.String(200), unique=True)
     # iCalendar SEQUENCE: rises with every change that invitations must carry (time, place, format, link).
     sequence: Mapped[int] = mapped_column(default=0, server_default="0")
-    # What calendars were last given of it while public (plenary.calendar.services.snapshot): what
+    # What calendars were last given of it while public (plenary.events.changes.snapshot): what
     # attendees hold, compared on every save so that no path through a draft leaves them behind.
     calendar_sent: Mapped[dict | None] = mapped_column(sa.JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
