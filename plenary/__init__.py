@@ -9,7 +9,7 @@ from limits import parse
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from plenary import errors, extensions
-from plenary.config import load_config
+from plenary.config import DEFAULT_TIMEZONE, load_config
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -209,6 +209,7 @@ def register_template_helpers(app: Flask) -> None:
         ATTENDANCE_LABELS=labels.ATTENDANCE_LABELS,
         STATUS_LABELS=labels.STATUS_LABELS,
         ROLE_LABELS=labels.ROLE_LABELS,
+        DEFAULT_TIMEZONE=DEFAULT_TIMEZONE,
     )
 
     @app.context_processor

@@ -8,6 +8,9 @@ from flask import Flask
 #: Languages the site speaks; the first is the default and the source of truth for wording.
 LANGUAGES = ("de", "en", "zh")
 
+#: The alliance's home zone: a new plenary's zone, the back office's times, the default for display.
+DEFAULT_TIMEZONE = "Europe/Berlin"
+
 
 def default_config(app: Flask) -> dict:
     """Return the built-in defaults; every key can be overridden by a FLASK_ variable."""
@@ -22,7 +25,7 @@ def default_config(app: Flask) -> dict:
         "ORGANIZATION_NAME": "Chinesisch-Deutsche Industriestädteallianz (ISA)",
         "CONTACT_EMAIL": "info@isa-alliance.example",
         "BABEL_DEFAULT_LOCALE": "de",
-        "BABEL_DEFAULT_TIMEZONE": "Europe/Berlin",
+        "BABEL_DEFAULT_TIMEZONE": DEFAULT_TIMEZONE,
         "LANGUAGES": LANGUAGES,
         "LANGUAGE_COOKIE": "plenary_lang",
         "LANGUAGE_COOKIE_MAX_AGE": 365 * 24 * 3600,

@@ -10,7 +10,9 @@ from flask_babel import get_locale, gettext
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-BERLIN = "Europe/Berlin"
+from plenary.config import DEFAULT_TIMEZONE
+
+BERLIN = DEFAULT_TIMEZONE  # Germany's zone is the alliance's home zone
 BEIJING = "Asia/Shanghai"
 
 #: The partner country's zone for each home zone of a plenary.

@@ -235,3 +235,8 @@ def row_index(value: str | None, rows: int) -> int | None:
         return None
     index = int(value)
     return index if index < rows else None
+
+
+#: An address name (slug) of a plenary or an announcement: lower-case letters, digits and single hyphens.
+#: The exchange format's schema (events/plenary.schema.json) says the same; a test holds them together.
+SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"

@@ -181,11 +181,11 @@ def plenary_document(**overrides) -> dict:
 
 @pytest.fixture
 def make_plenary(app):
-    """Factory: import a plenary document (with overrides), commit, and return the plenary."""
-    from plenary.events.exchange import import_plenary
+    """Factory: save a plenary document (with overrides) as `flask plenary import` does, commit, return the plenary."""
+    from plenary.events.editing import save_plenary
 
     def make(**overrides):
-        plenary, _ = import_plenary(plenary_document(**overrides))
+        plenary = save_plenary(plenary_document(**overrides)).plenary
         db.session.commit()
         return plenary
 

@@ -65,3 +65,38 @@ def test_erasure_keeps_the_history_without_personal_values(open_plenary):
     assert entries[1].changes["organisation"] == ["—", "—"]
     dump = str(db.session.execute(sa.select(AuditEntry.changes)).all())
     assert "Stadt A" not in dump and "c@example.org" not in dump
+
+
+def test_the_actor_is_the_logged_in_account_else_a_registrant_else_the_system(app, accounts):
+    from flask_login import login_user
+
+    from plenary.audit.services import current_actor
+
+    assert current_actor() == (None, "system")  # no request: a command, the worker
+    paths = ("/admin/plenaries/test-plenary", "/registrations/abc/cancel")
+    for path in paths:
+        with app.test_request_context(path):
+            assert current_actor() == (None, "registrant"), path  # no login: whatever the address says
+    for path in paths:
+        with app.test_request_context(path):
+            login_user(accounts["organizer"])
+            assert current_actor() == ("organizer@isa.example", "user"), path  # logged in: whatever the address
+
+
+def test_each_kind_of_actor_through_the_real_paths(client, accounts, open_plenary):
+    from plenary.registration.tokens import token_for
+    from tests.conftest import login
+
+    plenary = open_plenary()
+    created = history("plenary", plenary.id)
+    anna = services.register(plenary.id, person("anna@example.org")).created[0]  # a command or the worker
+    db.session.commit()
+    assert client.post(f"/registrations/{token_for(anna)}/cancel").status_code == 302  # anna, no login
+    login(client, "organizer@isa.example")
+    assert client.post(f"/admin/plenaries/{plenary.slug}/cancel").status_code == 302
+    db.session.expire_all()
+    assert [(e.actor_kind, e.actor) for e in created] == [("system", None)]  # make_plenary: no request
+    assert [(e.changes["status"], e.actor_kind) for e in history("registration", anna.id)] == [
+        ([None, "confirmed"], "system"), (["confirmed", "cancelled"], "registrant")]  # fmt: skip
+    [cancelled] = [e for e in history("plenary", plenary.id) if e.action == "plenary.cancel"]
+    assert (cancelled.actor_kind, cancelled.actor) == ("user", "organizer@isa.example")

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
+from plenary.events.editing import save_plenary
 from plenary.extensions import db
 from plenary.mail.models import OutboxMessage
 from plenary.registration import services
@@ -154,7 +155,7 @@ def test_personal_copy_has_the_online_link_only_for_online_attendees(client, ope
 
 
 def test_invitation_trail_request_update_cancel(app, open_plenary):
-    from plenary.events.exchange import export_plenary, import_plenary
+    from plenary.events.exchange import export_plenary
 
     plenary = open_plenary()
     anna = _register(plenary, "anna@example.org", language="de")
@@ -169,7 +170,7 @@ def test_invitation_trail_request_update_cancel(app, open_plenary):
     document["starts_at"] = "2031-10-15T10:00:00+02:00"
     document["ends_at"] = "2031-10-15T13:30:00+02:00"
     document["agenda"][0]["starts_at"] = "2031-10-15T10:00:00+02:00"
-    import_plenary(document)
+    save_plenary(document)
     db.session.commit()
     update = _itip(_invites("anna@example.org")[-1].calendar_ics)
     assert update["method"] == "REQUEST" and update["uid"] == first["uid"]
@@ -179,7 +180,7 @@ def test_invitation_trail_request_update_cancel(app, open_plenary):
     # An agenda-only change sends nothing.
     document = export_plenary(plenary, include_private=True)
     document["agenda"][0]["title"] = {"de": "Neuer Punkt"}
-    import_plenary(document)
+    save_plenary(document)
     db.session.commit()
     assert len(_invites("anna@example.org")) == 2
 
@@ -195,14 +196,14 @@ def test_invitation_trail_request_update_cancel(app, open_plenary):
 
 
 def test_cancelled_plenary_cancels_everyone_invited_and_tells_the_rest(open_plenary):
-    from plenary.events.exchange import export_plenary, import_plenary
+    from plenary.events.exchange import export_plenary
 
     plenary = open_plenary(capacity_in_person=1)
     _register(plenary, "seat@example.org")
     _register(plenary, "wait@example.org")
     document = export_plenary(plenary, include_private=True)
     document["status"] = "cancelled"
-    import_plenary(document)
+    save_plenary(document)
     db.session.commit()
     seat = _itip(_invites("seat@example.org")[-1].calendar_ics)
     assert seat["method"] == "CANCEL" and seat["status"] == "CANCELLED"
@@ -212,7 +213,7 @@ def test_cancelled_plenary_cancels_everyone_invited_and_tells_the_rest(open_plen
     # A correction to the cancelled plenary (a later time, say) tells nobody again.
     messages = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage))
     document["venue"] = {"name": "Anderswo"}
-    import_plenary(document)
+    save_plenary(document)
     db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == messages
 
@@ -287,7 +288,7 @@ def test_mail_trail_request_update_cancel_through_smtp(make_app, open_registrati
         deliver_due()
         document = export_plenary(plenary, include_private=True)
         document["venue"] = {"name": "Kongresszentrum", "address": None, "city": "Düsseldorf"}
-        import_plenary(document)
+        save_plenary(document)
         db.session.commit()
         deliver_due()
         services.cancel(anna.id)
@@ -311,14 +312,14 @@ def test_mail_trail_request_update_cancel_through_smtp(make_app, open_registrati
 
 
 def test_erasure_and_cancelled_plenaries_send_no_stale_invitations(open_plenary):
-    from plenary.events.exchange import export_plenary, import_plenary
+    from plenary.events.exchange import export_plenary
 
     plenary = open_plenary(capacity_in_person=1)
     anna = _register(plenary, "anna@example.org")
     ben = _register(plenary, "ben@example.org")
     document = export_plenary(plenary, include_private=True)
     document["status"] = "cancelled"
-    import_plenary(document)
+    save_plenary(document)
     db.session.commit()
     services.resend_link(anna)
     db.session.commit()
@@ -343,14 +344,14 @@ def test_a_newer_invitation_supersedes_a_queued_older_one(open_plenary):
 
 
 def test_agenda_change_updates_the_feeds_but_invites_nobody(client, open_plenary):
-    from plenary.events.exchange import export_plenary, import_plenary
+    from plenary.events.exchange import export_plenary
 
     plenary = open_plenary()
     _register(plenary, "anna@example.org")
     before = _get(client, "/plenaries/test-plenary/agenda.ics")
     document = export_plenary(plenary, include_private=True)
     document["agenda"][0]["title"] = {"de": "Neuer Bericht"}
-    import_plenary(document)
+    save_plenary(document)
     db.session.commit()
     conditional = {"If-None-Match": before.headers["ETag"], "If-Modified-Since": before.headers["Last-Modified"]}
     after = client.get("/plenaries/test-plenary/agenda.ics", headers=conditional)
@@ -379,7 +380,7 @@ def test_agenda_uids_survive_reordering_and_round_trips(client, make_plenary):
     assert all(uid.endswith("@plenary.example.org") for uid in uids) and len(set(uids)) == 2
     document["agenda"].reverse()  # the signing now comes first
     document["agenda"].append({"kind": "closing", "title": {"de": "Schluss"}})
-    import_plenary(document)
+    save_plenary(document)
     db.session.commit()
     again = export_plenary(plenary, include_private=True)
     assert [item["uid"] for item in again["agenda"][:2]] == list(reversed(uids))
@@ -392,3 +393,14 @@ def test_agenda_uids_survive_reordering_and_round_trips(client, make_plenary):
         import_plenary(other)
     assert refused.value.errors[0].startswith("agenda[0].uid")
     db.session.rollback()
+
+
+def test_one_default_zone_for_new_plenaries_forms_and_back_office_times(app):
+    from plenary.admin.content_forms import EDITING_ZONE
+    from plenary.admin.plenary_forms import FIRST_ZONES
+    from plenary.config import DEFAULT_TIMEZONE
+    from plenary.events.models import Plenary
+
+    assert app.config["BABEL_DEFAULT_TIMEZONE"] == DEFAULT_TIMEZONE == FIRST_ZONES[0] == str(EDITING_ZONE)
+    assert Plenary.__table__.c.timezone.default.arg == DEFAULT_TIMEZONE
+    assert app.jinja_env.globals["DEFAULT_TIMEZONE"] == DEFAULT_TIMEZONE

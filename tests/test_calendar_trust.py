@@ -15,7 +15,7 @@ import sqlalchemy as sa
 import vobject
 
 from plenary.events.editing import save_plenary
-from plenary.events.exchange import export_plenary, import_plenary
+from plenary.events.exchange import export_plenary
 from plenary.events.models import Plenary
 from plenary.extensions import db
 from plenary.mail.models import OutboxMessage
@@ -143,13 +143,13 @@ def test_cancelled_then_published_again_invites_again_above_the_cancellation(ope
 
 
 def test_the_same_paths_through_import_and_the_back_office(client, open_plenary, accounts):
-    """`plenary import` (import_plenary) to unpublish and move, the back office's Publish button to publish."""
+    """`plenary import` (save_plenary) to unpublish and move, the back office's Publish button to publish."""
     plenary = open_plenary()
     _register(plenary, "anna@example.org")
     before = _facts(_calendar_messages("anna@example.org")[0].calendar_ics)
-    import_plenary(export_plenary(plenary, include_private=True) | {"status": "draft"})
+    save_plenary(export_plenary(plenary, include_private=True) | {"status": "draft"})
     db.session.commit()
-    import_plenary(export_plenary(plenary, include_private=True) | _moved_to_13())
+    save_plenary(export_plenary(plenary, include_private=True) | _moved_to_13())
     db.session.commit()
     login(client, "organizer@isa.example")
     assert client.post("/admin/plenaries/test-plenary/publish").status_code == 302

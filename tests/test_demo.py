@@ -73,3 +73,25 @@ def test_demo_command_prints_working_credentials(app, runner):
     assert user.role == "organizer"
     assert user.check_password(password)
     assert user.password_hash.startswith("scrypt:")
+
+
+def test_loading_the_demo_again_later_is_a_change_like_any_other(app):
+    """The demo goes through save_plenary: the moved 11th plenary re-invites its registrant, and it is logged."""
+    from plenary.audit.models import AuditEntry
+    from plenary.mail.models import OutboxMessage
+    from plenary.registration import services
+    from tests.conftest import person
+
+    load_demo(today=date.today())
+    db.session.commit()
+    eleventh = db.session.scalar(sa.select(Plenary).where(Plenary.number == 11))
+    services.register(eleventh.id, person("anna@example.org"))
+    db.session.commit()
+    sequence = eleventh.sequence
+    load_demo(today=date.today() + timedelta(days=1))  # the 11th is always 60 days away: it moves by a day
+    db.session.commit()
+    kinds = db.session.scalars(sa.select(OutboxMessage.kind).where(OutboxMessage.recipient == "anna@example.org"))
+    assert list(kinds) == ["registration_confirmed", "plenary_updated"] and eleventh.sequence == sequence + 1
+    actions = db.session.scalars(sa.select(AuditEntry.action).where(AuditEntry.object_type == "plenary")
+                                 .order_by(AuditEntry.id)).all()  # fmt: skip
+    assert actions == ["plenary.create"] * 3 + ["plenary.update"]

@@ -4,6 +4,7 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+import sqlalchemy as sa
 
 from plenary.agenda.models import AgendaItem
 from plenary.events.exchange import ExchangeError, dumps, export_plenary, import_plenary, validate_document
@@ -182,3 +183,61 @@ def test_cli_export_unknown_slug(app, runner):
     result = runner.invoke(args=["plenary", "export", "nope"])
     assert result.exit_code == 1
     assert "No plenary with slug 'nope'" in result.output
+
+
+def _counts() -> tuple[int, int]:
+    from plenary.audit.models import AuditEntry
+    from plenary.mail.models import OutboxMessage
+
+    return tuple(db.session.scalar(sa.select(sa.func.count()).select_from(m)) for m in (OutboxMessage, AuditEntry))
+
+
+def test_import_only_applies_the_document_and_save_plenary_does_the_rest(open_plenary):
+    from plenary.events.editing import save_plenary
+    from plenary.registration import services
+    from tests.conftest import person
+
+    plenary = open_plenary(capacity_in_person=1)
+    anna, ben = (services.register(plenary.id, person(e)).created[0] for e in ("anna@example.org", "ben@example.org"))
+    db.session.commit()
+    sequence, sent, counts = plenary.sequence, plenary.calendar_sent, _counts()
+    document = export_plenary(plenary, include_private=True)
+    document["registration"]["capacity_in_person"] = 2
+    document["venue"] = {"name": "Kongresszentrum", "address": None, "city": "Düsseldorf"}
+    import_plenary(document)  # the step: the model changes, nothing else happens
+    db.session.commit()
+    assert plenary.venue_city == "Düsseldorf" and plenary.capacity_in_person == 2
+    assert (plenary.sequence, plenary.calendar_sent, _counts(), ben.status) == (sequence, sent, counts, "waitlisted")
+
+    document["venue"]["city"] = "Köln"
+    result = save_plenary(document)  # the flow: attendees told, the waitlist promoted, the change logged
+    db.session.commit()
+    assert result.told == "update" and plenary.sequence == sequence + 1
+    assert plenary.calendar_sent["venue_city"] == "Köln"
+    assert [r.id for r in result.promoted] == [ben.id] and ben.status == "confirmed" and anna.status == "confirmed"
+    assert result.changes == {"venue.city": ["Düsseldorf", "Köln"]}
+    assert _counts()[1] == counts[1] + 2  # the plenary.update entry, and ben's status
+
+
+def test_moving_the_start_moves_the_timed_agenda_only_when_asked(make_plenary):
+    from plenary.events.editing import save_plenary
+
+    plenary = make_plenary()
+    a_week_later = {"starts_at": "2031-10-22T10:00:00+02:00", "ends_at": "2031-10-22T13:30:00+02:00"}
+    with pytest.raises(ExchangeError) as refused:  # the report at 09:00 on the 15th lies outside the new time
+        save_plenary(export_plenary(plenary, include_private=True) | a_week_later)
+    assert refused.value.errors[0].startswith("agenda[0].starts_at: outside the plenary's time")
+    db.session.rollback()
+    save_plenary(export_plenary(plenary, include_private=True) | a_week_later, move_agenda=True)
+    db.session.commit()
+    report, signing = export_plenary(plenary)["agenda"]
+    assert report["starts_at"] == "2031-10-22T10:00:00+02:00" and signing["starts_at"] is None
+    save_plenary(export_plenary(plenary, include_private=True), move_agenda=True)  # the start unchanged: stays
+    assert export_plenary(plenary)["agenda"][0]["starts_at"] == "2031-10-22T10:00:00+02:00"
+
+
+def test_one_slug_rule_for_the_forms_and_the_exchange_format():
+    from plenary.events.exchange import plenary_schema
+    from plenary.validation import SLUG_PATTERN
+
+    assert plenary_schema()["properties"]["slug"]["pattern"] == SLUG_PATTERN

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from plenary.events.exchange import import_plenary
+from plenary.events.editing import save_plenary
 from plenary.extensions import db
 from plenary.mail import broadcast
 from plenary.mail.delivery import deliver_due
@@ -188,9 +188,9 @@ def hostile_outbox(app, make_plenary):
     # ... that moves (an update to the confirmed), and is then cancelled.
     document = plenary_document(registration=open_registration(capacity_in_person=2))
     document.update(ends_at="2031-10-15T17:30:00+02:00")
-    import_plenary(document)
+    save_plenary(document)
     db.session.commit()
-    import_plenary({**document, "status": "cancelled"})
+    save_plenary({**document, "status": "cancelled"})
     db.session.commit()
 
     # A plenary whose registrations wait for approval: received, approved, rejected, and a promotion to pending.

@@ -339,16 +339,25 @@ def test_every_message_in_every_language(open_plenary, kind, lang, greeting):
 
 
 def test_the_lock_refuses_to_drop_flushed_work(open_plenary, app):
-    """On SQLite the lock starts a fresh transaction; with unsaved work it must refuse, not roll back."""
+    """On SQLite the lock starts a fresh transaction; with work flushed before it, it must refuse, not roll back.
+
+    Inside a transaction that holds it already (a second sign-up, the demo's plenaries) it keeps the work.
+    """
+    from plenary.audit.services import record
     from plenary.registration.locking import LockOrderError
 
     plenary = open_plenary()
-    services.register(plenary.id, person("a@example.org"))  # flushed, not committed
+    services.register(plenary.id, person("a@example.org"))  # flushed under the lock, not committed
+    services.register(plenary.id, person("b@example.org"))  # the same unit of work: locked already
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 2
+    db.session.rollback()
+    record("test.unlocked", None)
+    db.session.flush()  # written before the lock
     if db.engine.dialect.name == "sqlite":
         with pytest.raises(LockOrderError):
-            services.register(plenary.id, person("b@example.org"))
+            services.register(plenary.id, person("c@example.org"))
     else:  # PostgreSQL: FOR UPDATE inside the same transaction is fine
-        services.register(plenary.id, person("b@example.org"))
+        services.register(plenary.id, person("c@example.org"))
     db.session.rollback()
 
 

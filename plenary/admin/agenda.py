@@ -21,7 +21,7 @@ from plenary.admin.plenary_forms import (
     LocalTimeError,
     to_instant,
 )
-from plenary.admin.views import _plenary_or_404, bp
+from plenary.admin.views import bp
 from plenary.agenda.models import AgendaItem, Speaker
 from plenary.agenda.services import forget_unused_documents
 from plenary.auth.access import organizer_required, viewer_required
@@ -29,6 +29,7 @@ from plenary.events.documents import DocumentError, new_document_name, public_do
 from plenary.events.editing import save_plenary
 from plenary.events.exchange import ExchangeError, export_plenary, parse_instant
 from plenary.events.models import Plenary
+from plenary.events.services import plenary_or_404
 from plenary.extensions import db
 from plenary.i18n import current_language, localize_any
 from plenary.validation import row_index
@@ -64,7 +65,7 @@ WITH_AGENDA = (sa.orm.selectinload(Plenary.agenda_items).selectinload(AgendaItem
 @viewer_required
 def agenda(slug: str):
     """The agenda of a plenary, with buttons to add, edit, move and delete items (organizers)."""
-    plenary = _plenary_or_404(slug, *WITH_AGENDA)
+    plenary = plenary_or_404(slug, *WITH_AGENDA)
     return render_template("admin/agenda.html", plenary=plenary, form=ConfirmForm())
 
 
@@ -260,7 +261,7 @@ def _item_form(plenary: Plenary, item: AgendaItem | None):
             form.document_file.errors = [*form.document_file.errors,
                                          gettext("Please choose the file again.")]  # fmt: skip
         problems = apply_errors(form, errors, AGENDA_ERROR_FIELDS, prefix=f"agenda[{position}]")
-        plenary = _plenary_or_404(plenary.slug, *WITH_AGENDA)
+        plenary = plenary_or_404(plenary.slug, *WITH_AGENDA)
         return _render_item(form, plenary, item, problems), 400
     if document_name:
         store_document(data, document_name)  # only once the item is valid: no orphaned files
@@ -275,14 +276,14 @@ def _item_form(plenary: Plenary, item: AgendaItem | None):
 @organizer_required
 def agenda_new(slug: str):
     """Add an item at the end of the agenda."""
-    return _item_form(_plenary_or_404(slug, *WITH_AGENDA), None)
+    return _item_form(plenary_or_404(slug, *WITH_AGENDA), None)
 
 
 @bp.route("/plenaries/<slug>/agenda/<int:item_id>/edit", methods=["GET", "POST"])
 @organizer_required
 def agenda_edit(slug: str, item_id: int):
     """Edit one agenda item."""
-    plenary = _plenary_or_404(slug, *WITH_AGENDA)
+    plenary = plenary_or_404(slug, *WITH_AGENDA)
     return _item_form(plenary, _item_or_404(plenary, item_id))
 
 
@@ -299,7 +300,7 @@ def _done(plenary: Plenary, errors: list[str] | None, message: str):
 @organizer_required
 def agenda_move(slug: str, item_id: int):
     """Move an item one place up or down (direction=up|down)."""
-    plenary = _plenary_or_404(slug, *WITH_AGENDA)
+    plenary = plenary_or_404(slug, *WITH_AGENDA)
     item = _item_or_404(plenary, item_id)
     direction = request.form.get("direction")
     if direction not in ("up", "down") or not ConfirmForm().validate_on_submit():
@@ -317,7 +318,7 @@ def agenda_move(slug: str, item_id: int):
 @organizer_required
 def agenda_order(slug: str):
     """Put the items in the order of the posted ids (``item``, repeated; from drag and drop)."""
-    plenary = _plenary_or_404(slug, *WITH_AGENDA)
+    plenary = plenary_or_404(slug, *WITH_AGENDA)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     ids = request.form.getlist("item")
@@ -343,7 +344,7 @@ def agenda_order(slug: str):
 @organizer_required
 def agenda_delete(slug: str, item_id: int):
     """Ask, then delete an agenda item."""
-    plenary = _plenary_or_404(slug, *WITH_AGENDA)
+    plenary = plenary_or_404(slug, *WITH_AGENDA)
     item = _item_or_404(plenary, item_id)
     form = ConfirmForm()
     if request.method == "GET":

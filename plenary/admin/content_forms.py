@@ -11,16 +11,16 @@ from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
+from plenary.config import DEFAULT_TIMEZONE
 from plenary.registration.forms import choices, country_choices
-from plenary.validation import multi_line, one_line, optional_choice
+from plenary.validation import SLUG_PATTERN, multi_line, one_line, optional_choice
 
 #: Announcement times are typed and shown in Berlin time.
-EDITING_ZONE = ZoneInfo("Europe/Berlin")
+EDITING_ZONE = ZoneInfo(DEFAULT_TIMEZONE)
 
 #: The alliance was founded in 2016 (the database refuses earlier years).
 FOUNDING_YEAR = 2016
 
-SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 LANGUAGES = ("de", "en", "zh")
 
 _GERMAN = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"})

@@ -12,9 +12,10 @@ from wtforms import BooleanField, HiddenField, StringField, SubmitField, TextAre
 from wtforms.validators import Length
 
 from plenary.admin.services import RegistrationFilter
-from plenary.admin.views import _plenary_or_404, bp
+from plenary.admin.views import bp
 from plenary.audit.services import record
 from plenary.auth.access import admin_required, organizer_required, viewer_required
+from plenary.events.services import plenary_or_404
 from plenary.extensions import db
 from plenary.i18n import current_language, localize
 from plenary.mail import broadcast as messages
@@ -130,7 +131,7 @@ def _compose(plenary, form: BroadcastForm, filters: RegistrationFilter, status: 
 @viewer_required
 def messages_list(slug: str):
     """A plenary's messages to attendees with their delivery state."""
-    plenary = _plenary_or_404(slug)
+    plenary = plenary_or_404(slug)
     rows = messages.broadcasts(plenary.id)
     counts = messages.delivery_counts([b.id for b in rows])
     return render_template("admin/messages.html", plenary=plenary, broadcasts=rows, counts=counts,
@@ -141,7 +142,7 @@ def messages_list(slug: str):
 @organizer_required
 def message_new(slug: str):
     """The compose form; recipient filters may come in the query (e.g. from the registration list)."""
-    plenary = _plenary_or_404(slug)
+    plenary = plenary_or_404(slug)
     return _compose(plenary, BroadcastForm(), RegistrationFilter.from_args(request.args))
 
 
@@ -149,7 +150,7 @@ def message_new(slug: str):
 @organizer_required
 def message_compose(slug: str):
     """Preview (the form again with the message in each language and its recipients) or send (queue)."""
-    plenary = _plenary_or_404(slug)
+    plenary = plenary_or_404(slug)
     form = BroadcastForm()
     filters = RegistrationFilter.from_args(request.form)
     if not form.validate():
@@ -187,7 +188,7 @@ MAIL_PREVIEW_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:
 @organizer_required
 def message_mail_preview(slug: str, lang: str):
     """The HTML mail as a recipient reading ``lang`` gets it (opened in a new tab from the compose form)."""
-    plenary = _plenary_or_404(slug)
+    plenary = plenary_or_404(slug)
     if lang not in messages.LANGUAGES:
         abort(404)
     form = BroadcastForm()

@@ -2,28 +2,28 @@
 
 Every change goes through ``plenary.events.editing.save_plenary`` with a whole exchange document
 (the stored plenary exported with its private fields, the form's values written over it), so the
-back office validates, re-invites, cancels, promotes and logs exactly as ``flask plenary import`` does.
+back office validates, moves the agenda, re-invites, cancels, promotes and logs exactly as
+``flask plenary import`` does.
 """
 
-from datetime import timedelta
-
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext, ngettext
 from sqlalchemy.orm import selectinload
 
 from plenary.admin.plenary_forms import PLENARY_ERROR_FIELDS, ConfirmForm, LocalTimeError, PlenaryForm, to_instant
-from plenary.admin.views import _plenary_or_404, bp
+from plenary.admin.views import bp
 from plenary.agenda.models import AgendaItem
 from plenary.auth.access import organizer_required, viewer_required
-from plenary.events.editing import save_plenary
-from plenary.events.exchange import ExchangeError, export_plenary, parse_instant
+from plenary.config import DEFAULT_TIMEZONE
+from plenary.events.changes import told_counts
+from plenary.events.editing import save_plenary, set_status
+from plenary.events.exchange import ExchangeError, export_plenary
 from plenary.events.models import Plenary, PlenaryStatus
+from plenary.events.services import plenary_or_404
+from plenary.events.views import render_detail
 from plenary.extensions import db
 from plenary.registration.models import Registration, RegistrationStatus
-
-#: Registrations that hear of a change or a cancellation (as plenary.calendar.services decides).
-TOLD = (RegistrationStatus.CONFIRMED, RegistrationStatus.PENDING, RegistrationStatus.WAITLISTED)
 
 
 def registration_counts(plenary_id: int) -> dict[str, int]:
@@ -31,16 +31,6 @@ def registration_counts(plenary_id: int) -> dict[str, int]:
     rows = db.session.execute(
         sa.select(Registration.status, sa.func.count()).where(Registration.plenary_id == plenary_id)
         .group_by(Registration.status)
-    ).all()  # fmt: skip
-    return {status: count for status, count in rows}
-
-
-def attendees_to_tell(plenary_id: int) -> dict[str, int]:
-    """How many registrations (with an address) a cancellation reaches, by status."""
-    rows = db.session.execute(
-        sa.select(Registration.status, sa.func.count()).where(
-            Registration.plenary_id == plenary_id, Registration.status.in_(TOLD), Registration.email.is_not(None)
-        ).group_by(Registration.status)
     ).all()  # fmt: skip
     return {status: count for status, count in rows}
 
@@ -104,14 +94,6 @@ def _clashes(form: PlenaryForm, plenary: Plenary | None) -> bool:
     return ok
 
 
-def _shift_agenda(doc: dict, delta: timedelta) -> None:
-    """Move every timed agenda item by ``delta`` (the plenary's start moved by as much)."""
-    for item in doc.get("agenda", []):
-        if item.get("starts_at"):
-            moment = parse_instant(item["starts_at"]) + delta
-            item["starts_at"] = moment.astimezone(parse_instant(doc["starts_at"]).tzinfo).isoformat(timespec="seconds")
-
-
 def _save(form: PlenaryForm, plenary: Plenary | None):
     """Validate, build the exchange document, save it; the response (a redirect, or the form with errors)."""
     if plenary is not None:
@@ -122,19 +104,16 @@ def _save(form: PlenaryForm, plenary: Plenary | None):
         doc = {"slug": form.slug.data, "status": PlenaryStatus.DRAFT, "agenda": []}
     else:
         doc = export_plenary(plenary, include_private=True)
-    old_start = parse_instant(doc["starts_at"]) if doc.get("starts_at") else None
     form.apply_to(doc)
-    if old_start and form.move_agenda.data and form.instants["starts_at"] != old_start:
-        _shift_agenda(doc, form.instants["starts_at"] - old_start)
     try:
-        result = save_plenary(doc)
+        result = save_plenary(doc, move_agenda=bool(form.move_agenda.data))
     except ExchangeError as error:
         db.session.rollback()
         problems = apply_errors(form, error.errors, PLENARY_ERROR_FIELDS)
         return _render_form(form, plenary, problems, status=400)
     saved = result.plenary
     told = result.told is not None
-    told_count = attendees_to_tell(saved.id).get(RegistrationStatus.CONFIRMED, 0) if told else 0
+    told_count = told_counts(saved.id).get(RegistrationStatus.CONFIRMED, 0) if told else 0
     db.session.commit()
     flash(gettext("The plenary was created as a draft.") if result.created else gettext("Saved."), "success")
     if told:
@@ -156,7 +135,7 @@ def plenary_new():
     if not form.is_submitted():
         latest = db.session.scalar(sa.select(sa.func.max(Plenary.number)))
         form.number.data = (latest or 0) + 1
-        form.timezone.data = "Europe/Berlin"
+        form.timezone.data = DEFAULT_TIMEZONE
         form.waitlist.data = True
         form.format.data = "hybrid"
     return _render_form(form, None)
@@ -170,16 +149,16 @@ RESERVED_SLUGS = frozenset({"new"})
 @viewer_required
 def plenary(slug: str):
     """A plenary's back-office home: status, counts and the ways to change it."""
-    plenary = _plenary_or_404(slug)
+    plenary = plenary_or_404(slug)
     return render_template("admin/plenary_home.html", plenary=plenary, counts=registration_counts(plenary.id),
-                           told=attendees_to_tell(plenary.id), confirm=ConfirmForm())  # fmt: skip
+                           told=told_counts(plenary.id), confirm=ConfirmForm())  # fmt: skip
 
 
 @bp.route("/plenaries/<slug>/edit", methods=["GET", "POST"])
 @organizer_required
 def plenary_edit(slug: str):
     """Edit every field of a plenary but its status."""
-    plenary = _plenary_or_404(slug)
+    plenary = plenary_or_404(slug)
     form = PlenaryForm(current_zone=plenary.timezone)
     if request.method == "POST":
         return _save(form, plenary)
@@ -191,23 +170,14 @@ def plenary_edit(slug: str):
 @viewer_required
 def plenary_preview(slug: str):
     """The public page of the plenary exactly as the public sees (or will see) it, drafts too."""
-    from plenary.events.views import render_detail
-
-    plenary = db.session.scalar(
-        sa.select(Plenary).where(Plenary.slug == slug)
-        .options(selectinload(Plenary.agenda_items).selectinload(AgendaItem.speakers))
-    )  # fmt: skip
-    if plenary is None:
-        abort(404)
+    plenary = plenary_or_404(slug, selectinload(Plenary.agenda_items).selectinload(AgendaItem.speakers))
     return render_detail(plenary, template="admin/plenary_preview.html")
 
 
 def _set_status(plenary: Plenary, status: str, action: str):
-    """Save the plenary with a new status (through save_plenary: mails, sequence, audit)."""
-    doc = export_plenary(plenary, include_private=True)
-    doc["status"] = status
+    """Save the plenary with a new status (through save_plenary: mails, sequence, audit); None if refused."""
     try:
-        return save_plenary(doc, action=action)
+        return set_status(plenary, status, action)
     except ExchangeError as error:
         db.session.rollback()
         flash(gettext("The plenary could not be saved: %(errors)s", errors="; ".join(error.errors)), "warning")
@@ -218,7 +188,7 @@ def _set_status(plenary: Plenary, status: str, action: str):
 @organizer_required
 def plenary_publish(slug: str):
     """Publish a draft: it appears on the public site."""
-    plenary = _plenary_or_404(slug)
+    plenary = plenary_or_404(slug)
     if not ConfirmForm().validate_on_submit():
         return render_template("errors/error.html", code=400), 400
     if plenary.status != PlenaryStatus.DRAFT:
@@ -233,12 +203,12 @@ def plenary_publish(slug: str):
 @organizer_required
 def plenary_cancel(slug: str):
     """Ask, then cancel a published plenary: every registered person is told (calendar CANCEL if confirmed)."""
-    plenary = _plenary_or_404(slug)
+    plenary = plenary_or_404(slug)
     form = ConfirmForm()
     if plenary.status != PlenaryStatus.PUBLISHED:
         flash(gettext("Only a published plenary can be cancelled."), "warning")
         return redirect(url_for("admin.plenary", slug=slug))
-    told = attendees_to_tell(plenary.id)
+    told = told_counts(plenary.id)
     if request.method == "POST":
         if not form.validate_on_submit():
             return render_template("errors/error.html", code=400), 400

@@ -19,9 +19,10 @@ from plenary.admin.services import (
     registration_snapshot,
     valid_sort,
 )
-from plenary.admin.views import _plenary_or_404, bp
+from plenary.admin.views import bp
 from plenary.audit.services import diff, history, record
 from plenary.auth.access import organizer_required, viewer_required
+from plenary.events.services import plenary_or_404
 from plenary.extensions import db
 from plenary.i18n import current_language
 from plenary.members.services import member_choices
@@ -37,7 +38,7 @@ PER_PAGE = 50
 @viewer_required
 def registrations(slug: str):
     """A plenary's registrations: search, filters, sorting, pagination, counts, export form."""
-    plenary = _plenary_or_404(slug)
+    plenary = plenary_or_404(slug)
     filters = RegistrationFilter.from_args(request.args)
     sort = valid_sort(request.args.get("sort"))
     page = min(max(request.args.get("page", 1, type=int), 1), 10_000)
@@ -72,7 +73,7 @@ def _country_names(lang: str) -> dict[str, str]:
 @viewer_required
 def registrations_export(slug: str):
     """The filtered list as CSV (UTF-8 with BOM, for Excel) or Excel workbook, with the chosen columns."""
-    plenary = _plenary_or_404(slug)
+    plenary = plenary_or_404(slug)
     filters = RegistrationFilter.from_args(request.args)
     columns = export_columns(request.args.getlist("columns"))
     fmt = "xlsx" if request.args.get("format") == "xlsx" else "csv"
@@ -209,7 +210,7 @@ def registration_edit(registration_id: int):
 @organizer_required
 def registration_new(slug: str):
     """Register someone by hand (who phoned): the capacity rules apply, the registration window does not."""
-    plenary = _plenary_or_404(slug)
+    plenary = plenary_or_404(slug)
     modes = services.attendance_modes(plenary)
     form = NewRegistrationForm()
     _fill(form)
@@ -249,7 +250,7 @@ def _status_label(status: str) -> str:
 @organizer_required
 def participants_publish(slug: str):
     """Publish (publish=1) or withdraw (publish=0) the participant list on the public plenary page."""
-    plenary = _plenary_or_404(slug)
+    plenary = plenary_or_404(slug)
     published = request.form.get("publish") == "1"
     set_participants_published(plenary.id, published)
     db.session.commit()

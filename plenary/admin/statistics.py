@@ -15,9 +15,10 @@ from flask import render_template
 from flask_babel import get_locale, gettext
 
 from plenary.admin import charts
-from plenary.admin.views import _plenary_or_404, bp
+from plenary.admin.views import bp
 from plenary.auth.access import viewer_required
 from plenary.events.models import Plenary
+from plenary.events.services import plenary_or_404
 from plenary.extensions import db
 from plenary.i18n import current_language, localize
 from plenary.labels import ATTENDANCE_LABELS, REGISTRATION_STATUS_LABELS
@@ -158,7 +159,7 @@ def _labelled(stats: Statistics) -> dict[str, list[tuple[str, int]]]:
 @viewer_required
 def statistics(slug: str):
     """A plenary's registrations in figures: over time, by status, attendance, country, member city …"""
-    plenary = _plenary_or_404(slug)
+    plenary = plenary_or_404(slug)
     stats = plenary_statistics(plenary)
     sections = []
     if stats.total:

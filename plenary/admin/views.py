@@ -1,12 +1,10 @@
 """The back office: its blueprint, the overview, and the area modules that add their routes. All under /admin/."""
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, render_template
 from flask_babel import lazy_gettext as _l
 
 from plenary.admin.services import plenaries_with_counts
 from plenary.auth.access import viewer_required
-from plenary.events.models import Plenary
-from plenary.extensions import db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -19,14 +17,6 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 def dashboard():
     """All plenaries with their registrations counted by status."""
     return render_template("admin/dashboard.html", rows=plenaries_with_counts())
-
-
-def _plenary_or_404(slug: str, *options) -> Plenary:
-    """The plenary of ``slug`` (loaded with the given loader ``options``), or 404."""
-    plenary = db.session.scalar(db.select(Plenary).where(Plenary.slug == slug).options(*options))
-    if plenary is None:
-        abort(404)
-    return plenary
 
 
 #: The back office's main navigation: (endpoint, label, lowest role). Shown only to roles that may open it.

@@ -10,25 +10,31 @@ only later change is the erasure of personal values (``scrub_registration``).
 from typing import Any
 
 import sqlalchemy as sa
-from flask import has_request_context, request
+from flask import has_request_context
 from flask_login import current_user
+from sqlalchemy.orm import Session
 
 from plenary.audit.models import AuditEntry
 from plenary.db import utcnow
 from plenary.extensions import db
+from plenary.registration.models import Registration
 
 #: Registration fields whose changes the automatic rule logs (never personal data).
 TRACKED = ("status", "attendance")
 
 
 def current_actor() -> tuple[str | None, str]:
-    """(account e-mail, kind) of whoever causes the current change."""
-    if has_request_context():
-        if current_user.is_authenticated:
-            return current_user.email, "user"
-        if not request.path.startswith("/admin"):
-            return None, "registrant"
-    return None, "system"
+    """(account e-mail, kind) of whoever causes the current change.
+
+    A logged-in account is a "user", whatever the page; a request without a login comes from a
+    registrant (the sign-up form, a personal link); outside any request (a command, the worker)
+    it is the "system".
+    """
+    if not has_request_context():
+        return None, "system"
+    if current_user.is_authenticated:
+        return current_user.email, "user"
+    return None, "registrant"
 
 
 def record(action: str, obj: Any = None, *, summary: str = "", changes: dict | None = None,
@@ -116,8 +122,6 @@ def scrub_registration(registration_id: int) -> None:
 
 def _registration_changes(session) -> list[dict]:
     """Log rows for new registrations and status/attendance changes in this flush."""
-    from plenary.registration.models import Registration
-
     rows = []
     actor, kind = current_actor()
     for obj in list(session.new) + list(session.dirty):
@@ -160,8 +164,6 @@ def _write(session, _context) -> None:
 
 def install() -> None:
     """Attach the rules to every session (once per process)."""
-    from sqlalchemy.orm import Session
-
     if not sa.event.contains(Session, "before_flush", _immutable):
         sa.event.listen(Session, "before_flush", _immutable)
         sa.event.listen(Session, "after_flush", _write)

@@ -7,7 +7,7 @@ public base URL and, for personal copies and invitations, the attendee.
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -191,8 +191,6 @@ def agenda_events(plenary: Plenary, lang: str, *, now: datetime) -> list[Event]:
 
 def add_to_calendar_links(plenary: Plenary, lang: str) -> dict[str, str]:
     """Links for the plenary page: download, webcal subscription, Google Calendar, Outlook.com."""
-    from urllib.parse import urlencode
-
     title = localize(plenary.title, lang).text
     page = public_url("events.detail", slug=plenary.slug, lang=lang)
     location = _location(plenary, lang, False, None) or ""

@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 from plenary.calendar.ical import Attendee, agenda_events, calendar, plenary_event
 from plenary.db import utcnow
 from plenary.events.models import Plenary, PlenaryStatus
-from plenary.events.services import get_public_plenary
+from plenary.events.services import plenary_or_404
 from plenary.extensions import db
 from plenary.i18n import BABEL_LOCALES, current_language
 from plenary.registration.models import Registration, RegistrationStatus
@@ -29,17 +29,10 @@ def _ics(cal, filename: str, last_modified) -> Response:
     return response.make_conditional(request)
 
 
-def _plenary_or_404(slug: str) -> Plenary:
-    plenary = get_public_plenary(slug)
-    if plenary is None:
-        abort(404)
-    return plenary
-
-
 @bp.get("/plenaries/<slug>.ics")
 def plenary_ics(slug: str):
     """The plenary as one event (public: no private online link)."""
-    plenary = _plenary_or_404(slug)
+    plenary = plenary_or_404(slug, public=True)
     lang = current_language()
     event = plenary_event(plenary, lang, now=plenary.updated_at)
     return _ics(calendar([event], {plenary.timezone}), f"{slug}.ics", plenary.updated_at)
@@ -48,7 +41,7 @@ def plenary_ics(slug: str):
 @bp.get("/plenaries/<slug>/agenda.ics")
 def agenda_ics(slug: str):
     """One event per timed agenda item, each related to the plenary."""
-    plenary = _plenary_or_404(slug)
+    plenary = plenary_or_404(slug, public=True)
     lang = current_language()
     events = agenda_events(plenary, lang, now=plenary.updated_at)
     return _ics(calendar(events, {plenary.timezone}), f"{slug}-agenda.ics", plenary.updated_at)

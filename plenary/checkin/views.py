@@ -1,28 +1,21 @@
 """The door: /admin/plenaries/<slug>/checkin (organizers; works on a phone)."""
 
-from flask import Blueprint, abort, jsonify, render_template, request
+from flask import Blueprint, jsonify, render_template, request
 from flask_login import current_user
 
 from plenary.auth.access import organizer_required
 from plenary.checkin.services import arrivals, check_in
-from plenary.events.models import Plenary
+from plenary.events.services import plenary_or_404
 from plenary.extensions import db
 
 bp = Blueprint("checkin", __name__, url_prefix="/admin")
-
-
-def _plenary_or_404(slug: str) -> Plenary:
-    plenary = db.session.scalar(db.select(Plenary).where(Plenary.slug == slug))
-    if plenary is None:
-        abort(404)
-    return plenary
 
 
 @bp.route("/plenaries/<slug>/checkin", methods=["GET", "POST"])
 @organizer_required
 def door(slug: str):
     """Scan (camera) or type a code; shows who it is in large type and counts arrivals."""
-    plenary = _plenary_or_404(slug)
+    plenary = plenary_or_404(slug)
     result = None
     if request.method == "POST":
         result = check_in(plenary.id, request.form.get("code", "")[:200], current_user.email)
@@ -37,5 +30,5 @@ def door(slug: str):
 @organizer_required
 def count(slug: str):
     """The live count of arrivals (polled by the door page)."""
-    arrived, confirmed = arrivals(_plenary_or_404(slug).id)
+    arrived, confirmed = arrivals(plenary_or_404(slug).id)
     return jsonify(arrived=arrived, confirmed=confirmed)

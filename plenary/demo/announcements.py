@@ -3,7 +3,9 @@
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-BERLIN = ZoneInfo("Europe/Berlin")
+from plenary.config import DEFAULT_TIMEZONE
+
+BERLIN = ZoneInfo(DEFAULT_TIMEZONE)
 
 
 def demo_announcements(today: date) -> list[dict]:

@@ -8,7 +8,7 @@ from plenary.auth.services import ensure_user
 from plenary.demo.announcements import demo_announcements
 from plenary.demo.members import MEMBERS
 from plenary.demo.plenaries import demo_plenaries
-from plenary.events.exchange import import_plenary
+from plenary.events.editing import save_plenary
 from plenary.events.models import Plenary
 from plenary.extensions import db
 from plenary.members.models import Member
@@ -30,10 +30,10 @@ def load_demo(today: date | None = None) -> DemoReport:
     """Create or update the demo plenaries, members, announcements and organizer. Flushes only."""
     today = today or date.today()
     report = DemoReport()
-    for document in demo_plenaries(today):
-        plenary, created = import_plenary(document)
-        verb = "Created" if created else "Updated"
-        report.lines.append(f"{verb} plenary {plenary.number}: /plenaries/{plenary.slug}")
+    for document in demo_plenaries(today):  # saved as any change is: locked, attendees told, logged
+        result = save_plenary(document)
+        verb = "Created" if result.created else "Updated"
+        report.lines.append(f"{verb} plenary {result.plenary.number}: /plenaries/{result.plenary.slug}")
     members = upsert_members(MEMBERS)
     report.lines.append(f"Members and advisory board: {members} entries")
     for data in demo_announcements(today):

@@ -8,7 +8,9 @@ Chinese-afternoon slot, as the alliance's plenaries usually run. The 11th is our
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-BERLIN = ZoneInfo("Europe/Berlin")
+from plenary.config import DEFAULT_TIMEZONE
+
+BERLIN = ZoneInfo(DEFAULT_TIMEZONE)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CONTACT = "plenary@isa-alliance.example"
 
@@ -86,7 +88,7 @@ def ninth_plenary() -> dict:
             "会上发布了联盟委托开展的研究：中德企业今后将主要在研发领域开展合作，"
             "前景广阔的领域包括\n\n- 人工智能\n- 电动出行\n- 自动驾驶\n- 自动化生产",
         },
-        "timezone": "Europe/Berlin",
+        "timezone": DEFAULT_TIMEZONE,
         "starts_at": _iso(start),
         "ends_at": _iso(start + timedelta(hours=2, minutes=30)),
         "format": "online",
@@ -178,7 +180,7 @@ def tenth_plenary() -> dict:
             "联盟成立于2016年4月，现有48个成员：来自德国8个联邦州的21个城市和地区，"
             "以及来自中国14个省份的27个城市。",
         },
-        "timezone": "Europe/Berlin",
+        "timezone": DEFAULT_TIMEZONE,
         "starts_at": _iso(start),
         "ends_at": _iso(start + timedelta(hours=3)),
         "format": "online",

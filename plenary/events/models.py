@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from plenary.config import DEFAULT_TIMEZONE
 from plenary.db import UTCDateTime, enum_type, utcnow
 from plenary.extensions import db
 
@@ -39,7 +40,7 @@ class Plenary(db.Model):
     title: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     summary: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     description: Mapped[dict] = mapped_column(sa.JSON, default=dict)
-    timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Berlin")
+    timezone: Mapped[str] = mapped_column(sa.String(64), default=DEFAULT_TIMEZONE)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     format: Mapped[PlenaryFormat] = mapped_column(
@@ -67,7 +68,7 @@ class Plenary(db.Model):
     uid: Mapped[str | None] = mapped_column(sa.String(200), unique=True)
     # iCalendar SEQUENCE: rises with every change that invitations must carry (time, place, format, link).
     sequence: Mapped[int] = mapped_column(default=0, server_default="0")
-    # What calendars were last given of it while public (plenary.calendar.services.snapshot): what
+    # What calendars were last given of it while public (plenary.events.changes.snapshot): what
     # attendees hold, compared on every save so that no path through a draft leaves them behind.
     calendar_sent: Mapped[dict | None] = mapped_column(sa.JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from flask import current_app
+from flask import abort, current_app
 from sqlalchemy.orm import selectinload
 
 from plenary.agenda.models import AgendaItem
@@ -89,6 +89,20 @@ def get_public_plenary(slug: str) -> Plenary | None:
         .where(Plenary.slug == slug)
         .options(selectinload(Plenary.agenda_items).selectinload(AgendaItem.speakers))
     )
+
+
+def plenary_or_404(slug: str, *options, public: bool = False) -> Plenary:
+    """The plenary of ``slug`` (loaded with the loader ``options``), or 404; ``public``: as the public site sees it.
+
+    ``public`` finds only published and cancelled plenaries, with their agenda and speakers.
+    """
+    if public:
+        plenary = get_public_plenary(slug)
+    else:
+        plenary = db.session.scalar(db.select(Plenary).where(Plenary.slug == slug).options(*options))
+    if plenary is None:
+        abort(404)
+    return plenary
 
 
 def reply_address(plenary: Plenary) -> str:

@@ -2,9 +2,12 @@
 
 from flask import Blueprint, abort, render_template, send_file
 
+from plenary.agenda.models import AgendaItem
+from plenary.events.documents import DOCUMENT_CSP, content_disposition, document_path
 from plenary.events.models import Plenary
-from plenary.events.services import get_public_plenary, list_public_plenaries, registration_state
-from plenary.i18n import current_language
+from plenary.events.services import list_public_plenaries, plenary_or_404, registration_state
+from plenary.extensions import db
+from plenary.i18n import current_language, localize_any
 from plenary.news.services import announcements_for_plenary
 from plenary.registration.participants import published_participants
 
@@ -21,10 +24,7 @@ def index():
 @bp.get("/<slug>")
 def detail(slug: str):
     """Show one plenary with its agenda."""
-    plenary = get_public_plenary(slug)
-    if plenary is None:
-        abort(404)
-    return render_detail(plenary)
+    return render_detail(plenary_or_404(slug, public=True))
 
 
 def render_detail(plenary: Plenary, template: str = "events/detail.html", **extra) -> str:
@@ -41,11 +41,6 @@ def render_detail(plenary: Plenary, template: str = "events/detail.html", **extr
 
 def document(name: str):
     """An uploaded agenda document (PDF), shown inline, never framed; 404 for a name we did not generate."""
-    from plenary.agenda.models import AgendaItem
-    from plenary.events.documents import DOCUMENT_CSP, content_disposition, document_path
-    from plenary.extensions import db
-    from plenary.i18n import current_language, localize_any
-
     path = document_path(name)
     if path is None:
         abort(404)

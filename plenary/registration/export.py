@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
+from plenary.config import DEFAULT_TIMEZONE
 from plenary.extensions import db
 from plenary.i18n import localize
 from plenary.labels import ATTENDANCE_LABELS, REGISTRATION_STATUS_LABELS
@@ -98,7 +99,7 @@ def export_columns(requested: list[str]) -> list[str]:
 
 
 def export_table(query: sa.Select, columns: list[str], lang: str = "de",
-                 zone: str = "Europe/Berlin") -> tuple[list[str], list[list]]:  # fmt: skip
+                 zone: str = DEFAULT_TIMEZONE) -> tuple[list[str], list[list]]:  # fmt: skip
     """Headings (in the current language) and one row per registration of ``query`` (a select of Registration).
 
     Values are defused for spreadsheets (``_cell``); times are naive date-times in ``zone``

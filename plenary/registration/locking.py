@@ -23,10 +23,15 @@ def _mark_flushed(session, _context):
     session.info[FLUSHED] = True
 
 
+#: Session.info key: this transaction began with SQLite's write lock, which locks every plenary at once.
+WRITE_LOCKED = "plenary_sqlite_write_locked"
+
+
 @event.listens_for(Session, "after_transaction_end")
 def _forget_flushed(session, transaction):
     if transaction.parent is None:  # the outermost transaction ended (commit or rollback)
         session.info.pop(FLUSHED, None)
+        session.info.pop(WRITE_LOCKED, None)
 
 
 class LockOrderError(RuntimeError):
@@ -40,6 +45,8 @@ def lock_plenary(plenary_id: int) -> Plenary | None:
     if not current_app.config["REGISTRATION_CAPACITY_LOCK"]:
         return session.scalar(query)  # for the test that shows the race without the lock
     if session.get_bind().dialect.name == "sqlite":
+        if session.info.get(WRITE_LOCKED):
+            return session.scalar(query)  # a second plenary in the same unit of work (the demo's): locked already
         if session.in_transaction():
             if session.new or session.dirty or session.deleted or session.info.get(FLUSHED):
                 # Rolling back here would silently drop those changes.
@@ -47,5 +54,6 @@ def lock_plenary(plenary_id: int) -> Plenary | None:
             # Only reads so far (validating the form): end that snapshot, start the locked one.
             session.rollback()
         session.connection(execution_options={BEGIN_IMMEDIATE: True})
+        session.info[WRITE_LOCKED] = True
         return session.scalar(query)
     return session.scalar(query.with_for_update())

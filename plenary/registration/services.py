@@ -451,7 +451,7 @@ def resend_link(registration: Registration) -> OutboxMessage:
 
 def _farewell(registration: Registration, address: str) -> OutboxMessage:
     """The erased person's last message (it names nobody; delivery forgets the address once it is out)."""
-    from plenary.calendar.services import invitation  # calendar.services builds on this module's queue
+    from plenary.calendar.invitations import invitation
 
     plenary = registration.plenary
     plenary.sequence += 1  # the CANCEL must outrank their invitation
@@ -641,7 +641,7 @@ def queue_registration_message(
 
     ``context``: further template values of that kind (the delegates someone proposed).
     """
-    from plenary.calendar.services import invitation
+    from plenary.calendar.invitations import invitation
 
     if calendar_method:
         # A newer invitation makes any still-queued older one obsolete: never deliver them out of order.

@@ -1,36 +1,32 @@
-"""Calendar invitations (iTIP over iMIP) and what a change to a plenary sends out.
+"""Telling attendees that their plenary changed: the "tell attendees" step of ``save_plenary``.
 
-One code path for every change to a plenary (``plenary import`` and the back office, both
-through ``save_plenary``): ``apply_plenary_changes`` compares what invitations carry with
-what attendees were last sent (``Plenary.calendar_sent``), not only with the state just
-before, so that no path through draft, published and cancelled leaves a calendar behind:
+``tell_attendees`` compares what invitations carry with what attendees were last sent
+(``Plenary.calendar_sent``), not only with the state just before, so that no path through
+draft, published and cancelled leaves a calendar behind:
 
 - every change of what a calendar shows of the plenary (time, zone, place, format, link,
   cancellation) raises its SEQUENCE, whatever the status, so that a SEQUENCE never stands
   for two different contents and never goes back;
 - a draft tells nobody (the organizers are still at work); as soon as the plenary is public
-  again (published or cancelled) and differs from what attendees were sent, every confirmed
-  attendee gets an update (METHOD:REQUEST) or a cancellation (METHOD:CANCEL), the others a
-  message. Agenda-only edits and unpublishing-then-publishing unchanged send nothing.
+  again (published or cancelled) and differs from what attendees were sent, every active
+  registrant (``ACTIVE``) gets a message: the confirmed an update (METHOD:REQUEST) or a
+  cancellation (METHOD:CANCEL), the pending and waitlisted a cancellation notice without an
+  invitation. Agenda-only edits and unpublishing-then-publishing unchanged send nothing.
 """
 
 from datetime import UTC
 
-from flask import current_app
+import sqlalchemy as sa
 
-from plenary.calendar.ical import Attendee, calendar, plenary_event
-from plenary.db import utcnow
 from plenary.events.models import Plenary, PlenaryStatus
-from plenary.events.services import reply_address
 from plenary.extensions import db
-from plenary.registration.models import Registration, RegistrationStatus
+from plenary.registration.models import Registration
+from plenary.registration.services import queue_registration_message
+from plenary.registration.states import ACTIVE, RegistrationStatus
 
 #: What an invitation carries: a change to any of these re-invites the attendees.
 INVITATION_FIELDS = ("starts_at", "ends_at", "timezone", "format", "venue_name", "venue_address", "venue_city",
                      "online_url")  # fmt: skip
-
-#: Who hears of an update or a cancellation (only the confirmed hold an invitation).
-TOLD = (RegistrationStatus.CONFIRMED, RegistrationStatus.PENDING, RegistrationStatus.WAITLISTED)
 
 
 def snapshot(plenary: Plenary) -> dict:
@@ -47,28 +43,7 @@ def _content(state: dict) -> dict:
     return content | {"cancelled": state.get("status") == PlenaryStatus.CANCELLED}
 
 
-def organizer(plenary: Plenary) -> tuple[str, str]:
-    """ORGANIZER of ``plenary``'s invitations: the mailbox that receives the replies (as Reply-To), with a name."""
-    return reply_address(plenary), current_app.config["CALENDAR_ORGANIZER_NAME"]
-
-
-def invitation(registration, method: str, uninvite: bool = False, address: str | None = None) -> str:
-    """The iCalendar text of ``method`` (REQUEST or CANCEL) for one registrant, in their language.
-
-    ``uninvite``: the attendee leaves a plenary that goes on; RFC 5546 3.2.5 then wants no STATUS.
-    ``address``: where it goes, for a registration whose data was erased (it then names nobody).
-    """
-    plenary = registration.plenary
-    name = "" if registration.anonymised_at else registration.display_name
-    attendee = Attendee(address or registration.email, name, registration.attendance)
-    event = plenary_event(plenary, registration.language, now=utcnow(), attendee=attendee,
-                          organizer=organizer(plenary), cancelled=method == "CANCEL")  # fmt: skip
-    if uninvite:
-        del event["status"]
-    return calendar([event], {plenary.timezone}, method=method).to_ical().decode("utf-8")
-
-
-def apply_plenary_changes(plenary: Plenary, before: dict | None) -> str | None:
+def tell_attendees(plenary: Plenary, before: dict | None) -> str | None:
     """After ``plenary`` was changed (``before`` = its snapshot, None if new), bring attendees' calendars up to date.
 
     Returns "update" or "cancel" when registrants were told, else None. Call inside the capacity
@@ -88,18 +63,25 @@ def apply_plenary_changes(plenary: Plenary, before: dict | None) -> str | None:
     cancelled = plenary.status == PlenaryStatus.CANCELLED
     if sent is not None and sent["status"] == PlenaryStatus.CANCELLED and cancelled:
         return None  # corrections to a cancelled plenary: everyone was told already
-    return _tell(plenary, cancelled)
+    return _queue_messages(plenary, cancelled)
 
 
-def _tell(plenary: Plenary, cancelled: bool) -> str | None:
-    """Queue the update or the cancellation to everyone registered (the invitation to the confirmed)."""
-    from plenary.registration.services import queue_registration_message  # it builds invitations with this module
+def _told(plenary_id: int):
+    """The conditions that pick the registrations a change reaches: active, with an address."""
+    return (Registration.plenary_id == plenary_id, Registration.status.in_(ACTIVE), Registration.email.is_not(None))
 
-    people = db.session.scalars(
-        db.select(Registration).where(
-            Registration.plenary_id == plenary.id, Registration.status.in_(TOLD), Registration.email.is_not(None)
-        ).order_by(Registration.id)
+
+def told_counts(plenary_id: int) -> dict[str, int]:
+    """How many registrations a change or a cancellation of the plenary reaches, by status."""
+    rows = db.session.execute(
+        sa.select(Registration.status, sa.func.count()).where(*_told(plenary_id)).group_by(Registration.status)
     ).all()
+    return {status: count for status, count in rows}
+
+
+def _queue_messages(plenary: Plenary, cancelled: bool) -> str | None:
+    """Queue the update or the cancellation to everyone told (the invitation to the confirmed)."""
+    people = db.session.scalars(sa.select(Registration).where(*_told(plenary.id)).order_by(Registration.id)).all()
     for registration in people:
         invited = registration.status == RegistrationStatus.CONFIRMED
         if cancelled:
