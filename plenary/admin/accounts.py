@@ -18,7 +18,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from plenary.admin.views import bp
+from plenary.admin.blueprint import bp
 from plenary.audit.services import diff, record
 from plenary.auth.access import admin_required, stay_logged_in
 from plenary.auth.forms import MIN_PASSWORD

@@ -13,6 +13,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from plenary.admin.blueprint import bp
 from plenary.admin.plenaries import apply_errors
 from plenary.admin.plenary_forms import (
     AGENDA_ERROR_FIELDS,
@@ -21,7 +22,7 @@ from plenary.admin.plenary_forms import (
     LocalTimeError,
     to_instant,
 )
-from plenary.admin.views import _plenary_or_404, bp
+from plenary.admin.views import _plenary_or_404
 from plenary.agenda.models import AgendaItem, Speaker
 from plenary.auth.access import organizer_required, viewer_required
 from plenary.events.documents import (

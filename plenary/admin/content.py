@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
+from plenary.admin.blueprint import bp
 from plenary.admin.content_forms import (
     EDITING_ZONE,
     AnnouncementForm,
@@ -19,7 +20,6 @@ from plenary.admin.content_forms import (
     slugify,
     translated_data,
 )
-from plenary.admin.views import bp
 from plenary.audit.services import diff, record
 from plenary.auth.access import organizer_required, viewer_required
 from plenary.db import utcnow

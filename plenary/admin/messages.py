@@ -11,8 +11,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Length
 
+from plenary.admin.blueprint import bp
 from plenary.admin.services import RegistrationFilter
-from plenary.admin.views import _plenary_or_404, bp
+from plenary.admin.views import _plenary_or_404
 from plenary.audit.services import record
 from plenary.auth.access import admin_required, organizer_required, viewer_required
 from plenary.extensions import db

@@ -12,8 +12,9 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext, ngettext
 from sqlalchemy.orm import selectinload
 
+from plenary.admin.blueprint import bp
 from plenary.admin.plenary_forms import PLENARY_ERROR_FIELDS, ConfirmForm, LocalTimeError, PlenaryForm, to_instant
-from plenary.admin.views import _plenary_or_404, bp
+from plenary.admin.views import _plenary_or_404
 from plenary.agenda.models import AgendaItem
 from plenary.auth.access import organizer_required, viewer_required
 from plenary.events.editing import save_plenary

@@ -7,6 +7,7 @@ from datetime import date
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
+from plenary.admin.blueprint import bp
 from plenary.admin.registration_forms import NewRegistrationForm, OrganizerDetailsForm
 from plenary.admin.services import (
     SORTS,
@@ -19,7 +20,7 @@ from plenary.admin.services import (
     registration_snapshot,
     valid_sort,
 )
-from plenary.admin.views import _plenary_or_404, bp
+from plenary.admin.views import _plenary_or_404
 from plenary.audit.services import diff, history, record
 from plenary.auth.access import organizer_required, viewer_required
 from plenary.extensions import db

@@ -15,7 +15,8 @@ from flask import render_template
 from flask_babel import get_locale, gettext
 
 from plenary.admin import charts
-from plenary.admin.views import _plenary_or_404, bp
+from plenary.admin.blueprint import bp
+from plenary.admin.views import _plenary_or_404
 from plenary.auth.access import viewer_required
 from plenary.events.models import Plenary
 from plenary.extensions import db

@@ -1,14 +1,17 @@
-"""The door: /admin/plenaries/<slug>/checkin (organizers; works on a phone)."""
+"""The door: /admin/plenaries/<slug>/checkin (organizers; works on a phone), a page of the back office.
 
-from flask import Blueprint, abort, jsonify, render_template, request
+Its routes are on the back office's blueprint, so the door shows the scanned person under the back office's
+headers (never stored, never indexed: plenary.headers).
+"""
+
+from flask import abort, jsonify, render_template, request
 from flask_login import current_user
 
+from plenary.admin.blueprint import bp
 from plenary.auth.access import organizer_required
 from plenary.checkin.services import arrivals, check_in
 from plenary.events.models import Plenary
 from plenary.extensions import db
-
-bp = Blueprint("checkin", __name__, url_prefix="/admin")
 
 
 def _plenary_or_404(slug: str) -> Plenary:
@@ -20,7 +23,7 @@ def _plenary_or_404(slug: str) -> Plenary:
 
 @bp.route("/plenaries/<slug>/checkin", methods=["GET", "POST"])
 @organizer_required
-def door(slug: str):
+def checkin(slug: str):
     """Scan (camera) or type a code; shows who it is in large type and counts arrivals."""
     plenary = _plenary_or_404(slug)
     result = None
@@ -35,7 +38,7 @@ def door(slug: str):
 
 @bp.get("/plenaries/<slug>/checkin/count")
 @organizer_required
-def count(slug: str):
+def checkin_count(slug: str):
     """The live count of arrivals (polled by the door page)."""
     arrived, confirmed = arrivals(_plenary_or_404(slug).id)
     return jsonify(arrived=arrived, confirmed=confirmed)
