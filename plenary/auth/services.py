@@ -2,6 +2,8 @@
 
 import secrets
 
+from werkzeug.security import check_password_hash, generate_password_hash
+
 from plenary.auth.models import Role, User
 from plenary.auth.sessions import end_all_sessions
 from plenary.extensions import db
@@ -22,7 +24,8 @@ def ensure_user(email: str, role: Role, name: str | None = None) -> tuple[User, 
     return user, password
 
 
-# A real hash to compare against when the address is unknown: the answer takes as long either way.
+# A real hash to compare against when the address is unknown: the answer takes as long either way. Made at the
+# first unknown address, not at import (scrypt takes a while and most processes never need it).
 _DUMMY_HASH = None
 
 
@@ -32,11 +35,7 @@ def authenticate(email: str, password: str) -> User | None:
     user = db.session.scalar(db.select(User).where(User.email == (email or "").strip().lower()))
     if user is None or not user.is_active:
         if _DUMMY_HASH is None:
-            from werkzeug.security import generate_password_hash
-
             _DUMMY_HASH = generate_password_hash(secrets.token_urlsafe(16), method="scrypt")
-        from werkzeug.security import check_password_hash
-
         check_password_hash(_DUMMY_HASH, password or "")
         return None
     return user if user.check_password(password or "") else None
