@@ -5,8 +5,7 @@ import secrets
 
 from flask import Flask
 
-#: Languages the site speaks; the first is the default and the source of truth for wording.
-LANGUAGES = ("de", "en", "zh")
+from plenary.i18n import LANGUAGES
 
 
 def default_config(app: Flask) -> dict:

@@ -11,6 +11,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
+from plenary.i18n import LANGUAGES
 from plenary.registration.forms import choices, country_choices
 from plenary.validation import multi_line, one_line, optional_choice
 
@@ -21,7 +22,6 @@ EDITING_ZONE = ZoneInfo("Europe/Berlin")
 FOUNDING_YEAR = 2016
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
-LANGUAGES = ("de", "en", "zh")
 
 _GERMAN = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"})
 

@@ -29,11 +29,11 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, StopValidation, ValidationError
 
 from plenary.agenda.models import AGENDA_KINDS
+from plenary.i18n import LANGUAGES as LANGS
 from plenary.labels import AGENDA_KIND_LABELS, FORMAT_LABELS
 from plenary.registration.forms import EmailAddress, choices
 from plenary.validation import multi_line, one_line, optional_choice
 
-LANGS = ("de", "en", "zh")
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 URL_PATTERN = r"^https?://[^\s/$.?#][^\s]*$"
 FIRST_ZONES = ("Europe/Berlin", "Asia/Shanghai")
