@@ -16,10 +16,9 @@ from plenary.admin.content_forms import (
     EDITING_ZONE,
     AnnouncementForm,
     MemberForm,
-    fill_translated,
     slugify,
-    translated_data,
 )
+from plenary.admin.language_fields import fill_language_fields, language_values
 from plenary.auth.access import organizer_required, viewer_required
 from plenary.db import utcnow
 from plenary.events.models import Plenary
@@ -64,7 +63,7 @@ def _announcement_form(announcement: Announcement | None = None) -> Announcement
         form.slug.data = announcement.slug
         form.kind.data = announcement.kind
         for name in ("place", "title", "lead", "body"):
-            fill_translated(form, name, getattr(announcement, name))
+            fill_language_fields(form, name, getattr(announcement, name))
         if announcement.published_at:
             form.published_at.data = announcement.published_at.astimezone(EDITING_ZONE).replace(tzinfo=None)
         form.plenary.data = str(announcement.plenary_id) if announcement.plenary_id else ""
@@ -81,7 +80,7 @@ def _announcement_values(form: AnnouncementForm, announcement: Announcement | No
     return {
         "slug": slug or unique_slug(slugify(form.title_de.data), exclude),
         "kind": form.kind.data,
-        **{name: translated_data(form, name) for name in ("place", "title", "lead", "body")},
+        **{name: language_values(form, name) for name in ("place", "title", "lead", "body")},
         "published_at": form.published_at_utc(),
         "plenary_id": int(form.plenary.data) if form.plenary.data else None,
     }
@@ -167,7 +166,7 @@ def _member_values(form: MemberForm, member: Member | None) -> dict | None:
         return None
     return {
         "key": form.key.data, "kind": form.kind.data, "country": form.country.data,
-        **{name: translated_data(form, name) for name in ("name", "region", "note")},
+        **{name: language_values(form, name) for name in ("name", "region", "note")},
         "joined_year": form.joined_year.data, "website": form.website.data,
     }  # fmt: skip
 
@@ -179,7 +178,7 @@ def _edit_member(member: Member | None):
         form.key.data, form.kind.data, form.country.data = member.key, member.kind, member.country
         form.joined_year.data, form.website.data = member.joined_year, member.website
         for name in ("name", "region", "note"):
-            fill_translated(form, name, getattr(member, name))
+            fill_language_fields(form, name, getattr(member, name))
     elif request.method == "GET":
         form.country.data = "DE"
     if form.validate_on_submit():

@@ -12,6 +12,7 @@ from wtforms import BooleanField, HiddenField, StringField, SubmitField, TextAre
 from wtforms.validators import Length
 
 from plenary.admin.blueprint import bp
+from plenary.admin.language_fields import add_language_fields, language_values
 from plenary.admin.services import RegistrationFilter
 from plenary.admin.views import _plenary_or_404
 from plenary.audit.services import record
@@ -35,14 +36,9 @@ def _subject(value):
 
 
 class BroadcastForm(FlaskForm):
-    """Subject and text in German, English and Chinese (at least one language), the format, and the buttons."""
+    """Subject and text in German, English and Chinese (at least one language: ``subject_de`` … ``body_zh``, added
+    below), the format, and the buttons."""
 
-    subject_de = StringField(_l("Subject"), filters=[_subject], validators=[Length(max=messages.SUBJECT_MAX)])
-    body_de = TextAreaField(_l("Message"), filters=[multi_line], validators=[Length(max=messages.BODY_MAX)])
-    subject_en = StringField(_l("Subject"), filters=[_subject], validators=[Length(max=messages.SUBJECT_MAX)])
-    body_en = TextAreaField(_l("Message"), filters=[multi_line], validators=[Length(max=messages.BODY_MAX)])
-    subject_zh = StringField(_l("Subject"), filters=[_subject], validators=[Length(max=messages.SUBJECT_MAX)])
-    body_zh = TextAreaField(_l("Message"), filters=[multi_line], validators=[Length(max=messages.BODY_MAX)])
     markdown = BooleanField(_l("Format with Markdown (**bold**, lists, links)"), default=True)
     form_token = HiddenField()
     preview = SubmitField(_l("Preview"))
@@ -69,11 +65,17 @@ class BroadcastForm(FlaskForm):
     def draft(self, filters: RegistrationFilter) -> messages.Draft:
         """The message as the service takes it."""
         return messages.Draft(
-            subject={lang: self[f"subject_{lang}"].data or "" for lang in LANGUAGES},
-            body={lang: self[f"body_{lang}"].data or "" for lang in LANGUAGES},
+            subject=language_values(self, "subject", keep_empty=True),
+            body=language_values(self, "body", keep_empty=True),
             markdown=self.markdown.data,
             filters=filters,
         )
+
+
+add_language_fields(BroadcastForm, "subject", lambda lang: StringField(_l("Subject"), filters=[_subject],
+                    validators=[Length(max=messages.SUBJECT_MAX)]))  # fmt: skip
+add_language_fields(BroadcastForm, "body", lambda lang: TextAreaField(_l("Message"), filters=[multi_line],
+                    validators=[Length(max=messages.BODY_MAX)]))  # fmt: skip
 
 
 def _new_form_token() -> str:
