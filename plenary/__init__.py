@@ -6,10 +6,45 @@ import click
 from flask import Flask, has_request_context, render_template, request, session
 from flask_login import current_user
 from limits import parse
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
-from plenary import errors, extensions
+# plenary.models first (isort keeps it there): every model class exists before an area configures the mappers.
+from plenary import errors, extensions, formatting, headers, i18n, labels, models, validation
+from plenary.admin import (
+    accounts,
+    agenda,
+    audit,
+    content,
+    messages,
+    plenaries,
+    registrations,
+    statistics,
+)
+from plenary.admin import views as admin_views
+from plenary.admin.blueprint import bp as admin_bp
+from plenary.api.views import bp as api_bp
+from plenary.api.views import is_api_request, json_error
+from plenary.auth.access import configure_login
+from plenary.auth.views import bp as auth_bp
+from plenary.calendar.ical import add_to_calendar_links
+from plenary.calendar.views import bp as calendar_bp
+from plenary.checkin import views as checkin_views
+from plenary.cli import register_commands
 from plenary.config import DEFAULT_TIMEZONE, load_config
+from plenary.cookies import SessionInterface
+from plenary.events.views import bp as events_bp
+from plenary.mail.hooks import deliver_after_response
+from plenary.main.views import bp as main_bp
+from plenary.members.views import bp as members_bp
+from plenary.news.views import bp as news_bp
+from plenary.registration.views import bp as registration_bp
+from plenary.sqlite import configure_sqlite
+
+#: The back office's areas: each adds its routes to ``admin_bp`` when imported, before ``admin_bp`` is registered.
+ADMIN_AREAS = (admin_views, accounts, agenda, audit, content, messages, plenaries, registrations, statistics,
+               checkin_views)  # fmt: skip
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -38,7 +73,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     warn_about_registration_budget(app)
     register_request_limits(app)  # before the extensions: CSRF protection reads the body in its own hook
     register_extensions(app)
-    register_models()
+    models.register_models()
     configure_routing(app)
     register_blueprints(app)
     register_template_helpers(app)
@@ -95,58 +130,36 @@ def register_extensions(app: Flask) -> None:
     (``plenary.db`` is the module with the model base; the SQLAlchemy object is
     ``plenary.extensions.db`` and is deliberately not imported here to keep the names apart.)
     """
-    from plenary.i18n import select_locale
-
     extensions.db.init_app(app)
     extensions.migrate.init_app(
         app, extensions.db, directory=os.path.join(PROJECT_ROOT, "migrations"), render_as_batch=True, compare_type=True
     )
     extensions.babel.init_app(
         app,
-        locale_selector=select_locale,
+        locale_selector=i18n.select_locale,
         default_translation_directories=os.path.join(PROJECT_ROOT, "plenary", "translations"),
     )
     extensions.csrf.init_app(app)
     extensions.bootstrap.init_app(app)
     extensions.mail.init_app(app)
     extensions.login_manager.init_app(app)
-    from plenary.auth.access import configure_login
-
     configure_login(extensions.login_manager)
     extensions.limiter.init_app(app)
     with app.app_context():
         if extensions.db.engine.dialect.name == "sqlite":
-            from plenary.sqlite import configure_sqlite
-
             configure_sqlite(extensions.db.engine)
 
 
-def register_models() -> None:
-    """Import every model module so that the metadata (and migrations) see all tables."""
-    from plenary.agenda import models as _agenda  # noqa: F401
-    from plenary.audit import models as _audit  # noqa: F401
-    from plenary.audit.services import install
-    from plenary.auth import models as _auth  # noqa: F401
-    from plenary.events import models as _events  # noqa: F401
-    from plenary.mail import models as _mail  # noqa: F401
-    from plenary.members import models as _members  # noqa: F401
-    from plenary.news import models as _news  # noqa: F401
-    from plenary.registration import models as _registration  # noqa: F401
+class DatabaseId(IntegerConverter):
+    """``<int:…>`` matches 0 … 2³¹−1 only: a larger number is no match (404), never a database overflow."""
 
-    install()
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def configure_routing(app: Flask) -> None:
     """Ids in URLs fit a database integer."""
-    from werkzeug.routing import IntegerConverter
-
-    class DatabaseId(IntegerConverter):
-        """``<int:…>`` matches 0 … 2³¹−1 only: a larger number is no match (404), never a database overflow."""
-
-        def __init__(self, map, *args, **kwargs):
-            kwargs.setdefault("max", 2**31 - 1)
-            super().__init__(map, *args, **kwargs)
-
     app.url_map.converters["int"] = DatabaseId
 
 
@@ -156,46 +169,26 @@ def register_input_checks(app: Flask) -> None:
     The address is checked before every request; form data (urlencoded or multipart) when it is parsed, by
     ``validation.Request``, so that no body is read before a view has set its size limit.
     """
-    from plenary import validation
-
     app.request_class = validation.Request
     app.before_request(validation.refuse_unreadable_address)
 
 
 def register_blueprints(app: Flask) -> None:
-    """Mount one blueprint per area."""
-    from plenary.admin.views import bp as admin_bp
-    from plenary.api.views import bp as api_bp
-    from plenary.auth.views import bp as auth_bp
-    from plenary.calendar.views import bp as calendar_bp
-    from plenary.checkin.views import bp as checkin_bp
-    from plenary.events.views import bp as events_bp
-    from plenary.main.views import bp as main_bp
-    from plenary.members.views import bp as members_bp
-    from plenary.news.views import bp as news_bp
-    from plenary.registration.views import bp as registration_bp
-
+    """Mount one blueprint per area (the back office's areas have added their routes to it: ADMIN_AREAS)."""
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
-    app.register_blueprint(checkin_bp)
     app.register_blueprint(calendar_bp)  # before events: /plenaries/<slug>.ics is more specific
     app.register_blueprint(events_bp)
     app.register_blueprint(news_bp)
     app.register_blueprint(members_bp)
     app.register_blueprint(registration_bp)
     app.register_blueprint(api_bp)
-
-    from plenary.mail.hooks import deliver_after_response
-
     app.after_request(deliver_after_response)
 
 
 def register_template_helpers(app: Flask) -> None:
     """Expose language helpers and formatters to every template."""
-    from plenary import formatting, i18n, labels
-    from plenary.calendar.ical import add_to_calendar_links
-
     app.before_request(i18n.reset_language)
     app.after_request(i18n.remember_language)
     app.add_template_filter(formatting.render_markdown, "markdown")
@@ -234,10 +227,6 @@ def register_template_helpers(app: Flask) -> None:
 def register_errors(app: Flask) -> None:
     """Render error pages in the visitor's language instead of Werkzeug's defaults."""
 
-    from werkzeug.exceptions import HTTPException, MethodNotAllowed
-
-    from plenary.api.views import is_api_request, json_error
-
     def render_error(error):
         code = getattr(error, "code", 500) or 500
         if is_api_request():
@@ -258,49 +247,12 @@ def register_errors(app: Flask) -> None:
     app.register_error_handler(413, errors.too_large)
 
 
-#: Pages may load nothing from other hosts (delegates in China must get the whole page);
-#: the browser enforces it. data: images are Bootstrap's inline SVG icons.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-    "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
-)
-
-
-#: Pages that carry personal data or a secret in their address (the back office with its login page, the
-#: personal pages /registrations/<token>/…): never stored by a browser or a proxy, never indexed.
-PRIVATE_PATH_PREFIXES = ("/admin/", "/registrations/")
-#: The same for a whole blueprint: the registration form and what answers it.
-PRIVATE_BLUEPRINTS = frozenset({"registration"})
-
-
-def is_private_page() -> bool:
-    """True if the current request's answer carries personal data (see PRIVATE_PATH_PREFIXES)."""
-    return request.path.startswith(PRIVATE_PATH_PREFIXES) or request.blueprint in PRIVATE_BLUEPRINTS
-
-
 def register_security_headers(app: Flask) -> None:
-    """Send a strict Content-Security-Policy and the usual hardening headers; Secure cookies over HTTPS."""
-    from plenary.cookies import SessionInterface
-
+    """Send the security headers of plenary.headers (no-store on private pages); Secure cookies over HTTPS."""
     app.session_interface = SessionInterface()
-
-    @app.after_request
-    def security_headers(response):
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        # Browsers ignore the header over plain HTTP (RFC 6797), and it must not pin a site that has no TLS.
-        if request.is_secure and int(app.config["HSTS_MAX_AGE"]) > 0:
-            response.headers.setdefault("Strict-Transport-Security", f"max-age={int(app.config['HSTS_MAX_AGE'])}")
-        if is_private_page():
-            response.headers["Cache-Control"] = "no-store"
-            response.headers["X-Robots-Tag"] = "noindex"
-        return response
+    app.after_request(headers.add_security_headers)
 
 
 def register_cli(app: Flask) -> None:
     """Add the project's flask commands."""
-    from plenary.cli import register_commands
-
     register_commands(app)

@@ -7,7 +7,14 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from plenary.auth.cli import users_cli
+from plenary.demo.loader import load_demo
+from plenary.events.editing import save_plenary
+from plenary.events.exchange import ExchangeError, dumps, export_plenary
+from plenary.events.models import Plenary
 from plenary.extensions import db
+from plenary.mail.cli import outbox_cli
+from plenary.registration.cli import deliver_now, registrations_cli
 
 plenary_cli = AppGroup("plenary", help="Import and export plenaries in the exchange format.")
 
@@ -16,8 +23,6 @@ plenary_cli = AppGroup("plenary", help="Import and export plenaries in the excha
 @click.argument("file", type=click.File("r", encoding="utf-8"))
 def import_command(file) -> None:
     """Create or update a plenary from a JSON FILE (use - for standard input)."""
-    from plenary.events.exchange import ExchangeError
-
     try:
         data = json.load(file)
     except json.JSONDecodeError as exc:
@@ -31,8 +36,6 @@ def import_command(file) -> None:
                                    ) from None
     except ValueError as exc:  # e.g. a number of more than 4,300 digits
         raise click.ClickException(f"{file.name}: not valid JSON ({exc}); nothing was changed") from None
-    from plenary.events.editing import save_plenary
-
     try:
         result = save_plenary(data)
     except ExchangeError as exc:
@@ -42,8 +45,6 @@ def import_command(file) -> None:
     plenary, created, promoted = result.plenary, result.created, result.promoted
     db.session.commit()
     click.echo(f"{'Created' if created else 'Updated'} plenary {plenary.number}: {plenary.slug}")
-    from plenary.registration.cli import deliver_now
-
     deliver_now()
     if promoted:
         click.echo(f"{len(promoted)} waitlisted registrations promoted.")
@@ -53,9 +54,6 @@ def import_command(file) -> None:
 @click.argument("slug")
 def export_command(slug: str) -> None:
     """Print the plenary SLUG as JSON in the exchange format (including its private online link)."""
-    from plenary.events.exchange import dumps, export_plenary
-    from plenary.events.models import Plenary
-
     plenary = db.session.scalar(db.select(Plenary).where(Plenary.slug == slug))
     if plenary is None:
         raise click.ClickException(f"No plenary with slug {slug!r}.")
@@ -65,8 +63,6 @@ def export_command(slug: str) -> None:
 @click.command("demo")
 def demo_command() -> None:
     """Load the demo content (idempotent): plenaries, members, announcements, an organizer."""
-    from plenary.demo.loader import load_demo
-
     report = load_demo()
     db.session.commit()
     for line in report.lines:
@@ -79,10 +75,6 @@ def demo_command() -> None:
 
 def register_commands(app: Flask) -> None:
     """Attach the commands to ``app``."""
-    from plenary.auth.cli import users_cli
-    from plenary.mail.cli import outbox_cli
-    from plenary.registration.cli import registrations_cli
-
     app.cli.add_command(plenary_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(registrations_cli)

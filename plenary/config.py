@@ -5,8 +5,7 @@ import secrets
 
 from flask import Flask
 
-#: Languages the site speaks; the first is the default and the source of truth for wording.
-LANGUAGES = ("de", "en", "zh")
+from plenary.i18n import LANGUAGES
 
 #: The alliance's home zone: a new plenary's zone, the back office's times, the default for display.
 DEFAULT_TIMEZONE = "Europe/Berlin"

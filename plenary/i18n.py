@@ -9,6 +9,9 @@ from markupsafe import Markup, escape
 
 from plenary.cookies import cookie_secure
 
+#: Languages the site speaks; the first is the default and the source of truth for wording.
+LANGUAGES = ("de", "en", "zh")
+
 #: What a missing translation falls back to, per language (zh → en → de).
 FALLBACK_ORDER = {"de": ("de", "en", "zh"), "en": ("en", "de", "zh"), "zh": ("zh", "en", "de")}
 

@@ -19,8 +19,12 @@ The rules:
   inside is refused like any other control character.
 * **Multi-line texts** (remarks, descriptions, summaries, message bodies) allow line breaks (``\\r\\n`` and
   ``\\r`` become ``\\n``) and tabs, and refuse the other controls and broken text.
+
+What the app puts out where a control character would cut a line (a mail header, an iCalendar text) goes through
+``strip_controls`` (texts stored before these rules, or from an import).
 """
 
+import functools
 import re
 import unicodedata
 from typing import NamedTuple
@@ -41,7 +45,23 @@ LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
 #: Blanks trimmed around a one-line text: the space separators (Zs) and the tab.
 BLANKS = "\t" + "".join(chr(c) for c in (0x20, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x202F, 0x205F, 0x3000))
 
+#: The control characters (Unicode Cc: C0, DEL and C1) and the line and paragraph separators, as a regex class body.
+CONTROL_CHARACTERS = "\x00-\x1f\x7f-\x9f\u2028\u2029"
+
 BROKEN, LINE_BREAK, CONTROL = "broken", "line_break", "control"
+
+
+@functools.cache
+def _control_runs(keep: str) -> re.Pattern:
+    """Runs of CONTROL_CHARACTERS other than those in ``keep``."""
+    exempt = f"(?![{re.escape(keep)}])" if keep else ""
+    return re.compile(f"(?:{exempt}[{CONTROL_CHARACTERS}])+")
+
+
+def strip_controls(text: str | None, replacement: str = "", keep: str = "") -> str:
+    """``text`` with each run of control characters and line separators (but those in ``keep``) replaced by
+    ``replacement``: ``strip_controls(subject, " ")`` puts a text on one line."""
+    return _control_runs(keep).sub(replacement, text or "")
 
 
 class TextProblem(NamedTuple):

@@ -69,6 +69,23 @@ def test_door_page_for_organizers(client, people):
     assert client.get(f"/admin/plenaries/{plenary.slug}/checkin/count").get_json() == {"arrived": 1, "confirmed": 1}
 
 
+def test_door_answers_carry_the_back_offices_private_headers(app, client, people):
+    """The page that shows the scanned person is a back-office page: never stored, never indexed."""
+    plenary, seated, waiting = people
+    _login(client, "organizer")
+    office = client.get("/admin/")
+    private = {name: office.headers[name] for name in ("Cache-Control", "X-Robots-Tag")}
+    assert private == {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
+    url = f"/admin/plenaries/{plenary.slug}/checkin"
+    answers = [client.get(url), client.post(url, data={"code": checkin_code(seated)}),
+               client.post(url, data={"code": checkin_code(waiting)}), client.get(f"{url}/count")]  # fmt: skip
+    assert [answer.status_code for answer in answers] == [200, 200, 422, 200]
+    assert "Zoë" in answers[1].get_data(as_text=True)
+    for answer in answers:
+        assert {name: answer.headers.get(name) for name in private} == private
+    assert app.url_map.bind("localhost").match(url)[0] == "admin.checkin"
+
+
 def test_viewers_and_visitors_cannot_check_in(client, people):
     plenary, seated, _waiting = people
     url = f"/admin/plenaries/{plenary.slug}/checkin"

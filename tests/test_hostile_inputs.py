@@ -19,6 +19,7 @@ from plenary.extensions import db
 from plenary.mail.models import OutboxMessage
 from plenary.registration.models import Registration
 from plenary.registration.tokens import token_for
+from plenary.validation import strip_controls
 from tests.conftest import PASSWORD, plenary_document
 from tests.test_admin_plenaries import new_plenary_data
 from tests.test_registration_views import FORM
@@ -420,3 +421,10 @@ def test_pages_with_nul_or_raw_bytes_in_the_address_answer_without_a_500(client,
     # The back office sends a visitor who is not logged in to the login page, the odd query kept as escapes.
     response = client.get("/admin/", environ_overrides={"QUERY_STRING": "x=\xff"})
     assert response.status_code == 302 and "%25FF" in response.headers["Location"]
+
+
+def test_strip_controls_cuts_every_control_and_line_separator_but_those_kept():
+    assert strip_controls("Grußwort\r\n\x00zur\u2028\u2029Versammlung\x85", " ") == "Grußwort zur Versammlung "
+    assert strip_controls("a\tb\x0b\nc\rd\x7f\x9f", keep="\t\n\r") == "a\tb\nc\rd"
+    assert strip_controls("科隆\u200d 佛山\u3000") == "科隆\u200d 佛山\u3000"  # joiners and spaces are not controls
+    assert strip_controls(None) == ""

@@ -13,6 +13,7 @@ from babel.dates import format_date
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext
 
+from plenary.admin.blueprint import bp
 from plenary.admin.plenaries import apply_errors
 from plenary.admin.plenary_forms import (
     AGENDA_ERROR_FIELDS,
@@ -21,7 +22,6 @@ from plenary.admin.plenary_forms import (
     LocalTimeError,
     to_instant,
 )
-from plenary.admin.views import bp
 from plenary.agenda.models import AgendaItem, Speaker
 from plenary.agenda.services import forget_unused_documents
 from plenary.auth.access import organizer_required, viewer_required

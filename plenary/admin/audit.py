@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask import current_app, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from plenary.admin.views import bp
+from plenary.admin.blueprint import bp
 from plenary.audit.models import AuditEntry
 from plenary.auth.access import admin_required
 from plenary.events.models import Plenary

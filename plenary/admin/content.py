@@ -1,180 +1,39 @@
 """Back office: announcements and members.
 
 Reading is for every back-office role; creating, editing, publishing and retiring for organizers and
-admins. Every change is written to the audit log with its before → after values.
+admins. Every change is written to the audit log with its before → after values, by the services that make it
+(plenary.news.services, plenary.members.services).
 """
 
-from dataclasses import dataclass
 from types import SimpleNamespace
 
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
+from plenary.admin.blueprint import bp
 from plenary.admin.content_forms import (
     EDITING_ZONE,
     AnnouncementForm,
     MemberForm,
-    fill_translated,
     slugify,
-    translated_data,
 )
-from plenary.admin.views import bp
-from plenary.audit.services import diff, record
+from plenary.admin.language_fields import fill_language_fields, language_values
 from plenary.auth.access import organizer_required, viewer_required
 from plenary.db import utcnow
 from plenary.events.models import Plenary
 from plenary.extensions import db
 from plenary.i18n import current_language, localize
 from plenary.members.models import Member
-from plenary.members.services import _country_rank, sort_key
+from plenary.members.services import key_taken, members_by_country, save_member, set_member_retired
 from plenary.news.models import Announcement
-
-# --- services ---------------------------------------------------------------------------------------------------
-
-
-def announcement_snapshot(announcement: Announcement) -> dict:
-    """What the audit log compares of an announcement."""
-    return {
-        "slug": announcement.slug, "kind": announcement.kind, "place": dict(announcement.place or {}),
-        "title": dict(announcement.title or {}), "lead": dict(announcement.lead or {}),
-        "body": dict(announcement.body or {}),
-        "published_at": announcement.published_at.isoformat(timespec="seconds") if announcement.published_at else None,
-        "plenary_id": announcement.plenary_id,
-    }  # fmt: skip
-
-
-def unique_slug(base: str, exclude_id: int | None = None) -> str:
-    """``base``, or ``base-2``, ``base-3`` … whichever no other announcement uses."""
-    base = base or "announcement"
-    taken = set(db.session.scalars(sa.select(Announcement.slug).where(
-        Announcement.slug.like(f"{base}%"), Announcement.id != (exclude_id or 0))))  # fmt: skip
-    candidate, n = base, 2
-    while candidate in taken:
-        suffix = f"-{n}"
-        candidate, n = base[: 120 - len(suffix)] + suffix, n + 1
-    return candidate
-
-
-def slug_taken(slug: str, exclude_id: int | None = None) -> bool:
-    """True if another announcement has ``slug``."""
-    query = sa.select(Announcement.id).where(Announcement.slug == slug)
-    if exclude_id is not None:
-        query = query.where(Announcement.id != exclude_id)
-    return db.session.scalar(query) is not None
-
-
-def apply_announcement(announcement: Announcement, values: dict) -> None:
-    """Set an announcement's fields from ``values`` (keys as in :func:`announcement_snapshot`)."""
-    for name in ("slug", "kind", "place", "title", "lead", "body", "published_at", "plenary_id"):
-        setattr(announcement, name, values[name])
-
-
-def save_announcement(announcement: Announcement | None, values: dict) -> Announcement:
-    """Create (``announcement`` None) or update an announcement and log it; flushes."""
-    if announcement is None:
-        announcement = Announcement()
-        apply_announcement(announcement, values)
-        db.session.add(announcement)
-        db.session.flush()
-        record("announcement.create", announcement, changes=diff({}, announcement_snapshot(announcement)),
-               summary=announcement.title.get("de", "")[:200])  # fmt: skip
-        return announcement
-    before = announcement_snapshot(announcement)
-    apply_announcement(announcement, values)
-    db.session.flush()
-    changes = diff(before, announcement_snapshot(announcement))
-    if changes:
-        record("announcement.update", announcement, changes=changes, summary=announcement.title.get("de", "")[:200])
-    return announcement
-
-
-def publish_announcement(announcement: Announcement) -> None:
-    """Publish now (a set time, even a future one, is kept: the announcement appears then); flushes."""
-    if announcement.published_at is not None:
-        return
-    before = announcement_snapshot(announcement)
-    announcement.published_at = utcnow()
-    db.session.flush()
-    record("announcement.publish", announcement, changes=diff(before, announcement_snapshot(announcement)),
-           summary=announcement.title.get("de", "")[:200])  # fmt: skip
-
-
-def unpublish_announcement(announcement: Announcement) -> None:
-    """Back to a draft (the public pages and the feed drop it); flushes."""
-    if announcement.published_at is None:
-        return
-    before = announcement_snapshot(announcement)
-    announcement.published_at = None
-    db.session.flush()
-    record("announcement.unpublish", announcement, changes=diff(before, announcement_snapshot(announcement)),
-           summary=announcement.title.get("de", "")[:200])  # fmt: skip
-
-
-def member_snapshot(member: Member) -> dict:
-    """What the audit log compares of a member."""
-    return {
-        "key": member.key, "kind": member.kind, "country": member.country, "name": dict(member.name or {}),
-        "region": dict(member.region or {}), "joined_year": member.joined_year, "website": member.website,
-        "note": dict(member.note or {}),
-        "retired_at": member.retired_at.isoformat(timespec="seconds") if member.retired_at else None,
-    }  # fmt: skip
-
-
-def save_member(member: Member | None, values: dict) -> Member:
-    """Create (``member`` None) or update a member and log it; flushes."""
-    created = member is None
-    if created:
-        member = Member()
-        db.session.add(member)
-    before = {} if created else member_snapshot(member)
-    for name, value in values.items():
-        setattr(member, name, value)
-    db.session.flush()
-    changes = diff(before, member_snapshot(member))
-    if changes:
-        record("member.create" if created else "member.update", member, changes=changes,
-               summary=member.name.get("de", "")[:200])  # fmt: skip
-    return member
-
-
-def set_member_retired(member: Member, retired: bool) -> None:
-    """Retire (leaves the public directory and the registration form) or reinstate a member; flushes."""
-    if (member.retired_at is not None) == retired:
-        return
-    before = member_snapshot(member)
-    member.retired_at = utcnow() if retired else None
-    db.session.flush()
-    record("member.retire" if retired else "member.reinstate", member,
-           changes=diff(before, member_snapshot(member)), summary=member.name.get("de", "")[:200])  # fmt: skip
-
-
-def key_taken(key: str, exclude_id: int | None = None) -> bool:
-    """True if another member has ``key``."""
-    query = sa.select(Member.id).where(Member.key == key)
-    if exclude_id is not None:
-        query = query.where(Member.id != exclude_id)
-    return db.session.scalar(query) is not None
-
-
-@dataclass
-class MemberCountry:
-    """The back office's member list: one country's members."""
-
-    country: str
-    members: list[Member]
-
-
-def members_by_country(lang: str) -> list[MemberCountry]:
-    """Every member (retired ones too), by country (Germany, China, others), then by name."""
-    members = db.session.scalars(sa.select(Member)).all()
-    groups: dict[str, list[Member]] = {}
-    for member in members:
-        groups.setdefault(member.country, []).append(member)
-    return [
-        MemberCountry(code, sorted(groups[code], key=lambda m: (m.kind, sort_key(localize(m.name, lang).text, lang))))
-        for code in sorted(groups, key=_country_rank)
-    ]
+from plenary.news.services import (
+    publish_announcement,
+    save_announcement,
+    slug_taken,
+    unique_slug,
+    unpublish_announcement,
+)
 
 
 def plenary_choices(lang: str) -> list[tuple[str, str]]:
@@ -204,7 +63,7 @@ def _announcement_form(announcement: Announcement | None = None) -> Announcement
         form.slug.data = announcement.slug
         form.kind.data = announcement.kind
         for name in ("place", "title", "lead", "body"):
-            fill_translated(form, name, getattr(announcement, name))
+            fill_language_fields(form, name, getattr(announcement, name))
         if announcement.published_at:
             form.published_at.data = announcement.published_at.astimezone(EDITING_ZONE).replace(tzinfo=None)
         form.plenary.data = str(announcement.plenary_id) if announcement.plenary_id else ""
@@ -221,7 +80,7 @@ def _announcement_values(form: AnnouncementForm, announcement: Announcement | No
     return {
         "slug": slug or unique_slug(slugify(form.title_de.data), exclude),
         "kind": form.kind.data,
-        **{name: translated_data(form, name) for name in ("place", "title", "lead", "body")},
+        **{name: language_values(form, name) for name in ("place", "title", "lead", "body")},
         "published_at": form.published_at_utc(),
         "plenary_id": int(form.plenary.data) if form.plenary.data else None,
     }
@@ -307,7 +166,7 @@ def _member_values(form: MemberForm, member: Member | None) -> dict | None:
         return None
     return {
         "key": form.key.data, "kind": form.kind.data, "country": form.country.data,
-        **{name: translated_data(form, name) for name in ("name", "region", "note")},
+        **{name: language_values(form, name) for name in ("name", "region", "note")},
         "joined_year": form.joined_year.data, "website": form.website.data,
     }  # fmt: skip
 
@@ -319,7 +178,7 @@ def _edit_member(member: Member | None):
         form.key.data, form.kind.data, form.country.data = member.key, member.kind, member.country
         form.joined_year.data, form.website.data = member.joined_year, member.website
         for name in ("name", "region", "note"):
-            fill_translated(form, name, getattr(member, name))
+            fill_language_fields(form, name, getattr(member, name))
     elif request.method == "GET":
         form.country.data = "DE"
     if form.validate_on_submit():

@@ -11,7 +11,9 @@ from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
+from plenary.admin.language_fields import add_language_fields
 from plenary.config import DEFAULT_TIMEZONE
+from plenary.i18n import HTML_LANG
 from plenary.registration.forms import choices, country_choices
 from plenary.validation import SLUG_PATTERN, multi_line, one_line, optional_choice
 
@@ -51,14 +53,16 @@ def _translated(form_class, name: str, label, required_de: bool = False, textare
     """Add ``name_de``, ``name_en``, ``name_zh`` fields to ``form_class``."""
     labels = {"de": _l("%(label)s (German)", label=label), "en": _l("%(label)s (English)", label=label),
               "zh": _l("%(label)s (Chinese)", label=label)}  # fmt: skip
-    for lang in LANGUAGES:
+    field_class = TextAreaField if textarea else StringField
+    text_filter = multi_line if textarea else one_line
+
+    def field(lang: str):
         required = required_de and lang == "de"
         validators = [DataRequired() if required else Optional(), Length(max=max_length)]
-        field_class = TextAreaField if textarea else StringField
-        extra = {"render_kw": {"rows": rows, "lang": {"zh": "zh-Hans"}.get(lang, lang)}}
-        text_filter = multi_line if textarea else one_line
-        field = field_class(labels[lang], filters=[text_filter], validators=validators, **extra)
-        setattr(form_class, f"{name}_{lang}", field)
+        return field_class(labels[lang], filters=[text_filter], validators=validators,
+                           render_kw={"rows": rows, "lang": HTML_LANG[lang]})  # fmt: skip
+
+    add_language_fields(form_class, name, field)
 
 
 class AnnouncementForm(FlaskForm):
@@ -116,13 +120,3 @@ _translated(MemberForm, "name", _l("Name"), required_de=True, max_length=200)
 _translated(MemberForm, "region", _l("Region (federal state or province)"), max_length=200)
 _translated(MemberForm, "note", _l("Note"), textarea=True, max_length=1000, rows=2)
 
-
-def translated_data(form: FlaskForm, name: str) -> dict:
-    """``{"de": …, "en": …, "zh": …}`` of a translated field (empty languages left out)."""
-    return {lang: getattr(form, f"{name}_{lang}").data for lang in LANGUAGES if getattr(form, f"{name}_{lang}").data}
-
-
-def fill_translated(form: FlaskForm, name: str, values: dict | None) -> None:
-    """Put a stored translated value into the form's three fields."""
-    for lang in LANGUAGES:
-        getattr(form, f"{name}_{lang}").data = (values or {}).get(lang)

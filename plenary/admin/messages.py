@@ -11,13 +11,14 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Length
 
+from plenary.admin.blueprint import bp
+from plenary.admin.language_fields import add_language_fields, language_values
 from plenary.admin.services import RegistrationFilter
-from plenary.admin.views import bp
 from plenary.audit.services import record
 from plenary.auth.access import admin_required, organizer_required, viewer_required
 from plenary.events.services import plenary_or_404
 from plenary.extensions import db
-from plenary.i18n import current_language, localize
+from plenary.i18n import HTML_LANG, LANGUAGE_NAMES, LANGUAGES, current_language, localize
 from plenary.mail import broadcast as messages
 from plenary.mail.delivery import retry_failed, retryable
 from plenary.mail.models import Broadcast, OutboxMessage, OutboxStatus
@@ -27,8 +28,6 @@ from plenary.validation import multi_line, one_line
 
 #: flask.session key of the one-time tokens of the compose forms shown (a second submission finds none).
 FORM_TOKENS = "broadcast_form_tokens"
-LANGUAGE_LABELS = {"de": "Deutsch", "en": "English", "zh": "中文"}
-HTML_LANG = {"de": "de", "en": "en", "zh": "zh-Hans"}
 
 def _subject(value):
     """One line (a line break would end the mail header; plenary.validation refuses it), blanks collapsed."""
@@ -37,14 +36,9 @@ def _subject(value):
 
 
 class BroadcastForm(FlaskForm):
-    """Subject and text in German, English and Chinese (at least one language), the format, and the buttons."""
+    """Subject and text in German, English and Chinese (at least one language: ``subject_de`` … ``body_zh``, added
+    below), the format, and the buttons."""
 
-    subject_de = StringField(_l("Subject"), filters=[_subject], validators=[Length(max=messages.SUBJECT_MAX)])
-    body_de = TextAreaField(_l("Message"), filters=[multi_line], validators=[Length(max=messages.BODY_MAX)])
-    subject_en = StringField(_l("Subject"), filters=[_subject], validators=[Length(max=messages.SUBJECT_MAX)])
-    body_en = TextAreaField(_l("Message"), filters=[multi_line], validators=[Length(max=messages.BODY_MAX)])
-    subject_zh = StringField(_l("Subject"), filters=[_subject], validators=[Length(max=messages.SUBJECT_MAX)])
-    body_zh = TextAreaField(_l("Message"), filters=[multi_line], validators=[Length(max=messages.BODY_MAX)])
     markdown = BooleanField(_l("Format with Markdown (**bold**, lists, links)"), default=True)
     form_token = HiddenField()
     preview = SubmitField(_l("Preview"))
@@ -54,7 +48,7 @@ class BroadcastForm(FlaskForm):
         """Field limits, then: some text at all, and in each language both a subject and a text or neither."""
         valid = super().validate(extra_validators)
         written = False
-        for lang in messages.LANGUAGES:
+        for lang in LANGUAGES:
             subject, body = self[f"subject_{lang}"], self[f"body_{lang}"]
             if subject.data and not body.data:
                 body.errors.append(gettext("Write the text in this language too, or leave its subject empty."))
@@ -71,11 +65,17 @@ class BroadcastForm(FlaskForm):
     def draft(self, filters: RegistrationFilter) -> messages.Draft:
         """The message as the service takes it."""
         return messages.Draft(
-            subject={lang: self[f"subject_{lang}"].data or "" for lang in messages.LANGUAGES},
-            body={lang: self[f"body_{lang}"].data or "" for lang in messages.LANGUAGES},
+            subject=language_values(self, "subject", keep_empty=True),
+            body=language_values(self, "body", keep_empty=True),
             markdown=self.markdown.data,
             filters=filters,
         )
+
+
+add_language_fields(BroadcastForm, "subject", lambda lang: StringField(_l("Subject"), filters=[_subject],
+                    validators=[Length(max=messages.SUBJECT_MAX)]))  # fmt: skip
+add_language_fields(BroadcastForm, "body", lambda lang: TextAreaField(_l("Message"), filters=[multi_line],
+                    validators=[Length(max=messages.BODY_MAX)]))  # fmt: skip
 
 
 def _new_form_token() -> str:
@@ -122,7 +122,7 @@ def _compose(plenary, form: BroadcastForm, filters: RegistrationFilter, status: 
     if not form.form_token.data or form.form_token.data not in session.get(FORM_TOKENS, []):
         form.form_token.data = _new_form_token()
     page = render_template("admin/message_form.html", plenary=plenary, form=form, filters=filters, preview=preview,
-                           error=error, languages=LANGUAGE_LABELS, html_langs=HTML_LANG,
+                           error=error, languages=LANGUAGE_NAMES, html_langs=HTML_LANG,
                            **_filter_choices(plenary.id))  # fmt: skip
     return page, status
 
@@ -189,7 +189,7 @@ MAIL_PREVIEW_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:
 def message_mail_preview(slug: str, lang: str):
     """The HTML mail as a recipient reading ``lang`` gets it (opened in a new tab from the compose form)."""
     plenary = plenary_or_404(slug)
-    if lang not in messages.LANGUAGES:
+    if lang not in LANGUAGES:
         abort(404)
     form = BroadcastForm()
     if not form.validate():
@@ -211,7 +211,7 @@ def message(broadcast_id: int):
     counts = messages.delivery_counts([broadcast.id])[broadcast.id]
     plenary, names = broadcast_plenary(broadcast), _member_names([broadcast])
     return render_template("admin/message_detail.html", broadcast=broadcast, plenary=plenary, rows=rows, counts=counts,
-                           languages=LANGUAGE_LABELS, html_langs=HTML_LANG, member_names=names)  # fmt: skip
+                           languages=LANGUAGE_NAMES, html_langs=HTML_LANG, member_names=names)  # fmt: skip
 
 
 def broadcast_plenary(broadcast: Broadcast):

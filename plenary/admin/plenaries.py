@@ -11,8 +11,8 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext, ngettext
 from sqlalchemy.orm import selectinload
 
+from plenary.admin.blueprint import bp
 from plenary.admin.plenary_forms import PLENARY_ERROR_FIELDS, ConfirmForm, LocalTimeError, PlenaryForm, to_instant
-from plenary.admin.views import bp
 from plenary.agenda.models import AgendaItem
 from plenary.auth.access import organizer_required, viewer_required
 from plenary.config import DEFAULT_TIMEZONE

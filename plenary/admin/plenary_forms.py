@@ -28,6 +28,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, StopValidation, ValidationError
 
+from plenary.admin.language_fields import LANGUAGE_LABELS, add_language_fields, fill_language_fields, language_values
 from plenary.agenda.models import AGENDA_KINDS
 from plenary.config import DEFAULT_TIMEZONE
 from plenary.labels import AGENDA_KIND_LABELS, FORMAT_LABELS
@@ -88,19 +89,18 @@ class _SubForm(Form):
 class Texts(_SubForm):
     """One short text per language (titles)."""
 
-    de = StringField(_l("German"), filters=[one_line], validators=[Optional(), Length(max=300)])
-    en = StringField(_l("English"), filters=[one_line], validators=[Optional(), Length(max=300)])
-    zh = StringField(_l("Chinese"), filters=[one_line], validators=[Optional(), Length(max=300)])
-
     def value(self) -> dict:
         """The filled languages as a {"de", "en", "zh"} dict."""
-        return {lang: self[lang].data for lang in LANGS if self[lang].data}
+        return language_values(self)
 
     def set_value(self, value) -> None:
         """Fill from a dict, or put a plain string (valid in every language) into the German field."""
         value = value if isinstance(value, dict) else ({"de": value} if value else {})
-        for lang in LANGS:
-            self[lang].data = value.get(lang) or ""
+        fill_language_fields(self, "", value, empty="")
+
+
+add_language_fields(Texts, "", lambda lang: StringField(LANGUAGE_LABELS[lang], filters=[one_line],
+                                                        validators=[Optional(), Length(max=300)]))  # fmt: skip
 
 
 class ShortTexts(Texts):
@@ -108,7 +108,7 @@ class ShortTexts(Texts):
 
     def value(self):
         """A plain string when one language (or the same text everywhere) is given, else a dict; None if empty."""
-        values = {lang: self[lang].data for lang in LANGS if self[lang].data}
+        values = language_values(self)
         if not values:
             return None
         if len(set(values.values())) == 1:
@@ -119,23 +119,17 @@ class ShortTexts(Texts):
 class LongTexts(Texts):
     """One longer text per language (summaries)."""
 
-    de = TextAreaField(_l("German"), filters=[multi_line], validators=[Optional(), Length(max=2000)],
-                       render_kw={"rows": 2})  # fmt: skip
-    en = TextAreaField(_l("English"), filters=[multi_line], validators=[Optional(), Length(max=2000)],
-                       render_kw={"rows": 2})  # fmt: skip
-    zh = TextAreaField(_l("Chinese"), filters=[multi_line], validators=[Optional(), Length(max=2000)],
-                       render_kw={"rows": 2})  # fmt: skip
+
+add_language_fields(LongTexts, "", lambda lang: TextAreaField(LANGUAGE_LABELS[lang], filters=[multi_line],
+                    validators=[Optional(), Length(max=2000)], render_kw={"rows": 2}))  # fmt: skip
 
 
 class MarkdownTexts(Texts):
     """Markdown per language (descriptions)."""
 
-    de = TextAreaField(_l("German"), filters=[multi_line], validators=[Optional(), Length(max=50000)],
-                       render_kw={"rows": 5})  # fmt: skip
-    en = TextAreaField(_l("English"), filters=[multi_line], validators=[Optional(), Length(max=50000)],
-                       render_kw={"rows": 5})  # fmt: skip
-    zh = TextAreaField(_l("Chinese"), filters=[multi_line], validators=[Optional(), Length(max=50000)],
-                       render_kw={"rows": 5})  # fmt: skip
+
+add_language_fields(MarkdownTexts, "", lambda lang: TextAreaField(LANGUAGE_LABELS[lang], filters=[multi_line],
+                    validators=[Optional(), Length(max=50000)], render_kw={"rows": 5}))  # fmt: skip
 
 
 class Given:

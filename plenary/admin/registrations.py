@@ -7,6 +7,7 @@ from datetime import date
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
+from plenary.admin.blueprint import bp
 from plenary.admin.registration_forms import NewRegistrationForm, OrganizerDetailsForm
 from plenary.admin.services import (
     SORTS,
@@ -19,7 +20,6 @@ from plenary.admin.services import (
     registration_snapshot,
     valid_sort,
 )
-from plenary.admin.views import bp
 from plenary.audit.services import diff, history, record
 from plenary.auth.access import organizer_required, viewer_required
 from plenary.events.services import plenary_or_404

@@ -15,7 +15,7 @@ from flask import render_template
 from flask_babel import get_locale, gettext
 
 from plenary.admin import charts
-from plenary.admin.views import bp
+from plenary.admin.blueprint import bp
 from plenary.auth.access import viewer_required
 from plenary.events.models import Plenary
 from plenary.events.services import plenary_or_404

@@ -11,7 +11,7 @@ docs/deployment.md ("Rate limits").
 
 from flask import current_app
 
-from plenary import ratelimits
+import plenary.ratelimits as ratelimits
 
 #: How long an address stays "known" to an account after a successful login there.
 KNOWN_ADDRESS = "1 per 30 days"

@@ -4,7 +4,6 @@ Nothing here touches the database or the request: the callers pass the language,
 public base URL and, for personal copies and invitations, the attendee.
 """
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode, urlsplit
@@ -19,16 +18,15 @@ from plenary.events.models import Plenary, PlenaryFormat, PlenaryStatus
 from plenary.i18n import BABEL_LOCALES, localize, localize_any
 from plenary.labels import AGENDA_KIND_LABELS, FORMAT_LABELS
 from plenary.urls import public_url
+from plenary.validation import strip_controls
 
 PRODID = "-//Sino-German Industrial Cities Alliance//Plenary//EN"
-
-# Control characters other than tab, line feed and carriage return are not allowed in iCalendar text.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def clean(text: str | None) -> str:
     """Text without control characters (icalendar escapes commas, semicolons, backslashes, newlines)."""
-    return _CONTROL.sub("", str(text or ""))
+    # Control characters other than tab, line feed and carriage return are not allowed in iCalendar text.
+    return strip_controls(str(text or ""), keep="\t\n\r")
 
 
 def uid_host() -> str:

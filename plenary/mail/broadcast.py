@@ -21,13 +21,12 @@ from plenary.events.models import Plenary
 from plenary.events.services import reply_address
 from plenary.extensions import db
 from plenary.formatting import render_markdown
-from plenary.i18n import FALLBACK_ORDER
+from plenary.i18n import FALLBACK_ORDER, LANGUAGES
 from plenary.mail.models import Broadcast, OutboxMessage, OutboxStatus
 from plenary.mail.outbox import TOKEN_PLACEHOLDER, queue_message, render_message
 from plenary.registration.locking import lock_plenary
 from plenary.registration.models import Registration, RegistrationStatus
 
-LANGUAGES = ("de", "en", "zh")
 KIND = "broadcast"
 SUBJECT_MAX = 300
 BODY_MAX = 20_000

@@ -13,8 +13,8 @@ import re
 import string
 from email.utils import formataddr, parseaddr
 
-#: Characters that may not be in a header's text (a line break would end the header).
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+from plenary.validation import strip_controls
+
 #: The longest line of a header (RFC 5322 2.1.1, without CRLF) and the longest encoded word (RFC 2047 2).
 MAX_LINE = 78
 MAX_WORD = 75
@@ -25,7 +25,7 @@ _PRINTABLE_ASCII = re.compile(r"[ -~]*")
 
 def one_line(value: str) -> str:
     """``value`` on one line: line breaks and other control characters become a space, ends stripped."""
-    return CONTROL_CHARACTERS.sub(" ", value or "").strip()
+    return strip_controls(value, " ").strip()  # a line break would end the header
 
 
 def _q_length(char: str) -> int:

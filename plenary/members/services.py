@@ -1,10 +1,14 @@
-"""The member directory: members grouped by country and region, and the advisory board."""
+"""The member directory (members grouped by country and region, and the advisory board), and the back office's
+changes to members (each audited)."""
 
 import unicodedata
 from dataclasses import dataclass, field
 
+import sqlalchemy as sa
 from pypinyin import lazy_pinyin
 
+from plenary.audit.services import diff, record
+from plenary.db import utcnow
 from plenary.extensions import db
 from plenary.i18n import localize
 from plenary.members.models import Member, MemberKind
@@ -67,7 +71,7 @@ def member_directory(lang: str) -> Directory:
         return sort_key(localize(member.name, lang).text, lang)
 
     countries: list[CountryGroup] = []
-    for code in sorted({m.country for m in rows if m.kind == MemberKind.MEMBER}, key=_country_rank):
+    for code in sorted({m.country for m in rows if m.kind == MemberKind.MEMBER}, key=country_rank):
         regions: dict[str, RegionGroup] = {}
         for member in sorted((m for m in rows if m.kind == MemberKind.MEMBER and m.country == code), key=by_name):
             key = localize(member.region, lang).text
@@ -78,7 +82,7 @@ def member_directory(lang: str) -> Directory:
     return Directory(countries=countries, advisory_board=board)
 
 
-def _country_rank(code: str) -> tuple[int, str]:
+def country_rank(code: str) -> tuple[int, str]:
     """Germany, then China, then any other country alphabetically."""
     return (COUNTRY_ORDER.index(code) if code in COUNTRY_ORDER else len(COUNTRY_ORDER), code)
 
@@ -106,3 +110,69 @@ def member_choices(lang: str, keep: int | None = None) -> list[tuple[str, str]]:
     members = db.session.scalars(db.select(Member).where(Member.kind == MemberKind.MEMBER, current)).all()
     named = [(str(m.id), localize(m.name, lang).text) for m in members]
     return sorted(named, key=lambda choice: sort_key(choice[1], lang))
+
+
+def member_snapshot(member: Member) -> dict:
+    """What the audit log compares of a member."""
+    return {
+        "key": member.key, "kind": member.kind, "country": member.country, "name": dict(member.name or {}),
+        "region": dict(member.region or {}), "joined_year": member.joined_year, "website": member.website,
+        "note": dict(member.note or {}),
+        "retired_at": member.retired_at.isoformat(timespec="seconds") if member.retired_at else None,
+    }  # fmt: skip
+
+
+def save_member(member: Member | None, values: dict) -> Member:
+    """Create (``member`` None) or update a member and log it; flushes."""
+    created = member is None
+    if created:
+        member = Member()
+        db.session.add(member)
+    before = {} if created else member_snapshot(member)
+    for name, value in values.items():
+        setattr(member, name, value)
+    db.session.flush()
+    changes = diff(before, member_snapshot(member))
+    if changes:
+        record("member.create" if created else "member.update", member, changes=changes,
+               summary=member.name.get("de", "")[:200])  # fmt: skip
+    return member
+
+
+def set_member_retired(member: Member, retired: bool) -> None:
+    """Retire (leaves the public directory and the registration form) or reinstate a member; flushes."""
+    if (member.retired_at is not None) == retired:
+        return
+    before = member_snapshot(member)
+    member.retired_at = utcnow() if retired else None
+    db.session.flush()
+    record("member.retire" if retired else "member.reinstate", member,
+           changes=diff(before, member_snapshot(member)), summary=member.name.get("de", "")[:200])  # fmt: skip
+
+
+def key_taken(key: str, exclude_id: int | None = None) -> bool:
+    """True if another member has ``key``."""
+    query = sa.select(Member.id).where(Member.key == key)
+    if exclude_id is not None:
+        query = query.where(Member.id != exclude_id)
+    return db.session.scalar(query) is not None
+
+
+@dataclass
+class MemberCountry:
+    """The back office's member list: one country's members."""
+
+    country: str
+    members: list[Member]
+
+
+def members_by_country(lang: str) -> list[MemberCountry]:
+    """Every member (retired ones too), by country (Germany, China, others), then by name."""
+    members = db.session.scalars(sa.select(Member)).all()
+    groups: dict[str, list[Member]] = {}
+    for member in members:
+        groups.setdefault(member.country, []).append(member)
+    return [
+        MemberCountry(code, sorted(groups[code], key=lambda m: (m.kind, sort_key(localize(m.name, lang).text, lang))))
+        for code in sorted(groups, key=country_rank)
+    ]

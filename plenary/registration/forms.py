@@ -21,6 +21,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from plenary.i18n import LANGUAGE_NAMES
 from plenary.validation import multi_line, normalised_email, one_line, optional_choice
 
 
@@ -30,7 +31,7 @@ def choices(pairs) -> list[SelectChoice]:
 
 
 SALUTATIONS = choices([("", "—"), ("ms", _l("Ms")), ("mr", _l("Mr")), ("mx", _l("Mx"))])
-LANGUAGE_CHOICES = choices([("de", "Deutsch"), ("en", "English"), ("zh", "中文")])
+LANGUAGE_CHOICES = choices(list(LANGUAGE_NAMES.items()))
 ATTENDANCE_CHOICES = choices([("in_person", _l("In person")), ("online", _l("Online"))])
 
 

@@ -3,7 +3,7 @@
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from plenary import ratelimits
+import plenary.ratelimits as ratelimits
 from plenary.checkin.services import checkin_code, qr_svg
 from plenary.events.services import get_public_plenary, registration_state
 from plenary.extensions import db, limiter

@@ -1,0 +1,25 @@
+"""Every model module, imported together: the metadata (and migrations) see all tables.
+
+Models name each other's classes by string (``relationship("Member")``), so that the model modules need not import
+each other; SQLAlchemy resolves those names once every class is defined. Whatever configures the mappers at import
+time (a loader option built at module level, such as ``plenary.admin.agenda.WITH_AGENDA``) needs all of them: the
+app factory imports this module before any area.
+"""
+
+from plenary.agenda import models as agenda
+from plenary.audit import models as audit
+from plenary.audit.services import install as install_audit
+from plenary.auth import models as auth
+from plenary.events import models as events
+from plenary.mail import models as mail
+from plenary.members import models as members
+from plenary.news import models as news
+from plenary.registration import models as registration
+
+#: The model modules (one per domain).
+MODEL_MODULES = (agenda, audit, auth, events, mail, members, news, registration)
+
+
+def register_models() -> None:
+    """Have the audit log watch every change of these models (once per process)."""
+    install_audit()
