@@ -108,7 +108,6 @@ def register_extensions(app: Flask) -> None:
     )
     extensions.csrf.init_app(app)
     extensions.bootstrap.init_app(app)
-    extensions.mail.init_app(app)
     extensions.login_manager.init_app(app)
     from plenary.auth.access import configure_login
 
@@ -127,6 +126,7 @@ def register_models() -> None:
     from plenary.audit import models as _audit  # noqa: F401
     from plenary.audit.services import install
     from plenary.auth import models as _auth  # noqa: F401
+    from plenary.broadcasts import models as _broadcasts  # noqa: F401
     from plenary.events import models as _events  # noqa: F401
     from plenary.mail import models as _mail  # noqa: F401
     from plenary.members import models as _members  # noqa: F401
@@ -187,8 +187,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
 
     from plenary.mail.hooks import deliver_after_response
+    from plenary.registration.mail_values import install_mail_values
 
     app.after_request(deliver_after_response)
+    install_mail_values(app)  # the outbox asks registrations for tokens, check-in codes, greetings
 
 
 def register_template_helpers(app: Flask) -> None:

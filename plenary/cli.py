@@ -8,6 +8,8 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from plenary.extensions import db
+from plenary.jobs.cli import jobs_cli
+from plenary.mail.cli import outbox_cli
 
 plenary_cli = AppGroup("plenary", help="Import and export plenaries in the exchange format.")
 
@@ -80,11 +82,11 @@ def demo_command() -> None:
 def register_commands(app: Flask) -> None:
     """Attach the commands to ``app``."""
     from plenary.auth.cli import users_cli
-    from plenary.mail.cli import outbox_cli
     from plenary.registration.cli import registrations_cli
 
     app.cli.add_command(plenary_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(registrations_cli)
-    app.cli.add_command(outbox_cli)
+    app.cli.add_command(outbox_cli)  # with `outbox send` (plenary.jobs.cli)
+    app.cli.add_command(jobs_cli)
     app.cli.add_command(users_cli)
