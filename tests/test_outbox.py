@@ -14,9 +14,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from plenary.broadcasts import services as broadcasts
+from plenary.broadcasts.compose import Draft
 from plenary.db import utcnow
 from plenary.extensions import db
 from plenary.i18n import HTML_LANG
+from plenary.jobs.catalog import JOBS
+from plenary.jobs.registry import run_due
 from plenary.mail.delivery import _claim, deliver, deliver_due, due_message_ids
 from plenary.mail.hooks import wait_for_deliveries
 from plenary.mail.models import OutboxMessage, OutboxStatus
@@ -568,16 +572,15 @@ SENDER_NAME = 'Allianz der Industriestädte, Geschäftsstelle "Düsseldorf" (ISA
 
 
 def test_long_subjects_and_display_names_keep_every_space_when_delivered(app, plenary, smtp, monkeypatch):
-    from plenary.mail import broadcast
-
     quoted = SENDER_NAME.replace("\\", "\\\\").replace('"', '\\"')
     monkeypatch.setitem(app.config, "MAIL_DEFAULT_SENDER", f'"{quoted}" <plenary@example.org>')
     register(plenary.id, "annegret@example.org", first_name="Hans Jürgen", last_name="von Müller-Lüdenscheidt")
     register(plenary.id, "li.lei@example.cn", language="zh", first_name="雷", last_name="李", name_zh="李 雷")
     for prefix in PREFIXES:
         subjects = {lang: f"{prefix} {text}" for lang, text in LONG_SUBJECTS.items()}
-        broadcast.send(plenary.id, broadcast.Draft(subject=subjects, body={"de": "Text", "zh": "正文"}), author=None)
+        broadcasts.send(plenary.id, Draft(subject=subjects, body={"de": "Text", "zh": "正文"}), author=None)
         db.session.commit()
+    run_due(JOBS[:1])  # the worker renders the broadcasts
     long_ones = {m.id: m.subject for m in outbox() if m.kind == "broadcast"}
     assert sorted(long_ones.values()) == sorted(f"{p} {t}" for p in PREFIXES for t in LONG_SUBJECTS.values())
     assert all(len(subject.encode("utf-8")) > 78 for subject in long_ones.values())  # more than a line

@@ -25,10 +25,13 @@ def render_broadcasts(now: datetime, keep_going: Callable[[], bool]) -> int:
 
 
 def deliver_outbox(now: datetime, keep_going: Callable[[], bool]) -> int:
-    """Send every message due at ``now`` (rounds of 100, one SMTP connection each); how many went out."""
+    """Send every message that is due (rounds of 100, one SMTP connection each); how many went out.
+
+    Due by the clock of each round, not ``now``: messages the jobs before just wrote go out in this run.
+    """
     sent = 0
     while keep_going():
-        report = deliver_due(now, keep_going=keep_going)
+        report = deliver_due(keep_going=keep_going)
         sent += len(report.sent)
         if report.stalled or not (report.sent or report.retrying or report.failed):
             break
