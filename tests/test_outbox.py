@@ -23,7 +23,7 @@ from plenary.jobs.catalog import JOBS
 from plenary.jobs.registry import run_due
 from plenary.mail.delivery import _claim, deliver, deliver_due, due_message_ids
 from plenary.mail.hooks import wait_for_deliveries
-from plenary.mail.models import OutboxMessage, OutboxStatus
+from plenary.mail.models import FinalReason, OutboxMessage, OutboxStatus
 from plenary.mail.outbox import TOKEN_PLACEHOLDER
 from plenary.registration import services
 from plenary.registration.models import Registration
@@ -265,6 +265,7 @@ def test_refused_recipient_is_given_up_only_for_permanent_errors(app, plenary, s
 
     [refused] = [m for m in outbox() if m.recipient == "bounce@example.org"]
     assert refused.status == expected_status
+    assert refused.final_reason == (FinalReason.REFUSED if expected_status == OutboxStatus.FAILED else None)
     assert refused.attempts == 1
     assert reply[:3] in refused.last_error
     assert "bounce@example.org" not in refused.last_error
@@ -297,6 +298,7 @@ def test_message_fails_for_good_after_max_attempts_of_temporary_refusals(app, pl
     assert message_id in reports[2].failed
     failed = db.session.get(OutboxMessage, message_id)
     assert failed.status == OutboxStatus.FAILED and failed.attempts == 3 and failed.last_error
+    assert failed.final_reason == FinalReason.EXHAUSTED
     assert registration.id  # the registration itself is untouched
 
     smtp.handler.refused.clear()

@@ -5,13 +5,9 @@ Revises: 9d3b7f1a2c64
 Create Date: 2026-12-01 13:00:00
 
 outbox_message.status keeps its values and its CHECK (now declared through sa.Enum). final_reason is
-filled for stored failed messages from today's last_error texts: "erased", "superseded by a newer
-invitation", the "cannot be built" errors, a permanent (5xx) refusal or an unencodable address;
-any other failed message had used up its attempts. Broadcasts stored before were rendered in the
+filled for stored failed messages from today's last_error texts (see ``_reason``). Broadcasts stored before were rendered in the
 request: they are marked rendered (recipient_ids stays NULL for them).
 """
-import re
-
 import sqlalchemy as sa
 from alembic import op
 
@@ -44,19 +40,22 @@ def upgrade():
 
 
 def _reason(last_error):
-    """The FinalReason of a failed message, from what its last_error says."""
+    """The FinalReason of a failed message, from what its last_error says.
+
+    Earlier releases wrote "erased" and "superseded by a newer invitation" as they are, and every
+    permanent failure as "PermanentDeliveryError: …" (a 5xx refusal, or a message that could not be
+    built); the unencodable address as "UnicodeEncodeError: …". Any other failed message had used up
+    its attempts.
+    """
     error = last_error or ''
     if error == 'erased':
         return 'erased'
     if error.startswith('superseded'):
         return 'superseded'
-    if error.startswith(('no recipient', 'the registration behind')):
+    permanent = error.removeprefix('PermanentDeliveryError: ')
+    if permanent.startswith(('no recipient', 'the registration behind')):
         return 'undeliverable'
-    if error.startswith('UnicodeEncodeError'):
-        return 'refused'
-    codes = [int(code) for code in re.findall(r'\b([2-5]\d\d)\b', error)]
-    if error.startswith(('SMTPRecipientsRefused', 'SMTPDataError', 'SMTPSenderRefused')) and codes \
-            and all(code >= 500 for code in codes):
+    if permanent != error or error.startswith('UnicodeEncodeError'):
         return 'refused'
     return 'exhausted'
 
