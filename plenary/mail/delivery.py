@@ -32,14 +32,11 @@ from plenary.extensions import db
 from plenary.mail.compose import Outgoing, build_message
 from plenary.mail.files import forget_mail_files, write_mail_file
 from plenary.mail.models import OutboxMessage, OutboxStatus
+from plenary.mail.personal import forgotten_once_sent
 from plenary.mail.retry import backoff, describe, permanent_refusal, verdict
 from plenary.mail.smtp import SMTPSession, SMTPTimeout, mail_timeout
 
 log = logging.getLogger(__name__)
-
-#: Messages to a person whose data was erased (their calendar's CANCEL): the address goes once they are out.
-FORGET_ONCE_SENT = frozenset({"registration_erased"})
-
 
 @dataclass
 class DeliveryReport:
@@ -119,7 +116,7 @@ def _attempt(message_id: int, now: datetime | None, session: SMTPSession, report
             retry_until=lease_end)  # fmt: skip
     report.sent.append(message_id)
     log.info("message %s (%s) sent", message_id, kind)
-    if kind in FORGET_ONCE_SENT:  # the address was kept only to send this one message
+    if forgotten_once_sent(kind):  # the address was kept only to send this one message
         _record(message_id, recipient=None, reply_to=None, calendar_ics=None, retry_until=lease_end)
         forget_mail_files([message_id])
     return True

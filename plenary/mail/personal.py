@@ -30,10 +30,21 @@ Personaliser = Callable[[int | None, bool], PersonalValues | None]
 TemplateHelpers = Callable[[str, str], dict]
 
 
-def install(app: Flask, personaliser: Personaliser, template_helpers: TemplateHelpers) -> None:
-    """Have ``app``'s outbox ask ``personaliser`` at delivery and ``template_helpers`` when rendering."""
+def install(app: Flask, personaliser: Personaliser, template_helpers: TemplateHelpers,
+            forget_once_sent: frozenset[str] = frozenset()) -> None:  # fmt: skip
+    """Have ``app``'s outbox ask ``personaliser`` at delivery and ``template_helpers`` when rendering.
+
+    ``forget_once_sent``: kinds of message whose address and calendar are deleted as soon as they are
+    sent (the address was kept only to send that one message).
+    """
     app.extensions["outbox_personaliser"] = personaliser
     app.extensions["outbox_template_helpers"] = template_helpers
+    app.extensions["outbox_forget_once_sent"] = forget_once_sent
+
+
+def forgotten_once_sent(kind: str) -> bool:
+    """Whether a sent message of ``kind`` keeps no address (see ``install``)."""
+    return kind in current_app.extensions.get("outbox_forget_once_sent", ())
 
 
 def personal_values(registration_id: int | None, checkin: bool) -> PersonalValues | None:

@@ -14,10 +14,13 @@ from plenary.registration.models import Registration
 from plenary.registration.tokens import token_for
 from plenary.urls import public_url
 
+#: Messages to a person whose data was erased (their calendar's CANCEL): the address goes once they are out.
+FORGET_ONCE_SENT = frozenset({"registration_erased"})
+
 
 def install_mail_values(app: Flask) -> None:
     """Have ``app``'s outbox take its personal values and greetings from registrations."""
-    install(app, personal_values, template_helpers)
+    install(app, personal_values, template_helpers, FORGET_ONCE_SENT)
 
 
 def personal_values(registration_id: int | None, checkin: bool) -> PersonalValues | None:
