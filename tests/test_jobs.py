@@ -211,3 +211,16 @@ def test_a_round_of_messages_uses_one_smtp_connection(app, plenary, smtp):
     report = deliver(ids)
     assert len(report.sent) == 5 and report.connections == 1
     assert smtp.handler.greetings - before == 1
+
+
+def test_one_compose_form_stores_one_broadcast(app, plenary):
+    broadcasts.send(plenary.id, DRAFT, author="a@isa.example", form_token="form-1")
+    db.session.commit()
+    other = Draft(subject={"de": "Anders"}, body={"de": "Anders"})  # not identical: only the token tells
+    with pytest.raises(broadcasts.BroadcastError, match="duplicate"):
+        broadcasts.send(plenary.id, other, author="a@isa.example", form_token="form-1")
+    db.session.rollback()
+    db.session.add(Broadcast(plenary_id=plenary.id, form_token="form-1"))  # two at the same moment: the database
+    with pytest.raises(sa.exc.IntegrityError):
+        db.session.commit()
+    db.session.rollback()
