@@ -374,3 +374,16 @@ def test_a_failed_invitation_replaced_by_a_newer_one_is_never_retried(client, pl
     client.post("/admin/outbox/retry-failed")
     db.session.expire_all()
     assert request.status == "failed"
+
+
+def test_a_message_is_prepared_by_the_worker_and_its_page_says_so(client, plenary):
+    login(client, "organizer@isa.example")
+    response = send(client, plenary, render=False)
+    assert response.status_code == 302 and broadcast_messages() == []  # the request only stored it
+    page = client.get(response.headers["Location"] + "?lang=en").get_data(as_text=True)
+    assert "Being prepared: 0 of 4" in page
+    listing = client.get(f"/admin/plenaries/{plenary.slug}/messages?lang=en").get_data(as_text=True)
+    assert "Being prepared" in listing
+    run_due(JOBS[:1])
+    page = client.get(response.headers["Location"] + "?lang=en").get_data(as_text=True)
+    assert "Being prepared" not in page and len(broadcast_messages()) == 4
