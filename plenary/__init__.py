@@ -39,6 +39,7 @@ from plenary.mail.hooks import deliver_after_response
 from plenary.main.views import bp as main_bp
 from plenary.members.views import bp as members_bp
 from plenary.news.views import bp as news_bp
+from plenary.registration.mail_values import install_mail_values
 from plenary.registration.views import bp as registration_bp
 from plenary.sqlite import configure_sqlite
 
@@ -141,7 +142,6 @@ def register_extensions(app: Flask) -> None:
     )
     extensions.csrf.init_app(app)
     extensions.bootstrap.init_app(app)
-    extensions.mail.init_app(app)
     extensions.login_manager.init_app(app)
     configure_login(extensions.login_manager)
     extensions.limiter.init_app(app)
@@ -185,6 +185,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(registration_bp)
     app.register_blueprint(api_bp)
     app.after_request(deliver_after_response)
+    install_mail_values(app)  # the outbox asks registrations for tokens, check-in codes, greetings
 
 
 def register_template_helpers(app: Flask) -> None:

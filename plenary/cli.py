@@ -13,6 +13,7 @@ from plenary.events.editing import save_plenary
 from plenary.events.exchange import ExchangeError, dumps, export_plenary
 from plenary.events.models import Plenary
 from plenary.extensions import db
+from plenary.jobs.cli import jobs_cli
 from plenary.mail.cli import outbox_cli
 from plenary.registration.cli import deliver_now, registrations_cli
 
@@ -78,5 +79,6 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(plenary_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(registrations_cli)
-    app.cli.add_command(outbox_cli)
+    app.cli.add_command(outbox_cli)  # with `outbox send` (plenary.jobs.cli)
+    app.cli.add_command(jobs_cli)
     app.cli.add_command(users_cli)

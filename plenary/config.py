@@ -71,13 +71,16 @@ def default_config(app: Flask) -> dict:
         "MAIL_DEFAULT_SENDER": "ISA Plenary <plenary@isa-alliance.example>",
         "MAIL_FILE_DIR": os.path.join(app.instance_path, "mail"),
         "MAIL_TIMEOUT": 20,
-        # Flask-Mail would silently drop mail under TESTING; our tests talk to a real SMTP server.
-        "MAIL_SUPPRESS_SEND": False,
         "OUTBOX_DELIVER_AFTER_REQUEST": True,
         "OUTBOX_MAX_ATTEMPTS": 12,
         # How long a worker's claim on the message it sends lasts: a killed worker's message is sent again this
         # long after (plus one --interval). One SMTP exchange ends within 4/5 of it (and MAIL_TIMEOUT).
         "OUTBOX_LEASE_SECONDS": 45,
+        # Sent messages keep their texts and addresses (personal data) this many days, then the worker deletes them.
+        "OUTBOX_PRUNE_AFTER_DAYS": 90,
+        # Anonymise a plenary's registrations this many days after it ended (the worker; None: only by
+        # `flask registrations purge`). Off by default: erasing is irreversible, and when is the organizers' call.
+        "REGISTRATION_RETENTION_DAYS": None,
         "SESSION_COOKIE_HTTPONLY": True,
         # Cookies are Secure on HTTPS requests (behind a proxy: with TRUSTED_PROXIES); True makes them Secure always.
         "SESSION_COOKIE_SECURE": False,

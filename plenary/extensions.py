@@ -1,4 +1,4 @@
-"""Every Flask extension, created unbound; ``create_app`` binds them."""
+"""Every Flask extension, created unbound; ``create_app`` binds them (mail is smtplib: plenary.mail.smtp)."""
 
 from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
@@ -10,14 +10,12 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
 from plenary.db import Base
-from plenary.mail.smtp import PlenaryMail
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 babel = Babel()
 csrf = CSRFProtect()
 bootstrap = Bootstrap5()
-mail = PlenaryMail()
 login_manager = LoginManager()
 # Limits are declared on the routes that need them; storage comes from RATELIMIT_STORAGE_URI.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

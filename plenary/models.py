@@ -10,6 +10,7 @@ from plenary.agenda import models as agenda
 from plenary.audit import models as audit
 from plenary.audit.services import install as install_audit
 from plenary.auth import models as auth
+from plenary.broadcasts import models as broadcasts
 from plenary.events import models as events
 from plenary.mail import models as mail
 from plenary.members import models as members
@@ -17,7 +18,7 @@ from plenary.news import models as news
 from plenary.registration import models as registration
 
 #: The model modules (one per domain).
-MODEL_MODULES = (agenda, audit, auth, events, mail, members, news, registration)
+MODEL_MODULES = (agenda, audit, auth, broadcasts, events, mail, members, news, registration)
 
 
 def register_models() -> None:

@@ -46,7 +46,15 @@ class CollectingHandler:
         self.refused: dict[str, str] = {}
         self.data_delay = 0.0
         self.quit_delay = 0.0
+        #: Sessions that greeted with EHLO: one per connection (smtplib greets once per connection).
+        self.greetings = 0
         self._lock = threading.Lock()
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        with self._lock:
+            self.greetings += 1
+        session.host_name = hostname
+        return responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         reply = self.refused.get(address.lower())

@@ -10,9 +10,12 @@ import pytest
 import sqlalchemy as sa
 
 from plenary.audit.models import AuditEntry
+from plenary.broadcasts.models import Broadcast
 from plenary.extensions import db
+from plenary.jobs.catalog import JOBS
+from plenary.jobs.registry import run_due
 from plenary.mail.delivery import deliver_due
-from plenary.mail.models import Broadcast, OutboxMessage
+from plenary.mail.models import FinalReason, OutboxMessage
 from plenary.mail.outbox import TOKEN_PLACEHOLDER
 from plenary.registration import services
 from plenary.registration.models import Registration
@@ -79,11 +82,14 @@ def open_form(client, plenary, query: str = "") -> str:
     return re.search(r'name="form_token" type="hidden" value="([0-9a-f]+)"', response.get_data(as_text=True))[1]
 
 
-def send(client, plenary, **kwargs):
-    """Open the form and send what ``compose_data(**kwargs)`` gives."""
+def send(client, plenary, render=True, **kwargs):
+    """Open the form and send what ``compose_data(**kwargs)`` gives; then the worker renders (``render``)."""
     token = open_form(client, plenary)
-    return client.post(f"/admin/plenaries/{plenary.slug}/messages/new?lang=en",
-                       data=compose_data(**kwargs) | {"form_token": token})  # fmt: skip
+    response = client.post(f"/admin/plenaries/{plenary.slug}/messages/new?lang=en",
+                           data=compose_data(**kwargs) | {"form_token": token})  # fmt: skip
+    if render:
+        run_due(JOBS[:1])
+    return response
 
 
 def broadcast_messages() -> list[OutboxMessage]:
@@ -174,6 +180,7 @@ def test_plain_text_without_markdown(client, plenary):
     data = compose_data(subjects={"en": "Plain"}, bodies={"en": "Line one\nline <two>\n\n**not bold**"})
     del data["markdown"]
     client.post(f"/admin/plenaries/{plenary.slug}/messages/new", data=data | {"form_token": open_form(client, plenary)})
+    run_due(JOBS[:1])  # the worker renders it with the stored format
     html = broadcast_messages()[0].body_html
     assert "Line one<br>\nline &lt;two&gt;</p>" in html and "**not bold**" in html and "<strong>" not in html
 
@@ -223,11 +230,13 @@ def test_a_double_submission_sends_once(client, plenary):
     assert first.status_code == 302
     assert second.status_code == 200 and "This message has already been sent." in second.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Broadcast)) == 1
+    run_due(JOBS[:1])
     assert len(broadcast_messages()) == 4
 
 
 def test_the_same_message_twice_in_a_row_is_refused_even_with_a_new_form(client, plenary):
-    """Two requests of one double click both carry the form's token (the session is a cookie): the lock decides."""
+    """Two requests of one double click both carry the form's token (the session is a cookie): the stored
+    broadcast's token (unique) and the identical-message check decide."""
     login(client, "organizer@isa.example")
     assert send(client, plenary).status_code == 302
     again = send(client, plenary)
@@ -319,7 +328,7 @@ def test_outbox_retries_failed_messages_but_never_erased_ones(client, plenary, s
     failed = db.session.scalar(
         sa.select(OutboxMessage).where(OutboxMessage.status == "failed", OutboxMessage.recipient == "ben@example.org")
     )
-    erased = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.last_error == "erased")).all()
+    erased = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.final_reason == FinalReason.ERASED)).all()
     assert erased  # the erased person's messages that were still waiting
     login(client, "admin@isa.example")
     page = client.get("/admin/outbox?status=failed&lang=en").get_data(as_text=True)
@@ -338,7 +347,7 @@ def test_outbox_retries_failed_messages_but_never_erased_ones(client, plenary, s
     deliver_due()  # refused again
     client.post("/admin/outbox/retry-failed")  # … and all at once
     db.session.expire_all()
-    assert failed.status == "pending" and all(m.status == "failed" and m.last_error == "erased" for m in erased)
+    assert failed.status == "pending" and all(m.status == "failed" and m.final_reason == "erased" for m in erased)
 
     deliver_due()
     result = runner.invoke(args=["outbox", "retry", "--all-failed"])  # and by command
@@ -365,3 +374,16 @@ def test_a_failed_invitation_replaced_by_a_newer_one_is_never_retried(client, pl
     client.post("/admin/outbox/retry-failed")
     db.session.expire_all()
     assert request.status == "failed"
+
+
+def test_a_message_is_prepared_by_the_worker_and_its_page_says_so(client, plenary):
+    login(client, "organizer@isa.example")
+    response = send(client, plenary, render=False)
+    assert response.status_code == 302 and broadcast_messages() == []  # the request only stored it
+    page = client.get(response.headers["Location"] + "?lang=en").get_data(as_text=True)
+    assert "Being prepared: 0 of 4" in page
+    listing = client.get(f"/admin/plenaries/{plenary.slug}/messages?lang=en").get_data(as_text=True)
+    assert "Being prepared" in listing
+    run_due(JOBS[:1])
+    page = client.get(response.headers["Location"] + "?lang=en").get_data(as_text=True)
+    assert "Being prepared" not in page and len(broadcast_messages()) == 4

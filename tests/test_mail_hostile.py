@@ -17,9 +17,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from plenary.broadcasts import services as broadcasts
+from plenary.broadcasts.compose import Draft
 from plenary.events.editing import save_plenary
 from plenary.extensions import db
-from plenary.mail import broadcast
+from plenary.jobs.catalog import JOBS
+from plenary.jobs.registry import run_due
 from plenary.mail.delivery import deliver_due
 from plenary.mail.models import OutboxMessage
 from plenary.mail.outbox import CHECKIN_END, CHECKIN_START, TOKEN_PLACEHOLDER
@@ -181,10 +184,11 @@ def hostile_outbox(app, make_plenary):
         change()
         db.session.commit()
     for text, markdown in ((BROADCAST_LINES, True), (BROADCAST_LINES[::-1], False)):
-        draft = broadcast.Draft(subject={"de": BROADCAST_SUBJECT, "en": BROADCAST_SUBJECT, "zh": BROADCAST_SUBJECT},
-                                body={lang: "\n".join(text) for lang in ("de", "en", "zh")}, markdown=markdown)
-        broadcast.send(plenary.id, draft, author="organizer@isa.example")
+        draft = Draft(subject={"de": BROADCAST_SUBJECT, "en": BROADCAST_SUBJECT, "zh": BROADCAST_SUBJECT},
+                      body={lang: "\n".join(text) for lang in ("de", "en", "zh")}, markdown=markdown)
+        broadcasts.send(plenary.id, draft, author="organizer@isa.example")
         db.session.commit()
+        run_due(JOBS[:1])  # the worker renders it
     # ... that moves (an update to the confirmed), and is then cancelled.
     document = plenary_document(registration=open_registration(capacity_in_person=2))
     document.update(ends_at="2031-10-15T17:30:00+02:00")

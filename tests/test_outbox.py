@@ -14,12 +14,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from plenary.broadcasts import services as broadcasts
+from plenary.broadcasts.compose import Draft
 from plenary.db import utcnow
 from plenary.extensions import db
 from plenary.i18n import HTML_LANG
+from plenary.jobs.catalog import JOBS
+from plenary.jobs.registry import run_due
 from plenary.mail.delivery import _claim, deliver, deliver_due, due_message_ids
 from plenary.mail.hooks import wait_for_deliveries
-from plenary.mail.models import OutboxMessage, OutboxStatus
+from plenary.mail.models import FinalReason, OutboxMessage, OutboxStatus
 from plenary.mail.outbox import TOKEN_PLACEHOLDER
 from plenary.registration import services
 from plenary.registration.models import Registration
@@ -261,6 +265,7 @@ def test_refused_recipient_is_given_up_only_for_permanent_errors(app, plenary, s
 
     [refused] = [m for m in outbox() if m.recipient == "bounce@example.org"]
     assert refused.status == expected_status
+    assert refused.final_reason == (FinalReason.REFUSED if expected_status == OutboxStatus.FAILED else None)
     assert refused.attempts == 1
     assert reply[:3] in refused.last_error
     assert "bounce@example.org" not in refused.last_error
@@ -293,6 +298,7 @@ def test_message_fails_for_good_after_max_attempts_of_temporary_refusals(app, pl
     assert message_id in reports[2].failed
     failed = db.session.get(OutboxMessage, message_id)
     assert failed.status == OutboxStatus.FAILED and failed.attempts == 3 and failed.last_error
+    assert failed.final_reason == FinalReason.EXHAUSTED
     assert registration.id  # the registration itself is untouched
 
     smtp.handler.refused.clear()
@@ -568,16 +574,15 @@ SENDER_NAME = 'Allianz der Industriestädte, Geschäftsstelle "Düsseldorf" (ISA
 
 
 def test_long_subjects_and_display_names_keep_every_space_when_delivered(app, plenary, smtp, monkeypatch):
-    from plenary.mail import broadcast
-
     quoted = SENDER_NAME.replace("\\", "\\\\").replace('"', '\\"')
     monkeypatch.setitem(app.config, "MAIL_DEFAULT_SENDER", f'"{quoted}" <plenary@example.org>')
     register(plenary.id, "annegret@example.org", first_name="Hans Jürgen", last_name="von Müller-Lüdenscheidt")
     register(plenary.id, "li.lei@example.cn", language="zh", first_name="雷", last_name="李", name_zh="李 雷")
     for prefix in PREFIXES:
         subjects = {lang: f"{prefix} {text}" for lang, text in LONG_SUBJECTS.items()}
-        broadcast.send(plenary.id, broadcast.Draft(subject=subjects, body={"de": "Text", "zh": "正文"}), author=None)
+        broadcasts.send(plenary.id, Draft(subject=subjects, body={"de": "Text", "zh": "正文"}), author=None)
         db.session.commit()
+    run_due(JOBS[:1])  # the worker renders the broadcasts
     long_ones = {m.id: m.subject for m in outbox() if m.kind == "broadcast"}
     assert sorted(long_ones.values()) == sorted(f"{p} {t}" for p in PREFIXES for t in LONG_SUBJECTS.values())
     assert all(len(subject.encode("utf-8")) > 78 for subject in long_ones.values())  # more than a line

@@ -13,16 +13,19 @@ from wtforms.validators import Length
 
 from plenary.admin.blueprint import bp
 from plenary.admin.language_fields import add_language_fields, language_values
-from plenary.admin.services import RegistrationFilter
 from plenary.audit.services import record
 from plenary.auth.access import admin_required, organizer_required, viewer_required
+from plenary.broadcasts import compose as messages
+from plenary.broadcasts import services as broadcasts
+from plenary.broadcasts.models import Broadcast
+from plenary.events.models import Plenary
 from plenary.events.services import plenary_or_404
 from plenary.extensions import db
 from plenary.i18n import HTML_LANG, LANGUAGE_NAMES, LANGUAGES, current_language, localize
-from plenary.mail import broadcast as messages
-from plenary.mail.delivery import retry_failed, retryable
-from plenary.mail.models import Broadcast, OutboxMessage, OutboxStatus
+from plenary.mail.models import OutboxMessage, OutboxStatus
+from plenary.mail.retry import retry_failed, retryable
 from plenary.members.models import Member
+from plenary.registration.filters import RegistrationFilter
 from plenary.registration.models import Registration
 from plenary.validation import multi_line, one_line
 
@@ -132,8 +135,8 @@ def _compose(plenary, form: BroadcastForm, filters: RegistrationFilter, status: 
 def messages_list(slug: str):
     """A plenary's messages to attendees with their delivery state."""
     plenary = plenary_or_404(slug)
-    rows = messages.broadcasts(plenary.id)
-    counts = messages.delivery_counts([b.id for b in rows])
+    rows = broadcasts.broadcasts(plenary.id)
+    counts = broadcasts.delivery_counts([b.id for b in rows])
     return render_template("admin/messages.html", plenary=plenary, broadcasts=rows, counts=counts,
                            member_names=_member_names(rows))  # fmt: skip
 
@@ -149,7 +152,7 @@ def message_new(slug: str):
 @bp.post("/plenaries/<slug>/messages/new")
 @organizer_required
 def message_compose(slug: str):
-    """Preview (the form again with the message in each language and its recipients) or send (queue)."""
+    """Preview (the form again with the message in each language and its recipients) or send (stored for the worker)."""
     plenary = plenary_or_404(slug)
     form = BroadcastForm()
     filters = RegistrationFilter.from_args(request.form)
@@ -158,13 +161,14 @@ def message_compose(slug: str):
     draft = form.draft(filters)
     if not form.send.data:
         return _compose(plenary, form, filters, preview=messages.preview(plenary, draft))
-    if not _take_form_token(form.form_token.data):
+    token = form.form_token.data
+    if not _take_form_token(token):
         flash(gettext("This message has already been sent."), "warning")
         return redirect(url_for("admin.messages_list", slug=plenary.slug))
     author = current_user.email
     try:
-        sent = messages.send(plenary.id, draft, author)
-    except messages.BroadcastError as exc:
+        sent = broadcasts.send(plenary.id, draft, author, form_token=token)
+    except broadcasts.BroadcastError as exc:
         db.session.rollback()
         if exc.code == "duplicate":
             flash(gettext("This message has already been sent."), "warning")
@@ -207,18 +211,13 @@ def message_mail_preview(slug: str, lang: str):
 def message(broadcast_id: int):
     """One message: its texts, recipients and each delivery's state."""
     broadcast = db.get_or_404(Broadcast, broadcast_id)
-    rows = messages.deliveries(broadcast.id)
-    counts = messages.delivery_counts([broadcast.id])[broadcast.id]
-    plenary, names = broadcast_plenary(broadcast), _member_names([broadcast])
+    rows = broadcasts.deliveries(broadcast.id)
+    counts = broadcasts.delivery_counts([broadcast.id])[broadcast.id]
+    plenary, names = db.session.get(Plenary, broadcast.plenary_id), _member_names([broadcast])
+    rendered = broadcast.recipient_count if broadcast.rendered_at else broadcasts.rendered_count(broadcast.id)
     return render_template("admin/message_detail.html", broadcast=broadcast, plenary=plenary, rows=rows, counts=counts,
-                           languages=LANGUAGE_NAMES, html_langs=HTML_LANG, member_names=names)  # fmt: skip
-
-
-def broadcast_plenary(broadcast: Broadcast):
-    """The plenary a message was sent for."""
-    from plenary.events.models import Plenary
-
-    return db.session.get(Plenary, broadcast.plenary_id)
+                           languages=LANGUAGE_NAMES, html_langs=HTML_LANG, member_names=names,
+                           rendered=rendered)  # fmt: skip
 
 
 @bp.post("/messages/<int:broadcast_id>/retry")

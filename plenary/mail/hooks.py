@@ -6,7 +6,7 @@ depends on how a server closes responses (the development server does not always
 thread, not one per request: a burst of requests does not open a burst of SMTP connections,
 threads do not pile up behind a stalled server, and a worker killed with ``kill -9`` had at
 most one message in flight. What fails, times out, or is cut short by a worker restart stays
-pending for ``flask outbox send --watch``; after a timeout the courier drops its queue (those
+pending for the worker (``flask jobs worker``); after a timeout the courier drops its queue (those
 messages are still due, and the worker has them).
 
 The thread is not a daemon: when the process exits normally (a gunicorn worker restarting)
@@ -21,6 +21,8 @@ import threading
 
 from flask import Flask, current_app
 
+from plenary.extensions import db
+from plenary.mail.delivery import deliver
 from plenary.mail.outbox import queued_message_ids
 
 log = logging.getLogger(__name__)
@@ -77,8 +79,6 @@ class Courier:
             self._queue.all_tasks_done.wait_for(lambda: not self._queue.unfinished_tasks, timeout)
 
     def _run(self) -> None:
-        from plenary.extensions import db
-
         with self.app.app_context():
             try:
                 while True:
@@ -104,8 +104,6 @@ class Courier:
                 raise
 
     def _deliver(self, message_id: int) -> None:
-        from plenary.mail.delivery import deliver
-
         try:
             report = deliver([message_id])
         except Exception:  # never let delivery break anything; the worker retries

@@ -13,10 +13,9 @@ multipart/mixed
 
 Without a calendar the tree is just the multipart/alternative (text, related HTML).
 
-Flask-Mail's own calendar alternative has no ``method=`` parameter, which Outlook needs to
-treat the message as an invitation, and it cannot build multipart/related; this subclass
-builds the tree with the standard library and keeps Flask-Mail for the SMTP conversation
-(and ``as_bytes`` for the file backend).
+The tree is built with the standard library's email package (Flask-Mail's calendar alternative has
+no ``method=`` parameter, which Outlook needs to treat the message as an invitation, and it cannot
+build multipart/related; ``plenary.mail.smtp`` sends the result).
 
 Subject, From and Reply-To are encoded and folded by ``plenary.mail.headers`` (the email
 package's folder loses spaces in long non-ASCII headers).
@@ -26,8 +25,6 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import formatdate
-
-from flask_mail import Message
 
 from plenary.mail.headers import address_header, one_line, text_header
 
@@ -42,50 +39,45 @@ class InlineImage:
     filename: str = "image.png"
 
 
-class PlenaryMessage(Message):
-    """A Flask-Mail message whose MIME tree may carry an iTIP calendar and inline images for the HTML."""
+@dataclass(frozen=True)
+class Envelope:
+    """Who a message is from and to, and how it is known (``message_id`` with angle brackets)."""
 
-    def __init__(self, *args, calendar_method: str | None = None, calendar_ics: str | None = None,
-                 inline_images: list[InlineImage] | tuple = (), **kwargs):  # fmt: skip
-        super().__init__(*args, **kwargs)
-        self.subject = one_line(self.subject or "")
-        self.calendar_method = calendar_method
-        self.calendar_ics = calendar_ics
-        self.inline_images = list(inline_images)
-
-    def _message(self) -> EmailMessage:
-        message = EmailMessage(policy=SMTP)
-        message["Subject"] = text_header("Subject", self.subject)
-        message["From"] = address_header("From", self.sender)
-        message["To"] = ", ".join(self.recipients)
-        if self.reply_to:
-            message["Reply-To"] = address_header("Reply-To", self.reply_to)
-        message["Date"] = formatdate(self.date, localtime=True)
-        message["Message-ID"] = self.msgId
-        for name, value in (self.extra_headers or {}).items():
-            message[name] = value
-        message.set_content(self.body, subtype="plain", charset="utf-8")
-        message.add_alternative(self.html, subtype="html", charset="utf-8")
-        if self.inline_images:
-            html = message.get_payload()[1]
-            for image in self.inline_images:
-                # add_related turns the text/html part into multipart/related [text/html, image …].
-                html.add_related(image.data, maintype="image", subtype=image.subtype, cid=f"<{image.content_id}>",
-                                 disposition="inline", filename=image.filename)  # fmt: skip
-        if self.calendar_ics:
-            params = {"method": self.calendar_method}
-            message.add_alternative(self.calendar_ics, subtype="calendar", charset="UTF-8", cte="base64",
-                                    params=params)  # fmt: skip
-            message.make_mixed()
-            # The copy to open or save is application/ics (CalConnect's iMIP practice): clients that would
-            # act on a second text/calendar part (two invitations in one mail) leave it alone.
-            message.add_attachment(self.calendar_ics.encode("utf-8"), maintype="application", subtype="ics",
-                                   filename="invite.ics")  # fmt: skip
-        return message
+    sender: str
+    recipient: str
+    message_id: str
+    reply_to: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()
 
 
-class CalendarMessage(PlenaryMessage):
-    """A Flask-Mail message whose MIME tree carries an iTIP calendar (and possibly inline images)."""
-
-    def __init__(self, *args, calendar_method: str, calendar_ics: str, **kwargs):
-        super().__init__(*args, calendar_method=calendar_method, calendar_ics=calendar_ics, **kwargs)
+def build_email(envelope: Envelope, subject: str, text: str, html: str, calendar_method: str | None = None,
+                calendar_ics: str | None = None, inline_images: list[InlineImage] | tuple = ()
+                ) -> EmailMessage:  # fmt: skip
+    """The MIME message (see the module's docstring for its tree), dated now."""
+    message = EmailMessage(policy=SMTP)
+    message["Subject"] = text_header("Subject", one_line(subject or ""))
+    message["From"] = address_header("From", envelope.sender)
+    message["To"] = envelope.recipient
+    if envelope.reply_to:
+        message["Reply-To"] = address_header("Reply-To", envelope.reply_to)
+    message["Date"] = formatdate(localtime=True)
+    message["Message-ID"] = envelope.message_id
+    for name, value in envelope.headers:
+        message[name] = value
+    message.set_content(text, subtype="plain", charset="utf-8")
+    message.add_alternative(html, subtype="html", charset="utf-8")
+    if inline_images:
+        html_part = message.get_payload()[1]
+        for image in inline_images:
+            # add_related turns the text/html part into multipart/related [text/html, image …].
+            html_part.add_related(image.data, maintype="image", subtype=image.subtype, cid=f"<{image.content_id}>",
+                                  disposition="inline", filename=image.filename)  # fmt: skip
+    if calendar_ics:
+        message.add_alternative(calendar_ics, subtype="calendar", charset="UTF-8", cte="base64",
+                                params={"method": calendar_method})  # fmt: skip
+        message.make_mixed()
+        # The copy to open or save is application/ics (CalConnect's iMIP practice): clients that would
+        # act on a second text/calendar part (two invitations in one mail) leave it alone.
+        message.add_attachment(calendar_ics.encode("utf-8"), maintype="application", subtype="ics",
+                               filename="invite.ics")  # fmt: skip
+    return message

@@ -15,7 +15,22 @@ class OutboxStatus(StrEnum):
 
     PENDING = "pending"  # waiting for (another) attempt
     SENT = "sent"
-    FAILED = "failed"  # given up: permanent error or too many attempts
+    FAILED = "failed"  # given up: see FinalReason
+
+
+class FinalReason(StrEnum):
+    """Why a failed message is not tried again by itself (``plenary.mail.retry`` decides which may be by hand)."""
+
+    ERASED = "erased"  # the person's data was erased before it went out: never sent again
+    SUPERSEDED = "superseded"  # a newer calendar invitation replaced it: never sent again
+    UNDELIVERABLE = "undeliverable"  # no recipient, or the person it was written for is gone: never sent again
+    REFUSED = "refused"  # the server refused it for good (5xx), or it cannot be encoded for the server
+    EXHAUSTED = "exhausted"  # OUTBOX_MAX_ATTEMPTS temporary failures in a row
+
+
+def _values(enum: type[StrEnum]) -> list[str]:
+    """Store an enum's values ("pending"), not its member names ("PENDING")."""
+    return [member.value for member in enum]
 
 
 class OutboxMessage(db.Model):
@@ -28,7 +43,7 @@ class OutboxMessage(db.Model):
     registration_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("registration.id", ondelete="SET NULL"), index=True
     )
-    # A message the organizers wrote to many attendees (see Broadcast); None for the app's own mails.
+    # A message the organizers wrote to many attendees (see plenary.broadcasts); None for the app's own mails.
     broadcast_id: Mapped[int | None] = mapped_column(sa.ForeignKey("broadcast.id", ondelete="SET NULL"), index=True)
     recipient: Mapped[str | None] = mapped_column(sa.String(254))
     # Where answers go: the organizers for registrants, the registrant for the organizers' notice.
@@ -43,33 +58,30 @@ class OutboxMessage(db.Model):
     # text/calendar alternative and as invite.ics attachment.
     calendar_method: Mapped[str | None] = mapped_column(sa.String(16))
     calendar_ics: Mapped[str | None] = mapped_column(sa.Text)
-    status: Mapped[str] = mapped_column(sa.String(16), default=OutboxStatus.PENDING, index=True)
+    status: Mapped[OutboxStatus] = mapped_column(
+        sa.Enum(OutboxStatus, native_enum=False, create_constraint=True, length=16, name="status_known",
+                values_callable=_values),
+        default=OutboxStatus.PENDING,
+    )  # fmt: skip
+    # Set exactly when the status is failed: why no worker tries it again.
+    final_reason: Mapped[FinalReason | None] = mapped_column(
+        sa.Enum(FinalReason, native_enum=False, create_constraint=True, length=16, name="final_reason_known",
+                values_callable=_values),
+    )  # fmt: skip
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     # A worker that claimed the message owns it until then (no double delivery).
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What the server or the network said last (for people; decisions read status and final_reason).
     last_error: Mapped[str | None] = mapped_column(sa.String(1000))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the contents and addresses of a sent message were deleted (OUTBOX_PRUNE_AFTER_DAYS after sending).
+    pruned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    __table_args__ = (sa.CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status_known"),)
-
-
-class Broadcast(db.Model):
-    """A message the organizers send to a filtered set of a plenary's registrations, in three languages.
-
-    Each recipient gets one OutboxMessage in their language (falling back to the others).
-    """
-
-    __tablename__ = "broadcast"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    plenary_id: Mapped[int] = mapped_column(sa.ForeignKey("plenary.id", ondelete="CASCADE"), index=True)
-    # {"de": ..., "en": ..., "zh": ...}
-    subject: Mapped[dict] = mapped_column(sa.JSON, default=dict)
-    body: Mapped[dict] = mapped_column(sa.JSON, default=dict)
-    # The registration filters it was sent to (the list's query arguments).
-    filters: Mapped[dict] = mapped_column(sa.JSON, default=dict)
-    created_by: Mapped[str | None] = mapped_column(sa.String(254))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    recipient_count: Mapped[int] = mapped_column(default=0)
+    __table_args__ = (
+        # The due query (plenary.mail.delivery.due_message_ids): pending and due, oldest first.
+        sa.Index("ix_outbox_message_due", "status", "next_attempt_at"),
+        # A broadcast reaches each registration once, however often its rendering runs.
+        sa.UniqueConstraint("broadcast_id", "registration_id", name="uq_outbox_message_broadcast_recipient"),
+    )

@@ -14,6 +14,7 @@ from plenary.extensions import db
 from plenary.i18n import BABEL_LOCALES, HTML_LANG, localize, localize_any
 from plenary.mail.headers import one_line
 from plenary.mail.models import OutboxMessage
+from plenary.mail.personal import template_helpers
 from plenary.urls import public_url
 
 #: Stands in for the registrant's secret token in stored bodies; replaced at delivery.
@@ -82,15 +83,12 @@ def render_message(kind: str, language: str, context: dict) -> tuple[str, str, s
             "localize": lambda values: localize(values, language),
             "localize_any": lambda value: localize_any(value, language),
             "public_url": public_url,
-            # The link opens the page in the language of the message.
-            "personal_url": lambda endpoint="registration.personal": public_url(
-                endpoint, token=stand_in[TOKEN_PLACEHOLDER], lang=language
-            ),
             "checkin_start": stand_in[CHECKIN_START],
             "checkin_end": stand_in[CHECKIN_END],
             "checkin_code": stand_in[CHECKIN_CODE_PLACEHOLDER],
             "checkin_cid": stand_in[CHECKIN_CID],
-            "salutation": lambda person: salutation(person, language),
+            # The recipient's greeting and personal link: the domain's (plenary.mail.personal).
+            **template_helpers(language, stand_in[TOKEN_PLACEHOLDER]),
         }
         subject, text = _render_text(kind, {**helpers, **context})
         html = render_template(f"mail/{kind}.html", **helpers, **context)
@@ -101,19 +99,6 @@ def _fitted(subject: str) -> str:
     """``subject`` shortened with "…" to what the outbox stores (long names and titles are allowed elsewhere)."""
     limit = OutboxMessage.__table__.c.subject.type.length
     return subject if len(subject) <= limit else subject[: limit - 1].rstrip() + "…"
-
-
-def salutation(person, language: str) -> tuple[str, str]:
-    """How a letter greets ``person`` (a registration): ("ms" | "mr" | "", the name to put in the greeting).
-
-    Formal with a known salutation ("Frau Dr. Schmidt"; in Chinese the family name of name_zh: "张"),
-    else the whole name (name_zh in Chinese messages, if given).
-    """
-    chinese = language == "zh" and person.name_zh
-    if person.salutation in ("ms", "mr"):
-        family = person.name_zh[:1] if chinese else person.last_name
-        return person.salutation, f"{person.honorific} {family}" if person.honorific and language != "zh" else family
-    return "", person.name_zh if chinese else person.display_name
 
 
 def _render_text(kind: str, context: dict) -> tuple[str, str]:

@@ -1,20 +1,24 @@
-"""SMTP for the outbox: one message per connection, the whole exchange within one deadline.
+"""SMTP for the outbox: one connection per delivery round, each message's exchange within its deadline.
+
+The standard library's smtplib, not Flask-Mail: Flask-Mail's public API has no timeouts, opens a
+connection per ``send`` unless one holds its private Connection, and cannot send the MIME tree of
+``plenary.mail.mime``; what it would add over smtplib is the MAIL_* settings, which are read here.
 
 A server that accepts the connection and then never answers, or answers each command slowly,
 must not hold a worker: every socket operation (connect, greeting, each command, the data)
-waits at most until the deadline of the exchange, which is MAIL_TIMEOUT seconds after it
-began (or earlier, when the worker's claim on the message ends sooner; see
-``plenary.mail.delivery``). Running past it raises ``SMTPTimeout``.
+waits at most until the deadline of the message being sent, which the caller gives (MAIL_TIMEOUT
+after its attempt began, or earlier when the worker's claim on the message ends sooner; see
+``plenary.mail.delivery``). Running past it raises ``SMTPTimeout`` and closes the connection.
 
-The server settings are read from the app's configuration when a message is sent (not frozen
-when the extension was set up).
+The server settings are read from the app's configuration when a session opens (not frozen at start).
 """
 
 import smtplib
 import time
+from email.message import EmailMessage
+from email.utils import parseaddr
 
 from flask import current_app
-from flask_mail import Connection, Mail, Message
 
 
 class SMTPTimeout(TimeoutError):
@@ -25,11 +29,11 @@ class _Deadline:
     """Mixin for smtplib.SMTP: every socket operation waits only until ``deadline`` (time.monotonic())."""
 
     def __init__(self, *args, deadline: float, **kwargs) -> None:
-        self._deadline = deadline
+        self.deadline = deadline
         super().__init__(*args, **kwargs)
 
     def _remaining(self) -> float:
-        left = self._deadline - time.monotonic()
+        left = self.deadline - time.monotonic()
         if left <= 0:
             self.close()
             raise SMTPTimeout("the SMTP server did not finish within the timeout")
@@ -66,27 +70,74 @@ def _raise_timeout(exc: smtplib.SMTPServerDisconnected) -> None:
 
 
 class DeadlineSMTP(_Deadline, smtplib.SMTP):
-    """smtplib.SMTP whose whole exchange ends by a deadline."""
+    """smtplib.SMTP whose every exchange ends by a deadline."""
 
 
 class DeadlineSMTPSSL(_Deadline, smtplib.SMTP_SSL):
-    """smtplib.SMTP_SSL whose whole exchange ends by a deadline."""
+    """smtplib.SMTP_SSL whose every exchange ends by a deadline."""
 
 
-class TimeoutConnection(Connection):
-    """Flask-Mail's connection, opened with the current MAIL_* settings, ending by a deadline."""
+def mail_timeout() -> float:
+    """MAIL_TIMEOUT: the seconds one message's SMTP exchange may take (with connecting, for the first)."""
+    return float(current_app.config.get("MAIL_TIMEOUT") or 20)
 
-    def __init__(self, state, deadline: float | None = None) -> None:
-        super().__init__(state)
-        self.deadline = deadline
 
-    def configure_host(self) -> smtplib.SMTP:
-        """Connect (TLS/SSL and login as configured); every step ends by the deadline."""
+def envelope_address(address: str) -> str:
+    """The bare address for MAIL FROM / RCPT TO; an internationalised domain in its ASCII (IDNA) form.
+
+    A local part that is not ASCII stays as it is, and the server conversation refuses it
+    (UnicodeEncodeError): this app does not speak SMTPUTF8.
+    """
+    address = parseaddr(address)[1] or address
+    if not address.isascii() and "@" in address:
+        local, domain = address.rsplit("@", 1)
+        address = f"{local}@{domain.encode('idna').decode('ascii')}"
+    return address
+
+
+class SMTPSession:
+    """One delivery round's connection: opened by the first message, reused by the next, closed at the end.
+
+    ``send`` is given each message's deadline. A message the server refused (an SMTP answer) leaves the
+    connection usable; a timeout or a lost connection closes it (the next message opens a new one).
+    ``connections`` counts the connections opened.
+    """
+
+    def __init__(self) -> None:
+        self.host: smtplib.SMTP | None = None
+        self.connections = 0
+
+    def __enter__(self) -> "SMTPSession":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def send(self, email: EmailMessage, sender: str, recipient: str, deadline: float) -> None:
+        """Send ``email``; delivered once the server has answered the end of DATA."""
+        try:
+            host = self._connection(deadline)
+            host.sendmail(envelope_address(sender), [envelope_address(recipient)], email.as_bytes())
+        except SMTPTimeout:
+            self._drop()
+            raise
+        except TimeoutError as exc:  # connecting, or the TLS handshake
+            self._drop()
+            raise SMTPTimeout("the SMTP server did not answer within the timeout") from exc
+        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError):
+            raise  # the server answered (and smtplib has reset the transaction): the connection serves on
+        except BaseException:
+            self._drop()
+            raise
+
+    def _connection(self, deadline: float) -> smtplib.SMTP:
+        if self.host is not None:
+            self.host.deadline = deadline
+            return self.host
         config = current_app.config
-        server, port = config["MAIL_SERVER"], int(config["MAIL_PORT"])
-        deadline = self.deadline if self.deadline is not None else time.monotonic() + mail_timeout()
         smtp_class = DeadlineSMTPSSL if config.get("MAIL_USE_SSL") else DeadlineSMTP
-        host = smtp_class(server, port, timeout=mail_timeout(), deadline=deadline)
+        host = smtp_class(config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=mail_timeout(), deadline=deadline)
+        self.connections += 1
         try:
             if config.get("MAIL_USE_TLS"):
                 host.starttls()
@@ -95,41 +146,21 @@ class TimeoutConnection(Connection):
         except BaseException:
             host.close()
             raise
+        self.host = host
         return host
 
-    def __exit__(self, exc_type, exc_value, tb) -> None:
-        """Say goodbye; a server that fails to answer QUIT has still taken the message (do not send it again)."""
+    def close(self) -> None:
+        """Say goodbye (within one more MAIL_TIMEOUT); a server that fails to answer QUIT has taken what it took."""
         if self.host is None:
             return
+        host, self.host = self.host, None
+        host.deadline = time.monotonic() + mail_timeout()
         try:
-            self.host.quit()
+            host.quit()
         except (smtplib.SMTPException, OSError):
+            host.close()
+
+    def _drop(self) -> None:
+        if self.host is not None:
             self.host.close()
-
-
-def mail_timeout() -> float:
-    """MAIL_TIMEOUT: the seconds one message's SMTP exchange may take, from connect to QUIT."""
-    return float(current_app.config.get("MAIL_TIMEOUT") or 20)
-
-
-def send_message(email: Message, deadline: float | None = None) -> None:
-    """Send one message on a connection of its own that ends by ``deadline`` (time.monotonic()).
-
-    Without a deadline, MAIL_TIMEOUT from now. The message counts as delivered once the server
-    has answered the end of DATA: a failure of QUIT afterwards changes nothing.
-    """
-    try:
-        with TimeoutConnection(current_app.extensions["mail"], deadline) as connection:
-            email.send(connection)
-    except SMTPTimeout:
-        raise
-    except TimeoutError as exc:  # connecting, or the TLS handshake
-        raise SMTPTimeout("the SMTP server did not answer within the timeout") from exc
-
-
-class PlenaryMail(Mail):
-    """Mail whose connections end by a deadline and follow the current configuration."""
-
-    def connect(self) -> Connection:
-        """Open a connection to the configured server (MAIL_TIMEOUT for the whole exchange)."""
-        return TimeoutConnection(current_app.extensions["mail"])
+            self.host = None

@@ -20,7 +20,7 @@ from plenary.events.models import Plenary, PlenaryFormat, PlenaryStatus
 from plenary.events.services import RegistrationState, registration_state, reply_address
 from plenary.extensions import db
 from plenary.mail.delivery import forget_mail_files
-from plenary.mail.models import OutboxMessage
+from plenary.mail.models import FinalReason, OutboxMessage
 from plenary.mail.outbox import queue_message
 from plenary.registration.locking import lock_plenary
 from plenary.registration.models import ERASED, SEAT_HOLDING, Attendance, Registration, RegistrationStatus, person_name
@@ -506,6 +506,8 @@ def _anonymise(registration: Registration) -> None:
             # What was sent stays "sent" (history); what was still waiting will never go out.
             status=sa.case((OutboxMessage.status == "pending", "failed"), else_=OutboxMessage.status),
             last_error=sa.case((OutboxMessage.status == "pending", "erased"), else_=OutboxMessage.last_error),
+            final_reason=sa.case((OutboxMessage.status == "pending", FinalReason.ERASED.value),
+                                 else_=OutboxMessage.final_reason),
         )  # fmt: skip
     )
 
@@ -649,7 +651,8 @@ def queue_registration_message(
             sa.update(OutboxMessage)
             .where(OutboxMessage.registration_id == registration.id, OutboxMessage.status == "pending",
                    OutboxMessage.calendar_method.is_not(None))
-            .values(status="failed", last_error="superseded by a newer invitation")
+            .values(status="failed", final_reason=FinalReason.SUPERSEDED,
+                    last_error="superseded by a newer invitation")
         )  # fmt: skip
     return queue_message(
         kind,

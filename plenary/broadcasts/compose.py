@@ -1,30 +1,24 @@
-"""Messages the organizers write to a filtered set of a plenary's registrations (Broadcast).
+"""Writing a broadcast: the draft, its recipients, how it reads in each language, the preview.
 
 A message has a subject and a text in up to three languages. Each recipient gets one
 OutboxMessage (kind "broadcast") in their own language or, if it was not written in theirs,
 in the next of ``plenary.i18n.FALLBACK_ORDER`` (zh → en → de, en → de → zh, de → en → zh), in the
-app's mail layout (greeting, the plenary's details, the personal link). Delivery is the
-outbox's, as for every other message. Services flush, never commit.
+app's mail layout (greeting, the plenary's details, the personal link). The worker renders them
+(``plenary.broadcasts.rendering``); delivery is the outbox's, as for every other message.
 """
 
 import re
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 import sqlalchemy as sa
 from markupsafe import Markup, escape
 
-from plenary.admin.services import RegistrationFilter, filtered_registrations
-from plenary.audit.services import record
-from plenary.db import utcnow
 from plenary.events.models import Plenary
-from plenary.events.services import reply_address
 from plenary.extensions import db
 from plenary.formatting import render_markdown
 from plenary.i18n import FALLBACK_ORDER, LANGUAGES
-from plenary.mail.models import Broadcast, OutboxMessage, OutboxStatus
-from plenary.mail.outbox import TOKEN_PLACEHOLDER, queue_message, render_message
-from plenary.registration.locking import lock_plenary
+from plenary.mail.outbox import TOKEN_PLACEHOLDER, render_message
+from plenary.registration.filters import RegistrationFilter, filtered_registrations
 from plenary.registration.models import Registration, RegistrationStatus
 
 KIND = "broadcast"
@@ -32,18 +26,6 @@ SUBJECT_MAX = 300
 BODY_MAX = 20_000
 #: Without a status filter a message goes to those who hold or await a seat.
 DEFAULT_STATUSES = (RegistrationStatus.CONFIRMED, RegistrationStatus.PENDING)
-#: The same message by the same person to the same people within this time is a double submission.
-DUPLICATE_WINDOW = timedelta(minutes=10)
-
-
-class BroadcastError(Exception):
-    """The message cannot be sent as it is (``code``: no_recipients, duplicate)."""
-
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.code = code
-
-
 @dataclass
 class Draft:
     """A message being written: texts per language (only the filled-in ones count), format and recipients."""
@@ -126,7 +108,7 @@ def body_html(text: str, markdown: bool, styled: bool = True) -> Markup:
                            for p in paragraphs)  # fmt: skip
 
 
-def _context(draft: Draft, plenary: Plenary, registration: Registration, lang: str) -> dict:
+def context_for(draft: Draft, plenary: Plenary, registration: Registration, lang: str) -> dict:
     """What templates/mail/broadcast.* get: the text in ``lang`` for ``registration``."""
     body = draft.body[lang].replace("\r\n", "\n").strip("\n")
     return {
@@ -140,7 +122,7 @@ def _context(draft: Draft, plenary: Plenary, registration: Registration, lang: s
 
 def render(draft: Draft, plenary: Plenary, registration: Registration, lang: str) -> tuple[str, str, str]:
     """(subject, text, HTML) of the message in ``lang`` for ``registration``, as stored in the outbox."""
-    return render_message(KIND, lang, _context(draft, plenary, registration, lang))
+    return render_message(KIND, lang, context_for(draft, plenary, registration, lang))
 
 
 def sample_registration(plenary: Plenary, lang: str) -> Registration:
@@ -193,76 +175,9 @@ def preview(plenary: Plenary, draft: Draft, sample_size: int = 10) -> Preview:
     return Preview(count=recipient_count(plenary.id, draft.filters), sample=sample, reached=reached, messages=messages)
 
 
-def send(plenary_id: int, draft: Draft, author: str | None) -> Broadcast:
-    """Queue the message for every recipient: one Broadcast and one OutboxMessage each; audited. Flushes.
-
-    Runs under the plenary's lock, so the recipients are those registered at this moment, and a
-    second submission of the same message (a double click that reached the server twice) finds the
-    first one and is refused (BroadcastError("duplicate")). BroadcastError("no_recipients") if
-    nobody matches.
-    """
-    plenary = lock_plenary(plenary_id)
-    subject, body = draft.texts()
-    filters = draft.filters.args()
-    since = utcnow() - DUPLICATE_WINDOW
-    recent = db.session.scalars(
-        sa.select(Broadcast).where(Broadcast.plenary_id == plenary_id, Broadcast.created_at >= since)
-    )
-    if any(b.created_by == author and b.subject == subject and b.body == body and b.filters == filters for b in recent):
-        raise BroadcastError("duplicate")
-    query = recipients_query(plenary_id, draft.filters).options(sa.orm.selectinload(Registration.delegation_head))
-    recipients = list(db.session.scalars(query))
-    if not recipients:
-        raise BroadcastError("no_recipients")
-    broadcast = Broadcast(plenary_id=plenary_id, subject=subject, body=body, filters=filters, created_by=author,
-                          recipient_count=len(recipients))  # fmt: skip
-    db.session.add(broadcast)
-    db.session.flush()
-    reply_to = reply_address(plenary)  # where every registrant's reply goes (also their invitations' ORGANIZER)
-    for registration in recipients:
-        lang = message_language(registration.language, draft.languages)
-        message = queue_message(KIND, registration.email, lang, _context(draft, plenary, registration, lang),
-                                registration_id=registration.id, reply_to=reply_to)  # fmt: skip
-        message.broadcast_id = broadcast.id
-    record("message.send", broadcast, summary=first_text(subject),
-           changes={"recipients": [None, len(recipients)], "filters": [None, filters]})  # fmt: skip
-    db.session.flush()
-    return broadcast
-
-
 def first_text(values: dict) -> str:
     """The text in the first language it exists in (de, en, zh): for lists and the audit log."""
     return next((values[lang] for lang in LANGUAGES if values.get(lang)), "")
-
-
-def delivery_counts(broadcast_ids: list[int]) -> dict[int, dict[str, int]]:
-    """Messages per broadcast by delivery state (pending, sent, failed)."""
-    counts: dict[int, dict[str, int]] = {i: {s.value: 0 for s in OutboxStatus} for i in broadcast_ids}
-    if broadcast_ids:
-        rows = db.session.execute(
-            sa.select(OutboxMessage.broadcast_id, OutboxMessage.status, sa.func.count())
-            .where(OutboxMessage.broadcast_id.in_(broadcast_ids))
-            .group_by(OutboxMessage.broadcast_id, OutboxMessage.status)
-        ).all()  # fmt: skip
-        for broadcast_id, status, count in rows:
-            counts[broadcast_id][status] = count
-    return counts
-
-
-def broadcasts(plenary_id: int) -> list[Broadcast]:
-    """A plenary's messages, newest first."""
-    query = sa.select(Broadcast).where(Broadcast.plenary_id == plenary_id)
-    return list(db.session.scalars(query.order_by(Broadcast.created_at.desc(), Broadcast.id.desc())))
-
-
-def deliveries(broadcast_id: int) -> list[tuple[OutboxMessage, Registration | None]]:
-    """A broadcast's messages with their registrations (None once deleted), by name."""
-    return list(db.session.execute(
-        sa.select(OutboxMessage, Registration)
-        .outerjoin(Registration, Registration.id == OutboxMessage.registration_id)
-        .where(OutboxMessage.broadcast_id == broadcast_id)
-        .order_by(Registration.last_name, Registration.first_name, OutboxMessage.id)
-    ).all())  # fmt: skip
 
 
 def preview_link(text: str) -> str:

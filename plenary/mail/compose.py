@@ -1,0 +1,92 @@
+"""An outbox row made a MIME message at delivery: placeholders filled in by the installed personaliser."""
+
+import re
+from dataclasses import dataclass
+from email.message import EmailMessage
+
+from flask import current_app
+
+from plenary.mail.mime import Envelope, InlineImage, build_email
+from plenary.mail.models import FinalReason, OutboxMessage
+from plenary.mail.outbox import CHECKIN_CID, CHECKIN_CODE_PLACEHOLDER, CHECKIN_END, CHECKIN_START, TOKEN_PLACEHOLDER
+from plenary.mail.personal import PersonalValues, personal_values
+from plenary.mail.retry import PermanentDeliveryError
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message ready to go: the MIME message and its envelope."""
+
+    email: EmailMessage
+    envelope: Envelope
+
+
+def mail_host() -> str:
+    """The host name of PUBLIC_URL (for Message-IDs and Content-IDs)."""
+    return current_app.config["PUBLIC_URL"].split("://", 1)[-1].split("/", 1)[0].split(":")[0]
+
+
+def build_message(message: OutboxMessage) -> Outgoing:
+    """The MIME message for an outbox row (PermanentDeliveryError if it cannot go out)."""
+    if not message.recipient:
+        raise PermanentDeliveryError("no recipient (erased)", FinalReason.UNDELIVERABLE)
+    host = mail_host()
+    wants_token = TOKEN_PLACEHOLDER in message.body_text or TOKEN_PLACEHOLDER in message.body_html
+    wants_checkin = CHECKIN_START in message.body_text or CHECKIN_START in message.body_html
+    values = personal_values(message.registration_id, wants_checkin) if wants_token or wants_checkin else None
+    text, html, images = with_checkin(message.body_text, message.body_html, message.id, values, host)
+    envelope = Envelope(
+        sender=current_app.config["MAIL_DEFAULT_SENDER"],
+        recipient=message.recipient,
+        reply_to=message.reply_to,
+        # Stable per outbox row: a message delivered twice is recognisably the same message.
+        message_id=f"<outbox-{message.id}@{host}>",
+        headers=(("Auto-Submitted", "auto-generated"),),
+    )
+    email = build_email(envelope, message.subject, personalise(text, values), personalise(html, values),
+                        message.calendar_method, message.calendar_ics, images)  # fmt: skip
+    return Outgoing(email, envelope)
+
+
+def personalise(text: str, values: PersonalValues | None) -> str:
+    """Put the registrant's current personal token where the placeholder stands."""
+    if TOKEN_PLACEHOLDER not in text:
+        return text
+    if values is None or values.token is None:
+        raise PermanentDeliveryError("the registration behind this message no longer exists",
+                                     FinalReason.UNDELIVERABLE)  # fmt: skip
+    return text.replace(TOKEN_PLACEHOLDER, values.token)
+
+
+def with_checkin(text: str, html: str, message_id: int, values: PersonalValues | None,
+                 host: str) -> tuple[str, str, list[InlineImage]]:  # fmt: skip
+    """Fill in or drop the check-in block of a stored message (see ``plenary.mail.outbox.CHECKIN_START``).
+
+    The block stays, with the code in the text and the QR code as inline PNG in the HTML, while the
+    personaliser gives a code (the registration is confirmed and attends in person); otherwise (cancelled
+    since, switched to online, erased) it is removed, so a late delivery never carries a code that no
+    longer admits.
+    """
+    if CHECKIN_START not in text and CHECKIN_START not in html:
+        return text, html, []
+    if values is None or values.checkin_code is None:
+        return re.sub(r"\n{3,}", "\n\n", _drop_blocks(text)), _drop_blocks(html), []
+    code = values.checkin_code
+    content_id = f"{CHECKIN_CID}.{message_id}@{host}"
+    text = text.replace(CHECKIN_START, "").replace(CHECKIN_END, "").replace(CHECKIN_CODE_PLACEHOLDER, code)
+    html = (
+        html.replace(CHECKIN_START, "").replace(CHECKIN_END, "").replace(CHECKIN_CODE_PLACEHOLDER, code)
+        .replace(f"cid:{CHECKIN_CID}", f"cid:{content_id}")
+    )  # fmt: skip
+    if f"cid:{content_id}" not in html or values.checkin_png is None:
+        return text, html, []
+    return text, html, [InlineImage(content_id=content_id, data=values.checkin_png, filename="check-in.png")]
+
+
+def _drop_blocks(body: str) -> str:
+    """``body`` without its check-in blocks (markers and what stands between them)."""
+    while CHECKIN_START in body:
+        start = body.index(CHECKIN_START)
+        end = body.find(CHECKIN_END, start)
+        body = body[:start] + (body[end + len(CHECKIN_END):] if end >= 0 else "")
+    return body

@@ -1,0 +1,86 @@
+"""Which registrations of a plenary an organizer looks at: the list's filters, also a broadcast's recipients."""
+
+from dataclasses import asdict, dataclass, fields
+
+import sqlalchemy as sa
+from werkzeug.datastructures import MultiDict
+
+from plenary.registration.models import Attendance, Registration, RegistrationStatus
+
+
+@dataclass(frozen=True)
+class RegistrationFilter:
+    """Which registrations of a plenary an organizer looks at (the list, its export, a message to them).
+
+    Built from query arguments (``from_args``); unknown values are ignored, never an error.
+    ``delegation``: "" (all), "heads" (who registered others), "delegates" (registered by someone),
+    "individuals" (neither), or a registration id (that delegation: its head and delegates).
+    """
+
+    q: str = ""
+    status: str = ""
+    attendance: str = ""
+    country: str = ""
+    member: int | None = None
+    delegation: str = ""
+
+    @classmethod
+    def from_args(cls, args: MultiDict | dict) -> "RegistrationFilter":
+        """The filter from request arguments, dropping anything invalid."""
+        get = args.get
+        status = get("status", "") if get("status", "") in RegistrationStatus.__members__.values() else ""
+        attendance = get("attendance", "") if get("attendance", "") in Attendance.__members__.values() else ""
+        country = (get("country", "") or "").upper()
+        country = country if len(country) == 2 and country.isascii() and country.isalpha() else ""
+        member = get("member", "")
+        member = int(member) if isinstance(member, str) and member.isdecimal() and len(member) < 10 else None
+        delegation = get("delegation", "") or ""
+        if delegation not in ("heads", "delegates", "individuals") and not (
+            delegation.isdecimal() and len(delegation) < 10
+        ):
+            delegation = ""
+        return cls(q=(get("q", "") or "")[:100].strip(), status=status, attendance=attendance, country=country,
+                   member=member, delegation=delegation)  # fmt: skip
+
+    def args(self) -> dict:
+        """The non-empty filter values, for links (pagination, export) and for storing with a message."""
+        return {f.name: v for f, v in zip(fields(self), asdict(self).values(), strict=True) if v not in ("", None)}
+
+    def apply(self, query: sa.Select) -> sa.Select:
+        """``query`` (over Registration) restricted to this filter."""
+        delegate = sa.orm.aliased(Registration)
+        if self.status:
+            query = query.where(Registration.status == self.status)
+        if self.attendance:
+            query = query.where(Registration.attendance == self.attendance)
+        if self.country:
+            query = query.where(Registration.country == self.country)
+        if self.member is not None:
+            query = query.where(Registration.member_id == self.member)
+        if self.delegation == "heads":
+            query = query.where(sa.exists().where(delegate.delegation_head_id == Registration.id))
+        elif self.delegation == "delegates":
+            query = query.where(Registration.delegation_head_id.is_not(None))
+        elif self.delegation == "individuals":
+            query = query.where(Registration.delegation_head_id.is_(None),
+                                ~sa.exists().where(delegate.delegation_head_id == Registration.id))  # fmt: skip
+        elif self.delegation:
+            head = int(self.delegation)
+            query = query.where(sa.or_(Registration.id == head, Registration.delegation_head_id == head))
+        if self.q:
+            pattern = f"%{self.q.lower()}%"
+            query = query.where(
+                sa.or_(
+                    sa.func.lower(Registration.first_name).like(pattern),
+                    sa.func.lower(Registration.last_name).like(pattern),
+                    sa.func.lower(Registration.organisation).like(pattern),
+                    Registration.email.like(pattern),
+                    Registration.name_zh.like(pattern),
+                )
+            )
+        return query
+
+
+def filtered_registrations(plenary_id: int, filters: RegistrationFilter) -> sa.Select:
+    """The query of a plenary's registrations matching ``filters`` (unordered)."""
+    return filters.apply(sa.select(Registration).where(Registration.plenary_id == plenary_id))

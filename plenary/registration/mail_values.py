@@ -1,0 +1,57 @@
+"""What the outbox fills in for a registration's messages (installed with ``plenary.mail.personal.install``).
+
+The outbox knows no registrations: at delivery it asks ``personal_values`` for the personal link's
+token and the check-in code; when rendering, ``template_helpers`` give the mail templates the greeting
+(``salutation``) and the personal link (``personal_url``).
+"""
+
+from flask import Flask
+
+from plenary.checkin.services import checkin_code, qr_png_for_code, wants_checkin_qr
+from plenary.extensions import db
+from plenary.mail.personal import PersonalValues, install
+from plenary.registration.models import Registration
+from plenary.registration.tokens import token_for
+from plenary.urls import public_url
+
+#: Messages to a person whose data was erased (their calendar's CANCEL): the address goes once they are out.
+FORGET_ONCE_SENT = frozenset({"registration_erased"})
+
+
+def install_mail_values(app: Flask) -> None:
+    """Have ``app``'s outbox take its personal values and greetings from registrations."""
+    install(app, personal_values, template_helpers, FORGET_ONCE_SENT)
+
+
+def personal_values(registration_id: int | None, checkin: bool) -> PersonalValues | None:
+    """The registration's current token and (``checkin``: if it still admits) check-in code; None if gone."""
+    registration = db.session.get(Registration, registration_id) if registration_id else None
+    if registration is None:
+        return None
+    token = token_for(registration) if registration.token_hash is not None else None
+    code = checkin_code(registration) if checkin and wants_checkin_qr(registration) else None
+    return PersonalValues(token=token, checkin_code=code, checkin_png=qr_png_for_code(code) if code else None)
+
+
+def template_helpers(language: str, token_stand_in: str) -> dict:
+    """``salutation(registration)`` and ``personal_url(endpoint=…)`` for a message in ``language``."""
+    return {
+        "salutation": lambda person: salutation(person, language),
+        # The link opens the page in the language of the message.
+        "personal_url": lambda endpoint="registration.personal": public_url(
+            endpoint, token=token_stand_in, lang=language
+        ),
+    }
+
+
+def salutation(person: Registration, language: str) -> tuple[str, str]:
+    """How a letter greets ``person`` (a registration): ("ms" | "mr" | "", the name to put in the greeting).
+
+    Formal with a known salutation ("Frau Dr. Schmidt"; in Chinese the family name of name_zh: "张"),
+    else the whole name (name_zh in Chinese messages, if given).
+    """
+    chinese = language == "zh" and person.name_zh
+    if person.salutation in ("ms", "mr"):
+        family = person.name_zh[:1] if chinese else person.last_name
+        return person.salutation, f"{person.honorific} {family}" if person.honorific and language != "zh" else family
+    return "", person.name_zh if chinese else person.display_name
