@@ -25,7 +25,7 @@ from plenary.auth.access import organizer_required, viewer_required
 from plenary.extensions import db
 from plenary.i18n import current_language
 from plenary.members.services import member_choices
-from plenary.registration import services
+from plenary.registration import changes, errors, organizer, states
 from plenary.registration.export import DEFAULT_EXPORT_COLUMNS, EXPORT_COLUMNS, export_columns, export_table
 from plenary.registration.models import Registration
 from plenary.registration.participants import published_participants, set_participants_published
@@ -112,25 +112,25 @@ def registration(registration_id: int):
     return render_template(
         "admin/registration.html", registration=registration, plenary=plenary,
         history=history("registration", registration.id), messages=registration_messages(registration.id),
-        modes=services.attendance_modes(plenary), country_names=_country_names(current_language()),
+        modes=states.attendance_modes(plenary), country_names=_country_names(current_language()),
     )  # fmt: skip
 
 
 def _promote(registration_id: int):
-    return services.promote(registration_id, above_capacity=request.form.get("above_capacity") == "1")
+    return organizer.promote(registration_id, above_capacity=request.form.get("above_capacity") == "1")
 
 
 def _switch(registration_id: int):
-    return services.switch_attendance(registration_id, request.form.get("attendance", ""))
+    return changes.switch_attendance(registration_id, request.form.get("attendance", ""))
 
 
 ACTIONS = {
-    "approve": services.approve,
-    "reject": services.reject,
-    "cancel": services.cancel,
+    "approve": organizer.approve,
+    "reject": organizer.reject,
+    "cancel": changes.cancel,
     "promote": _promote,
     "attendance": _switch,
-    "resend": services.resend_confirmation,
+    "resend": organizer.resend_confirmation,
 }
 
 
@@ -143,10 +143,10 @@ def registration_action(registration_id: int, action: str):
     db.get_or_404(Registration, registration_id)
     try:
         ACTIONS[action](registration_id)
-    except services.CapacityReached as full:
+    except errors.CapacityReached as full:
         db.session.rollback()
         flash(_full_message(action, full.details.get("attendance")), "warning")
-    except services.RegistrationError:
+    except errors.RegistrationError:
         db.session.rollback()
         flash(gettext("That is not possible for this registration."), "warning")
     else:
@@ -185,11 +185,11 @@ def registration_edit(registration_id: int):
     if form.validate_on_submit():
         before = registration_snapshot(registration)
         try:
-            updated = services.organizer_update(registration_id, form.person_data())
-        except services.EmailTaken:
+            updated = organizer.organizer_update(registration_id, form.person_data())
+        except errors.EmailTaken:
             db.session.rollback()
             form.email.errors.append(gettext("Another registration for this plenary uses this email address."))
-        except services.RegistrationError:
+        except errors.RegistrationError:
             db.session.rollback()
             flash(gettext("That is not possible for this registration."), "warning")
             return redirect(url_for("admin.registration", registration_id=registration_id))
@@ -210,7 +210,7 @@ def registration_edit(registration_id: int):
 def registration_new(slug: str):
     """Register someone by hand (who phoned): the capacity rules apply, the registration window does not."""
     plenary = _plenary_or_404(slug)
-    modes = services.attendance_modes(plenary)
+    modes = states.attendance_modes(plenary)
     form = NewRegistrationForm()
     _fill(form)
     form.limit_attendance(modes)
@@ -220,14 +220,14 @@ def registration_new(slug: str):
     if form.validate_on_submit():
         data = form.person_data() | {"attendance": form.attendance.data}
         try:
-            created = services.register_by_hand(plenary.id, data, send_messages=form.send_messages.data)
-        except services.EmailTaken:
+            created = organizer.register_by_hand(plenary.id, data, send_messages=form.send_messages.data)
+        except errors.EmailTaken:
             db.session.rollback()
             form.email.errors.append(gettext("Another registration for this plenary uses this email address."))
-        except services.CapacityReached as full:
+        except errors.CapacityReached as full:
             db.session.rollback()
             form.form_errors.append(_full_message("new", full.details.get("attendance")))
-        except services.RegistrationError:
+        except errors.RegistrationError:
             db.session.rollback()
             form.form_errors.append(gettext("This plenary takes no registrations."))
         else:

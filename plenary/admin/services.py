@@ -204,6 +204,6 @@ def registration_messages(registration_id: int) -> list:
 
 def registration_snapshot(registration: Registration) -> dict:
     """The editable details of a registration, for the audit entry's before → after."""
-    from plenary.registration.services import PERSON_FIELDS
+    from plenary.registration.models import PERSON_FIELDS
 
     return {name: getattr(registration, name) for name in ("email", *PERSON_FIELDS, "consent_listing")}

@@ -24,13 +24,14 @@ from plenary.events.models import Plenary, PlenaryStatus
 from plenary.events.services import reply_address
 from plenary.extensions import db
 from plenary.registration.models import Registration, RegistrationStatus
+from plenary.registration.states import ACTIVE
 
 #: What an invitation carries: a change to any of these re-invites the attendees.
 INVITATION_FIELDS = ("starts_at", "ends_at", "timezone", "format", "venue_name", "venue_address", "venue_city",
                      "online_url")  # fmt: skip
 
 #: Who hears of an update or a cancellation (only the confirmed hold an invitation).
-TOLD = (RegistrationStatus.CONFIRMED, RegistrationStatus.PENDING, RegistrationStatus.WAITLISTED)
+TOLD = ACTIVE
 
 
 def snapshot(plenary: Plenary) -> dict:
@@ -93,7 +94,7 @@ def apply_plenary_changes(plenary: Plenary, before: dict | None) -> str | None:
 
 def _tell(plenary: Plenary, cancelled: bool) -> str | None:
     """Queue the update or the cancellation to everyone registered (the invitation to the confirmed)."""
-    from plenary.registration.services import queue_registration_message  # it builds invitations with this module
+    from plenary.registration.notifications import queue_registration_message  # it builds invitations with this module
 
     people = db.session.scalars(
         db.select(Registration).where(

@@ -34,7 +34,8 @@ def save_plenary(data: dict, action: str | None = None) -> SaveResult:
     Raises ``ExchangeError`` (nothing changed; roll back) when the document is invalid.
     Flushes, never commits. Logs the change (before → after) in the audit log.
     """
-    from plenary.registration.services import attendance_modes, promote_from_waitlist
+    from plenary.registration.seats import promote_from_waitlist
+    from plenary.registration.states import attendance_modes
 
     existing_id = None
     if isinstance(data, dict) and isinstance(data.get("slug"), str):

@@ -11,7 +11,7 @@ from flask.cli import AppGroup
 
 from plenary.events.models import Plenary
 from plenary.extensions import db
-from plenary.registration import services
+from plenary.registration import changes, errors, organizer, privacy
 from plenary.registration.export import export_rows
 
 registrations_cli = AppGroup("registrations", help="Registrations of a plenary.")
@@ -58,7 +58,7 @@ def export_command(slug: str, fmt: str, output: str | None) -> None:
 def _change(action, registration_id: int, verb: str) -> None:
     try:
         registration = action(registration_id)
-    except services.RegistrationError as exc:
+    except errors.RegistrationError as exc:
         db.session.rollback()
         status = exc.details.get("status")
         raise click.ClickException(f"Registration {registration_id} cannot be {verb}: {exc.code}"
@@ -80,21 +80,21 @@ def deliver_now() -> None:
 @click.argument("registration_id", type=int)
 def approve_command(registration_id: int) -> None:
     """Approve a pending registration."""
-    _change(services.approve, registration_id, "approved")
+    _change(organizer.approve, registration_id, "approved")
 
 
 @registrations_cli.command("reject")
 @click.argument("registration_id", type=int)
 def reject_command(registration_id: int) -> None:
     """Reject a pending or waitlisted registration."""
-    _change(services.reject, registration_id, "rejected")
+    _change(organizer.reject, registration_id, "rejected")
 
 
 @registrations_cli.command("cancel")
 @click.argument("registration_id", type=int)
 def cancel_command(registration_id: int) -> None:
     """Cancel a registration (the waitlist moves up)."""
-    _change(services.cancel, registration_id, "cancelled")
+    _change(changes.cancel, registration_id, "cancelled")
 
 
 @registrations_cli.command("purge")
@@ -103,7 +103,7 @@ def cancel_command(registration_id: int) -> None:
 def purge_command(before: datetime) -> None:
     """Anonymise the registrations of past plenaries."""
     count = 0
-    for plenary_id in services.plenaries_ended_before(before.replace(tzinfo=UTC)):
-        count += services.purge_plenary(plenary_id)  # one plenary per locked unit of work
+    for plenary_id in privacy.plenaries_ended_before(before.replace(tzinfo=UTC)):
+        count += privacy.purge_plenary(plenary_id)  # one plenary per locked unit of work
         db.session.commit()
     click.echo(f"{count} registrations anonymised.")
