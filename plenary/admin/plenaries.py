@@ -22,9 +22,6 @@ from plenary.events.models import Plenary, PlenaryStatus
 from plenary.extensions import db
 from plenary.registration.models import Registration, RegistrationStatus
 
-#: Registrations that hear of a change or a cancellation (as plenary.calendar.services decides).
-TOLD = (RegistrationStatus.CONFIRMED, RegistrationStatus.PENDING, RegistrationStatus.WAITLISTED)
-
 
 def registration_counts(plenary_id: int) -> dict[str, int]:
     """The plenary's registrations counted by status."""
@@ -39,7 +36,7 @@ def attendees_to_tell(plenary_id: int) -> dict[str, int]:
     """How many registrations (with an address) a cancellation reaches, by status."""
     rows = db.session.execute(
         sa.select(Registration.status, sa.func.count()).where(
-            Registration.plenary_id == plenary_id, Registration.status.in_(TOLD), Registration.email.is_not(None)
+            Registration.plenary_id == plenary_id, Registration.is_active, Registration.email.is_not(None)
         ).group_by(Registration.status)
     ).all()  # fmt: skip
     return {status: count for status, count in rows}

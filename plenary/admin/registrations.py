@@ -113,6 +113,7 @@ def registration(registration_id: int):
         "admin/registration.html", registration=registration, plenary=plenary,
         history=history("registration", registration.id), messages=registration_messages(registration.id),
         modes=states.attendance_modes(plenary), country_names=_country_names(current_language()),
+        actions=states.allowed_actions(registration, "organizer"),
     )  # fmt: skip
 
 

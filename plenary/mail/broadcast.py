@@ -26,13 +26,14 @@ from plenary.mail.models import Broadcast, OutboxMessage, OutboxStatus
 from plenary.mail.outbox import TOKEN_PLACEHOLDER, queue_message, render_message
 from plenary.registration.locking import lock_plenary
 from plenary.registration.models import Registration, RegistrationStatus
+from plenary.registration.states import SEAT_HOLDING
 
 LANGUAGES = ("de", "en", "zh")
 KIND = "broadcast"
 SUBJECT_MAX = 300
 BODY_MAX = 20_000
 #: Without a status filter a message goes to those who hold or await a seat.
-DEFAULT_STATUSES = (RegistrationStatus.CONFIRMED, RegistrationStatus.PENDING)
+DEFAULT_STATUSES = SEAT_HOLDING
 #: The same message by the same person to the same people within this time is a double submission.
 DUPLICATE_WINDOW = timedelta(minutes=10)
 

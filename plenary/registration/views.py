@@ -5,7 +5,7 @@ from flask_babel import gettext
 
 from plenary import ratelimits
 from plenary.checkin.services import checkin_code, qr_svg
-from plenary.events.services import get_public_plenary, registration_state
+from plenary.events.services import get_public_plenary
 from plenary.extensions import db, limiter
 from plenary.i18n import current_language, use_language
 from plenary.members.services import member_choices
@@ -177,7 +177,6 @@ def personal(token: str):
     """The registrant's own page: status, details, agenda, actions."""
     registration = _registration_or_404(token)
     attendance_form = AttendanceForm(attendance=registration.attendance)
-    can_reactivate = registration.status == "cancelled" and registration_state(registration.plenary) == "open"
     return render_template(
         "registration/personal.html",
         registration=registration,
@@ -188,8 +187,7 @@ def personal(token: str):
         confirm_form=ConfirmForm(),
         qr_svg=qr_svg,
         checkin_code=checkin_code,
-        can_reactivate=can_reactivate,
-        can_add_delegates=signup.can_add_delegates(registration),
+        actions=states.allowed_actions(registration, "registrant"),
         notice=request.args.get("done"),
     )
 
