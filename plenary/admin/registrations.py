@@ -1,9 +1,8 @@
 """Back office: a plenary's registrations — list, export, a registration's page and actions, participant list."""
 
-import csv
-import io
 from datetime import date
 
+from babel import Locale
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
@@ -23,10 +22,17 @@ from plenary.admin.views import _plenary_or_404, bp
 from plenary.audit.services import diff, history, record
 from plenary.auth.access import organizer_required, viewer_required
 from plenary.extensions import db
-from plenary.i18n import current_language
+from plenary.i18n import BABEL_LOCALES, current_language
+from plenary.labels import REGISTRATION_STATUS_LABELS
 from plenary.members.services import member_choices
 from plenary.registration import changes, errors, organizer, states
-from plenary.registration.export import DEFAULT_EXPORT_COLUMNS, EXPORT_COLUMNS, export_columns, export_table
+from plenary.registration.export import (
+    DEFAULT_EXPORT_COLUMNS,
+    EXPORT_COLUMNS,
+    export_columns,
+    export_table,
+    spreadsheet,
+)
 from plenary.registration.models import Registration
 from plenary.registration.participants import published_participants, set_participants_published
 
@@ -61,10 +67,6 @@ def registrations(slug: str):
 
 
 def _country_names(lang: str) -> dict[str, str]:
-    from babel import Locale
-
-    from plenary.i18n import BABEL_LOCALES
-
     return dict(Locale.parse(BABEL_LOCALES[lang]).territories)
 
 
@@ -79,26 +81,10 @@ def registrations_export(slug: str):
     header, rows = export_table(filtered_registrations(plenary.id, filters), columns, current_language(),
                                 plenary.timezone)  # fmt: skip
     filename = f"registrations-{plenary.slug}-{date.today().isoformat()}.{fmt}"
-    if fmt == "xlsx":
-        from openpyxl import Workbook
-
-        book = Workbook()
-        sheet = book.active
-        sheet.title = plenary.slug[:31]
-        sheet.append(header)
-        for row in rows:
-            sheet.append(row)
-        sheet.freeze_panes = "A2"
-        buffer = io.BytesIO()
-        book.save(buffer)
-        body, mimetype = buffer.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    else:
-        text = io.StringIO()
-        writer = csv.writer(text)
-        writer.writerow(header)
-        writer.writerows(["" if value is None else value for value in row] for row in rows)
-        body, mimetype = ("\ufeff" + text.getvalue()).encode("utf-8"), "text/csv; charset=utf-8"
-    response = Response(body, content_type=mimetype)  # as given: mimetype= would add a second charset
+    mimetype = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if fmt == "xlsx"
+                else "text/csv; charset=utf-8")  # fmt: skip
+    # content_type as given: mimetype= would add a second charset.
+    response = Response(spreadsheet(header, rows, fmt, plenary.slug), content_type=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
@@ -241,8 +227,6 @@ def registration_new(slug: str):
 
 
 def _status_label(status: str) -> str:
-    from plenary.labels import REGISTRATION_STATUS_LABELS
-
     return str(REGISTRATION_STATUS_LABELS[status])
 
 
