@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from plenary.db import UTCDateTime, utcnow
 from plenary.events.models import Plenary, PlenaryStatus
 from plenary.extensions import db
+from plenary.personal import FACT, NOT_PERSONAL, PERSONAL, SECRET
 from plenary.registration.states import ACTIVE, SEAT_HOLDING, Attendance, RegistrationStatus
 
 
@@ -37,20 +38,6 @@ PERSON_FIELDS = (
     "salutation", "honorific", "first_name", "last_name", "name_zh", "organisation", "position",
     "member_id", "country", "phone", "language", "interpretation", "dietary", "remarks",
 )  # fmt: skip
-
-
-#: Column marks (``info=``): which columns hold personal data. Erasure blanks every PERSONAL column, the
-#: data download shows PERSONAL and FACT columns, the export offers them (tests/test_personal_data.py
-#: fails for a column of any model without a mark).
-PERSONAL = {"personal": True}  # who the person is or what they told us: downloaded, blanked on erasure
-SECRET = {"personal": True, "download": False}  # blanked on erasure, never shown (the link's hash)
-FACT = {"personal": False, "download": True}  # what happened to the registration: downloaded, kept after erasure
-NOT_PERSONAL = {"personal": False}  # keys, bookkeeping, organizers' data
-
-
-def personal_columns(model) -> list[str]:
-    """The names of ``model``'s columns marked personal (what erasure blanks)."""
-    return [c.key for c in sa.inspect(model).columns if c.info.get("personal") is True]
 
 
 def _enum(enum, name: str) -> sa.Enum:

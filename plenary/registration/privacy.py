@@ -17,8 +17,9 @@ from plenary.events.models import Plenary
 from plenary.extensions import db
 from plenary.mail.delivery import forget_mail_files
 from plenary.mail.models import OutboxMessage
+from plenary.personal import personal_columns
 from plenary.registration.locking import lock_plenary, locked_registration
-from plenary.registration.models import ERASED, Registration, personal_columns
+from plenary.registration.models import ERASED, Registration
 from plenary.registration.notifications import farewell
 from plenary.registration.seats import promote_from_waitlist
 from plenary.registration.states import RegistrationStatus, change_status
