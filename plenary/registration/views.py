@@ -23,7 +23,7 @@ from plenary.registration.models import Registration
 from plenary.registration.privacy import erase as erase_registration
 from plenary.registration.privacy import personal_data
 from plenary.registration.tokens import hash_token
-from plenary.validation import row_index
+from plenary.rows import add_row, remove_row
 
 bp = Blueprint("registration", __name__)
 
@@ -110,16 +110,9 @@ def _is_row_change() -> bool:
 def _change_delegate_rows(form: RegistrationForm) -> None:
     """Handle "add delegate" / "remove" buttons (which work without JavaScript); odd values change nothing."""
     if "add_delegate" in request.form:
-        if len(form.delegates.entries) < current_app.config["REGISTRATION_MAX_DELEGATES"]:
-            form.delegates.append_entry()
-        return
-    remove = row_index(request.form.get("remove_delegate"), len(form.delegates.entries))
-    if remove is not None:
-        kept = [entry.data for i, entry in enumerate(form.delegates.entries) if i != remove]
-        while form.delegates.entries:
-            form.delegates.pop_entry()
-        for data in kept:
-            form.delegates.append_entry(data)
+        add_row(form.delegates, current_app.config["REGISTRATION_MAX_DELEGATES"])
+    else:
+        remove_row(form.delegates, request.form.get("remove_delegate"))
 
 
 def _people(form: RegistrationForm, modes: tuple[str, ...]) -> tuple[dict, list[dict]]:
