@@ -6,9 +6,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from plenary.events.editing import save_plenary
+from plenary.events.exchange import export_plenary
 from plenary.extensions import db
 from plenary.mail.models import OutboxMessage
-from plenary.registration import changes, errors, models, organizer, privacy, seats, signup
+from plenary.registration import changes, errors, models, organizer, privacy, signup
 from plenary.registration.models import Registration
 from plenary.registration.tokens import hash_token, token_for
 from tests.conftest import person
@@ -93,11 +95,12 @@ def test_raised_capacity_fills_from_the_waitlist(open_plenary):
     plenary = open_plenary(capacity_in_person=1)
     _register(plenary, "a@example.org")
     waiting = [_register(plenary, f"w{i}@example.org") for i in range(3)]
-    plenary.capacity_in_person = 3
+    document = export_plenary(plenary, include_private=True)
+    document["registration"]["capacity_in_person"] = 3
+    save_plenary(document)  # the one save path: it promotes into the new seats
     db.session.commit()
-    promoted = seats.fill_free_seats(plenary.id)
-    db.session.commit()
-    assert [r.id for r in promoted] == [waiting[0].id, waiting[1].id]
+    assert [_messages(r)[-1] for r in waiting] == ["registration_promoted", "registration_promoted",
+                                                   "registration_waitlisted"]  # fmt: skip
     assert [r.status for r in waiting] == ["confirmed", "confirmed", "waitlisted"]
 
 

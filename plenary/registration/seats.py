@@ -9,7 +9,6 @@ import sqlalchemy as sa
 from plenary.events.models import Plenary, PlenaryStatus
 from plenary.extensions import db
 from plenary.registration.errors import RegistrationError
-from plenary.registration.locking import lock_plenary
 from plenary.registration.models import Attendance, Registration
 from plenary.registration.notifications import notify
 from plenary.registration.states import RegistrationStatus, attendance_modes, change_status, landing, seat_status
@@ -78,11 +77,3 @@ def promote_from_waitlist(plenary: Plenary, attendance: str) -> list[Registratio
         promoted.append(candidate)
     return promoted
 
-
-def fill_free_seats(plenary_id: int) -> list[Registration]:
-    """Promote waitlisted people into seats that exist now (e.g. after capacity was raised)."""
-    plenary = lock_plenary(plenary_id)
-    promoted = []
-    for attendance in attendance_modes(plenary):
-        promoted += promote_from_waitlist(plenary, attendance)
-    return promoted
