@@ -195,10 +195,10 @@ def test_an_organizer_runs_the_twelfth_plenary(office_app, office, new_page, tmp
 
         plenary_id = db.session.scalar(sa.select(Plenary.id).where(Plenary.slug == SLUG))
         signup.register(plenary_id, person("anna.schmidt@example.de", first_name="Anna", last_name="Schmidt",
-                                             language="de"))  # fmt: skip
+                                           language="de"))  # fmt: skip
         db.session.commit()
         signup.register(plenary_id, person("tom.online@example.org", first_name="Tom", last_name="Baker",
-                                             language="en", attendance="online"))  # fmt: skip
+                                           language="en", attendance="online"))  # fmt: skip
         db.session.commit()
         db.session.remove()
     page.goto(f"{office}/admin/plenaries/{SLUG}/registrations")
