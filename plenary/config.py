@@ -47,12 +47,6 @@ def default_config(app: Flask) -> dict:
         "CALENDAR_ORGANIZER_EMAIL": None,
         "CALENDAR_ORGANIZER_NAME": "ISA Plenary",
         "CALENDAR_REFRESH_HOURS": 12,
-        # Serialise seat changes per plenary in the database (switched off only to show the race).
-        "REGISTRATION_CAPACITY_LOCK": True,
-        # Test-only: seconds to wait between finding a free seat and taking it, so that
-        # tests/test_registration_concurrency.py can make the race visible without the lock
-        # (and show that the lock holds even so). Always 0 in production.
-        "REGISTRATION_RACE_WINDOW_SECONDS": 0,
         "RATELIMIT_ENABLED": True,
         # memory:// counts in each process on its own: production (several workers) needs redis://… (see docs).
         "RATELIMIT_STORAGE_URI": "memory://",

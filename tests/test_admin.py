@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from plenary.auth.models import Role
 from plenary.auth.services import create_user
 from plenary.extensions import db
-from plenary.registration import services
+from plenary.registration import signup
 from plenary.registration.models import Registration
 from tests.conftest import PASSWORD, login, person
 
@@ -16,7 +16,7 @@ from tests.conftest import PASSWORD, login, person
 @pytest.fixture
 def registered(open_plenary):
     plenary = open_plenary(capacity_in_person=1, requires_approval=True)
-    registration = services.register(plenary.id, person("secret.person@example.org")).created[0]
+    registration = signup.register(plenary.id, person("secret.person@example.org")).created[0]
     db.session.commit()
     return registration
 
@@ -151,7 +151,7 @@ def test_organizer_approves_from_the_back_office(client, accounts, registered):
 def test_registration_list_search_filter_and_query_count(app, client, accounts, open_plenary):
     plenary = open_plenary(capacity_in_person=None)
     for i in range(30):
-        services.register(plenary.id, person(f"p{i}@example.org", last_name=f"Name{i}", organisation=f"Org {i % 3}"))
+        signup.register(plenary.id, person(f"p{i}@example.org", last_name=f"Name{i}", organisation=f"Org {i % 3}"))
         db.session.commit()
     login(client, "viewer@isa.example")
     page = client.get("/admin/plenaries/test-plenary/registrations?q=name1").get_data(as_text=True)

@@ -11,7 +11,7 @@ from plenary.agenda.models import AgendaItem
 from plenary.audit.models import AuditEntry
 from plenary.extensions import db
 from plenary.mail.models import OutboxMessage
-from plenary.registration import services
+from plenary.registration import signup
 from tests.conftest import login, person
 from tests.test_admin_plenaries import form_fields
 
@@ -24,7 +24,7 @@ def organizer(app, client, accounts, tmp_path, open_plenary):
     """An organizer's client, a published plenary (with one confirmed attendee), documents in tmp_path."""
     app.instance_path = str(tmp_path / "instance")
     plenary = open_plenary(capacity_in_person=5)
-    services.register(plenary.id, person("anna@example.org"))
+    signup.register(plenary.id, person("anna@example.org"))
     db.session.commit()
     login(client, "organizer@isa.example")
     return plenary

@@ -8,7 +8,7 @@ from plenary.audit.models import AuditEntry
 from plenary.audit.services import record
 from plenary.auth.models import User
 from plenary.extensions import db
-from plenary.registration import services
+from plenary.registration import signup
 from tests.conftest import PASSWORD, login, person
 
 
@@ -25,7 +25,7 @@ def entries(action: str) -> list[AuditEntry]:
 
 def test_audit_log_is_for_admins_and_shows_before_and_after(client, accounts, open_plenary):
     plenary = open_plenary()
-    registration = services.register(plenary.id, person("x@example.org")).created[0]
+    registration = signup.register(plenary.id, person("x@example.org")).created[0]
     db.session.commit()
     login(client, "organizer@isa.example")
     assert client.get("/admin/audit").status_code == 403

@@ -10,7 +10,7 @@ from plenary.extensions import db
 from plenary.members.models import Member
 from plenary.members.services import member_choices
 from plenary.news.models import Announcement
-from plenary.registration import services
+from plenary.registration import signup
 from tests.conftest import login, person
 
 
@@ -177,7 +177,7 @@ def test_create_edit_retire_reinstate_and_the_public_directory_follows(organizer
     assert "Neustadt" in organizer.get("/members/?lang=en").get_data(as_text=True)
 
     plenary = open_plenary()
-    registration = services.register(plenary.id, person("a@example.org", member_id=member.id)).created[0]
+    registration = signup.register(plenary.id, person("a@example.org", member_id=member.id)).created[0]
     db.session.commit()
     assert (str(member.id), "Neustadt") in member_choices("de")
 

@@ -17,7 +17,8 @@ from plenary.jobs.registry import run_due
 from plenary.mail.delivery import deliver_due
 from plenary.mail.models import FinalReason, OutboxMessage
 from plenary.mail.outbox import TOKEN_PLACEHOLDER
-from plenary.registration import services
+from plenary.registration import changes, notifications, privacy, signup
+from plenary.registration import organizer as organizer_actions
 from plenary.registration.models import Registration
 from tests.conftest import login, person
 
@@ -55,11 +56,11 @@ def plenary(open_plenary, accounts):
     ]  # fmt: skip
     ids = {}
     for data in people:
-        ids[data["email"]] = services.register(plenary.id, data).created[0].id
+        ids[data["email"]] = signup.register(plenary.id, data).created[0].id
         db.session.commit()
-    services.cancel(ids["gone@example.org"])
+    changes.cancel(ids["gone@example.org"])
     db.session.commit()
-    services.erase(ids["erased@example.org"])
+    privacy.erase(ids["erased@example.org"])
     db.session.commit()
     deliver_due()  # the registration messages are out of the way
     return plenary
@@ -321,8 +322,9 @@ def test_outbox_page_is_for_admins(client, plenary, smtp):
 
 def test_outbox_retries_failed_messages_but_never_erased_ones(client, plenary, smtp, runner):
     smtp.refuse("ben@example.org", "550 5.1.1 No such user")
-    services.resend_link(db.session.scalar(sa.select(Registration).where(Registration.email == "ben@example.org")))
-    services.resend_link(db.session.scalar(sa.select(Registration).where(Registration.email == "anna@example.org")))
+    for address in ("ben@example.org", "anna@example.org"):
+        notifications.notify(db.session.scalar(sa.select(Registration).where(Registration.email == address)),
+                             "registration_link")
     db.session.commit()
     deliver_due()
     failed = db.session.scalar(
@@ -362,13 +364,13 @@ def test_outbox_retries_failed_messages_but_never_erased_ones(client, plenary, s
 def test_a_failed_invitation_replaced_by_a_newer_one_is_never_retried(client, plenary, smtp):
     anna = db.session.scalar(sa.select(Registration).where(Registration.email == "anna@example.org"))
     smtp.refuse("anna@example.org", "550 5.2.2 Mailbox full")
-    services.resend_confirmation(anna.id)  # a REQUEST …
+    organizer_actions.resend_confirmation(anna.id)  # a REQUEST …
     db.session.commit()
     deliver_due()
     request = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.status == "failed",
                                                                OutboxMessage.calendar_method == "REQUEST"))  # fmt: skip
     assert request is not None
-    services.cancel(anna.id)  # … then a CANCEL: retrying the REQUEST would put her back in the calendar
+    changes.cancel(anna.id)  # … then a CANCEL: retrying the REQUEST would put her back in the calendar
     db.session.commit()
     login(client, "admin@isa.example")
     client.post("/admin/outbox/retry-failed")

@@ -10,7 +10,7 @@ from plenary.audit.models import AuditEntry
 from plenary.events.models import Plenary
 from plenary.extensions import db
 from plenary.mail.models import OutboxMessage
-from plenary.registration import services
+from plenary.registration import signup
 from plenary.registration.models import Registration
 from tests.conftest import login, person
 
@@ -165,7 +165,7 @@ def test_editing_without_changes_keeps_everything(client, accounts, make_plenary
 def _registered(plenary, *emails):
     out = []
     for email in emails:
-        out.append(services.register(plenary.id, person(email)).created[0])
+        out.append(signup.register(plenary.id, person(email)).created[0])
         db.session.commit()
     return out
 

@@ -14,7 +14,7 @@ from plenary.events.models import Plenary
 from plenary.extensions import db
 from plenary.mail.models import OutboxMessage
 from plenary.members.models import Member
-from plenary.registration import services
+from plenary.registration import changes, privacy, signup
 from plenary.registration.models import Registration
 from plenary.registration.participants import published_participants
 from tests.conftest import login, open_registration, person
@@ -44,7 +44,7 @@ def _member(key, name, country="DE") -> Member:
 
 
 def _register(plenary, email, delegates=None, **overrides) -> Registration:
-    registration = services.register(plenary.id, person(email, **overrides), delegates).created[0]
+    registration = signup.register(plenary.id, person(email, **overrides), delegates).created[0]
     db.session.commit()
     return registration
 
@@ -72,7 +72,7 @@ def people(open_plenary):
                       organisation="佛山市人民政府", country="CN", member_id=foshan.id, attendance="online",
                       language="zh")  # fmt: skip
     solo = _register(plenary, "solo@example.org", first_name="Sven", last_name="Zander", organisation="GIZ")
-    services.cancel(solo.id)
+    changes.cancel(solo.id)
     db.session.commit()
     return plenary, head, zhang, solo, koeln, foshan
 
@@ -227,7 +227,7 @@ def test_export_csv_and_xlsx_of_the_filtered_list(organizer, viewer, people):
 
 def test_registration_page_shows_details_history_and_messages(organizer, people):
     plenary, head, zhang, solo, *_ = people
-    services.update_details(head.id, {"phone": "+49 221 123", "dietary": "vegetarisch", "remarks": "Late arrival"})
+    changes.update_details(head.id, {"phone": "+49 221 123", "dietary": "vegetarisch", "remarks": "Late arrival"})
     db.session.commit()
     assert organizer.post(f"/admin/registrations/{zhang.id}/cancel").status_code == 302
     page = organizer.get(f"/admin/registrations/{zhang.id}").get_data(as_text=True)
@@ -296,7 +296,7 @@ def test_move_between_attendance_modes(organizer, open_plenary):
     full = organizer.post(f"/admin/registrations/{seated.id}/attendance", data={"attendance": "online"},
                           follow_redirects=True)  # fmt: skip
     assert "no online places left" in full.get_data(as_text=True) and _reload(seated).attendance == "in_person"
-    services.cancel(online.id)
+    changes.cancel(online.id)
     db.session.commit()
     moved = organizer.post(f"/admin/registrations/{seated.id}/attendance", data={"attendance": "online"})
     assert moved.status_code == 302
@@ -323,7 +323,7 @@ def test_resend_confirmation_or_link(organizer, open_plenary):
     assert message.kind == "registration_confirmed" and message.calendar_method == "REQUEST"
     organizer.post(f"/admin/registrations/{waiting.id}/resend")
     assert last(waiting).kind == "registration_link" and last(waiting).calendar_method is None
-    services.erase(waiting.id)
+    privacy.erase(waiting.id)
     db.session.commit()
     count = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage))
     refused = organizer.post(f"/admin/registrations/{waiting.id}/resend", follow_redirects=True)
@@ -416,10 +416,10 @@ def test_participant_list_only_consenting_confirmed(app, organizer, open_plenary
     _register(plenary, "w@example.org", organisation="Alpha", consent_listing=True)  # waitlisted
     _register(plenary, "n@example.org", organisation="Alpha", consent_listing=False, attendance="online")
     cancelled = _register(plenary, "c@example.org", organisation="Alpha", consent_listing=True, attendance="online")
-    services.cancel(cancelled.id)
+    changes.cancel(cancelled.id)
     db.session.commit()
     erased = _register(plenary, "e@example.org", organisation="Alpha", consent_listing=True, attendance="online")
-    services.erase(erased.id)
+    privacy.erase(erased.id)
     db.session.commit()
     plenary = db.session.get(Plenary, plenary.id)
     assert published_participants(plenary) == []  # not published yet

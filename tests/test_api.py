@@ -116,7 +116,7 @@ def test_detail_of_draft_or_unknown_is_json_404(client, make_plenary, slug):
 
 
 def test_no_registration_data_anywhere(client, open_plenary, demo):
-    from plenary.registration.services import register
+    from plenary.registration.signup import register
 
     plenary = open_plenary()
     register(plenary.id, person("very.private@example.org", last_name="Geheimname", phone="+49 221 555 0199"))

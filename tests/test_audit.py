@@ -6,19 +6,19 @@ import sqlalchemy as sa
 from plenary.audit.models import AuditEntry
 from plenary.audit.services import diff, history, record
 from plenary.extensions import db
-from plenary.registration import services
+from plenary.registration import changes, organizer, privacy, signup
 from tests.conftest import person
 
 
 def test_registration_history_records_every_status_change(open_plenary):
     plenary = open_plenary(capacity_in_person=1, requires_approval=True)
-    first = services.register(plenary.id, person("a@example.org")).created[0]
+    first = signup.register(plenary.id, person("a@example.org")).created[0]
     db.session.commit()
-    second = services.register(plenary.id, person("b@example.org")).created[0]
+    second = signup.register(plenary.id, person("b@example.org")).created[0]
     db.session.commit()
-    services.approve(first.id)
+    organizer.approve(first.id)
     db.session.commit()
-    services.cancel(first.id)  # frees the seat: the second is promoted (pending, approval required)
+    changes.cancel(first.id)  # frees the seat: the second is promoted (pending, approval required)
     db.session.commit()
     steps = [(e.action, e.changes.get("status"), e.actor_kind) for e in history("registration", first.id)]
     assert steps == [
@@ -53,12 +53,12 @@ def test_explicit_entries_diff_documents_and_cannot_be_changed(app, open_plenary
 
 def test_erasure_keeps_the_history_without_personal_values(open_plenary):
     plenary = open_plenary()
-    registration = services.register(plenary.id, person("c@example.org")).created[0]
+    registration = signup.register(plenary.id, person("c@example.org")).created[0]
     db.session.commit()
     record("registration.update", registration, changes={"organisation": ["Stadt A", "Stadt B"],
                                                          "status": ["confirmed", "confirmed"]})  # fmt: skip
     db.session.commit()
-    services.erase(registration.id)
+    privacy.erase(registration.id)
     db.session.commit()
     entries = history("registration", registration.id)
     assert [e.action for e in entries] == ["registration.created", "registration.update", "registration.status"]
@@ -89,7 +89,7 @@ def test_each_kind_of_actor_through_the_real_paths(client, accounts, open_plenar
 
     plenary = open_plenary()
     created = history("plenary", plenary.id)
-    anna = services.register(plenary.id, person("anna@example.org")).created[0]  # a command or the worker
+    anna = signup.register(plenary.id, person("anna@example.org")).created[0]  # a command or the worker
     db.session.commit()
     assert client.post(f"/registrations/{token_for(anna)}/cancel").status_code == 302  # anna, no login
     login(client, "organizer@isa.example")

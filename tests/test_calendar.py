@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from plenary.events.editing import save_plenary
 from plenary.extensions import db
 from plenary.mail.models import OutboxMessage
-from plenary.registration import services
+from plenary.registration import changes, notifications, privacy, signup
+from plenary.registration import organizer as organizer_actions
 from plenary.registration.tokens import token_for
 from tests.calendar_checks import check_calendar_text, instants, parse_with_vobject
 from tests.conftest import person
@@ -111,7 +112,7 @@ def test_control_characters_never_reach_a_calendar():
 
 
 def _register(plenary, email_address, **overrides):
-    result = services.register(plenary.id, person(email_address, **overrides))
+    result = signup.register(plenary.id, person(email_address, **overrides))
     db.session.commit()
     return result.created[0]
 
@@ -185,7 +186,7 @@ def test_invitation_trail_request_update_cancel(app, open_plenary):
     assert len(_invites("anna@example.org")) == 2
 
     # She cancels: a CANCEL naming only her, with a higher SEQUENCE.
-    services.cancel(anna.id)
+    changes.cancel(anna.id)
     db.session.commit()
     cancel = _invites("anna@example.org")[-1]
     facts = _itip(cancel.calendar_ics)
@@ -223,7 +224,7 @@ def test_pending_and_waitlisted_get_no_invitation_until_confirmed(open_plenary):
     pending = _register(plenary, "p@example.org")
     _register(plenary, "w@example.org")
     assert _invites("p@example.org") == [] and _invites("w@example.org") == []
-    services.approve(pending.id)
+    organizer_actions.approve(pending.id)
     db.session.commit()
     assert [m.kind for m in _invites("p@example.org")] == ["registration_approved"]
 
@@ -261,7 +262,7 @@ def test_demo_plenary_as_download_agenda_and_personal_copy_in_both_zones(client,
 
     eleventh = db.session.scalar(sa.select(Plenary).where(Plenary.number == 11))
     li = person("li@example.cn", language="zh", attendance="online")
-    registration = services.register(eleventh.id, li).created[0]
+    registration = signup.register(eleventh.id, li).created[0]
     db.session.commit()
     berlin, shanghai = ZoneInfo("Europe/Berlin"), ZoneInfo("Asia/Shanghai")
     for url in ("/plenaries/11th-plenary.ics", f"/registrations/{token_for(registration)}/invite.ics"):
@@ -291,7 +292,7 @@ def test_mail_trail_request_update_cancel_through_smtp(make_app, open_registrati
         save_plenary(document)
         db.session.commit()
         deliver_due()
-        services.cancel(anna.id)
+        changes.cancel(anna.id)
         db.session.commit()
         deliver_due()
         trail = []
@@ -321,13 +322,13 @@ def test_erasure_and_cancelled_plenaries_send_no_stale_invitations(open_plenary)
     document["status"] = "cancelled"
     save_plenary(document)
     db.session.commit()
-    services.resend_link(anna)
+    notifications.notify(anna, "registration_link")
     db.session.commit()
     assert [m.calendar_method for m in _invites("anna@example.org")] == ["REQUEST", "CANCEL"]  # no new REQUEST
-    services.cancel(anna.id)  # nobody moves up into a cancelled plenary
+    changes.cancel(anna.id)  # nobody moves up into a cancelled plenary
     db.session.commit()
     assert ben.status == "waitlisted"
-    services.erase(anna.id)
+    privacy.erase(anna.id)
     db.session.commit()
     assert all(m.calendar_ics is None for m in db.session.scalars(
         sa.select(OutboxMessage).where(OutboxMessage.registration_id == anna.id)))  # fmt: skip
@@ -336,7 +337,7 @@ def test_erasure_and_cancelled_plenaries_send_no_stale_invitations(open_plenary)
 def test_a_newer_invitation_supersedes_a_queued_older_one(open_plenary):
     plenary = open_plenary(capacity_online=None)
     anna = _register(plenary, "anna@example.org")  # REQUEST queued (not delivered)
-    services.switch_attendance(anna.id, "online")  # a newer REQUEST
+    changes.switch_attendance(anna.id, "online")  # a newer REQUEST
     db.session.commit()
     first, second = _invites("anna@example.org")
     assert (first.status, second.status) == ("failed", "pending") and "superseded" in first.last_error

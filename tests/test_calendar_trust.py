@@ -19,7 +19,7 @@ from plenary.events.exchange import export_plenary
 from plenary.events.models import Plenary
 from plenary.extensions import db
 from plenary.mail.models import OutboxMessage
-from plenary.registration import services
+from plenary.registration import privacy, signup
 from plenary.registration.tokens import token_for
 from tests.calendar_checks import check_calendar_text, instants
 from tests.conftest import login, person
@@ -28,7 +28,7 @@ BERLIN_0900 = datetime(2031, 10, 15, 7, 0, tzinfo=UTC)  # the test plenary's sta
 
 
 def _register(plenary, address, **overrides):
-    registration = services.register(plenary.id, person(address, **overrides)).created[0]
+    registration = signup.register(plenary.id, person(address, **overrides)).created[0]
     db.session.commit()
     return registration
 
@@ -398,9 +398,9 @@ def test_erasing_a_confirmed_registration_takes_the_plenary_out_of_their_calenda
     ben = _register(plenary, "ben@example.org")  # waitlisted: no invitation, so no CANCEL
     request = _facts(_calendar_messages("anna@example.org")[0].calendar_ics)
     deliver_due()
-    services.erase(ben.id)
+    privacy.erase(ben.id)
     db.session.commit()
-    services.erase(anna.id)
+    privacy.erase(anna.id)
     db.session.commit()
     [farewell] = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.status == "pending")).all()
     assert farewell.recipient == "anna@example.org" and farewell.calendar_method == "CANCEL"

@@ -7,7 +7,7 @@ from plenary.auth.models import Role
 from plenary.auth.services import create_user
 from plenary.checkin.services import arrivals, check_in, checkin_code
 from plenary.extensions import db
-from plenary.registration import services
+from plenary.registration import changes, signup
 from plenary.registration.tokens import token_for
 from tests.conftest import person
 
@@ -17,9 +17,9 @@ PASSWORD = "correct horse battery staple"
 @pytest.fixture
 def people(open_plenary):
     plenary = open_plenary(capacity_in_person=1)
-    seated = services.register(plenary.id, person("seat@example.org", first_name="Zoë")).created[0]
+    seated = signup.register(plenary.id, person("seat@example.org", first_name="Zoë")).created[0]
     db.session.commit()
-    waiting = services.register(plenary.id, person("wait@example.org")).created[0]
+    waiting = signup.register(plenary.id, person("wait@example.org")).created[0]
     db.session.commit()
     return plenary, seated, waiting
 
@@ -43,7 +43,7 @@ def test_outcomes(people, make_plenary):
     assert check_in(other.id, checkin_code(seated), "door").outcome == "other_plenary"
     db.session.commit()
     assert arrivals(plenary.id) == (1, 1)
-    services.cancel(seated.id)
+    changes.cancel(seated.id)
     db.session.commit()
     assert check_in(plenary.id, checkin_code(seated), "door").outcome == "not_confirmed"
 

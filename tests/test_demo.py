@@ -79,13 +79,13 @@ def test_loading_the_demo_again_later_is_a_change_like_any_other(app):
     """The demo goes through save_plenary: the moved 11th plenary re-invites its registrant, and it is logged."""
     from plenary.audit.models import AuditEntry
     from plenary.mail.models import OutboxMessage
-    from plenary.registration import services
+    from plenary.registration import signup
     from tests.conftest import person
 
     load_demo(today=date.today())
     db.session.commit()
     eleventh = db.session.scalar(sa.select(Plenary).where(Plenary.number == 11))
-    services.register(eleventh.id, person("anna@example.org"))
+    signup.register(eleventh.id, person("anna@example.org"))
     db.session.commit()
     sequence = eleventh.sequence
     load_demo(today=date.today() + timedelta(days=1))  # the 11th is always 60 days away: it moves by a day

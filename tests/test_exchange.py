@@ -194,11 +194,11 @@ def _counts() -> tuple[int, int]:
 
 def test_import_only_applies_the_document_and_save_plenary_does_the_rest(open_plenary):
     from plenary.events.editing import save_plenary
-    from plenary.registration import services
+    from plenary.registration import signup
     from tests.conftest import person
 
     plenary = open_plenary(capacity_in_person=1)
-    anna, ben = (services.register(plenary.id, person(e)).created[0] for e in ("anna@example.org", "ben@example.org"))
+    anna, ben = (signup.register(plenary.id, person(e)).created[0] for e in ("anna@example.org", "ben@example.org"))
     db.session.commit()
     sequence, sent, counts = plenary.sequence, plenary.calendar_sent, _counts()
     document = export_plenary(plenary, include_private=True)

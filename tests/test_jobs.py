@@ -16,7 +16,7 @@ from plenary.jobs import catalog
 from plenary.jobs.registry import Job, run_due, work
 from plenary.mail.delivery import deliver
 from plenary.mail.models import OutboxMessage, OutboxStatus
-from plenary.registration import locking, services
+from plenary.registration import locking, notifications, signup
 from plenary.registration.models import Registration
 from tests.conftest import person
 
@@ -43,7 +43,7 @@ def plenary(open_plenary):
     """A plenary with five confirmed registrations (their own messages already delivered)."""
     plenary = open_plenary(capacity_in_person=20)
     for i in range(5):
-        services.register(plenary.id, person(f"p{i}@example.org", language="de" if i % 2 else "en"))
+        signup.register(plenary.id, person(f"p{i}@example.org", language="de" if i % 2 else "en"))
         db.session.commit()
     run_due(catalog.JOBS)
     return plenary
@@ -59,7 +59,6 @@ def test_sending_a_broadcast_stores_it_and_renders_nothing_nor_takes_the_capacit
         raise AssertionError("a broadcast took the plenary's capacity lock")
 
     monkeypatch.setattr(locking, "lock_plenary", no_lock)
-    monkeypatch.setattr(services, "lock_plenary", no_lock, raising=False)
     broadcast = broadcasts.send(plenary.id, DRAFT, author="organizer@isa.example")
     db.session.commit()
     assert broadcast.recipient_count == 5 and len(broadcast.recipient_ids) == 5
@@ -132,7 +131,7 @@ def test_the_database_refuses_a_second_message_of_a_broadcast_to_the_same_person
 def test_sent_messages_are_pruned_after_the_configured_days(app, plenary, tmp_path):
     app.config["MAIL_SERVER"] = None  # the file backend, whose copies go too
     registration = db.session.scalar(sa.select(Registration).where(Registration.email == "p0@example.org"))
-    services.resend_link(registration)
+    notifications.notify(registration, "registration_link")
     db.session.commit()
     run_due(catalog.JOBS)
     message = db.session.scalar(sa.select(OutboxMessage).order_by(OutboxMessage.id.desc()))
@@ -204,7 +203,7 @@ def test_a_failing_job_does_not_stop_the_worker(app):
 
 
 def test_a_round_of_messages_uses_one_smtp_connection(app, plenary, smtp):
-    messages = [services.resend_link(r) for r in db.session.scalars(sa.select(Registration)).all()]
+    messages = [notifications.notify(r, "registration_link") for r in db.session.scalars(sa.select(Registration)).all()]
     db.session.commit()
     ids = [m.id for m in messages]
     before = smtp.handler.greetings

@@ -9,7 +9,7 @@ from plenary import create_app
 from plenary.auth.models import Role
 from plenary.auth.services import create_user
 from plenary.extensions import db
-from plenary.registration import services
+from plenary.registration import signup
 from plenary.registration.forms import DelegateForm
 from plenary.registration.models import Registration
 from plenary.registration.tokens import token_for
@@ -51,7 +51,7 @@ def _submission(i: int, **extra) -> dict:
 def test_a_submission_with_a_row_key_never_stores(limited, monkeypatch, row_key):
     app = limited(REGISTRATION_RATE_LIMIT="3 per minute", REGISTRATION_FORM_RATE_LIMIT="100 per minute")
     calls = []
-    monkeypatch.setattr(services, "register", lambda *args, **kwargs: calls.append(args))
+    monkeypatch.setattr(signup, "register", lambda *args, **kwargs: calls.append(args))
     client = app.test_client()
     with app.app_context():
         codes = {client.post(REGISTER, data=_submission(i, **row_key)).status_code for i in range(4)}
@@ -139,7 +139,7 @@ def test_every_post_on_personal_pages_is_limited(limited):
         from plenary.events.models import Plenary
 
         plenary = db.session.scalar(sa.select(Plenary))
-        registration = services.register(plenary.id, person("anna@example.org")).created[0]
+        registration = signup.register(plenary.id, person("anna@example.org")).created[0]
         db.session.commit()
         token = token_for(registration)
         client = app.test_client()

@@ -26,7 +26,8 @@ from plenary.jobs.registry import run_due
 from plenary.mail.delivery import deliver_due
 from plenary.mail.models import OutboxMessage
 from plenary.mail.outbox import CHECKIN_END, CHECKIN_START, TOKEN_PLACEHOLDER
-from plenary.registration import services
+from plenary.registration import changes, notifications, privacy, signup
+from plenary.registration import organizer as organizer_actions
 from plenary.registration.models import Registration
 from tests.conftest import open_registration, person, plenary_document
 
@@ -170,16 +171,16 @@ def hostile_outbox(app, make_plenary):
     # A hybrid plenary with 2 seats in the room (then the waitlist) ...
     plenary = make_plenary(registration=open_registration(capacity_in_person=2))
     delegates = [person(f"delegate{i}@example.org", **DELEGATE_WORK, **values) for i, values in enumerate(DELEGATES)]
-    result = services.register(plenary.id, person("head@example.org", **HEAD), delegates)
+    result = signup.register(plenary.id, person("head@example.org", **HEAD), delegates)
     head, ms, zh, mr = result.created  # head, ms confirmed; zh, mr waitlisted
     db.session.commit()
     # The head's address again, naming a new delegate (the head is told, with the name as typed).
-    services.register(plenary.id, person("head@example.org", **HEAD), [person("new@example.org", **PROPOSED)])
+    signup.register(plenary.id, person("head@example.org", **HEAD), [person("new@example.org", **PROPOSED)])
     db.session.commit()
     for change in (
-        lambda: services.resend_link(head),  # registration_link
-        lambda: services.switch_attendance(ms.id, "online"),  # registration_updated; zh promoted to the free seat
-        lambda: services.cancel(mr.id),  # registration_cancelled
+        lambda: notifications.notify(head, "registration_link"),  # registration_link
+        lambda: changes.switch_attendance(ms.id, "online"),  # registration_updated; zh promoted to the free seat
+        lambda: changes.cancel(mr.id),  # registration_cancelled
     ):
         change()
         db.session.commit()
@@ -201,19 +202,19 @@ def hostile_outbox(app, make_plenary):
     second = make_plenary(slug="second", number=43,
                           registration=open_registration(capacity_in_person=2, requires_approval=True))  # fmt: skip
     delegates = [person(f"delegate{i}@example.org", **DELEGATE_WORK, **values) for i, values in enumerate(DELEGATES)]
-    result = services.register(second.id, person("head@example.org", **HEAD), delegates)
+    result = signup.register(second.id, person("head@example.org", **HEAD), delegates)
     head2, ms2, zh2, mr2 = result.created  # head2, ms2 pending; zh2, mr2 waitlisted
     db.session.commit()
-    services.approve(head2.id)
+    organizer_actions.approve(head2.id)
     db.session.commit()
-    services.reject(ms2.id)  # registration_rejected; the seat goes to zh2 (registration_promoted, pending)
+    organizer_actions.reject(ms2.id)  # registration_rejected; the seat goes to zh2 (registration_promoted, pending)
     db.session.commit()
 
     # Someone confirmed who has their data erased: the farewell with the calendar's CANCEL (registration_erased).
     third = make_plenary(slug="third", number=44, registration=open_registration())
-    [gone] = services.register(third.id, person("gone@example.org", **HEAD)).created
+    [gone] = signup.register(third.id, person("gone@example.org", **HEAD)).created
     db.session.commit()
-    services.erase(gone.id)
+    privacy.erase(gone.id)
     db.session.commit()
     db.session.expire_all()
     # Without the erased person's earlier messages (scrubbed: nothing left to render).
@@ -286,7 +287,7 @@ def test_mail_html_templates_import_no_text_macros():
 
 def test_a_line_break_in_a_name_cannot_cut_the_subject_or_the_body(app, make_plenary):
     plenary = make_plenary(registration=open_registration())
-    services.register(plenary.id, person("anna@example.org", last_name="Schmidt\r\nBcc: victim@example.org\n\nHi"))
+    signup.register(plenary.id, person("anna@example.org", last_name="Schmidt\r\nBcc: victim@example.org\n\nHi"))
     db.session.commit()
     notice = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.kind == "organizer_new_registration"))
     assert "\n" not in notice.subject and "\r" not in notice.subject
@@ -300,7 +301,7 @@ def test_placeholders_typed_by_a_person_are_never_filled_in(app, make_plenary, s
     """A name with "<!--checkin-->" or "PERSONAL-LINK-TOKEN" neither cuts the message nor pulls a secret into it."""
     plenary = make_plenary(registration=open_registration(capacity_in_person=0))  # waitlisted: no check-in block
     forged = f"{CHECKIN_START}{TOKEN_PLACEHOLDER}{CHECKIN_END}"
-    services.register(plenary.id, person("anna@example.org", first_name=forged, last_name="Schmidt"))
+    signup.register(plenary.id, person("anna@example.org", first_name=forged, last_name="Schmidt"))
     db.session.commit()
 
     deliver_due()

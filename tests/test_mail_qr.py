@@ -15,7 +15,7 @@ from plenary.extensions import db
 from plenary.mail.delivery import deliver_due
 from plenary.mail.models import OutboxMessage
 from plenary.mail.outbox import CHECKIN_CODE_PLACEHOLDER, CHECKIN_START
-from plenary.registration import services
+from plenary.registration import changes, organizer, signup
 from tests.conftest import person
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -37,7 +37,7 @@ def app(make_app, smtp, tmp_path):
 
 def register(plenary, address, **overrides):
     """Register one person, commit, and return the registration."""
-    registration = services.register(plenary.id, person(address, **overrides)).created[0]
+    registration = signup.register(plenary.id, person(address, **overrides)).created[0]
     db.session.commit()
     return registration
 
@@ -127,7 +127,7 @@ def test_promotion_and_approval_carry_the_qr_code(app, open_plenary, smtp):
     plenary = open_plenary(capacity_in_person=1)
     first = register(plenary, "first@example.org", language="en")
     waiting = register(plenary, "second@example.org", language="en")
-    services.cancel(first.id)
+    changes.cancel(first.id)
     db.session.commit()
     db.session.refresh(waiting)
     assert waiting.status == "confirmed"
@@ -140,7 +140,7 @@ def test_promotion_and_approval_carry_the_qr_code(app, open_plenary, smtp):
 def test_approved_registration_gets_the_qr_code_pending_does_not(app, open_plenary, smtp):
     plenary = open_plenary(requires_approval=True)
     registration = register(plenary, "wait@example.org", language="de")
-    services.approve(registration.id)
+    organizer.approve(registration.id)
     db.session.commit()
     deliver_due()
     stored = {m.kind: m.id for m in db.session.scalars(sa.select(OutboxMessage).where(

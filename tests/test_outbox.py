@@ -25,7 +25,7 @@ from plenary.mail.delivery import _claim, deliver, deliver_due, due_message_ids
 from plenary.mail.hooks import wait_for_deliveries
 from plenary.mail.models import FinalReason, OutboxMessage, OutboxStatus
 from plenary.mail.outbox import TOKEN_PLACEHOLDER
-from plenary.registration import services
+from plenary.registration import notifications, privacy, signup
 from plenary.registration.models import Registration
 
 PUBLIC_URL = "https://plenary.example.org"
@@ -78,7 +78,7 @@ def plenary(make_plenary):
 
 
 def person(email_address: str, **fields) -> dict:
-    """A registrant as ``services.register`` takes them."""
+    """A registrant as ``signup.register`` takes them."""
     return {
         "first_name": "Annegret",
         "last_name": "Zwetschgenbaum",
@@ -93,7 +93,7 @@ def person(email_address: str, **fields) -> dict:
 
 def register(plenary_id: int, email_address: str, **fields) -> Registration:
     """Register one person and commit; return the registration."""
-    result = services.register(plenary_id, person(email_address, **fields))
+    result = signup.register(plenary_id, person(email_address, **fields))
     db.session.commit()
     [registration] = result.created
     return registration
@@ -125,7 +125,7 @@ def personal_data_in(text: str, *values: str) -> list[str]:
 
 
 def test_registration_queues_its_messages_in_the_same_transaction(app, plenary):
-    services.register(plenary.id, person("annegret@example.org"))
+    signup.register(plenary.id, person("annegret@example.org"))
     queued = outbox()
     assert sorted((m.kind, m.recipient) for m in queued) == [
         ("organizer_new_registration", ORGANIZERS),
@@ -139,7 +139,7 @@ def test_registration_queues_its_messages_in_the_same_transaction(app, plenary):
     assert committed_outbox_count() == 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 0
 
-    services.register(plenary.id, person("annegret@example.org"))
+    signup.register(plenary.id, person("annegret@example.org"))
     db.session.commit()
     assert committed_outbox_count() == 2
 
@@ -519,10 +519,10 @@ def test_an_outage_during_the_request_leaves_the_messages_to_the_worker(app, cli
 def test_erasure_scrubs_the_registrants_messages(app, plenary, smtp):
     registration = register(plenary.id, "annegret@example.org")
     deliver_due()  # one sent message ...
-    services.resend_link(db.session.get(Registration, registration.id))
+    notifications.notify(db.session.get(Registration, registration.id), "registration_link")
     db.session.commit()  # ... and one still pending
 
-    services.erase(registration.id)
+    privacy.erase(registration.id)
     db.session.commit()
 
     # She was confirmed: one last message (plenary.calendar: its CANCEL takes the plenary out of her calendar).
@@ -542,7 +542,7 @@ def test_erasure_scrubs_the_registrants_messages(app, plenary, smtp):
 def test_erasure_leaves_no_personal_data_anywhere_in_the_outbox(app, plenary):
     registration = register(plenary.id, "annegret@example.org")
 
-    services.erase(registration.id)
+    privacy.erase(registration.id)
     db.session.commit()
 
     def check(rows):

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from plenary.extensions import db
 from plenary.mail.models import OutboxMessage
-from plenary.registration import services
+from plenary.registration import signup
 from plenary.registration.models import Registration
 from tests.conftest import person
 
@@ -21,7 +21,7 @@ def registrations(open_plenary):
     head = person("head@example.org", first_name="Zoë", last_name="Müller", name_zh="米勒", interpretation=True)
     delegate = {"first_name": "伟", "last_name": "张", "email": "wei@example.cn", "position": None,
                 "attendance": "in_person", "organisation": "Stadt Köln", "language": "zh"}  # fmt: skip
-    services.register(plenary.id, head, [delegate])
+    signup.register(plenary.id, head, [delegate])
     db.session.commit()
     return db.session.scalars(sa.select(Registration).order_by(Registration.id)).all()
 

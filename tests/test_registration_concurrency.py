@@ -7,9 +7,10 @@ barrier, each with its own session cookie and CSRF token). With the capacity loc
 must be exact; with the lock switched off the same burst must break it, which shows that the
 test can see the race at all.
 
-REGISTRATION_RACE_WINDOW_SECONDS (a test-only config key, 0 in production) makes each request
-that found a free seat wait before it takes it, so that the race is visible reliably on two
-cores without the lock, and so that the lock is shown to hold even then. On SQLite the race
+A race window (``serve(race_window=…)``: tests/race_wsgi.py, a test-only WSGI module, patches
+the app before serving; production's configuration knows nothing of it) makes each request that
+found a free seat wait before it takes it, so that the race is visible reliably on two cores
+without the lock (``serve(capacity_lock=False)``), and so that the lock is shown to hold even then. On SQLite the race
 shows as "database is locked" errors rather than overbooking (see the last test).
 
 bench/registration_burst.py reuses ``serve``, ``burst`` and ``create_race_plenary`` to measure.
@@ -109,12 +110,14 @@ def http_request(port: int, method: str, path: str, body: str | None = None, hea
 
 @contextmanager
 def serve(database_url: str, mail_dir: Path, log_path: Path, workers: int = WORKERS,
-          ready_path: str = f"/plenaries/{SLUG}/register", **config) -> Iterator[int]:  # fmt: skip
+          ready_path: str = f"/plenaries/{SLUG}/register", race_window: float = 0, capacity_lock: bool = True,
+          **config) -> Iterator[int]:  # fmt: skip
     """Run ``gunicorn -w <workers> wsgi:app`` on a free port until the block ends; yields the port.
 
     The app is configured only through FLASK_* variables, as in production; ``config`` adds
-    more (``REGISTRATION_CAPACITY_LOCK=False``). The server's log goes to ``log_path``; it is
-    serving once ``ready_path`` answers 200.
+    more (``OUTBOX_DELIVER_AFTER_REQUEST=False``). ``race_window`` (seconds) or ``capacity_lock=False``
+    serve tests/race_wsgi.py's app instead, which patches the capacity decision to show the race.
+    The server's log goes to ``log_path``; it is serving once ``ready_path`` answers 200.
     """
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("FLASK_") and k != "DATABASE_URL"}
@@ -132,6 +135,10 @@ def serve(database_url: str, mail_dir: Path, log_path: Path, workers: int = WORK
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
     command = [gunicorn, "-w", str(workers), "-b", f"127.0.0.1:{port}", "--timeout", "120",
                "--graceful-timeout", "10", "--log-level", "warning", "wsgi:app"]  # fmt: skip
+    if race_window or not capacity_lock:
+        env["RACE_WINDOW_SECONDS"] = str(race_window)
+        env["RACE_NO_CAPACITY_LOCK"] = "0" if capacity_lock else "1"
+        command[-1] = "tests.race_wsgi:app"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
@@ -266,7 +273,7 @@ def test_burst_fills_exactly_the_seats_then_the_waitlist(make_app, database_url,
     app = make_app(create_schema=False)
     plenary_id = create_race_plenary(app)
     mail_dir, log = tmp_path / "mail", tmp_path / "gunicorn.log"
-    with serve(database_url, mail_dir, log, REGISTRATION_RACE_WINDOW_SECONDS=race_window) as port:
+    with serve(database_url, mail_dir, log, race_window=race_window) as port:
         submissions = burst(port)
         messages, files = _delivered_files(app, mail_dir)
 
@@ -313,8 +320,8 @@ def test_without_the_lock_the_burst_breaks_capacity(make_app, database_url, tmp_
     log = tmp_path / "gunicorn.log"
     # Mail is not the question here: no delivery after the request, so each worker's time goes
     # to registering and the windows of the workers overlap as much as they can.
-    with serve(database_url, tmp_path / "mail", log, REGISTRATION_CAPACITY_LOCK=False,
-               REGISTRATION_RACE_WINDOW_SECONDS=RACE_WINDOW, OUTBOX_DELIVER_AFTER_REQUEST=False) as port:  # fmt: skip
+    with serve(database_url, tmp_path / "mail", log, capacity_lock=False, race_window=RACE_WINDOW,
+               OUTBOX_DELIVER_AFTER_REQUEST=False) as port:  # fmt: skip
         submissions = burst(port)
     registrations = _registrations(app, plenary_id)
     confirmed = sum(r.status == "confirmed" for r in registrations)

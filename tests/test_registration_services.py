@@ -6,16 +6,18 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from plenary.events.editing import save_plenary
+from plenary.events.exchange import export_plenary
 from plenary.extensions import db
 from plenary.mail.models import OutboxMessage
-from plenary.registration import services
+from plenary.registration import changes, errors, models, organizer, privacy, signup
 from plenary.registration.models import Registration
 from plenary.registration.tokens import hash_token, token_for
 from tests.conftest import person
 
 
 def _register(plenary, email, **overrides):
-    result = services.register(plenary.id, person(email, **overrides))
+    result = signup.register(plenary.id, person(email, **overrides))
     db.session.commit()
     return result.created[0] if result.created else result.already_registered[0]
 
@@ -38,8 +40,8 @@ def test_seats_then_waitlist_in_order(open_plenary):
 def test_full_without_waitlist_is_refused_and_nothing_stored(open_plenary):
     plenary = open_plenary(capacity_in_person=1, waitlist=False)
     _register(plenary, "first@example.org")
-    with pytest.raises(services.CapacityReached):
-        services.register(plenary.id, person("second@example.org"))
+    with pytest.raises(errors.CapacityReached):
+        signup.register(plenary.id, person("second@example.org"))
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 1
 
@@ -57,7 +59,7 @@ def test_approval_required_holds_a_seat_as_pending(open_plenary):
     second = _register(plenary, "b@example.org")
     assert (first.status, second.status) == ("pending", "waitlisted")
     assert _messages(first) == ["registration_received"]
-    services.approve(first.id)
+    organizer.approve(first.id)
     db.session.commit()
     assert first.status == "confirmed" and _messages(first)[-1] == "registration_approved"
 
@@ -65,7 +67,7 @@ def test_approval_required_holds_a_seat_as_pending(open_plenary):
 def test_rejection_frees_the_seat_for_the_waitlist(open_plenary):
     plenary = open_plenary(capacity_in_person=1, requires_approval=True)
     first, second = _register(plenary, "a@example.org"), _register(plenary, "b@example.org")
-    services.reject(first.id)
+    organizer.reject(first.id)
     db.session.commit()
     assert first.status == "rejected"
     assert second.status == "pending"  # promoted, still to be approved
@@ -80,7 +82,7 @@ def test_cancellation_promotes_the_first_waitlisted_of_that_mode(open_plenary):
     first_wait = _register(plenary, "w1@example.org")
     second_wait = _register(plenary, "w2@example.org")
     assert online_wait.status == "confirmed" and online_wait2.status == "waitlisted"
-    services.cancel(seated.id)
+    changes.cancel(seated.id)
     db.session.commit()
     assert seated.status == "cancelled"
     assert first_wait.status == "confirmed" and second_wait.status == "waitlisted"
@@ -93,18 +95,19 @@ def test_raised_capacity_fills_from_the_waitlist(open_plenary):
     plenary = open_plenary(capacity_in_person=1)
     _register(plenary, "a@example.org")
     waiting = [_register(plenary, f"w{i}@example.org") for i in range(3)]
-    plenary.capacity_in_person = 3
+    document = export_plenary(plenary, include_private=True)
+    document["registration"]["capacity_in_person"] = 3
+    save_plenary(document)  # the one save path: it promotes into the new seats
     db.session.commit()
-    promoted = services.fill_free_seats(plenary.id)
-    db.session.commit()
-    assert [r.id for r in promoted] == [waiting[0].id, waiting[1].id]
+    assert [_messages(r)[-1] for r in waiting] == ["registration_promoted", "registration_promoted",
+                                                   "registration_waitlisted"]  # fmt: skip
     assert [r.status for r in waiting] == ["confirmed", "confirmed", "waitlisted"]
 
 
 def test_same_email_never_registers_twice_but_gets_its_link(open_plenary):
     plenary = open_plenary()
     first = _register(plenary, "anna@example.org")
-    again = services.register(plenary.id, person("anna@example.org", first_name="Mallory"))
+    again = signup.register(plenary.id, person("anna@example.org", first_name="Mallory"))
     db.session.commit()
     assert again.created == [] and again.already_registered == [first]
     assert first.first_name == "Anna"
@@ -123,7 +126,7 @@ def test_delegation_registers_everyone_with_their_own_link(open_plenary):
         {"first_name": "Eva", "last_name": "Klein", "email": "eva@example.org", "position": None,
          "attendance": "in_person", "organisation": "Stadt Köln", "language": "de"},
     ]  # fmt: skip
-    result = services.register(plenary.id, head, delegates)
+    result = signup.register(plenary.id, head, delegates)
     db.session.commit()
     head_reg, li, max_, eva = result.created
     assert [r.status for r in result.created] == ["confirmed", "confirmed", "confirmed", "waitlisted"]
@@ -141,22 +144,22 @@ def test_registration_window_and_status_are_enforced(open_plenary, make_plenary)
     plenary = open_plenary()
     plenary.registration_opens_at = now + timedelta(days=1)
     db.session.commit()
-    with pytest.raises(services.RegistrationClosed) as closed:
-        services.register(plenary.id, person("early@example.org"))
+    with pytest.raises(errors.RegistrationClosed) as closed:
+        signup.register(plenary.id, person("early@example.org"))
     assert closed.value.code == "not_yet_open"
     db.session.rollback()
     plenary.registration_opens_at, plenary.registration_closes_at = now - timedelta(days=2), now - timedelta(days=1)
     db.session.commit()
-    with pytest.raises(services.RegistrationClosed) as closed:
-        services.register(plenary.id, person("late@example.org"))
+    with pytest.raises(errors.RegistrationClosed) as closed:
+        signup.register(plenary.id, person("late@example.org"))
     assert closed.value.code == "closed"
     db.session.rollback()
     for status, code in (("draft", "not_found"), ("cancelled", "cancelled")):
         plenary.status = status
         plenary.registration_closes_at = now + timedelta(days=1)
         db.session.commit()
-        with pytest.raises(services.RegistrationClosed) as closed:
-            services.register(plenary.id, person(f"{status}@example.org"))
+        with pytest.raises(errors.RegistrationClosed) as closed:
+            signup.register(plenary.id, person(f"{status}@example.org"))
         assert closed.value.code == code
         db.session.rollback()
 
@@ -166,12 +169,12 @@ def test_switch_attendance_subject_to_capacity(open_plenary):
     in_person = _register(plenary, "a@example.org")
     online = _register(plenary, "b@example.org", attendance="online")
     waiting = _register(plenary, "c@example.org")
-    with pytest.raises(services.CapacityReached):
-        services.switch_attendance(in_person.id, "online")
+    with pytest.raises(errors.CapacityReached):
+        changes.switch_attendance(in_person.id, "online")
     db.session.rollback()
-    services.cancel(online.id)
+    changes.cancel(online.id)
     db.session.commit()
-    services.switch_attendance(in_person.id, "online")
+    changes.switch_attendance(in_person.id, "online")
     db.session.commit()
     assert in_person.attendance == "online" and in_person.status == "confirmed"
     assert waiting.status == "confirmed"  # the freed in-person seat went to the waitlist
@@ -193,11 +196,11 @@ def test_erase_anonymises_frees_the_seat_and_forgets_the_link(open_plenary):
     plenary = open_plenary(capacity_in_person=1)
     anna = _register(plenary, "anna@example.org", phone="+49 221 1234")
     waiting = _register(plenary, "ben@example.org")
-    services.erase(anna.id)
+    privacy.erase(anna.id)
     db.session.commit()
     assert anna.status == "cancelled" and anna.anonymised_at is not None
     assert (anna.email, anna.phone, anna.token_hash) == (None, None, None)
-    assert anna.first_name == services.ERASED and anna.organisation is None
+    assert anna.first_name == models.ERASED and anna.organisation is None
     assert waiting.status == "confirmed"
     bodies = db.session.scalars(sa.select(OutboxMessage.body_text).where(OutboxMessage.registration_id == anna.id))
     assert all("Anna" not in body for body in bodies)
@@ -208,30 +211,30 @@ def test_erase_anonymises_frees_the_seat_and_forgets_the_link(open_plenary):
 def test_purge_anonymises_registrations_of_past_plenaries(open_plenary):
     plenary = open_plenary()
     anna = _register(plenary, "anna@example.org")
-    assert services.plenaries_ended_before(datetime(2031, 1, 1, tzinfo=UTC)) == []  # it is in October 2031
-    assert services.plenaries_ended_before(datetime(2032, 1, 1, tzinfo=UTC)) == [plenary.id]
-    assert services.purge_plenary(plenary.id) == 1
+    assert privacy.plenaries_ended_before(datetime(2031, 1, 1, tzinfo=UTC)) == []  # it is in October 2031
+    assert privacy.plenaries_ended_before(datetime(2032, 1, 1, tzinfo=UTC)) == [plenary.id]
+    assert privacy.purge_plenary(plenary.id) == 1
     db.session.commit()
-    assert anna.email is None and anna.first_name == services.ERASED
+    assert anna.email is None and anna.first_name == models.ERASED
 
 
 def test_reactivate_after_cancelling(open_plenary):
     plenary = open_plenary(capacity_in_person=1)
     anna = _register(plenary, "anna@example.org")
-    services.cancel(anna.id)
+    changes.cancel(anna.id)
     db.session.commit()
-    services.reactivate(anna.id)
+    changes.reactivate(anna.id)
     db.session.commit()
     assert anna.status == "confirmed"
-    with pytest.raises(services.InvalidTransition):
-        services.reactivate(anna.id)
+    with pytest.raises(errors.InvalidTransition):
+        changes.reactivate(anna.id)
     db.session.rollback()
 
 
 def test_personal_data_export(open_plenary):
     plenary = open_plenary()
     anna = _register(plenary, "anna@example.org", name_zh="安娜", consent_listing=True)
-    data = services.personal_data(anna)
+    data = privacy.personal_data(anna)
     assert data["email"] == "anna@example.org" and data["name_zh"] == "安娜"
     assert data["consent_listing"] is True and data["consent_privacy_at"]
     assert data["messages"][0]["kind"] == "registration_confirmed"
@@ -252,8 +255,8 @@ def test_known_and_new_addresses_get_the_same_answer_when_full(open_plenary):
     plenary = open_plenary(capacity_in_person=1, waitlist=False)
     _register(plenary, "known@example.org")
     for email in ("known@example.org", "new@example.org"):
-        with pytest.raises(services.CapacityReached):
-            services.register(plenary.id, person(email))
+        with pytest.raises(errors.CapacityReached):
+            signup.register(plenary.id, person(email))
         db.session.rollback()
 
 
@@ -261,13 +264,13 @@ def test_the_waitlist_is_first_come_first_served_even_after_reactivating(open_pl
     plenary = open_plenary(capacity_in_person=1)
     seated = _register(plenary, "seated@example.org")
     early = _register(plenary, "early@example.org")
-    services.cancel(early.id)
+    changes.cancel(early.id)
     db.session.commit()
     w1 = _register(plenary, "w1@example.org")
-    services.reactivate(early.id)  # back on the waitlist: at its end, behind w1
+    changes.reactivate(early.id)  # back on the waitlist: at its end, behind w1
     db.session.commit()
     assert early.status == "waitlisted"
-    services.cancel(seated.id)
+    changes.cancel(seated.id)
     db.session.commit()
     assert (w1.status, early.status) == ("confirmed", "waitlisted")
 
@@ -279,16 +282,16 @@ def test_a_known_head_brings_nobody_from_the_public_form_but_can_from_their_page
                 "attendance": "in_person", "organisation": "Stadt Köln", "language": "zh"}  # fmt: skip
     # The form does not show who sent it: the delegate is registered on their own (as if the head were
     # new), naming the head as typed; nobody joins the head's registration; the head is told.
-    result = services.register(plenary.id, person("head@example.org", first_name="Typed", honorific=None), [delegate])
+    result = signup.register(plenary.id, person("head@example.org", first_name="Typed", honorific=None), [delegate])
     db.session.commit()
     assert result.already_registered == [head] and [r.email for r in result.created] == ["li@example.org"]
     li = result.created[0]
     assert li.delegation_head_id is None and li.registered_by_name == "Typed Schmidt" == li.registered_by
     assert head.delegates == [] and head.first_name == "Anna"
     assert _messages(head)[-1] == "registration_delegates_proposed"
-    assert not services.can_add_delegates(li)  # registered by someone: not a head either
+    assert not signup.can_add_delegates(li)  # registered by someone: not a head either
     # From their personal page (their own link) they can.
-    added = services.add_delegates(head.id, [delegate | {"email": "li2@example.org"}])
+    added = signup.add_delegates(head.id, [delegate | {"email": "li2@example.org"}])
     db.session.commit()
     assert added.created[0].delegation_head_id == head.id and added.created[0].organisation == "Stadt Köln"
     assert added.created[0].registered_by_name == head.display_name == "Dr. Anna Schmidt"
@@ -299,7 +302,7 @@ def test_delegate_messages_say_who_registered_them(open_plenary):
     plenary = open_plenary(capacity_in_person=5)
     delegate = {"first_name": "Li", "last_name": "Wang", "email": "li@example.org", "position": None,
                 "attendance": "in_person", "organisation": "Stadt Köln", "language": "de"}  # fmt: skip
-    services.register(plenary.id, person("head@example.org", salutation="ms"), [delegate])
+    signup.register(plenary.id, person("head@example.org", salutation="ms"), [delegate])
     db.session.commit()
     to_head, to_delegate = (
         db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.recipient == address))
@@ -347,17 +350,17 @@ def test_the_lock_refuses_to_drop_flushed_work(open_plenary, app):
     from plenary.registration.locking import LockOrderError
 
     plenary = open_plenary()
-    services.register(plenary.id, person("a@example.org"))  # flushed under the lock, not committed
-    services.register(plenary.id, person("b@example.org"))  # the same unit of work: locked already
+    signup.register(plenary.id, person("a@example.org"))  # flushed under the lock, not committed
+    signup.register(plenary.id, person("b@example.org"))  # the same unit of work: locked already
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 2
     db.session.rollback()
     record("test.unlocked", None)
     db.session.flush()  # written before the lock
     if db.engine.dialect.name == "sqlite":
         with pytest.raises(LockOrderError):
-            services.register(plenary.id, person("c@example.org"))
+            signup.register(plenary.id, person("c@example.org"))
     else:  # PostgreSQL: FOR UPDATE inside the same transaction is fine
-        services.register(plenary.id, person("c@example.org"))
+        signup.register(plenary.id, person("c@example.org"))
     db.session.rollback()
 
 
@@ -367,20 +370,20 @@ def test_after_a_plenary_is_cancelled_nobody_is_confirmed_or_given_a_checkin_cod
     from plenary.events.exchange import export_plenary
 
     plenary = open_plenary(capacity_in_person=5, requires_approval=True)
-    pending = services.register(plenary.id, person("p@example.org")).created[0]
+    pending = signup.register(plenary.id, person("p@example.org")).created[0]
     db.session.commit()
-    confirmed = services.register(plenary.id, person("c@example.org")).created[0]
+    confirmed = signup.register(plenary.id, person("c@example.org")).created[0]
     db.session.commit()
-    services.approve(confirmed.id)
+    organizer.approve(confirmed.id)
     db.session.commit()
     assert wants_checkin_qr(confirmed)
     document = export_plenary(plenary, include_private=True)
     document["status"] = "cancelled"
     save_plenary(document)
     db.session.commit()
-    for action in (lambda: services.approve(pending.id), lambda: services.resend_confirmation(confirmed.id),
-                   lambda: services.switch_attendance(confirmed.id, "online")):  # fmt: skip
-        with pytest.raises(services.InvalidTransition):
+    for action in (lambda: organizer.approve(pending.id), lambda: organizer.resend_confirmation(confirmed.id),
+                   lambda: changes.switch_attendance(confirmed.id, "online")):  # fmt: skip
+        with pytest.raises(errors.InvalidTransition):
             action()
         db.session.rollback()
     assert not wants_checkin_qr(db.session.get(Registration, confirmed.id))

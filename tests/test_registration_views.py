@@ -370,12 +370,12 @@ def test_personal_page_actions_need_csrf(make_app, open_registration_document):
     app = make_app(WTF_CSRF_ENABLED=True)
     with app.app_context():
         from plenary.events.exchange import import_plenary
-        from plenary.registration import services
+        from plenary.registration import signup
         from tests.conftest import person
 
         plenary, _ = import_plenary(open_registration_document)
         db.session.commit()
-        registration = services.register(plenary.id, person("anna@example.org")).created[0]
+        registration = signup.register(plenary.id, person("anna@example.org")).created[0]
         db.session.commit()
         token = token_for(registration)
         client = app.test_client()

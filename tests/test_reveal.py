@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from plenary.extensions import db
 from plenary.mail.delivery import deliver_due
 from plenary.mail.models import OutboxMessage
-from plenary.registration import services
+from plenary.registration import changes, errors, models, notifications, privacy, signup
 from plenary.registration.models import Registration
 from plenary.registration.tokens import token_for
 from tests.conftest import person
@@ -151,15 +151,15 @@ def test_a_known_delegate_is_not_attached_and_the_submitter_cannot_tell(client, 
 def test_capacity_counts_known_addresses_like_new_ones(open_plenary, make_plenary):
     """Without the rule, a full plenary answers "full" for new and "sent" for known delegates, or the reverse."""
     plenary = open_plenary(capacity_in_person=3, waitlist=False)
-    services.register(plenary.id, person("bob@example.org"))
+    signup.register(plenary.id, person("bob@example.org"))
     db.session.commit()
     delegate = {"first_name": "Bob", "last_name": "B", "position": None, "attendance": "in_person",
                 "organisation": "X", "language": "de"}  # fmt: skip
     carol = delegate | {"first_name": "Carol", "email": "carol@example.org"}
     # Two seats are left for three people: "full", whether the first delegate's address is known or not.
     for email in ("bob@example.org", "new@example.org"):
-        with pytest.raises(services.CapacityReached):
-            services.register(plenary.id, person("head@example.org"), [delegate | {"email": email}, carol])
+        with pytest.raises(errors.CapacityReached):
+            signup.register(plenary.id, person("head@example.org"), [delegate | {"email": email}, carol])
         db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 1
 
@@ -168,7 +168,7 @@ def test_duplicates_and_the_heads_own_address_are_registered_once(open_plenary):
     plenary = open_plenary(capacity_in_person=10)
     delegate = {"first_name": "Li", "last_name": "Wang", "position": None, "attendance": "in_person",
                 "organisation": "X", "language": "de"}  # fmt: skip
-    result = services.register(plenary.id, person("head@example.org"), [
+    result = signup.register(plenary.id, person("head@example.org"), [
         delegate | {"email": "head@example.org"}, delegate | {"email": "li@example.org"},
         delegate | {"email": "li@example.org", "first_name": "Other"},
     ])  # fmt: skip
@@ -213,7 +213,7 @@ def _delegation(open_plenary):
     delegate = {"first_name": "Li", "last_name": "Wang", "position": None, "attendance": "in_person",
                 "organisation": "Stadt Köln", "language": "en"}  # fmt: skip
     head = person("zoe@example.org", first_name="Zoë", last_name="O'Brien-Zwetschgenbaum", honorific=None)
-    result = services.register(plenary.id, head, [delegate | {"email": "li@example.org"}])
+    result = signup.register(plenary.id, head, [delegate | {"email": "li@example.org"}])
     db.session.commit()
     return result.created
 
@@ -226,10 +226,10 @@ def test_erasing_a_head_removes_their_name_from_their_delegates_messages(app, cl
     before = [m for m in _to("li@example.org")]
     assert before and "Zoë O'Brien-Zwetschgenbaum has registered you" in before[0].body_text
     assert "Zoë O&#39;Brien-Zwetschgenbaum" in before[0].body_html  # escaped in the HTML part
-    services.resend_link(li)  # and one still waiting to be sent
+    notifications.notify(li, "registration_link")  # and one still waiting to be sent
     db.session.commit()
 
-    services.erase(head.id)
+    privacy.erase(head.id)
     db.session.commit()
 
     to_li = _to("li@example.org")
@@ -246,28 +246,28 @@ def test_erasing_a_head_removes_their_name_from_their_delegates_messages(app, cl
     db.session.expire_all()
     assert li.first_name == "Li" and li.email == "li@example.org"  # the delegate's own data stays
     # Who registered them was the head's name too: replaced, on their page and in their download.
-    assert li.registered_by_name == services.ERASED == li.registered_by
+    assert li.registered_by_name == models.ERASED == li.registered_by
     page = client.get(f"/registrations/{token_for(li)}?lang=en").get_data(as_text=True)
     download = client.get(f"/registrations/{token_for(li)}/data.json").get_data(as_text=True)
     assert "Zwetschgenbaum" not in page and "Zwetschgenbaum" not in download
     assert li.registered_by_erased and "the person who registered you has since deleted their data" in page
     assert "Registered by — " not in page
-    services.resend_link(li)  # a later message: no "— has registered you"
+    notifications.notify(li, "registration_link")  # a later message: no "— has registered you"
     db.session.commit()
     later = _outbox()[-1]
     assert "You were registered as a member of a delegation." in later.body_text and "— has registered" not in \
         later.body_text
     # Erasing the delegate themselves forgets it altogether.
-    services.erase(li.id)
+    privacy.erase(li.id)
     db.session.commit()
     assert li.registered_by_name is None
 
 
 def test_the_download_holds_everything_about_the_person(client, open_plenary):
     head, li = _delegation(open_plenary)
-    services.cancel(li.id)
+    changes.cancel(li.id)
     db.session.commit()
-    services.reactivate(li.id)
+    changes.reactivate(li.id)
     db.session.commit()
     li.checked_in_at = datetime(2031, 10, 15, 7, 12, tzinfo=UTC)
     db.session.commit()
@@ -332,9 +332,9 @@ def _isolating(element) -> bool:
 @pytest.mark.parametrize("control", BIDI)
 def test_bidi_controls_in_names_stay_inside_their_own_element_on_the_public_list(client, open_plenary, control):
     plenary = open_plenary(capacity_in_person=10)
-    first = services.register(plenary.id, person("aa@example.org", first_name="aa", consent_listing=True)).created[0]
+    first = signup.register(plenary.id, person("aa@example.org", first_name="aa", consent_listing=True)).created[0]
     db.session.commit()
-    services.register(plenary.id, person("bb@example.org", first_name="bb", consent_listing=True))
+    signup.register(plenary.id, person("bb@example.org", first_name="bb", consent_listing=True))
     db.session.commit()
     _stored_name(first, f"Anna{control}")
     plenary.participants_published = True
@@ -353,7 +353,7 @@ def test_bidi_controls_stay_isolated_in_the_back_office_list_and_the_personal_pa
     from tests.conftest import login
 
     plenary = open_plenary(capacity_in_person=10)
-    registration = services.register(plenary.id, person("aa@example.org")).created[0]
+    registration = signup.register(plenary.id, person("aa@example.org")).created[0]
     db.session.commit()
     _stored_name(registration, f"Anna{RLO}")
     pages = [client.get(f"/registrations/{token_for(registration)}?lang=en").get_data(as_text=True)]

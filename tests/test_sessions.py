@@ -16,7 +16,7 @@ import time_machine
 from plenary.auth.models import Role, User, UserSession
 from plenary.auth.services import create_user
 from plenary.extensions import db
-from plenary.registration import services
+from plenary.registration import signup
 from plenary.registration.tokens import token_for
 from tests.conftest import PASSWORD, login, person
 
@@ -265,7 +265,7 @@ def test_hsts_max_age_is_configurable_and_zero_switches_it_off(make_app):
 
 def test_pages_with_personal_data_are_never_stored_public_pages_may_be(app, client, accounts, open_plenary):
     plenary = open_plenary()
-    registration = services.register(plenary.id, person("zoe@example.org")).created[0]
+    registration = signup.register(plenary.id, person("zoe@example.org")).created[0]
     db.session.commit()
     token = token_for(registration)
     private = ["/admin/login", f"/plenaries/{plenary.slug}/register", f"/plenaries/{plenary.slug}/register/sent",

@@ -32,6 +32,7 @@ from plenary.events.models import Plenary
 from plenary.events.services import plenary_or_404
 from plenary.extensions import db
 from plenary.i18n import current_language, localize_any
+from plenary.rows import replace_rows
 from plenary.validation import row_index
 
 #: Room for the other form fields around an uploaded document.
@@ -109,11 +110,7 @@ def _prepare(form: AgendaItemForm, plenary: Plenary, item_day: date | None) -> N
 
 def _rebuild(field_list, values: list) -> None:
     """Replace the rows of ``field_list`` by ``values`` (each filled through the row form's ``set_value``)."""
-    while field_list.entries:
-        field_list.pop_entry()
-    for value in values:
-        field_list.append_entry()
-        field_list.entries[-1].form.set_value(value or {})
+    replace_rows(field_list, values, fill=lambda form, value: form.set_value(value or {}))
 
 
 def _change_rows(form: AgendaItemForm) -> bool:

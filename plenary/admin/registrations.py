@@ -1,9 +1,8 @@
 """Back office: a plenary's registrations — list, export, a registration's page and actions, participant list."""
 
-import csv
-import io
 from datetime import date
 
+from babel import Locale
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
@@ -24,10 +23,17 @@ from plenary.audit.services import diff, history, record
 from plenary.auth.access import organizer_required, viewer_required
 from plenary.events.services import plenary_or_404
 from plenary.extensions import db
-from plenary.i18n import current_language
+from plenary.i18n import BABEL_LOCALES, current_language
+from plenary.labels import REGISTRATION_STATUS_LABELS
 from plenary.members.services import member_choices
-from plenary.registration import services
-from plenary.registration.export import DEFAULT_EXPORT_COLUMNS, EXPORT_COLUMNS, export_columns, export_table
+from plenary.registration import changes, errors, organizer, states
+from plenary.registration.export import (
+    DEFAULT_EXPORT_COLUMNS,
+    EXPORT_COLUMNS,
+    export_columns,
+    export_table,
+    spreadsheet,
+)
 from plenary.registration.models import Registration
 from plenary.registration.participants import published_participants, set_participants_published
 
@@ -62,10 +68,6 @@ def registrations(slug: str):
 
 
 def _country_names(lang: str) -> dict[str, str]:
-    from babel import Locale
-
-    from plenary.i18n import BABEL_LOCALES
-
     return dict(Locale.parse(BABEL_LOCALES[lang]).territories)
 
 
@@ -80,26 +82,10 @@ def registrations_export(slug: str):
     header, rows = export_table(filtered_registrations(plenary.id, filters), columns, current_language(),
                                 plenary.timezone)  # fmt: skip
     filename = f"registrations-{plenary.slug}-{date.today().isoformat()}.{fmt}"
-    if fmt == "xlsx":
-        from openpyxl import Workbook
-
-        book = Workbook()
-        sheet = book.active
-        sheet.title = plenary.slug[:31]
-        sheet.append(header)
-        for row in rows:
-            sheet.append(row)
-        sheet.freeze_panes = "A2"
-        buffer = io.BytesIO()
-        book.save(buffer)
-        body, mimetype = buffer.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    else:
-        text = io.StringIO()
-        writer = csv.writer(text)
-        writer.writerow(header)
-        writer.writerows(["" if value is None else value for value in row] for row in rows)
-        body, mimetype = ("\ufeff" + text.getvalue()).encode("utf-8"), "text/csv; charset=utf-8"
-    response = Response(body, content_type=mimetype)  # as given: mimetype= would add a second charset
+    mimetype = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if fmt == "xlsx"
+                else "text/csv; charset=utf-8")  # fmt: skip
+    # content_type as given: mimetype= would add a second charset.
+    response = Response(spreadsheet(header, rows, fmt, plenary.slug), content_type=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
@@ -113,25 +99,26 @@ def registration(registration_id: int):
     return render_template(
         "admin/registration.html", registration=registration, plenary=plenary,
         history=history("registration", registration.id), messages=registration_messages(registration.id),
-        modes=services.attendance_modes(plenary), country_names=_country_names(current_language()),
+        modes=states.attendance_modes(plenary), country_names=_country_names(current_language()),
+        actions=states.allowed_actions(registration, "organizer"),
     )  # fmt: skip
 
 
 def _promote(registration_id: int):
-    return services.promote(registration_id, above_capacity=request.form.get("above_capacity") == "1")
+    return organizer.promote(registration_id, above_capacity=request.form.get("above_capacity") == "1")
 
 
 def _switch(registration_id: int):
-    return services.switch_attendance(registration_id, request.form.get("attendance", ""))
+    return changes.switch_attendance(registration_id, request.form.get("attendance", ""))
 
 
 ACTIONS = {
-    "approve": services.approve,
-    "reject": services.reject,
-    "cancel": services.cancel,
+    "approve": organizer.approve,
+    "reject": organizer.reject,
+    "cancel": changes.cancel,
     "promote": _promote,
     "attendance": _switch,
-    "resend": services.resend_confirmation,
+    "resend": organizer.resend_confirmation,
 }
 
 
@@ -144,10 +131,10 @@ def registration_action(registration_id: int, action: str):
     db.get_or_404(Registration, registration_id)
     try:
         ACTIONS[action](registration_id)
-    except services.CapacityReached as full:
+    except errors.CapacityReached as full:
         db.session.rollback()
         flash(_full_message(action, full.details.get("attendance")), "warning")
-    except services.RegistrationError:
+    except errors.RegistrationError:
         db.session.rollback()
         flash(gettext("That is not possible for this registration."), "warning")
     else:
@@ -186,11 +173,11 @@ def registration_edit(registration_id: int):
     if form.validate_on_submit():
         before = registration_snapshot(registration)
         try:
-            updated = services.organizer_update(registration_id, form.person_data())
-        except services.EmailTaken:
+            updated = organizer.organizer_update(registration_id, form.person_data())
+        except errors.EmailTaken:
             db.session.rollback()
             form.email.errors.append(gettext("Another registration for this plenary uses this email address."))
-        except services.RegistrationError:
+        except errors.RegistrationError:
             db.session.rollback()
             flash(gettext("That is not possible for this registration."), "warning")
             return redirect(url_for("admin.registration", registration_id=registration_id))
@@ -211,7 +198,7 @@ def registration_edit(registration_id: int):
 def registration_new(slug: str):
     """Register someone by hand (who phoned): the capacity rules apply, the registration window does not."""
     plenary = plenary_or_404(slug)
-    modes = services.attendance_modes(plenary)
+    modes = states.attendance_modes(plenary)
     form = NewRegistrationForm()
     _fill(form)
     form.limit_attendance(modes)
@@ -221,14 +208,14 @@ def registration_new(slug: str):
     if form.validate_on_submit():
         data = form.person_data() | {"attendance": form.attendance.data}
         try:
-            created = services.register_by_hand(plenary.id, data, send_messages=form.send_messages.data)
-        except services.EmailTaken:
+            created = organizer.register_by_hand(plenary.id, data, send_messages=form.send_messages.data)
+        except errors.EmailTaken:
             db.session.rollback()
             form.email.errors.append(gettext("Another registration for this plenary uses this email address."))
-        except services.CapacityReached as full:
+        except errors.CapacityReached as full:
             db.session.rollback()
             form.form_errors.append(_full_message("new", full.details.get("attendance")))
-        except services.RegistrationError:
+        except errors.RegistrationError:
             db.session.rollback()
             form.form_errors.append(gettext("This plenary takes no registrations."))
         else:
@@ -241,8 +228,6 @@ def registration_new(slug: str):
 
 
 def _status_label(status: str) -> str:
-    from plenary.labels import REGISTRATION_STATUS_LABELS
-
     return str(REGISTRATION_STATUS_LABELS[status])
 
 

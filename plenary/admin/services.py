@@ -6,8 +6,9 @@ import sqlalchemy as sa
 
 from plenary.events.models import Plenary
 from plenary.extensions import db
+from plenary.mail.models import OutboxMessage
 from plenary.registration.filters import RegistrationFilter, filtered_registrations
-from plenary.registration.models import Registration, RegistrationStatus
+from plenary.registration.models import PERSON_FIELDS, Registration, RegistrationStatus
 
 
 def plenaries_with_counts() -> list[tuple[Plenary, dict[str, int]]]:
@@ -116,8 +117,6 @@ def status_counts(plenary_id: int) -> dict[str, int]:
 
 def registration_messages(registration_id: int) -> list:
     """The outbox messages about one registration, newest first (the page shows no bodies)."""
-    from plenary.mail.models import OutboxMessage
-
     return list(db.session.scalars(
         sa.select(OutboxMessage).where(OutboxMessage.registration_id == registration_id)
         .order_by(OutboxMessage.id.desc())
@@ -126,6 +125,4 @@ def registration_messages(registration_id: int) -> list:
 
 def registration_snapshot(registration: Registration) -> dict:
     """The editable details of a registration, for the audit entry's before → after."""
-    from plenary.registration.services import PERSON_FIELDS
-
     return {name: getattr(registration, name) for name in ("email", *PERSON_FIELDS, "consent_listing")}

@@ -24,9 +24,7 @@ from plenary.i18n import current_language, localize
 from plenary.labels import ATTENDANCE_LABELS, REGISTRATION_STATUS_LABELS
 from plenary.members.models import Member
 from plenary.registration.models import Registration, RegistrationStatus
-
-#: Registrations that still count (cancelled and rejected ones do not): the breakdowns are of these.
-ACTIVE = (RegistrationStatus.PENDING, RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)
+from plenary.registration.states import ACTIVE
 
 #: Member cities shown one by one; the rest are added up as "others".
 TOP_MEMBERS = 15
@@ -104,7 +102,7 @@ def plenary_statistics(plenary: Plenary) -> Statistics:
         stats.days.append(Day(day, per_day[day], running))
         day += timedelta(days=1)
 
-    active = sa.and_(of_plenary, Registration.status.in_(ACTIVE))
+    active = sa.and_(of_plenary, Registration.is_active)
     countries = db.session.execute(
         sa.select(Registration.country, sa.func.count()).where(active).group_by(Registration.country)
     ).all()  # fmt: skip

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from plenary.db import UTCDateTime, enum_type
 from plenary.events.documents import document_name_from_url, public_document_url
 from plenary.extensions import db
+from plenary.personal import NOT_PERSONAL, PERSONAL
 
 
 class AgendaKind(StrEnum):
@@ -34,23 +35,27 @@ class AgendaItem(db.Model):
 
     __tablename__ = "agenda_item"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    plenary_id: Mapped[int] = mapped_column(sa.ForeignKey("plenary.id", ondelete="CASCADE"), index=True)
-    sort_order: Mapped[int] = mapped_column(default=0)
+    id: Mapped[int] = mapped_column(primary_key=True, info=NOT_PERSONAL)
+    plenary_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("plenary.id", ondelete="CASCADE"), index=True, info=NOT_PERSONAL
+    )
+    sort_order: Mapped[int] = mapped_column(default=0, info=NOT_PERSONAL)
     # Permanent identity, also the calendar UID: set once, kept through edits and reordering.
-    uid: Mapped[str | None] = mapped_column(sa.String(200), unique=True)
-    kind: Mapped[AgendaKind] = mapped_column(enum_type(AgendaKind, "kind_known"), default=AgendaKind.OTHER)
-    title: Mapped[dict] = mapped_column(sa.JSON, default=dict)
-    description: Mapped[dict] = mapped_column(sa.JSON, default=dict)
-    starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    duration_minutes: Mapped[int | None]
+    uid: Mapped[str | None] = mapped_column(sa.String(200), unique=True, info=NOT_PERSONAL)
+    kind: Mapped[AgendaKind] = mapped_column(
+        enum_type(AgendaKind, "kind_known"), default=AgendaKind.OTHER, info=NOT_PERSONAL
+    )
+    title: Mapped[dict] = mapped_column(sa.JSON, default=dict, info=NOT_PERSONAL)
+    description: Mapped[dict] = mapped_column(sa.JSON, default=dict, info=NOT_PERSONAL)
+    starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime, info=NOT_PERSONAL)
+    duration_minutes: Mapped[int | None] = mapped_column(info=NOT_PERSONAL)
     # Signings: the parties, in order, and the signed document's title. Each is either
     # a plain string (the same in every language) or a {"de", "en", "zh"} dict.
-    parties: Mapped[list] = mapped_column(sa.JSON, default=list)
-    document_title: Mapped[str | dict | None] = mapped_column(sa.JSON)
+    parties: Mapped[list] = mapped_column(sa.JSON, default=list, info=NOT_PERSONAL)
+    document_title: Mapped[str | dict | None] = mapped_column(sa.JSON, info=NOT_PERSONAL)
     # The document: one of ours by its stored name (plenary.events.documents), or a link elsewhere.
-    document_name: Mapped[str | None] = mapped_column(sa.String(32), index=True)
-    document_link: Mapped[str | None] = mapped_column(sa.String(500))
+    document_name: Mapped[str | None] = mapped_column(sa.String(32), index=True, info=NOT_PERSONAL)
+    document_link: Mapped[str | None] = mapped_column(sa.String(500), info=NOT_PERSONAL)
 
     plenary: Mapped["Plenary"] = relationship(back_populates="agenda_items")  # noqa: F821
     speakers: Mapped[list["Speaker"]] = relationship(
@@ -86,17 +91,19 @@ class Speaker(db.Model):
 
     __tablename__ = "speaker"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    agenda_item_id: Mapped[int] = mapped_column(sa.ForeignKey("agenda_item.id", ondelete="CASCADE"), index=True)
-    sort_order: Mapped[int] = mapped_column(default=0)
+    id: Mapped[int] = mapped_column(primary_key=True, info=NOT_PERSONAL)
+    agenda_item_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("agenda_item.id", ondelete="CASCADE"), index=True, info=NOT_PERSONAL
+    )
+    sort_order: Mapped[int] = mapped_column(default=0, info=NOT_PERSONAL)
     # None for a representative not yet named ("a representative of CIPA").
-    name: Mapped[str | None] = mapped_column(sa.String(200))
-    name_zh: Mapped[str | None] = mapped_column(sa.String(100))
+    name: Mapped[str | None] = mapped_column(sa.String(200), info=PERSONAL)
+    name_zh: Mapped[str | None] = mapped_column(sa.String(100), info=PERSONAL)
     # "Dr.", "Staatssekretär a. D.": a plain string or a {"de", "en", "zh"} dict.
-    honorific: Mapped[str | dict | None] = mapped_column(sa.JSON)
+    honorific: Mapped[str | dict | None] = mapped_column(sa.JSON, info=PERSONAL)
     # The job title, translated: {"de": "Generalsekretär", "zh": "秘书长"}
-    position: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    position: Mapped[dict] = mapped_column(sa.JSON, default=dict, info=PERSONAL)
     # A plain string or a {"de", "en", "zh"} dict.
-    organisation: Mapped[str | dict | None] = mapped_column(sa.JSON)
+    organisation: Mapped[str | dict | None] = mapped_column(sa.JSON, info=PERSONAL)
 
     agenda_item: Mapped[AgendaItem] = relationship(back_populates="speakers")

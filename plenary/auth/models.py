@@ -10,6 +10,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from plenary.db import UTCDateTime, enum_type, utcnow
 from plenary.extensions import db
+from plenary.personal import NOT_PERSONAL, PERSONAL, SECRET
 
 
 class Role(StrEnum):
@@ -29,13 +30,13 @@ class User(UserMixin, db.Model):
 
     __tablename__ = "user_account"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
-    name: Mapped[str | None] = mapped_column(sa.String(200))
-    role: Mapped[Role] = mapped_column(enum_type(Role, "role_known"), default=Role.ORGANIZER)
-    password_hash: Mapped[str] = mapped_column(sa.String(255))
-    is_active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    id: Mapped[int] = mapped_column(primary_key=True, info=NOT_PERSONAL)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True, info=PERSONAL)
+    name: Mapped[str | None] = mapped_column(sa.String(200), info=PERSONAL)
+    role: Mapped[Role] = mapped_column(enum_type(Role, "role_known"), default=Role.ORGANIZER, info=NOT_PERSONAL)
+    password_hash: Mapped[str] = mapped_column(sa.String(255), info=SECRET)
+    is_active: Mapped[bool] = mapped_column(default=True, info=NOT_PERSONAL)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, info=NOT_PERSONAL)
 
     # Addresses are compared as typed in lower case (login, uniqueness): the database refuses any other.
     __table_args__ = (sa.CheckConstraint("email = lower(email)", name="email_lower_case"),)
@@ -64,8 +65,10 @@ class UserSession(db.Model):
 
     __tablename__ = "user_session"
 
-    id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    id: Mapped[str] = mapped_column(sa.String(64), primary_key=True, info=NOT_PERSONAL)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True, info=NOT_PERSONAL
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, info=NOT_PERSONAL)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, info=NOT_PERSONAL)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, info=NOT_PERSONAL)

@@ -45,20 +45,9 @@ def qr_png_for_code(code: str, scale: int = PNG_SCALE) -> bytes:
     return buffer.getvalue()
 
 
-def qr_png(registration: Registration, scale: int = PNG_SCALE) -> bytes:
-    """The check-in code of ``registration`` as a PNG QR image (the inline image of the confirmation mail)."""
-    return qr_png_for_code(checkin_code(registration), scale)
-
-
 def wants_checkin_qr(registration: Registration | None) -> bool:
-    """True if the registration's messages carry a check-in QR: confirmed, in person, not erased, not cancelled."""
-    return (
-        registration is not None
-        and registration.anonymised_at is None
-        and registration.plenary.status != "cancelled"
-        and registration.status == RegistrationStatus.CONFIRMED
-        and registration.attendance == "in_person"
-    )
+    """True if the registration's messages carry a check-in QR (``Registration.gets_checkin_code``)."""
+    return registration is not None and registration.gets_checkin_code
 
 
 @dataclass

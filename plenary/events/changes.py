@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from plenary.events.models import Plenary, PlenaryStatus
 from plenary.extensions import db
 from plenary.registration.models import Registration
-from plenary.registration.services import queue_registration_message
+from plenary.registration.notifications import queue_registration_message
 from plenary.registration.states import ACTIVE, RegistrationStatus
 
 #: What an invitation carries: a change to any of these re-invites the attendees.

@@ -8,7 +8,7 @@ edited) to ``save_plenary``, which reads top to bottom:
 2. lock: the plenary's capacity lock (capacity, waitlist and approval change with it);
 3. apply: write the document onto the model (``events/exchange.py``; no side effects);
 4. tell attendees: calendar update or cancellation, the SEQUENCE (``events/changes.py``);
-5. promote: a raised capacity gives seats to the waitlist at once (``registration/services.py``);
+5. promote: a raised capacity gives seats to the waitlist at once (``registration/seats.py``);
 6. audit: the change, before → after, in the audit log.
 
 With ``move_agenda``, moving the plenary's start moves its timed agenda items by as much
@@ -26,7 +26,8 @@ from plenary.events.models import Plenary
 from plenary.extensions import db
 from plenary.registration.locking import lock_plenary
 from plenary.registration.models import Registration
-from plenary.registration.services import attendance_modes, promote_from_waitlist
+from plenary.registration.seats import promote_from_waitlist
+from plenary.registration.states import attendance_modes
 
 
 @dataclass

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from plenary.config import DEFAULT_TIMEZONE
 from plenary.db import UTCDateTime, enum_type, utcnow
 from plenary.extensions import db
+from plenary.personal import NOT_PERSONAL, PERSONAL
 
 
 class PlenaryFormat(StrEnum):
@@ -33,46 +34,46 @@ class Plenary(db.Model):
 
     __tablename__ = "plenary"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    slug: Mapped[str] = mapped_column(sa.String(100), unique=True)
-    number: Mapped[int] = mapped_column(unique=True)
+    id: Mapped[int] = mapped_column(primary_key=True, info=NOT_PERSONAL)
+    slug: Mapped[str] = mapped_column(sa.String(100), unique=True, info=NOT_PERSONAL)
+    number: Mapped[int] = mapped_column(unique=True, info=NOT_PERSONAL)
     # Translated texts: {"de": ..., "en": ..., "zh": ...}
-    title: Mapped[dict] = mapped_column(sa.JSON, default=dict)
-    summary: Mapped[dict] = mapped_column(sa.JSON, default=dict)
-    description: Mapped[dict] = mapped_column(sa.JSON, default=dict)
-    timezone: Mapped[str] = mapped_column(sa.String(64), default=DEFAULT_TIMEZONE)
-    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    title: Mapped[dict] = mapped_column(sa.JSON, default=dict, info=NOT_PERSONAL)
+    summary: Mapped[dict] = mapped_column(sa.JSON, default=dict, info=NOT_PERSONAL)
+    description: Mapped[dict] = mapped_column(sa.JSON, default=dict, info=NOT_PERSONAL)
+    timezone: Mapped[str] = mapped_column(sa.String(64), default=DEFAULT_TIMEZONE, info=NOT_PERSONAL)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True, info=NOT_PERSONAL)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime, info=NOT_PERSONAL)
     format: Mapped[PlenaryFormat] = mapped_column(
-        enum_type(PlenaryFormat, "format_known"), default=PlenaryFormat.IN_PERSON
+        enum_type(PlenaryFormat, "format_known"), default=PlenaryFormat.IN_PERSON, info=NOT_PERSONAL
     )
     # Venue parts: each a plain string or a {"de", "en", "zh"} dict.
-    venue_name: Mapped[str | dict | None] = mapped_column(sa.JSON)
-    venue_address: Mapped[str | dict | None] = mapped_column(sa.JSON)
-    venue_city: Mapped[str | dict | None] = mapped_column(sa.JSON)
+    venue_name: Mapped[str | dict | None] = mapped_column(sa.JSON, info=NOT_PERSONAL)
+    venue_address: Mapped[str | dict | None] = mapped_column(sa.JSON, info=NOT_PERSONAL)
+    venue_city: Mapped[str | dict | None] = mapped_column(sa.JSON, info=NOT_PERSONAL)
     # Private: sent to registered online attendees only, never shown on a public page.
-    online_url: Mapped[str | None] = mapped_column(sa.String(500))
+    online_url: Mapped[str | None] = mapped_column(sa.String(500), info=NOT_PERSONAL)
     status: Mapped[PlenaryStatus] = mapped_column(
-        enum_type(PlenaryStatus, "status_known"), default=PlenaryStatus.DRAFT, index=True
+        enum_type(PlenaryStatus, "status_known"), default=PlenaryStatus.DRAFT, index=True, info=NOT_PERSONAL
     )
-    contact_email: Mapped[str | None] = mapped_column(sa.String(254))
-    registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    capacity_in_person: Mapped[int | None]
-    capacity_online: Mapped[int | None]
-    waitlist: Mapped[bool] = mapped_column(default=True)
-    requires_approval: Mapped[bool] = mapped_column(default=False)
+    contact_email: Mapped[str | None] = mapped_column(sa.String(254), info=PERSONAL)
+    registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime, info=NOT_PERSONAL)
+    registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime, info=NOT_PERSONAL)
+    capacity_in_person: Mapped[int | None] = mapped_column(info=NOT_PERSONAL)
+    capacity_online: Mapped[int | None] = mapped_column(info=NOT_PERSONAL)
+    waitlist: Mapped[bool] = mapped_column(default=True, info=NOT_PERSONAL)
+    requires_approval: Mapped[bool] = mapped_column(default=False, info=NOT_PERSONAL)
     # The organizers publish the list of participants (only those who agreed to be listed).
-    participants_published: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    participants_published: Mapped[bool] = mapped_column(default=False, server_default=sa.false(), info=NOT_PERSONAL)
     # iCalendar UID, fixed when the plenary is created (built from the public host of that time).
-    uid: Mapped[str | None] = mapped_column(sa.String(200), unique=True)
+    uid: Mapped[str | None] = mapped_column(sa.String(200), unique=True, info=NOT_PERSONAL)
     # iCalendar SEQUENCE: rises with every change that invitations must carry (time, place, format, link).
-    sequence: Mapped[int] = mapped_column(default=0, server_default="0")
+    sequence: Mapped[int] = mapped_column(default=0, server_default="0", info=NOT_PERSONAL)
     # What calendars were last given of it while public (plenary.events.changes.snapshot): what
     # attendees hold, compared on every save so that no path through a draft leaves them behind.
-    calendar_sent: Mapped[dict | None] = mapped_column(sa.JSON)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    calendar_sent: Mapped[dict | None] = mapped_column(sa.JSON, info=NOT_PERSONAL)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, info=NOT_PERSONAL)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, info=NOT_PERSONAL)
 
     agenda_items: Mapped[list["AgendaItem"]] = relationship(  # noqa: F821
         back_populates="plenary",

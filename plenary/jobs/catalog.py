@@ -10,7 +10,7 @@ from plenary.extensions import db
 from plenary.jobs.registry import Job
 from plenary.mail.delivery import deliver_due
 from plenary.mail.prune import prune_sent
-from plenary.registration.services import plenaries_ended_before, purge_plenary
+from plenary.registration.privacy import plenaries_ended_before, purge_plenary
 
 
 def render_broadcasts(now: datetime, keep_going: Callable[[], bool]) -> int:

@@ -1,7 +1,5 @@
 """Organizer commands: export, approve, reject, cancel, purge."""
 
-import csv
-import io
 import sys
 from datetime import UTC, datetime
 
@@ -11,8 +9,10 @@ from flask.cli import AppGroup
 
 from plenary.events.models import Plenary
 from plenary.extensions import db
-from plenary.registration import services
-from plenary.registration.export import export_rows
+from plenary.mail.delivery import deliver
+from plenary.mail.outbox import queued_message_ids
+from plenary.registration import changes, errors, organizer, privacy
+from plenary.registration.export import csv_text, export_rows, spreadsheet
 
 registrations_cli = AppGroup("registrations", help="Registrations of a plenary.")
 
@@ -28,37 +28,20 @@ def export_command(slug: str, fmt: str, output: str | None) -> None:
     if plenary is None:
         raise click.ClickException(f"No plenary with slug {slug!r}.")
     header, rows = export_rows(plenary.id)
-    if fmt == "xlsx":
-        if not output:
-            raise click.ClickException("--format xlsx needs --output FILE.")
-        from openpyxl import Workbook
-
-        book = Workbook()
-        sheet = book.active
-        sheet.title = slug[:31]
-        sheet.append(header)
-        for row in rows:
-            sheet.append(row)
-        sheet.freeze_panes = "A2"
-        book.save(output)
-        click.echo(f"{len(rows)} registrations written to {output}", err=True)
-        return
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(rows)
+    if fmt == "xlsx" and not output:
+        raise click.ClickException("--format xlsx needs --output FILE.")
     if output:
-        with open(output, "w", encoding="utf-8-sig", newline="") as fh:  # BOM: Excel opens UTF-8 right
-            fh.write(buffer.getvalue())
+        with open(output, "wb") as fh:
+            fh.write(spreadsheet(header, rows, fmt, slug))
         click.echo(f"{len(rows)} registrations written to {output}", err=True)
     else:
-        sys.stdout.write(buffer.getvalue())
+        sys.stdout.write(csv_text(header, rows))
 
 
 def _change(action, registration_id: int, verb: str) -> None:
     try:
         registration = action(registration_id)
-    except services.RegistrationError as exc:
+    except errors.RegistrationError as exc:
         db.session.rollback()
         status = exc.details.get("status")
         raise click.ClickException(f"Registration {registration_id} cannot be {verb}: {exc.code}"
@@ -70,8 +53,6 @@ def _change(action, registration_id: int, verb: str) -> None:
 
 def deliver_now() -> None:
     """Try the messages just committed (the outbox worker retries what fails)."""
-    from plenary.mail.delivery import deliver
-    from plenary.mail.outbox import queued_message_ids
 
     deliver(queued_message_ids())
 
@@ -80,21 +61,21 @@ def deliver_now() -> None:
 @click.argument("registration_id", type=int)
 def approve_command(registration_id: int) -> None:
     """Approve a pending registration."""
-    _change(services.approve, registration_id, "approved")
+    _change(organizer.approve, registration_id, "approved")
 
 
 @registrations_cli.command("reject")
 @click.argument("registration_id", type=int)
 def reject_command(registration_id: int) -> None:
     """Reject a pending or waitlisted registration."""
-    _change(services.reject, registration_id, "rejected")
+    _change(organizer.reject, registration_id, "rejected")
 
 
 @registrations_cli.command("cancel")
 @click.argument("registration_id", type=int)
 def cancel_command(registration_id: int) -> None:
     """Cancel a registration (the waitlist moves up)."""
-    _change(services.cancel, registration_id, "cancelled")
+    _change(changes.cancel, registration_id, "cancelled")
 
 
 @registrations_cli.command("purge")
@@ -103,7 +84,7 @@ def cancel_command(registration_id: int) -> None:
 def purge_command(before: datetime) -> None:
     """Anonymise the registrations of past plenaries."""
     count = 0
-    for plenary_id in services.plenaries_ended_before(before.replace(tzinfo=UTC)):
-        count += services.purge_plenary(plenary_id)  # one plenary per locked unit of work
+    for plenary_id in privacy.plenaries_ended_before(before.replace(tzinfo=UTC)):
+        count += privacy.purge_plenary(plenary_id)  # one plenary per locked unit of work
         db.session.commit()
     click.echo(f"{count} registrations anonymised.")

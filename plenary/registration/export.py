@@ -1,11 +1,14 @@
-"""Registrations as rows for CSV and Excel exports."""
+"""Registrations as rows for CSV and Excel exports, and the one writer of both formats."""
 
+import csv
+import io
 import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from openpyxl import Workbook
 from sqlalchemy.orm import joinedload
 
 from plenary.config import DEFAULT_TIMEZONE
@@ -26,7 +29,8 @@ def export_rows(plenary_id: int) -> tuple[list[str], list[list]]:
     """Header and one row per registration of a plenary, in sign-up order (times in UTC, ISO 8601)."""
     registrations = db.session.scalars(
         sa.select(Registration).where(Registration.plenary_id == plenary_id).order_by(Registration.id)
-    ).all()
+        .options(joinedload(Registration.member))  # one query, not one per row
+    ).unique().all()  # fmt: skip
     by_id = {r.id: r for r in registrations}
     rows = []
     for r in registrations:
@@ -127,3 +131,28 @@ def export_table(query: sa.Select, columns: list[str], lang: str = "de",
 
 def _local(value: datetime | None, tz: ZoneInfo) -> datetime | None:
     return value.astimezone(tz).replace(tzinfo=None, microsecond=0) if value else None
+
+
+def csv_text(header: list[str], rows: list[list]) -> str:
+    """The table as CSV text (empty cells for None)."""
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow(header)
+    writer.writerows(["" if value is None else value for value in row] for row in rows)
+    return text.getvalue()
+
+
+def spreadsheet(header: list[str], rows: list[list], fmt: str, title: str) -> bytes:
+    """The table as a file: ``fmt`` "xlsx" (a workbook, sheet ``title``) or "csv" (UTF-8 with a BOM, for Excel)."""
+    if fmt != "xlsx":
+        return ("\ufeff" + csv_text(header, rows)).encode("utf-8")
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title[:31]
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

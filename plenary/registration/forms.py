@@ -21,7 +21,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from plenary.i18n import LANGUAGE_NAMES
+from plenary.i18n import LANGUAGE_NAMES, current_language
+from plenary.members.services import sort_key
 from plenary.validation import multi_line, normalised_email, one_line, optional_choice
 
 
@@ -53,8 +54,6 @@ NOT_COUNTRIES = {"DE", "CN", "ZZ", "EU", "EZ", "UN", "XA", "XB", "QO"}
 
 def country_choices() -> list[SelectChoice]:
     """Countries named in the visitor's language, Germany and China first, then as readers sort them."""
-    from plenary.i18n import current_language
-    from plenary.members.services import sort_key
 
     names = Locale.parse(str(get_locale())).territories
     lang = current_language()

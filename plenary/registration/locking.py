@@ -8,12 +8,13 @@ SQLite's write lock. Never a Python lock (useless across gunicorn workers), neve
 count read before the lock.
 """
 
-from flask import current_app
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from plenary.events.models import Plenary
 from plenary.extensions import db
+from plenary.registration.errors import RegistrationError
+from plenary.registration.models import Registration
 from plenary.sqlite import BEGIN_IMMEDIATE, FLUSHED
 
 
@@ -42,8 +43,14 @@ def lock_plenary(plenary_id: int) -> Plenary | None:
     """Begin the capacity transaction for ``plenary_id`` and return the plenary, freshly loaded."""
     session = db.session()  # the Session itself (scoped_session lacks in_transaction)
     query = select(Plenary).where(Plenary.id == plenary_id).execution_options(populate_existing=True)
-    if not current_app.config["REGISTRATION_CAPACITY_LOCK"]:
-        return session.scalar(query)  # for the test that shows the race without the lock
+    return _locked(session, query)
+
+
+def _locked(session: Session, query) -> Plenary | None:
+    """Run ``query`` (the plenary's row) under the database's write lock.
+
+    tests/race_wsgi.py replaces this for the test that shows the race without the lock.
+    """
     if session.get_bind().dialect.name == "sqlite":
         if session.info.get(WRITE_LOCKED):
             return session.scalar(query)  # a second plenary in the same unit of work (the demo's): locked already
@@ -57,3 +64,13 @@ def lock_plenary(plenary_id: int) -> Plenary | None:
         session.info[WRITE_LOCKED] = True
         return session.scalar(query)
     return session.scalar(query.with_for_update())
+
+
+def locked_registration(registration_id: int) -> tuple[Registration, Plenary]:
+    """Load a registration for a change, with its plenary's capacity lock taken first."""
+    plenary_id = db.session.scalar(select(Registration.plenary_id).where(Registration.id == registration_id))
+    if plenary_id is None:
+        raise RegistrationError("not_found")
+    plenary = lock_plenary(plenary_id)
+    registration = db.session.get(Registration, registration_id, populate_existing=True)
+    return registration, plenary

@@ -1,14 +1,16 @@
 """Registrations of delegates for a plenary."""
 
 from datetime import datetime
-from enum import StrEnum
 
 import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from plenary.db import UTCDateTime, utcnow
+from plenary.events.models import Plenary, PlenaryStatus
 from plenary.extensions import db
-from plenary.registration.states import SEAT_HOLDING, RegistrationStatus  # noqa: F401 (re-exported)
+from plenary.personal import FACT, NOT_PERSONAL, PERSONAL, SECRET
+from plenary.registration.states import ACTIVE, SEAT_HOLDING, Attendance, RegistrationStatus
 
 
 def _is_cjk(text: str) -> bool:
@@ -31,11 +33,17 @@ def person_name(first_name: str, last_name: str, honorific: str | None = None) -
 ERASED = "—"
 
 
-class Attendance(StrEnum):
-    """How a delegate attends."""
+#: The form fields a person's registration is made of (besides attendance and email).
+PERSON_FIELDS = (
+    "salutation", "honorific", "first_name", "last_name", "name_zh", "organisation", "position",
+    "member_id", "country", "phone", "language", "interpretation", "dietary", "remarks",
+)  # fmt: skip
 
-    IN_PERSON = "in_person"
-    ONLINE = "online"
+
+def _enum(enum, name: str) -> sa.Enum:
+    """A column type for ``enum``: its values as strings, checked by a CHECK constraint ``name``."""
+    return sa.Enum(enum, native_enum=False, create_constraint=True, length=16, name=name,
+                   values_callable=lambda members: [m.value for m in members])  # fmt: skip
 
 
 class Registration(db.Model):
@@ -43,46 +51,53 @@ class Registration(db.Model):
 
     __tablename__ = "registration"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    plenary_id: Mapped[int] = mapped_column(sa.ForeignKey("plenary.id", ondelete="CASCADE"), index=True)
+    id: Mapped[int] = mapped_column(primary_key=True, info=NOT_PERSONAL)
+    plenary_id: Mapped[int] = mapped_column(sa.ForeignKey("plenary.id", ondelete="CASCADE"), index=True,
+                                            info=NOT_PERSONAL)  # fmt: skip
     # SHA-256 of the personal link's token; the token itself is never stored (see tokens.py).
-    token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
-    token_salt: Mapped[str] = mapped_column(sa.String(32), default="")
-    status: Mapped[str] = mapped_column(sa.String(16), index=True)
-    attendance: Mapped[str] = mapped_column(sa.String(16))
-    salutation: Mapped[str | None] = mapped_column(sa.String(20))
-    honorific: Mapped[str | None] = mapped_column(sa.String(100))
-    first_name: Mapped[str] = mapped_column(sa.String(100))
-    last_name: Mapped[str] = mapped_column(sa.String(100))
-    name_zh: Mapped[str | None] = mapped_column(sa.String(50))
-    organisation: Mapped[str | None] = mapped_column(sa.String(200))
-    position: Mapped[str | None] = mapped_column(sa.String(200))
-    member_id: Mapped[int | None] = mapped_column(sa.ForeignKey("member.id", ondelete="SET NULL"))
-    country: Mapped[str | None] = mapped_column(sa.String(2))
-    # Normalised (email-validator); NULL once the registration is anonymised.
-    email: Mapped[str | None] = mapped_column(sa.String(254))
-    phone: Mapped[str | None] = mapped_column(sa.String(50))
-    language: Mapped[str] = mapped_column(sa.String(2), default="de")
-    interpretation: Mapped[bool] = mapped_column(default=False)
-    dietary: Mapped[str | None] = mapped_column(sa.String(300))
-    remarks: Mapped[str | None] = mapped_column(sa.String(2000))
-    consent_privacy_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    consent_listing: Mapped[bool] = mapped_column(default=False)
-    consent_listing_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True, info=SECRET)
+    token_salt: Mapped[str] = mapped_column(sa.String(32), default="", info=NOT_PERSONAL)
+    status: Mapped[RegistrationStatus] = mapped_column(_enum(RegistrationStatus, "status_known"), index=True,
+                                                       info=FACT)  # fmt: skip
+    attendance: Mapped[Attendance] = mapped_column(_enum(Attendance, "attendance_known"), info=FACT)
+    salutation: Mapped[str | None] = mapped_column(sa.String(20), info=PERSONAL)
+    honorific: Mapped[str | None] = mapped_column(sa.String(100), info=PERSONAL)
+    first_name: Mapped[str] = mapped_column(sa.String(100), info=PERSONAL)
+    last_name: Mapped[str] = mapped_column(sa.String(100), info=PERSONAL)
+    name_zh: Mapped[str | None] = mapped_column(sa.String(50), info=PERSONAL)
+    organisation: Mapped[str | None] = mapped_column(sa.String(200), info=PERSONAL)
+    position: Mapped[str | None] = mapped_column(sa.String(200), info=PERSONAL)
+    member_id: Mapped[int | None] = mapped_column(sa.ForeignKey("member.id", ondelete="SET NULL"), index=True,
+                                                  info=PERSONAL)  # fmt: skip
+    country: Mapped[str | None] = mapped_column(sa.String(2), info=PERSONAL)
+    # Normalised (email-validator) and lower case (a CHECK); NULL once the registration is anonymised.
+    email: Mapped[str | None] = mapped_column(sa.String(254), info=PERSONAL)
+    phone: Mapped[str | None] = mapped_column(sa.String(50), info=PERSONAL)
+    language: Mapped[str] = mapped_column(sa.String(2), default="de", info=FACT)  # the farewell is written in it
+    interpretation: Mapped[bool] = mapped_column(default=False, info=FACT)
+    dietary: Mapped[str | None] = mapped_column(sa.String(300), info=PERSONAL)
+    remarks: Mapped[str | None] = mapped_column(sa.String(2000), info=PERSONAL)
+    consent_privacy_at: Mapped[datetime | None] = mapped_column(UTCDateTime, info=FACT)  # proof of consent
+    consent_listing: Mapped[bool] = mapped_column(default=False, info=PERSONAL)
+    consent_listing_at: Mapped[datetime | None] = mapped_column(UTCDateTime, info=FACT)
     delegation_head_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("registration.id", ondelete="SET NULL"), index=True
+        sa.ForeignKey("registration.id", ondelete="SET NULL"), index=True, info=NOT_PERSONAL
     )
     # Who registered this person, as the submission named them (the head's name as typed; see
     # ``registered_by``). A form naming a known head attaches nobody, so this is the only trace.
-    registered_by_name: Mapped[str | None] = mapped_column(sa.String(310))
+    registered_by_name: Mapped[str | None] = mapped_column(sa.String(310), info=PERSONAL)
     # When the person (last) joined the waiting list: its order, first come first served.
-    waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Arrival at the door (check-in), and who scanned it.
-    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    checked_in_by: Mapped[str | None] = mapped_column(sa.String(254))
+    waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, info=FACT)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, info=FACT)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, info=FACT)
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime, info=NOT_PERSONAL)
+    # Arrival at the door (check-in), and who scanned it (an organizer's account, not the person's data).
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime, info=FACT)
+    checked_in_by: Mapped[str | None] = mapped_column(sa.String(254), info=NOT_PERSONAL)
+    # The last calendar copy queued to this person (iTIP): its SEQUENCE and METHOD (REQUEST or CANCEL);
+    # a REQUEST after a CANCEL must outrank it. NULL: they were never sent one.
+    calendar_sequence: Mapped[int | None] = mapped_column(info=NOT_PERSONAL)
+    calendar_method: Mapped[str | None] = mapped_column(sa.String(8), info=NOT_PERSONAL)
 
     plenary: Mapped["Plenary"] = relationship()  # noqa: F821
     member: Mapped["Member | None"] = relationship()  # noqa: F821
@@ -93,11 +108,9 @@ class Registration(db.Model):
         # One registration per person and plenary, whatever the concurrency.
         sa.UniqueConstraint("plenary_id", "email", name="uq_registration_plenary_email"),
         sa.Index("ix_registration_waitlist", "plenary_id", "attendance", "status", "id"),
-        sa.CheckConstraint(
-            "status IN ('pending', 'confirmed', 'waitlisted', 'rejected', 'cancelled')", name="status_known"
-        ),
-        sa.CheckConstraint("attendance IN ('in_person', 'online')", name="attendance_known"),
         sa.CheckConstraint("language IN ('de', 'en', 'zh')", name="language_known"),
+        sa.CheckConstraint("email = lower(email)", name="email_lower_case"),
+        sa.CheckConstraint("calendar_method IN ('REQUEST', 'CANCEL')", name="calendar_method_known"),
     )
 
     @property
@@ -123,7 +136,43 @@ class Registration(db.Model):
             return self.registered_by_name == ERASED
         return self.delegation_head is not None and self.delegation_head.anonymised_at is not None
 
-    @property
+    @hybrid_property
     def holds_seat(self) -> bool:
-        """True while the registration occupies a seat."""
+        """True while the registration occupies a seat (also in queries: ``where(Registration.holds_seat)``)."""
         return self.status in SEAT_HOLDING
+
+    @holds_seat.inplace.expression
+    @classmethod
+    def _holds_seat_expression(cls):
+        return cls.status.in_(SEAT_HOLDING)
+
+    @hybrid_property
+    def is_active(self) -> bool:
+        """True while the person takes part: holding a seat or waiting for one (they hear of changes)."""
+        return self.status in ACTIVE
+
+    @is_active.inplace.expression
+    @classmethod
+    def _is_active_expression(cls):
+        return cls.status.in_(ACTIVE)
+
+    @hybrid_property
+    def gets_checkin_code(self) -> bool:
+        """True if the person gets a check-in code (QR): confirmed, in person, not erased, plenary not cancelled."""
+        return (
+            self.status == RegistrationStatus.CONFIRMED
+            and self.attendance == Attendance.IN_PERSON
+            and self.anonymised_at is None
+            and self.plenary.status != PlenaryStatus.CANCELLED
+        )
+
+    @gets_checkin_code.inplace.expression
+    @classmethod
+    def _gets_checkin_code_expression(cls):
+        plenary_cancelled = sa.exists().where(Plenary.id == cls.plenary_id, Plenary.status == PlenaryStatus.CANCELLED)
+        return sa.and_(
+            cls.status == RegistrationStatus.CONFIRMED,
+            cls.attendance == Attendance.IN_PERSON,
+            cls.anonymised_at.is_(None),
+            ~plenary_cancelled,
+        )

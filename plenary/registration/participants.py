@@ -5,9 +5,11 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from babel import Locale
 
+from plenary.audit.services import record
 from plenary.events.models import Plenary
 from plenary.extensions import db
 from plenary.i18n import BABEL_LOCALES
+from plenary.registration.locking import lock_plenary
 from plenary.registration.models import Registration, RegistrationStatus
 
 
@@ -58,8 +60,6 @@ def published_participants(plenary: Plenary, lang: str = "de", preview: bool = F
 
 def set_participants_published(plenary_id: int, published: bool) -> Plenary:
     """Publish or withdraw a plenary's list of participants (under the plenary's lock), with an audit entry."""
-    from plenary.audit.services import record
-    from plenary.registration.locking import lock_plenary
 
     plenary = lock_plenary(plenary_id)
     if plenary.participants_published != published:

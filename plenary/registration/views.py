@@ -5,11 +5,11 @@ from flask_babel import gettext
 
 import plenary.ratelimits as ratelimits
 from plenary.checkin.services import checkin_code, qr_svg
-from plenary.events.services import get_public_plenary, registration_state
+from plenary.events.services import get_public_plenary
 from plenary.extensions import db, limiter
 from plenary.i18n import current_language, use_language
 from plenary.members.services import member_choices
-from plenary.registration import services
+from plenary.registration import changes, errors, signup, states
 from plenary.registration.forms import (
     AddDelegateForm,
     AttendanceForm,
@@ -20,8 +20,10 @@ from plenary.registration.forms import (
     with_at_most,
 )
 from plenary.registration.models import Registration
+from plenary.registration.privacy import erase as erase_registration
+from plenary.registration.privacy import personal_data
 from plenary.registration.tokens import hash_token
-from plenary.validation import row_index
+from plenary.rows import add_row, remove_row
 
 bp = Blueprint("registration", __name__)
 
@@ -58,10 +60,10 @@ def register(slug: str):
     if plenary is None:
         abort(404)
     try:
-        services.check_open(plenary)
-    except services.RegistrationClosed as closed:
+        signup.check_open(plenary)
+    except errors.RegistrationClosed as closed:
         return render_template("registration/closed.html", plenary=plenary, reason=closed.code)
-    modes = services.attendance_modes(plenary)
+    modes = states.attendance_modes(plenary)
     most = current_app.config["REGISTRATION_MAX_DELEGATES"]
     if request.method == "POST" and len(delegate_rows(request.form)) > most:
         # Refused before any row is built or checked: the cost stays that of a normal form, and so does the answer.
@@ -86,11 +88,11 @@ def register(slug: str):
         if not ratelimits.spend(_rate_limit(), "registration", ratelimits.client_address(), cost=1 + len(delegates)):
             abort(429)
         try:
-            services.register(plenary.id, head, delegates)
-        except services.CapacityReached as full:
+            signup.register(plenary.id, head, delegates)
+        except errors.CapacityReached as full:
             db.session.rollback()
             form.form_errors.append(_capacity_message(full.details.get("attendance")))
-        except services.RegistrationClosed as closed:
+        except errors.RegistrationClosed as closed:
             db.session.rollback()
             return render_template("registration/closed.html", plenary=plenary, reason=closed.code)
         else:
@@ -108,16 +110,9 @@ def _is_row_change() -> bool:
 def _change_delegate_rows(form: RegistrationForm) -> None:
     """Handle "add delegate" / "remove" buttons (which work without JavaScript); odd values change nothing."""
     if "add_delegate" in request.form:
-        if len(form.delegates.entries) < current_app.config["REGISTRATION_MAX_DELEGATES"]:
-            form.delegates.append_entry()
-        return
-    remove = row_index(request.form.get("remove_delegate"), len(form.delegates.entries))
-    if remove is not None:
-        kept = [entry.data for i, entry in enumerate(form.delegates.entries) if i != remove]
-        while form.delegates.entries:
-            form.delegates.pop_entry()
-        for data in kept:
-            form.delegates.append_entry(data)
+        add_row(form.delegates, current_app.config["REGISTRATION_MAX_DELEGATES"])
+    else:
+        remove_row(form.delegates, request.form.get("remove_delegate"))
 
 
 def _people(form: RegistrationForm, modes: tuple[str, ...]) -> tuple[dict, list[dict]]:
@@ -175,19 +170,17 @@ def personal(token: str):
     """The registrant's own page: status, details, agenda, actions."""
     registration = _registration_or_404(token)
     attendance_form = AttendanceForm(attendance=registration.attendance)
-    can_reactivate = registration.status == "cancelled" and registration_state(registration.plenary) == "open"
     return render_template(
         "registration/personal.html",
         registration=registration,
         plenary=registration.plenary,
         token=token,
-        modes=services.attendance_modes(registration.plenary),
+        modes=states.attendance_modes(registration.plenary),
         attendance_form=attendance_form,
         confirm_form=ConfirmForm(),
         qr_svg=qr_svg,
         checkin_code=checkin_code,
-        can_reactivate=can_reactivate,
-        can_add_delegates=services.can_add_delegates(registration),
+        actions=states.allowed_actions(registration, "registrant"),
         notice=request.args.get("done"),
     )
 
@@ -197,9 +190,9 @@ def personal(token: str):
 def add_delegate(token: str):
     """Register a further member of one's delegation (the head's own page: the only way to join a delegation)."""
     registration = _registration_or_404(token)
-    if not services.can_add_delegates(registration):
+    if not signup.can_add_delegates(registration):
         return redirect(url_for(".personal", token=token, done="not_possible"))
-    modes = services.attendance_modes(registration.plenary)
+    modes = states.attendance_modes(registration.plenary)
     form = AddDelegateForm()
     if request.method == "GET":
         form.delegate.attendance.data = registration.attendance
@@ -207,7 +200,7 @@ def add_delegate(token: str):
         # It stores a registration: the same budget as the public form's registrations.
         if not ratelimits.spend(_rate_limit(), "registration", ratelimits.client_address()):
             abort(429)
-        return _act(token, "delegate_added", lambda: services.add_delegates(registration.id, [form.delegate.data]))
+        return _act(token, "delegate_added", lambda: signup.add_delegates(registration.id, [form.delegate.data]))
     status = 400 if request.method == "POST" else 200
     return render_template("registration/add_delegate.html", registration=registration, plenary=registration.plenary,
                            form=form, token=token, modes=modes), status  # fmt: skip
@@ -225,8 +218,8 @@ def edit(token: str):
         form.salutation.data = registration.salutation or ""
     if form.validate_on_submit():
         try:
-            services.update_details(registration.id, form.person_data())
-        except services.InvalidTransition:
+            changes.update_details(registration.id, form.person_data())
+        except errors.InvalidTransition:
             db.session.rollback()
             abort(409)
         db.session.commit()
@@ -243,17 +236,17 @@ def attendance(token: str):
     form = AttendanceForm()
     if not form.validate_on_submit():
         return redirect(url_for(".personal", token=token))
-    return _act(token, "attendance", lambda: services.switch_attendance(registration.id, form.attendance.data))
+    return _act(token, "attendance", lambda: changes.switch_attendance(registration.id, form.attendance.data))
 
 
 def _act(token: str, done: str, action):
     """Run a seat-changing action from the personal page; commit, and say on the page how it went."""
     try:
         action()
-    except services.CapacityReached:
+    except errors.CapacityReached:
         db.session.rollback()
         done = "full"
-    except services.RegistrationError:
+    except errors.RegistrationError:
         db.session.rollback()
         done = "not_possible"
     else:
@@ -268,7 +261,7 @@ def cancel(token: str):
     registration = _registration_or_404(token)
     form = ConfirmForm()
     if form.validate_on_submit():
-        return _act(token, "cancelled", lambda: services.cancel(registration.id))
+        return _act(token, "cancelled", lambda: changes.cancel(registration.id))
     return render_template("registration/confirm.html", registration=registration, token=token, form=form,
                            action="cancel")  # fmt: skip
 
@@ -280,7 +273,7 @@ def reactivate(token: str):
     registration = _registration_or_404(token)
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for(".personal", token=token))
-    return _act(token, "reactivated", lambda: services.reactivate(registration.id))
+    return _act(token, "reactivated", lambda: changes.reactivate(registration.id))
 
 
 @bp.get("/registrations/<token>/data.json")
@@ -288,7 +281,7 @@ def data(token: str):
     """Download everything stored about oneself."""
     registration = _registration_or_404(token)
     # Readable in an editor: indented, Chinese as characters rather than \u escapes.
-    body = current_app.json.dumps(services.personal_data(registration), ensure_ascii=False, indent=2)
+    body = current_app.json.dumps(personal_data(registration), ensure_ascii=False, indent=2)
     response = current_app.response_class(body + "\n", mimetype="application/json")
     response.headers["Content-Disposition"] = f'attachment; filename="registration-{registration.plenary.slug}.json"'
     response.headers["Cache-Control"] = "no-store"
@@ -303,7 +296,7 @@ def erase(token: str):
     form = ConfirmForm()
     if form.validate_on_submit():
         slug = registration.plenary.slug
-        services.erase(registration.id)
+        erase_registration(registration.id)
         db.session.commit()
         return render_template("registration/erased.html", slug=slug)
     return render_template("registration/confirm.html", registration=registration, token=token, form=form,

@@ -202,15 +202,15 @@ def test_an_organizer_runs_the_twelfth_plenary(office_app, office, new_page, tmp
         public.locator('form [type="submit"]:not([name^="remove"]):not([name^="add"])').last.click()
     with office_app.app_context():
         from plenary.extensions import db
-        from plenary.registration import services
+        from plenary.registration import signup
         from tests.conftest import person
 
         plenary_id = db.session.scalar(sa.select(Plenary.id).where(Plenary.slug == SLUG))
-        services.register(plenary_id, person("anna.schmidt@example.de", first_name="Anna", last_name="Schmidt",
-                                             language="de"))  # fmt: skip
+        signup.register(plenary_id, person("anna.schmidt@example.de", first_name="Anna", last_name="Schmidt",
+                                           language="de"))  # fmt: skip
         db.session.commit()
-        services.register(plenary_id, person("tom.online@example.org", first_name="Tom", last_name="Baker",
-                                             language="en", attendance="online"))  # fmt: skip
+        signup.register(plenary_id, person("tom.online@example.org", first_name="Tom", last_name="Baker",
+                                           language="en", attendance="online"))  # fmt: skip
         db.session.commit()
         db.session.remove()
     page.goto(f"{office}/admin/plenaries/{SLUG}/registrations")

@@ -1,0 +1,103 @@
+"""What registration tells people: the registrant's messages (with their calendar copy) and the organizers' notice.
+
+Every message a registration action sends is queued here, in the outbox (``plenary.mail.outbox``), in the
+same unit of work as the change that caused it. A confirmed person's message carries the calendar
+invitation (iTIP REQUEST); the SEQUENCE and METHOD of the last copy each person was queued are kept on
+their registration (``calendar_sequence``, ``calendar_method``), so a new invitation after a CANCEL
+outranks it without a look at old outbox rows.
+"""
+
+import sqlalchemy as sa
+from flask import current_app
+
+from plenary.calendar.invitations import invitation
+from plenary.events.models import PlenaryStatus
+from plenary.events.services import reply_address
+from plenary.extensions import db
+from plenary.mail.models import FinalReason, OutboxMessage
+from plenary.mail.outbox import queue_message
+from plenary.registration.models import Registration
+from plenary.registration.states import RegistrationStatus
+
+#: Messages that carry the calendar invitation (METHOD:REQUEST) when the person is confirmed.
+INVITING_KINDS = ("registration_confirmed", "registration_promoted", "registration_approved", "registration_updated",
+                  "registration_link")  # fmt: skip
+
+#: The message that tells a person the status they landed in.
+STATUS_MESSAGES = {
+    RegistrationStatus.PENDING: "registration_received",
+    RegistrationStatus.CONFIRMED: "registration_confirmed",
+    RegistrationStatus.WAITLISTED: "registration_waitlisted",
+}
+
+
+def notify(registration: Registration, kind: str, **context) -> OutboxMessage:
+    """Queue message ``kind`` to the registrant, in their language, with the invitation if confirmed."""
+    plenary = registration.plenary
+    invite = (
+        kind in INVITING_KINDS
+        and registration.status == RegistrationStatus.CONFIRMED
+        and plenary.status != PlenaryStatus.CANCELLED  # never a REQUEST for a cancelled plenary
+    )
+    if invite and registration.calendar_method == "CANCEL" and registration.calendar_sequence >= plenary.sequence:
+        plenary.sequence += 1  # a new REQUEST must outrank the CANCEL they received
+    return queue_registration_message(registration, kind, "REQUEST" if invite else None, context=context)
+
+
+def notify_status(registration: Registration) -> OutboxMessage:
+    """Tell the registrant the status they have just landed in (received, confirmed or waitlisted)."""
+    return notify(registration, STATUS_MESSAGES[registration.status])
+
+
+def queue_registration_message(
+    registration: Registration, kind: str, calendar_method: str | None, uninvite: bool = False,
+    context: dict | None = None,
+) -> OutboxMessage:
+    """Queue message ``kind`` to the registrant; ``calendar_method`` attaches REQUEST or CANCEL (iMIP).
+
+    ``context``: further template values of that kind (the delegates someone proposed).
+    """
+    if calendar_method:
+        # A newer invitation makes any still-queued older one obsolete: never deliver them out of order.
+        db.session.execute(
+            sa.update(OutboxMessage)
+            .where(OutboxMessage.registration_id == registration.id, OutboxMessage.status == "pending",
+                   OutboxMessage.calendar_method.is_not(None))
+            .values(status="failed", final_reason=FinalReason.SUPERSEDED,
+                    last_error="superseded by a newer invitation")
+        )  # fmt: skip
+        registration.calendar_sequence = registration.plenary.sequence
+        registration.calendar_method = calendar_method
+    return queue_message(
+        kind,
+        registration.email,
+        registration.language,
+        {"registration": registration, "plenary": registration.plenary, **(context or {})},
+        registration_id=registration.id,
+        reply_to=reply_address(registration.plenary),
+        calendar=(calendar_method, invitation(registration, calendar_method, uninvite)) if calendar_method else None,
+    )
+
+
+def notify_organizers(registration: Registration) -> None:
+    """Tell the plenary's contact address about a new registration (in ORGANIZER_MAIL_LANGUAGE)."""
+    address = registration.plenary.contact_email
+    if address:
+        queue_message(
+            "organizer_new_registration",
+            address,
+            current_app.config["ORGANIZER_MAIL_LANGUAGE"],
+            {"registration": registration, "plenary": registration.plenary},
+            registration_id=registration.id,  # so that erasure scrubs it too
+            reply_to=registration.email,
+        )
+
+
+def farewell(registration: Registration, address: str) -> OutboxMessage:
+    """The erased person's last message (it names nobody; delivery forgets the address once it is out)."""
+    plenary = registration.plenary
+    plenary.sequence += 1  # the CANCEL must outrank their invitation
+    registration.calendar_sequence, registration.calendar_method = plenary.sequence, "CANCEL"
+    return queue_message("registration_erased", address, registration.language, {"plenary": plenary},
+                         registration_id=registration.id, reply_to=reply_address(plenary),
+                         calendar=("CANCEL", invitation(registration, "CANCEL", uninvite=True, address=address)))
