@@ -10,6 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from plenary import extensions
 from plenary.config import load_config
+from plenary.unit_of_work import register_unit_of_work_check
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -45,6 +46,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     register_input_checks(app)  # after the language is chosen: the refusal is in the visitor's language
     register_errors(app)
     register_security_headers(app)
+    register_unit_of_work_check(app)
     register_cli(app)
     return app
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 #: Execution option: begin this connection's transaction with BEGIN IMMEDIATE.
 BEGIN_IMMEDIATE = "plenary_begin_immediate"
-#: Session.info key: the current transaction has flushed writes (set by plenary.registration.locking's hooks).
+#: Session.info key: the current transaction has flushed writes (set by plenary.unit_of_work's listeners).
 FLUSHED = "plenary_flushed_in_transaction"
 
 

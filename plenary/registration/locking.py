@@ -9,24 +9,11 @@ count read before the lock.
 """
 
 from flask import current_app
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
 from plenary.events.models import Plenary
 from plenary.extensions import db
 from plenary.sqlite import BEGIN_IMMEDIATE, FLUSHED
-
-
-@event.listens_for(Session, "after_flush")
-def _mark_flushed(session, _context):
-    """Remember that the current transaction has written something."""
-    session.info[FLUSHED] = True
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _forget_flushed(session, transaction):
-    if transaction.parent is None:  # the outermost transaction ended (commit or rollback)
-        session.info.pop(FLUSHED, None)
 
 
 class LockOrderError(RuntimeError):
