@@ -24,17 +24,9 @@ BODIES = {"de": "Bitte bringen Sie Ihren **Ausweis** mit.", "en": "Please bring 
 
 
 @pytest.fixture
-def smtp(smtp_server):
-    """A running SMTP server on loopback."""
-    return smtp_server()
-
-
-@pytest.fixture
-def app(make_app, smtp, tmp_path):
-    """The app sending by SMTP to ``smtp``."""
-    app = make_app(MAIL_SERVER=smtp.host, MAIL_PORT=smtp.port, MAIL_TIMEOUT=3, MAIL_FILE_DIR=str(tmp_path / "eml"))
-    with app.app_context():
-        yield app
+def app(smtp_app):
+    """The app sending by SMTP to ``smtp`` (conftest)."""
+    return smtp_app
 
 
 @pytest.fixture
