@@ -11,6 +11,7 @@ from plenary.extensions import db
 from plenary.registration import services
 from plenary.registration.models import Registration
 from tests.conftest import PASSWORD, login, person
+from tests.helpers import count_queries
 
 
 @pytest.fixture
@@ -156,14 +157,9 @@ def test_registration_list_search_filter_and_query_count(app, client, accounts, 
     login(client, "viewer@isa.example")
     page = client.get("/admin/plenaries/test-plenary/registrations?q=name1").get_data(as_text=True)
     assert "Name1" in page and "Name12" in page and "Name2 " not in page
-    statements = []
-    listen = lambda *args: statements.append(args[2])  # noqa: E731
-    sa.event.listen(db.engine, "before_cursor_execute", listen)
-    try:
+    with count_queries() as queries:
         assert client.get("/admin/plenaries/test-plenary/registrations").status_code == 200
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", listen)
-    assert len(statements) <= 8  # no query per row
+    assert queries.count <= 8  # no query per row
     assert client.get("/admin/plenaries/test-plenary/registrations?status=bogus&page=abc").status_code == 200
     assert client.get("/admin/plenaries/nope/registrations").status_code == 404
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 30

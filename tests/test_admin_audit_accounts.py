@@ -10,14 +10,11 @@ from plenary.auth.models import User
 from plenary.extensions import db
 from plenary.registration import services
 from tests.conftest import PASSWORD, login, person
+from tests.helpers import entries
 
 
 def user(email: str) -> User:
     return db.session.scalar(sa.select(User).where(User.email == email))
-
-
-def entries(action: str) -> list[AuditEntry]:
-    return list(db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)))
 
 
 # --- audit log --------------------------------------------------------------------------------------------------

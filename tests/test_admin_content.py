@@ -12,6 +12,7 @@ from plenary.members.services import member_choices
 from plenary.news.models import Announcement
 from plenary.registration import services
 from tests.conftest import login, person
+from tests.helpers import entries
 
 
 def announcement_data(**overrides) -> dict:
@@ -34,10 +35,6 @@ def member_data(**overrides) -> dict:
     }  # fmt: skip
     data.update(overrides)
     return data
-
-
-def entries(action: str) -> list[AuditEntry]:
-    return list(db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)))
 
 
 @pytest.fixture

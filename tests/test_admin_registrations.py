@@ -18,6 +18,7 @@ from plenary.registration import services
 from plenary.registration.models import Registration
 from plenary.registration.participants import published_participants
 from tests.conftest import login, open_registration, person
+from tests.helpers import count_queries
 
 
 @pytest.fixture
@@ -142,15 +143,10 @@ def _bulk(plenary_id: int, count: int, member_id: int) -> None:
 
 
 def _count_statements(client, url: str) -> tuple[int, str]:
-    statements = []
-    listen = lambda *args: statements.append(args[2])  # noqa: E731
-    sa.event.listen(db.engine, "before_cursor_execute", listen)
-    try:
+    with count_queries() as queries:
         response = client.get(url)
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", listen)
     assert response.status_code == 200
-    return len(statements), response.get_data(as_text=True)
+    return queries.count, response.get_data(as_text=True)
 
 
 def test_ten_thousand_registrations_take_a_few_queries_on_every_page(organizer, open_plenary):
