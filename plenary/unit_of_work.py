@@ -33,13 +33,16 @@ class UncommittedWork(AssertionError):
 
 
 def uncommitted_writes(session: Session) -> list[str]:
-    """What ``session`` has written or is about to write and not committed: empty if nothing."""
+    """What ``session`` has written or is about to write and not committed (empty if nothing), by model name.
+
+    Names only, never values or reprs: the list goes into the log, and rows hold personal data.
+    """
     found = []
     if session.info.get(FLUSHED):
         found.append("flushed writes")
-    found += [f"new {obj!r}" for obj in session.new]
-    found += [f"changed {obj!r}" for obj in session.dirty if session.is_modified(obj)]
-    found += [f"deleted {obj!r}" for obj in session.deleted]
+    found += [f"new {type(obj).__name__}" for obj in session.new]
+    found += [f"changed {type(obj).__name__}" for obj in session.dirty if session.is_modified(obj)]
+    found += [f"deleted {type(obj).__name__}" for obj in session.deleted]
     return found
 
 
