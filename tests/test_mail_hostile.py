@@ -208,7 +208,6 @@ def hostile_outbox(app, make_plenary):
     db.session.commit()
     services.erase(gone.id)
     db.session.commit()
-    db.session.expire_all()
     # Without the erased person's earlier messages (scrubbed: nothing left to render).
     query = sa.select(OutboxMessage).where(OutboxMessage.recipient.is_not(None)).order_by(OutboxMessage.id)
     return list(db.session.scalars(query))

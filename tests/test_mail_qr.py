@@ -121,7 +121,6 @@ def test_promotion_and_approval_carry_the_qr_code(app, open_plenary, smtp):
     waiting = register(plenary, "second@example.org", language="en")
     services.cancel(first.id)
     db.session.commit()
-    db.session.refresh(waiting)
     assert waiting.status == "confirmed"
     deliver_due()
     promoted = received(smtp, "second@example.org", "A place for you")
