@@ -124,13 +124,13 @@ def smtp_app(make_app, smtp, tmp_path, smtp_app_config):
 
 @pytest.fixture
 def client(app):
-    """A test client for ``app``."""
+    """A test client for ``app``: each request with its own app context and session (tests/helpers.py)."""
     return app.test_client()
 
 
 @pytest.fixture
 def runner(app):
-    """A CLI runner for ``app``."""
+    """A CLI runner for ``app``: each command with its own app context and session (tests/helpers.py)."""
     return app.test_cli_runner()
 
 
