@@ -42,6 +42,7 @@ from plenary.news.views import bp as news_bp
 from plenary.registration.mail_values import install_mail_values
 from plenary.registration.views import bp as registration_bp
 from plenary.sqlite import configure_sqlite
+from plenary.unit_of_work import register_unit_of_work_check
 
 #: The back office's areas: each adds its routes to ``admin_bp`` when imported, before ``admin_bp`` is registered.
 ADMIN_AREAS = (admin_views, accounts, agenda, audit, content, messages, plenaries, registrations, statistics,
@@ -81,6 +82,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     register_input_checks(app)  # after the language is chosen: the refusal is in the visitor's language
     register_errors(app)
     register_security_headers(app)
+    register_unit_of_work_check(app)
     register_cli(app)
     return app
 

@@ -10,8 +10,11 @@ from sqlalchemy.orm import Session
 
 #: Execution option: begin this connection's transaction with BEGIN IMMEDIATE.
 BEGIN_IMMEDIATE = "plenary_begin_immediate"
-#: Session.info key: the current transaction has flushed writes (set by plenary.registration.locking's hooks).
+#: Session.info key: the current transaction has flushed writes (set by plenary.unit_of_work's listeners).
 FLUSHED = "plenary_flushed_in_transaction"
+#: Session.info key: this transaction began with SQLite's write lock, which locks every plenary at once
+#: (set by plenary.registration.locking; both keys are cleared when the transaction ends: plenary.unit_of_work).
+WRITE_LOCKED = "plenary_sqlite_write_locked"
 
 
 def configure_sqlite(engine: sa.Engine) -> None:

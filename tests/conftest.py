@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from plenary import create_app
 from plenary.extensions import db
+from tests.helpers import IsolatedClient, IsolatedRunner
 
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -75,6 +76,9 @@ def make_app(database_url, tmp_path):
                 **config,
             }
         )
+        # Requests and commands run with their own app context and session, never the test's (tests/helpers.py).
+        app.test_client_class = IsolatedClient
+        app.test_cli_runner_class = IsolatedRunner
         if create_schema:
             with app.app_context():
                 db.create_all()
@@ -97,14 +101,36 @@ def app(make_app):
 
 
 @pytest.fixture
+def smtp(smtp_server):
+    """A running SMTP server on loopback (tests/smtp_server.py)."""
+    return smtp_server()
+
+
+@pytest.fixture
+def smtp_app_config() -> dict:
+    """More configuration for ``smtp_app``: a module overrides this fixture to change it."""
+    return {}
+
+
+@pytest.fixture
+def smtp_app(make_app, smtp, tmp_path, smtp_app_config):
+    """An app that sends by SMTP to ``smtp`` (files of unsent mail under tmp/eml), inside its app context."""
+    config = {"MAIL_SERVER": smtp.host, "MAIL_PORT": smtp.port, "MAIL_TIMEOUT": 3,
+              "MAIL_FILE_DIR": str(tmp_path / "eml")}  # fmt: skip
+    app = make_app(**config | smtp_app_config)
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
 def client(app):
-    """A test client for ``app``."""
+    """A test client for ``app``: each request with its own app context and session (tests/helpers.py)."""
     return app.test_client()
 
 
 @pytest.fixture
 def runner(app):
-    """A CLI runner for ``app``."""
+    """A CLI runner for ``app``: each command with its own app context and session (tests/helpers.py)."""
     return app.test_cli_runner()
 
 

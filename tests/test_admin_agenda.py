@@ -13,6 +13,7 @@ from plenary.extensions import db
 from plenary.mail.models import OutboxMessage
 from plenary.registration import signup
 from tests.conftest import login, person
+from tests.helpers import count_queries, entries
 from tests.test_admin_plenaries import form_fields
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -20,8 +21,8 @@ AGENDA = "/admin/plenaries/test-plenary/agenda"
 
 
 @pytest.fixture
-def organizer(app, client, accounts, tmp_path, open_plenary):
-    """An organizer's client, a published plenary (with one confirmed attendee), documents in tmp_path."""
+def agenda_plenary(app, client, accounts, tmp_path, open_plenary):
+    """A published plenary (one confirmed attendee), ``client`` logged in as an organizer, documents in tmp_path."""
     app.instance_path = str(tmp_path / "instance")
     plenary = open_plenary(capacity_in_person=5)
     signup.register(plenary.id, person("anna@example.org"))
@@ -31,12 +32,7 @@ def organizer(app, client, accounts, tmp_path, open_plenary):
 
 
 def items(plenary) -> list[AgendaItem]:
-    db.session.expire_all()
     return list(plenary.agenda_items)
-
-
-def entries(action: str) -> list[AuditEntry]:
-    return list(db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == action)))
 
 
 def outbox_count() -> int:
@@ -50,17 +46,17 @@ def new_item(**overrides) -> dict:
     return data
 
 
-def test_the_agenda_page_lists_items_with_both_zones(client, organizer):
+def test_the_agenda_page_lists_items_with_both_zones(client, agenda_plenary):
     page = client.get(f"{AGENDA}?lang=en").get_data(as_text=True)
     assert "Work report" in page and "Yi Liu" in page and "09:00" in page and "15:00" in page  # Berlin and Beijing
     assert "/agenda/new" in page and "/move" in page
 
 
-def test_a_signing_with_parties(client, organizer):
+def test_a_signing_with_parties(client, agenda_plenary):
     mails = outbox_count()
     form = client.post(f"{AGENDA}/new?lang=en", data=new_item(kind="signing", add_party="1"))
     assert form.status_code == 200 and 'name="parties-0-de"' in form.get_data(as_text=True)  # a row, nothing saved
-    assert len(items(organizer)) == 2
+    assert len(items(agenda_plenary)) == 2
     data = form_fields(form.get_data(as_text=True), "/agenda/new")
     data.update({"parties-0-de": "Stadt Foshan", "parties-0-zh": "佛山市", "add_party": "1"})
     form = client.post(f"{AGENDA}/new?lang=en", data=data)
@@ -69,21 +65,21 @@ def test_a_signing_with_parties(client, organizer):
     data.update({"parties-1-de": "GIZ", "document_title-de": "Absichtserklärung",
                  "document_url": "https://example.org/mou.pdf"})  # fmt: skip
     assert client.post(f"{AGENDA}/new", data=data).status_code == 302
-    signing = items(organizer)[-1]
+    signing = items(agenda_plenary)[-1]
     assert signing.kind == "signing" and signing.parties == [{"de": "Stadt Foshan", "zh": "佛山市"}, "GIZ"]
     assert signing.document_title == "Absichtserklärung" and signing.document_url == "https://example.org/mou.pdf"
-    assert signing.starts_at.astimezone(organizer.zone).strftime("%H:%M %z") == "10:00 +0200"
+    assert signing.starts_at.astimezone(agenda_plenary.zone).strftime("%H:%M %z") == "10:00 +0200"
     [entry] = entries("agenda.create")
     assert entry.actor == "organizer@isa.example" and any("Studie" in key for key in entry.changes)
     assert outbox_count() == mails  # agenda changes send no mail
 
 
-def test_a_study_presentation_with_an_uploaded_pdf_is_served_safely(app, client, organizer):
+def test_a_study_presentation_with_an_uploaded_pdf_is_served_safely(app, client, agenda_plenary):
     response = client.post(f"{AGENDA}/new", content_type="multipart/form-data", data=new_item(
         **{"document_title-de": "Studie über Städte", "document_title-zh": "城市研究"},
         document_file=(io.BytesIO(PDF), "../../etc/passwd study.pdf", "application/pdf")))  # fmt: skip
     assert response.status_code == 302
-    item = items(organizer)[-1]
+    item = items(agenda_plenary)[-1]
     match = re.fullmatch(r"https://plenary\.example\.org/documents/([A-Za-z0-9_-]{32})\.pdf", item.document_url)
     assert match, item.document_url
     stored = os.listdir(os.path.join(app.instance_path, "documents"))
@@ -105,12 +101,12 @@ def test_a_study_presentation_with_an_uploaded_pdf_is_served_safely(app, client,
     "../instance/secret", "..%2F..%2Fsecret", "abc", "A" * 31, "A" * 33, "A" * 32,
     "%2e%2e%2f" + "A" * 29, "..%5C" + "A" * 28, "A" * 31 + ".",
 ])  # fmt: skip
-def test_document_names_we_did_not_make_are_not_found(client, organizer, name):
+def test_document_names_we_did_not_make_are_not_found(client, agenda_plenary, name):
     assert client.get(f"/documents/{name}.pdf").status_code == 404
 
 
-def test_uploads_that_are_no_pdf_or_too_large_are_refused(app, client, organizer):
-    before = len(items(organizer))
+def test_uploads_that_are_no_pdf_or_too_large_are_refused(app, client, agenda_plenary):
+    before = len(items(agenda_plenary))
     fake = client.post(f"{AGENDA}/new?lang=en", content_type="multipart/form-data", data=new_item(
         document_file=(io.BytesIO(b"<html><script>alert(1)</script>"), "study.pdf", "application/pdf")))  # fmt: skip
     page = fake.get_data(as_text=True)
@@ -123,7 +119,7 @@ def test_uploads_that_are_no_pdf_or_too_large_are_refused(app, client, organizer
     huge = client.post(f"{AGENDA}/new?lang=en", content_type="multipart/form-data", data=new_item(
         document_file=(io.BytesIO(PDF + b"0" * 2 * 1024 * 1024), "huge.pdf", "application/pdf")))  # fmt: skip
     assert huge.status_code == 413 and "The file is too large" in huge.get_data(as_text=True)
-    assert len(items(organizer)) == before
+    assert len(items(agenda_plenary)) == before
     assert not os.path.exists(os.path.join(app.instance_path, "documents")) or not os.listdir(
         os.path.join(app.instance_path, "documents"))  # fmt: skip
     assert app.config["MAX_CONTENT_LENGTH"] == 21 * 1024 * 1024  # every request: at most a document and its form
@@ -131,8 +127,8 @@ def test_uploads_that_are_no_pdf_or_too_large_are_refused(app, client, organizer
     assert client.post("/admin/plenaries/test-plenary/edit", data={"description-de": "x" * 3000}).status_code == 400
 
 
-def test_edit_an_item_with_a_known_speaker(client, organizer):
-    item = items(organizer)[1]  # the signing, without speakers
+def test_edit_an_item_with_a_known_speaker(client, agenda_plenary):
+    item = items(agenda_plenary)[1]  # the signing, without speakers
     url = f"{AGENDA}/{item.id}/edit"
     page = client.get(f"{url}?lang=en").get_data(as_text=True)
     data = form_fields(page, url)
@@ -149,7 +145,7 @@ def test_edit_an_item_with_a_known_speaker(client, organizer):
     data = form_fields(page, url)
     data.update({"speakers-1-organisation-de": "Stadt Foshan", "speakers-1-organisation-zh": "佛山市"})
     assert client.post(url, data=data).status_code == 302
-    item = items(organizer)[1]
+    item = items(agenda_plenary)[1]
     assert item.title == {"de": "Unterzeichnung", "en": "Signing ceremony"}
     assert [(s.name, s.organisation) for s in item.speakers] == [
         ("Yi Liu", "ISA"), (None, {"de": "Stadt Foshan", "zh": "佛山市"})]
@@ -158,8 +154,8 @@ def test_edit_an_item_with_a_known_speaker(client, organizer):
     assert any(before is None or before == [] for before, _after in entry.changes.values())
 
 
-def test_remove_rows_and_bad_item_input(app, client, organizer):
-    item = items(organizer)[0]
+def test_remove_rows_and_bad_item_input(app, client, agenda_plenary):
+    item = items(agenda_plenary)[0]
     url = f"{AGENDA}/{item.id}/edit"
     data = form_fields(client.get(url).get_data(as_text=True), url)
     page = client.post(url, data={**data, "remove_speaker": "0"}).get_data(as_text=True)
@@ -175,30 +171,31 @@ def test_remove_rows_and_bad_item_input(app, client, organizer):
     assert outside.status_code == 400 and "outside the plenary&#39;s time" in text
     assert "Please choose the file again." in text
     assert not os.path.isdir(os.path.join(app.instance_path, "documents"))  # no file without its item
-    assert items(organizer)[0].speakers[0].name == "Yi Liu"  # nothing stored
+    assert items(agenda_plenary)[0].speakers[0].name == "Yi Liu"  # nothing stored
     assert entries("agenda.update") == []
 
 
-def test_reorder_by_buttons_and_by_list_then_delete(client, organizer):
-    first, second = items(organizer)
+def test_reorder_by_buttons_and_by_list_then_delete(client, agenda_plenary):
+    first, second = items(agenda_plenary)
     uids = [first.uid, second.uid]
     assert client.post(f"{AGENDA}/{first.id}/move", data={"direction": "down"}).status_code == 302
-    assert [i.uid for i in items(organizer)] == uids[::-1]  # the uids stay
+    assert [i.uid for i in items(agenda_plenary)] == uids[::-1]  # the uids stay
     [entry] = entries("agenda.reorder")
     assert entry.changes["agenda.order"] == [["Arbeitsbericht", "Unterzeichnung"], ["Unterzeichnung", "Arbeitsbericht"]]
     assert client.post(f"{AGENDA}/{first.id}/move", data={"direction": "sideways"}).status_code == 400
     response = client.post(f"{AGENDA}/order", data={"item": [str(first.id), str(second.id)]},
                            headers={"Accept": "application/json"})  # fmt: skip
     assert response.status_code == 200 and response.json == {"ok": True}
-    assert [i.uid for i in items(organizer)] == uids
+    assert [i.uid for i in items(agenda_plenary)] == uids
     assert client.post(f"{AGENDA}/order", data={"item": [str(first.id)]}).status_code == 400
     assert client.post(f"{AGENDA}/order", data={"item": [str(first.id), str(first.id)]}).status_code == 400
     ask = client.get(f"{AGENDA}/{second.id}/delete?lang=en")
     assert ask.status_code == 200 and "Delete this agenda item?" in ask.get_data(as_text=True)
-    assert client.post(f"{AGENDA}/{second.id}/delete").status_code == 302
-    assert [i.uid for i in items(organizer)] == [first.uid]
+    delete = f"{AGENDA}/{second.id}/delete"  # (the test's ``second`` is gone with its row)
+    assert client.post(delete).status_code == 302
+    assert [i.uid for i in items(agenda_plenary)] == [first.uid]
     assert len(entries("agenda.delete")) == 1
-    assert client.post(f"{AGENDA}/{second.id}/delete").status_code == 404
+    assert client.post(delete).status_code == 404
     assert client.get(f"{AGENDA}/999/edit").status_code == 404
 
 
@@ -227,18 +224,13 @@ def test_viewers_cannot_change_the_agenda(client, accounts, make_plenary):
     assert db.session.scalars(sa.select(AuditEntry.action)).all() == ["plenary.create"]  # make_plenary's only
 
 
-def test_the_agenda_pages_take_a_constant_number_of_queries(app, client, organizer):
+def test_the_agenda_pages_take_a_constant_number_of_queries(app, client, agenda_plenary):
     def statements(url: str) -> int:
-        seen = []
-        listen = lambda *args: seen.append(args[2])  # noqa: E731
-        sa.event.listen(db.engine, "before_cursor_execute", listen)
-        try:
+        with count_queries() as queries:
             assert client.get(url).status_code == 200
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", listen)
-        return len(seen)
+        return queries.count
 
-    item = items(organizer)[0]
+    item = items(agenda_plenary)[0]
     few = (statements(AGENDA), statements(f"{AGENDA}/{item.id}/edit"))
     for n in range(6):
         assert client.post(f"{AGENDA}/new", data=new_item(**{"title-de": f"Punkt {n}", "speakers-0-name": f"P {n}",
@@ -246,14 +238,14 @@ def test_the_agenda_pages_take_a_constant_number_of_queries(app, client, organiz
     assert (statements(AGENDA), statements(f"{AGENDA}/{item.id}/edit")) == few
 
 
-def test_replaced_and_deleted_documents_are_no_longer_served(app, client, organizer):
+def test_replaced_and_deleted_documents_are_no_longer_served(app, client, agenda_plenary):
     def upload(url, **fields):
         data = new_item(**fields, document_file=(io.BytesIO(PDF), "study.pdf", "application/pdf"))
         assert client.post(url, content_type="multipart/form-data", data=data).status_code == 302
-        return re.search(r"/documents/([A-Za-z0-9_-]{32})\.pdf$", items(organizer)[-1].document_url).group(1)
+        return re.search(r"/documents/([A-Za-z0-9_-]{32})\.pdf$", items(agenda_plenary)[-1].document_url).group(1)
 
     first = upload(f"{AGENDA}/new")
-    item = items(organizer)[-1]
+    item = items(agenda_plenary)[-1]
     second = upload(f"{AGENDA}/{item.id}/edit")  # a new file replaces the old one
     assert client.get(f"/documents/{first}.pdf").status_code == 404
     assert client.get(f"/documents/{second}.pdf").status_code == 200

@@ -10,14 +10,11 @@ from plenary.auth.models import User
 from plenary.extensions import db
 from plenary.registration import signup
 from tests.conftest import PASSWORD, login, person
+from tests.helpers import entries
 
 
 def user(email: str) -> User:
     return db.session.scalar(sa.select(User).where(User.email == email))
-
-
-def entries(action: str) -> list[AuditEntry]:
-    return list(db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)))
 
 
 # --- audit log --------------------------------------------------------------------------------------------------
@@ -138,7 +135,6 @@ def test_edit_role_and_name_is_logged(client, accounts):
     data = {"name": "Vera", "role": "organizer", "active": "y"}
     response = client.post(f"/admin/accounts/{viewer.id}/edit", data=data)
     assert response.status_code == 302
-    db.session.expire_all()
     assert viewer.role == "organizer" and viewer.name == "Vera" and viewer.is_active
     assert entries("account.update")[0].changes == {"name": [None, "Vera"], "role": ["viewer", "organizer"]}
     assert client.get("/admin/accounts/999/edit").status_code == 404
@@ -152,21 +148,18 @@ def test_the_last_active_admin_is_protected_and_nobody_deactivates_themself(clie
     assert demote.status_code == 400 and "last active administrator" in demote.get_data(as_text=True)
     myself = client.post(f"/admin/accounts/{admin.id}/edit?lang=en", data={"role": "admin"})
     assert myself.status_code == 400 and "You cannot deactivate your own account." in myself.get_data(as_text=True)
-    db.session.expire_all()
     assert admin.role == "admin" and admin.is_active and entries("account.update") == []
 
     # With a second admin, the first may step down; then the second is the last one.
     other = accounts["organizer"]
     client.post(f"/admin/accounts/{other.id}/edit", data={"role": "admin", "active": "y"})
     assert client.post(f"/admin/accounts/{admin.id}/edit", data={"role": "organizer", "active": "y"}).status_code == 302
-    db.session.expire_all()
     assert admin.role == "organizer" and other.role == "admin"
     assert client.get("/admin/accounts").status_code == 403  # no longer an admin
     client.post("/admin/logout")
     login(client, "organizer@isa.example")
     last = client.post(f"/admin/accounts/{other.id}/edit?lang=en", data={"role": "admin"})
     assert last.status_code == 400  # itself, and the last admin
-    db.session.expire_all()
     assert other.is_active and other.role == "admin"
 
 
@@ -177,7 +170,6 @@ def test_a_deactivated_account_is_logged_out_and_cannot_log_in(app, client, acco
     login(client, "admin@isa.example")
     organizer = accounts["organizer"]
     assert client.post(f"/admin/accounts/{organizer.id}/edit", data={"role": "organizer"}).status_code == 302
-    db.session.expire_all()
     assert organizer.is_active is False
     assert entries("account.update")[0].changes == {"active": [True, False]}
     # The tests keep one application context open, and Flask-Login caches the request's user on ``g``
@@ -198,7 +190,6 @@ def test_admin_sets_a_password_and_the_log_holds_no_password(client, accounts):
     assert short.status_code == 400 and "at least 12 characters" in short.get_data(as_text=True)
     response = client.post(f"/admin/accounts/{viewer.id}/password", data={"password": "the new secret 42"})
     assert response.status_code == 302
-    db.session.expire_all()
     assert viewer.check_password("the new secret 42") and not viewer.check_password(PASSWORD)
     generated = client.post(f"/admin/accounts/{viewer.id}/password", data={"password": ""})
     assert generated.status_code == 200

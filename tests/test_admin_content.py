@@ -12,6 +12,7 @@ from plenary.members.services import member_choices
 from plenary.news.models import Announcement
 from plenary.registration import signup
 from tests.conftest import login, person
+from tests.helpers import entries
 
 
 def announcement_data(**overrides) -> dict:
@@ -34,10 +35,6 @@ def member_data(**overrides) -> dict:
     }  # fmt: skip
     data.update(overrides)
     return data
-
-
-def entries(action: str) -> list[AuditEntry]:
-    return list(db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)))
 
 
 @pytest.fixture
@@ -69,11 +66,9 @@ def test_create_edit_publish_unpublish_and_the_public_pages_follow(organizer, ma
     text = preview.get_data(as_text=True)
     assert "Preview" in text and "Greeting" in text and "<strong>fetter</strong>" in text and "is a draft" in text
     assert preview.headers["Cache-Control"] == "no-store"
-    db.session.expire_all()
     assert announcement.published_at is None  # the preview stored nothing
 
     assert organizer.post(f"/admin/announcements/{announcement.id}/publish").status_code == 302
-    db.session.expire_all()
     assert announcement.published_at is not None
     assert organizer.get(public).status_code == 200
     assert f"/news/{announcement.slug}" in organizer.get("/news/feed.atom").get_data(as_text=True)
@@ -85,13 +80,11 @@ def test_create_edit_publish_unpublish_and_the_public_pages_follow(organizer, ma
     edited = announcement_data(slug=announcement.slug, title_en="Greeting to the plenary",
                                published_at=announcement.published_at.astimezone().strftime("%Y-%m-%dT%H:%M"))
     assert organizer.post(f"/admin/announcements/{announcement.id}/edit", data=edited).status_code == 302
-    db.session.expire_all()
     assert announcement.title["en"] == "Greeting to the plenary" and announcement.published_at is not None
     update = entries("announcement.update")[0]
     assert update.changes["title.en"] == ["Greeting", "Greeting to the plenary"]
 
     assert organizer.post(f"/admin/announcements/{announcement.id}/unpublish").status_code == 302
-    db.session.expire_all()
     assert announcement.published_at is None
     assert organizer.get(public).status_code == 404
     assert announcement.slug not in organizer.get("/news/feed.atom").get_data(as_text=True)
@@ -110,7 +103,6 @@ def test_a_future_time_schedules_and_berlin_time_is_stored_as_utc(organizer):
     assert organizer.get("/news/later").status_code == 404  # not yet
     assert "Scheduled" in organizer.get("/admin/announcements?lang=en").get_data(as_text=True)
     organizer.post(f"/admin/announcements/{announcement.id}/publish")  # keeps the time set
-    db.session.expire_all()
     assert announcement.published_at == datetime(2031, 7, 1, 8, 0, tzinfo=UTC)
     form = organizer.get(f"/admin/announcements/{announcement.id}/edit").get_data(as_text=True)
     assert 'value="2031-07-01T10:00"' in form
@@ -182,26 +174,22 @@ def test_create_edit_retire_reinstate_and_the_public_directory_follows(organizer
     assert (str(member.id), "Neustadt") in member_choices("de")
 
     assert organizer.post(f"/admin/members/{member.id}/edit", data=member_data(name_en="New Town")).status_code == 302
-    db.session.expire_all()
     assert member.name["en"] == "New Town"
     assert entries("member.update")[0].changes == {"name.en": [None, "New Town"]}
 
     assert organizer.post(f"/admin/members/{member.id}/retire").status_code == 302
-    db.session.expire_all()
     assert member.retired_at is not None
     assert "Neustadt" not in organizer.get("/members/?lang=de").get_data(as_text=True)
     assert str(member.id) not in dict(member_choices("de"))
     form = organizer.get(f"/plenaries/{plenary.slug}/register").get_data(as_text=True)
     assert ">Neustadt</option>" not in form
     assert str(member.id) in dict(member_choices("de", keep=member.id))  # for the registration that names it
-    db.session.expire_all()
     assert registration.member_id == member.id  # registrations keep their member
     listing = organizer.get("/admin/members?lang=en").get_data(as_text=True)
     assert "New Town" in listing and "Retired" in listing
     assert entries("member.retire")[0].changes["retired_at"][0] is None
 
     assert organizer.post(f"/admin/members/{member.id}/reinstate").status_code == 302
-    db.session.expire_all()
     assert member.retired_at is None
     assert "Neustadt" in organizer.get("/members/?lang=de").get_data(as_text=True)
     assert ">Neustadt</option>" in organizer.get(f"/plenaries/{plenary.slug}/register").get_data(as_text=True)
@@ -277,7 +265,6 @@ def test_viewers_read_the_lists_but_change_nothing(client, accounts, make_plenar
     }
     for url, data in posts.items():
         assert client.post(url, data=data).status_code == 403, url
-    db.session.expire_all()
     assert announcement.published_at is None and announcement.title["de"] != "Geändert"
     assert member.retired_at is None and member.name["de"] == "Neustadt"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Announcement)) == 1

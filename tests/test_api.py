@@ -12,6 +12,7 @@ from plenary.events.exchange import plenary_schema
 from plenary.extensions import db
 from plenary.members.models import Member, MemberKind
 from tests.conftest import person
+from tests.helpers import count_queries
 
 BASE_URL = "https://plenary.example.org"  # the tests' PUBLIC_URL, so that the document's server matches
 SECRET = "secret-room-4711"  # part of the test plenary's private online_url
@@ -176,20 +177,11 @@ def test_list_queries_do_not_grow_with_the_page(client, make_plenary):
     for number in range(1, 7):  # each with the test document's agenda and speakers
         make_plenary(slug=f"p{number}", number=number, registration=None)
     api_get(client, "/api/v1/plenaries")  # warm up: connection set-up statements are not counted
-    statements = []
-
-    def count(*_args):
-        statements.append(1)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with count_queries() as small:
         api_get(client, "/api/v1/plenaries?per_page=1")
-        small = len(statements)
-        statements.clear()
+    with count_queries() as large:
         api_get(client, "/api/v1/plenaries?per_page=6")
-        assert len(statements) == small == 4  # count, plenaries, agenda items, speakers
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
+    assert large.count == small.count == 4  # count, plenaries, agenda items, speakers
 
 
 # Errors

@@ -153,7 +153,6 @@ def test_the_same_paths_through_import_and_the_back_office(client, open_plenary,
     db.session.commit()
     login(client, "organizer@isa.example")
     assert client.post("/admin/plenaries/test-plenary/publish").status_code == 302
-    db.session.expire_all()
     after = _facts(_calendar_messages("anna@example.org")[-1].calendar_ics)
     assert after["method"] == "REQUEST" and after["start"] == datetime(2031, 10, 15, 11, 0, tzinfo=UTC)
     assert after["sequence"] > before["sequence"]
@@ -409,7 +408,6 @@ def test_erasing_a_confirmed_registration_takes_the_plenary_out_of_their_calenda
     stored = " ".join((farewell.subject, farewell.body_text, farewell.body_html, farewell.calendar_ics))
     assert "Zwetschgenbaum" not in stored  # nothing about her but the address it goes to
     assert deliver_due().sent == [farewell.id]
-    db.session.expire_all()
     sent = db.session.get(OutboxMessage, farewell.id)
     assert sent.recipient is None and sent.calendar_ics is None  # once out, the address is forgotten too
     assert [p.name for p in mails.iterdir() if "anna@example.org" in p.read_text("utf-8", "replace")] == []

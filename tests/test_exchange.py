@@ -15,7 +15,6 @@ from tests.conftest import plenary_document
 
 def test_import_stores_utc_and_zone(make_plenary):
     plenary = make_plenary()
-    db.session.expire_all()
     stored = db.session.get(Plenary, plenary.id)
     assert stored.starts_at == datetime(2031, 10, 15, 7, 0, tzinfo=UTC)
     assert stored.timezone == "Europe/Berlin"
@@ -29,7 +28,6 @@ def test_export_import_export_is_identical(make_plenary):
     first = dumps(export_plenary(plenary, include_private=True))
     import_plenary(json.loads(first))
     db.session.commit()
-    db.session.expire_all()
     second = dumps(export_plenary(db.session.scalar(db.select(Plenary)), include_private=True))
     assert first == second
 

@@ -151,18 +151,15 @@ def shown_values(message: OutboxMessage) -> list[str]:
 
 
 @pytest.fixture
-def smtp(smtp_server):
-    """A running SMTP server on loopback."""
-    return smtp_server()
+def smtp_app_config():
+    """conftest's ``smtp_app`` with a longer SMTP timeout and this module's public address."""
+    return {"PUBLIC_URL": PUBLIC_URL, "MAIL_TIMEOUT": 5}
 
 
 @pytest.fixture
-def app(make_app, smtp, tmp_path):
+def app(smtp_app):
     """The app (replacing conftest's) sending by SMTP to ``smtp`` when asked to deliver."""
-    app = make_app(PUBLIC_URL=PUBLIC_URL, MAIL_SERVER=smtp.host, MAIL_PORT=smtp.port, MAIL_TIMEOUT=5,
-                   MAIL_FILE_DIR=str(tmp_path / "eml"))  # fmt: skip
-    with app.app_context():
-        yield app
+    return smtp_app
 
 
 @pytest.fixture
@@ -216,7 +213,6 @@ def hostile_outbox(app, make_plenary):
     db.session.commit()
     privacy.erase(gone.id)
     db.session.commit()
-    db.session.expire_all()
     # Without the erased person's earlier messages (scrubbed: nothing left to render).
     query = sa.select(OutboxMessage).where(OutboxMessage.recipient.is_not(None)).order_by(OutboxMessage.id)
     return list(db.session.scalars(query))

@@ -22,17 +22,9 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture
-def smtp(smtp_server):
-    """A running SMTP server on loopback."""
-    return smtp_server()
-
-
-@pytest.fixture
-def app(make_app, smtp, tmp_path):
-    """The app sending by SMTP to ``smtp``."""
-    app = make_app(MAIL_SERVER=smtp.host, MAIL_PORT=smtp.port, MAIL_TIMEOUT=3, MAIL_FILE_DIR=str(tmp_path / "eml"))
-    with app.app_context():
-        yield app
+def app(smtp_app):
+    """The app sending by SMTP to ``smtp`` (conftest)."""
+    return smtp_app
 
 
 def register(plenary, address, **overrides):
@@ -129,7 +121,6 @@ def test_promotion_and_approval_carry_the_qr_code(app, open_plenary, smtp):
     waiting = register(plenary, "second@example.org", language="en")
     changes.cancel(first.id)
     db.session.commit()
-    db.session.refresh(waiting)
     assert waiting.status == "confirmed"
     deliver_due()
     promoted = received(smtp, "second@example.org", "A place for you")

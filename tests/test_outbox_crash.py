@@ -45,18 +45,15 @@ PATIENCE = 120
 
 
 @pytest.fixture
-def smtp(smtp_server):
-    """A running SMTP server on loopback."""
-    return smtp_server()
+def smtp_app_config():
+    """conftest's ``smtp_app`` with this module's public address and a short timeout (and conftest's lease)."""
+    return {"PUBLIC_URL": PUBLIC_URL, "MAIL_TIMEOUT": 1}
 
 
 @pytest.fixture
-def app(make_app, smtp, tmp_path):
+def app(smtp_app):
     """The app sending by SMTP to ``smtp``, with a short timeout (and conftest's lease)."""
-    app = make_app(PUBLIC_URL=PUBLIC_URL, MAIL_SERVER=smtp.host, MAIL_PORT=smtp.port, MAIL_TIMEOUT=1,
-                   MAIL_FILE_DIR=str(tmp_path / "eml"))  # fmt: skip
-    with app.app_context():
-        yield app
+    return smtp_app
 
 
 def queue_messages(count: int) -> list[int]:

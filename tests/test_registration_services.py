@@ -10,6 +10,7 @@ from plenary.events.editing import save_plenary
 from plenary.events.exchange import export_plenary
 from plenary.extensions import db
 from plenary.mail.models import OutboxMessage
+from plenary.members.models import Member
 from plenary.registration import changes, errors, models, organizer, privacy, signup
 from plenary.registration.models import Registration
 from plenary.registration.tokens import hash_token, token_for
@@ -194,16 +195,25 @@ def test_tokens_are_long_random_and_only_hashed_in_the_database(open_plenary):
 
 def test_erase_anonymises_frees_the_seat_and_forgets_the_link(open_plenary):
     plenary = open_plenary(capacity_in_person=1)
-    anna = _register(plenary, "anna@example.org", phone="+49 221 1234")
+    member = Member(key="koeln", kind="member", country="DE", name={"de": "Köln", "en": "Cologne", "zh": "科隆"})
+    db.session.add(member)
+    db.session.commit()
+    personal = {"salutation": "ms", "honorific": "Dr.", "name_zh": "安娜", "organisation": "Stadt Köln",
+                "position": "Referentin", "member_id": member.id, "country": "DE", "phone": "+49 221 1234",
+                "dietary": "vegan", "remarks": "Anna kommt später"}  # fmt: skip
+    anna = _register(plenary, "anna@example.org", consent_listing=True, **personal)
+    assert [name for name in personal if getattr(anna, name) is None] == [] and anna.token_hash and anna.consent_listing
     waiting = _register(plenary, "ben@example.org")
     privacy.erase(anna.id)
     db.session.commit()
     assert anna.status == "cancelled" and anna.anonymised_at is not None
-    assert (anna.email, anna.phone, anna.token_hash) == (None, None, None)
-    assert anna.first_name == models.ERASED and anna.organisation is None
+    cleared = (*personal, "email", "token_hash", "registered_by_name")
+    assert {name: getattr(anna, name) for name in cleared} == dict.fromkeys(cleared)
+    assert (anna.first_name, anna.last_name, anna.consent_listing) == (models.ERASED, models.ERASED, False)
     assert waiting.status == "confirmed"
-    bodies = db.session.scalars(sa.select(OutboxMessage.body_text).where(OutboxMessage.registration_id == anna.id))
-    assert all("Anna" not in body for body in bodies)
+    bodies = list(db.session.scalars(
+        sa.select(OutboxMessage.body_text).where(OutboxMessage.registration_id == anna.id)))  # fmt: skip
+    assert bodies and [body for body in bodies if "Anna" in body or "Schmidt" in body] == []
     # The address is free again.
     assert _register(plenary, "anna@example.org").status == "waitlisted"
 

@@ -236,7 +236,6 @@ def test_cancel_asks_first_then_promotes_the_waitlist(client, registered):
     assert registration.status == "confirmed"
     done = client.post(f"/registrations/{token}/cancel")
     assert done.status_code == 302
-    db.session.expire_all()
     assert registration.status == "cancelled" and waiting.status == "confirmed"
     kinds = db.session.scalars(sa.select(OutboxMessage.kind).where(OutboxMessage.recipient == "next@example.org")).all()
     assert kinds == ["registration_waitlisted", "registration_promoted"]
@@ -250,7 +249,6 @@ def test_edit_details_keeps_email_and_status(client, registered):
     changes = {"position": "Leiterin", "email": "x@evil.example"}
     response = client.post(f"/registrations/{token}/edit", data=data | changes)
     assert response.status_code == 302
-    db.session.expire_all()
     assert registration.position == "Leiterin" and registration.email == "zoe.mueller@example.org"
     bad = client.post(f"/registrations/{token}/edit", data=data | {"last_name": ""})
     assert bad.status_code == 400 and 'value="Zoë"' in bad.get_data(as_text=True)
@@ -260,7 +258,6 @@ def test_switch_attendance_from_the_personal_page(client, registered):
     registration, token = registered
     response = client.post(f"/registrations/{token}/attendance", data={"attendance": "online"})
     assert response.status_code == 302 and "done=attendance" in response.headers["Location"]
-    db.session.expire_all()
     assert registration.attendance == "online"
 
 
@@ -280,16 +277,16 @@ def test_erase_own_data(client, registered):
     assert "Erase your data?" in client.get(f"/registrations/{token}/erase?lang=en").get_data(as_text=True)
     response = client.post(f"/registrations/{token}/erase?lang=en")
     assert response.status_code == 200 and "Your data has been erased" in response.get_data(as_text=True)
-    db.session.expire_all()
     assert registration.email is None and registration.first_name == "—"
     assert client.get(f"/registrations/{token}").status_code == 404
 
 
-@pytest.mark.parametrize(("lang", "text"), [("de", "Datenschutzhinweise"), ("en", "Privacy notice"),
-                                            ("zh", "隐私声明")])  # fmt: skip
-def test_privacy_notice_in_three_languages(client, lang, text):
+@pytest.mark.parametrize(("lang", "text", "law"), [("de", "Datenschutzhinweise", "PIPL"),
+                                                   ("en", "Privacy notice", "PIPL"),
+                                                   ("zh", "隐私声明", "个人信息保护法")])  # fmt: skip
+def test_privacy_notice_in_three_languages(client, lang, text, law):
     body = client.get(f"/privacy?lang={lang}").get_data(as_text=True)
-    assert text in body and ("PIPL" in body or "个人信息保护法" in body)
+    assert text in body and law in body
 
 
 def test_plenary_page_links_to_the_form_while_open(client, open_plenary):
@@ -383,7 +380,6 @@ def test_personal_page_actions_need_csrf(make_app, open_registration_document):
                              ("reactivate", {}), ("edit", {"first_name": "Eve"})):  # fmt: skip
             response = client.post(f"/registrations/{token}/{action}", data=data)
             assert response.status_code in (302, 400), action
-        db.session.expire_all()
         assert (registration.status, registration.attendance, registration.first_name) == ("confirmed", "in_person",
                                                                                             "Anna")  # fmt: skip
 

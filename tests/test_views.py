@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from plenary.extensions import db
+from tests.helpers import count_queries
 from tests.public_pages import PUBLIC_PAGES
 
 LANGS = ("de", "en", "zh")
@@ -220,21 +221,13 @@ def test_no_third_party_hosts_in_pages_or_assets(client, demo):
 def test_plenary_page_query_count_does_not_grow_with_the_agenda(client, make_plenary):
     from tests.conftest import plenary_document
 
-    def count_queries(path: str) -> int:
-        statements = []
-
-        def before(*args):
-            statements.append(args[2])
-
-        sa.event.listen(db.engine, "before_cursor_execute", before)
-        try:
+    def queries_of(path: str) -> int:
+        with count_queries() as queries:
             assert client.get(path).status_code == 200
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", before)
-        return len(statements)
+        return queries.count
 
     make_plenary()
-    small = count_queries("/plenaries/test-plenary")
+    small = queries_of("/plenaries/test-plenary")
     big = plenary_document()
     item = big["agenda"][0]
     big["agenda"] = [item] * 30
@@ -242,8 +235,7 @@ def test_plenary_page_query_count_does_not_grow_with_the_agenda(client, make_ple
 
     import_plenary(big)
     db.session.commit()
-    db.session.expire_all()
-    assert count_queries("/plenaries/test-plenary") == small
+    assert queries_of("/plenaries/test-plenary") == small
     assert small <= 5
 
 

@@ -25,10 +25,6 @@ def plenaries_with_counts() -> list[tuple[Plenary, dict[str, int]]]:
     return [(p, counts[p.id]) for p in plenaries]
 
 
-def registration_page(plenary_id: int, search: str = "", status: str = "", page: int = 1, per_page: int = 50):
-    """One page of a plenary's registrations, searched and filtered; newest first."""
-    query = filtered_registrations(plenary_id, RegistrationFilter(q=search.strip(), status=status))
-    return db.paginate(query.order_by(Registration.id.desc()), page=page, per_page=per_page, error_out=False)
 
 
 #: How the list may be sorted: argument → columns (then the id, so pages never overlap). "-x" sorts descending.
@@ -104,15 +100,6 @@ def list_summary(plenary_id: int) -> ListSummary:
         listed_count += count if is_listed else 0
     ordered = {s: counts[s] for s in RegistrationStatus.__members__.values() if s in counts}
     return ListSummary(counts=ordered, countries=sorted(countries), listed=listed_count)
-
-
-def status_counts(plenary_id: int) -> dict[str, int]:
-    """Registrations of a plenary by status."""
-    rows = db.session.execute(
-        sa.select(Registration.status, sa.func.count()).where(Registration.plenary_id == plenary_id)
-        .group_by(Registration.status)
-    ).all()  # fmt: skip
-    return dict(rows)
 
 
 def registration_messages(registration_id: int) -> list:

@@ -8,31 +8,14 @@ SQLite's write lock. Never a Python lock (useless across gunicorn workers), neve
 count read before the lock.
 """
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from plenary.events.models import Plenary
 from plenary.extensions import db
 from plenary.registration.errors import RegistrationError
 from plenary.registration.models import Registration
-from plenary.sqlite import BEGIN_IMMEDIATE, FLUSHED
-
-
-@event.listens_for(Session, "after_flush")
-def _mark_flushed(session, _context):
-    """Remember that the current transaction has written something."""
-    session.info[FLUSHED] = True
-
-
-#: Session.info key: this transaction began with SQLite's write lock, which locks every plenary at once.
-WRITE_LOCKED = "plenary_sqlite_write_locked"
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _forget_flushed(session, transaction):
-    if transaction.parent is None:  # the outermost transaction ended (commit or rollback)
-        session.info.pop(FLUSHED, None)
-        session.info.pop(WRITE_LOCKED, None)
+from plenary.sqlite import BEGIN_IMMEDIATE, FLUSHED, WRITE_LOCKED
 
 
 class LockOrderError(RuntimeError):
