@@ -86,17 +86,25 @@ def _announcement_values(form: AnnouncementForm, announcement: Announcement | No
     }
 
 
-def _edit_announcement(announcement: Announcement | None):
-    form = _announcement_form(announcement)
+def _save_or_show(form, obj, values_of, save, kind: str):
+    """Save a valid submitted ``form`` (``values_of`` may refuse it: None) and go to its edit page, or show the form.
+
+    ``kind``: "announcement" or "member" (the template admin/<kind>_form.html, the endpoint admin.<kind>_edit).
+    """
     if form.validate_on_submit():
-        values = _announcement_values(form, announcement)
+        values = values_of(form, obj)
         if values is not None:
-            saved = save_announcement(announcement, values)
+            saved = save(obj, values)
             db.session.commit()
             flash(gettext("Saved."), "success")
-            return redirect(url_for("admin.announcement_edit", announcement_id=saved.id))
+            return redirect(url_for(f"admin.{kind}_edit", **{f"{kind}_id": saved.id}))
     status = 400 if request.method == "POST" else 200
-    return render_template("admin/announcement_form.html", form=form, announcement=announcement), status
+    return render_template(f"admin/{kind}_form.html", form=form, **{kind: obj}), status
+
+
+def _edit_announcement(announcement: Announcement | None):
+    form = _announcement_form(announcement)
+    return _save_or_show(form, announcement, _announcement_values, save_announcement, "announcement")
 
 
 @bp.route("/announcements/new", methods=["GET", "POST"])
@@ -181,15 +189,7 @@ def _edit_member(member: Member | None):
             fill_language_fields(form, name, getattr(member, name))
     elif request.method == "GET":
         form.country.data = "DE"
-    if form.validate_on_submit():
-        values = _member_values(form, member)
-        if values is not None:
-            saved = save_member(member, values)
-            db.session.commit()
-            flash(gettext("Saved."), "success")
-            return redirect(url_for("admin.member_edit", member_id=saved.id))
-    status = 400 if request.method == "POST" else 200
-    return render_template("admin/member_form.html", form=form, member=member), status
+    return _save_or_show(form, member, _member_values, save_member, "member")
 
 
 @bp.route("/members/new", methods=["GET", "POST"])
