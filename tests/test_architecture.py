@@ -160,3 +160,24 @@ def test_no_module_over_400_lines():
             if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES}  # fmt: skip
     listed = ", ".join(f"{path} ({n})" for path, n in sorted(long.items()))
     assert not long, f"modules over {MAX_LINES} lines: {listed}"
+
+
+def _calls_record(tree: ast.AST) -> list[int]:
+    """The lines of ``tree`` that call the audit log's ``record(…)``."""
+    return [node.lineno for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "record"]  # fmt: skip
+
+
+def test_audit_entries_are_written_by_services_never_by_views_or_commands():
+    """Views and commands call the services, which write the audit entry with the change they make."""
+    places = []
+    for name, path in module_files().items():
+        front = name.startswith("plenary.admin.") or name.rsplit(".", 1)[-1] in ("views", "cli")
+        if front:
+            places += [f"{path.relative_to(PACKAGE.parent)}:{line}"
+                       for line in _calls_record(ast.parse(path.read_text(encoding="utf-8")))]  # fmt: skip
+    assert places == [], "audit entries written outside a service:\n" + "\n".join(places)
+
+
+def test_the_audit_check_sees_a_call():
+    assert _calls_record(ast.parse("def view():\n    record('x', None)\n")) == [2]

@@ -13,7 +13,6 @@ from wtforms.validators import Length
 
 from plenary.admin.blueprint import bp
 from plenary.admin.language_fields import add_language_fields, language_values
-from plenary.audit.services import record
 from plenary.auth.access import admin_required, organizer_required, viewer_required
 from plenary.broadcasts import compose as messages
 from plenary.broadcasts import services as broadcasts
@@ -23,7 +22,7 @@ from plenary.events.services import plenary_or_404
 from plenary.extensions import db
 from plenary.i18n import HTML_LANG, LANGUAGE_NAMES, LANGUAGES, current_language, localize
 from plenary.mail.models import OutboxMessage, OutboxStatus
-from plenary.mail.retry import retry_failed, retryable
+from plenary.mail.retry import retry_by_hand, retryable
 from plenary.members.models import Member
 from plenary.registration.filters import RegistrationFilter
 from plenary.registration.models import Registration
@@ -225,10 +224,7 @@ def message(broadcast_id: int):
 def message_retry(broadcast_id: int):
     """Queue the failed deliveries of a message again (never those of erased people)."""
     broadcast = db.get_or_404(Broadcast, broadcast_id)
-    ids = retry_failed(broadcast_id=broadcast.id)
-    if ids:
-        record("message.retry", broadcast, summary=messages.first_text(broadcast.subject),
-               changes={"retried": [None, len(ids)]})  # fmt: skip
+    ids = broadcasts.retry_broadcast(broadcast)
     db.session.commit()
     _flash_retried(len(ids))
     return redirect(url_for("admin.message", broadcast_id=broadcast_id))
@@ -274,10 +270,7 @@ def outbox():
 def outbox_retry(message_id: int):
     """Send one failed message again (not if its person was erased)."""
     message = db.get_or_404(OutboxMessage, message_id)
-    ids = retry_failed([message.id])
-    if ids:
-        record("outbox.retry", message, object_type="outbox_message", summary=f"{message.kind} #{message.id}",
-               changes={"status": [OutboxStatus.FAILED.value, OutboxStatus.PENDING.value]})  # fmt: skip
+    ids = retry_by_hand([message.id])
     db.session.commit()
     _flash_retried(len(ids))
     return redirect(url_for("admin.outbox", status=request.form.get("status") or None))
@@ -287,10 +280,7 @@ def outbox_retry(message_id: int):
 @admin_required
 def outbox_retry_failed():
     """Send every failed message again (not those of erased people, nor superseded invitations)."""
-    ids = retry_failed()
-    if ids:
-        record("outbox.retry", None, object_type="outbox", summary=f"{len(ids)} failed messages",
-               changes={"messages": [None, ids]})  # fmt: skip
+    ids = retry_by_hand()
     db.session.commit()
     _flash_retried(len(ids))
     return redirect(url_for("admin.outbox", status=request.form.get("status") or None))

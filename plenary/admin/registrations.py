@@ -16,10 +16,9 @@ from plenary.admin.services import (
     list_summary,
     registration_list,
     registration_messages,
-    registration_snapshot,
     valid_sort,
 )
-from plenary.audit.services import diff, history, record
+from plenary.audit.services import history
 from plenary.auth.access import organizer_required, viewer_required
 from plenary.events.services import plenary_or_404
 from plenary.extensions import db
@@ -171,9 +170,8 @@ def registration_edit(registration_id: int):
     form = OrganizerDetailsForm(obj=registration)
     _fill(form, registration)
     if form.validate_on_submit():
-        before = registration_snapshot(registration)
         try:
-            updated = organizer.organizer_update(registration_id, form.person_data())
+            changes = organizer.organizer_update(registration_id, form.person_data())
         except errors.EmailTaken:
             db.session.rollback()
             form.email.errors.append(gettext("Another registration for this plenary uses this email address."))
@@ -182,9 +180,6 @@ def registration_edit(registration_id: int):
             flash(gettext("That is not possible for this registration."), "warning")
             return redirect(url_for("admin.registration", registration_id=registration_id))
         else:
-            changes = diff(before, registration_snapshot(updated))
-            if changes:
-                record("registration.update", updated, changes=changes, summary="details edited")
             db.session.commit()
             flash(gettext("Saved.") if changes else gettext("Nothing was changed."), "success")
             return redirect(url_for("admin.registration", registration_id=registration_id))

@@ -8,7 +8,7 @@ from plenary.events.models import Plenary
 from plenary.extensions import db
 from plenary.mail.models import OutboxMessage
 from plenary.registration.filters import RegistrationFilter, filtered_registrations
-from plenary.registration.models import PERSON_FIELDS, Registration, RegistrationStatus
+from plenary.registration.models import Registration, RegistrationStatus
 
 
 def plenaries_with_counts() -> list[tuple[Plenary, dict[str, int]]]:
@@ -109,7 +109,3 @@ def registration_messages(registration_id: int) -> list:
         .order_by(OutboxMessage.id.desc())
     ))  # fmt: skip
 
-
-def registration_snapshot(registration: Registration) -> dict:
-    """The editable details of a registration, for the audit entry's before → after."""
-    return {name: getattr(registration, name) for name in ("email", *PERSON_FIELDS, "consent_listing")}

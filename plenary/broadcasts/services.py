@@ -14,6 +14,7 @@ from plenary.broadcasts.models import Broadcast
 from plenary.db import utcnow
 from plenary.extensions import db
 from plenary.mail.models import OutboxMessage, OutboxStatus
+from plenary.mail.retry import retry_failed
 from plenary.registration.models import Registration
 
 #: The same message by the same person to the same people within this time is a double submission.
@@ -100,3 +101,12 @@ def deliveries(broadcast_id: int) -> list[tuple[OutboxMessage, Registration | No
 def rendered_count(broadcast_id: int) -> int:
     """How many of a broadcast's messages are in the outbox (all of them once it is rendered)."""
     return db.session.scalar(sa.select(sa.func.count()).where(OutboxMessage.broadcast_id == broadcast_id))
+
+
+def retry_broadcast(broadcast: Broadcast) -> list[int]:
+    """Queue a broadcast's failed deliveries again (never those of erased people) and log it; returns their ids."""
+    ids = retry_failed(broadcast_id=broadcast.id)
+    if ids:
+        record("message.retry", broadcast, summary=first_text(broadcast.subject),
+               changes={"retried": [None, len(ids)]})  # fmt: skip
+    return ids

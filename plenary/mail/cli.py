@@ -3,9 +3,8 @@
 import click
 from flask.cli import AppGroup
 
-from plenary.audit.services import record
 from plenary.extensions import db
-from plenary.mail.retry import retry_failed
+from plenary.mail.retry import retry_by_hand
 
 outbox_cli = AppGroup("outbox", help="Deliver the messages in the outbox.")
 
@@ -21,10 +20,7 @@ def retry_command(all_failed: bool, ids: tuple[int, ...]) -> None:
     """
     if all_failed == bool(ids):
         raise click.UsageError("give message IDs or --all-failed (not both)")
-    retried = retry_failed(None if all_failed else list(ids))
-    if retried:
-        record("outbox.retry", None, object_type="outbox", summary=f"{len(retried)} failed messages",
-               changes={"messages": [None, retried]})  # fmt: skip
+    retried = retry_by_hand(None if all_failed else list(ids))
     db.session.commit()
     skipped = sorted(set(ids) - set(retried))
     click.echo(f"queued again: {len(retried)}")

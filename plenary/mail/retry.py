@@ -14,6 +14,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from plenary.audit.services import record
 from plenary.db import utcnow
 from plenary.extensions import db
 from plenary.mail.models import FinalReason, OutboxMessage, OutboxStatus
@@ -115,3 +116,19 @@ def retry_failed(message_ids: list[int] | None = None, broadcast_id: int | None 
     db.session.flush()
     mark_queued(messages)
     return [message.id for message in messages]
+
+
+def retry_by_hand(message_ids: list[int] | None = None) -> list[int]:
+    """An admin's retry (the Outbox page, ``flask outbox retry``): ``retry_failed`` and its audit entry.
+
+    One message by id is logged on that message; several, or every failed one, as one entry on the outbox.
+    """
+    ids = retry_failed(message_ids)
+    if len(ids) == 1 and message_ids is not None and len(message_ids) == 1:
+        message = db.session.get(OutboxMessage, ids[0])
+        record("outbox.retry", message, object_type="outbox_message", summary=f"{message.kind} #{message.id}",
+               changes={"status": [OutboxStatus.FAILED.value, OutboxStatus.PENDING.value]})  # fmt: skip
+    elif ids:
+        record("outbox.retry", None, object_type="outbox", summary=f"{len(ids)} failed messages",
+               changes={"messages": [None, ids]})  # fmt: skip
+    return ids

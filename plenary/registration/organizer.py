@@ -4,6 +4,7 @@ Like every registration service they take the capacity lock first, check the act
 ``states.check``, change the status only through ``states.change_status``, flush and never commit.
 """
 
+from plenary.audit.services import diff, record
 from plenary.db import utcnow
 from plenary.events.models import PlenaryStatus
 from plenary.extensions import db
@@ -65,13 +66,20 @@ def email_taken(plenary_id: int, email: str, registration_id: int | None = None)
     return other is not None and other.id != registration_id
 
 
-def organizer_update(registration_id: int, data: dict) -> Registration:
+def details_snapshot(registration: Registration) -> dict:
+    """The details an organizer may edit, for the audit entry's before → after."""
+    return {name: getattr(registration, name) for name in ("email", *PERSON_FIELDS, "consent_listing")}
+
+
+def organizer_update(registration_id: int, data: dict) -> dict:
     """Change a registration's details as an organizer: PERSON_FIELDS, ``consent_listing`` and ``email``.
 
     The email must stay unique per plenary (EmailTaken). Anonymised registrations cannot be edited.
+    Returns what changed (before → after, as logged in the audit; empty if nothing did).
     """
     registration, plenary = locked_registration(registration_id)
     check(registration, "edit")
+    before = details_snapshot(registration)
     email = data.get("email")
     if email and email != registration.email:
         if email_taken(plenary.id, email, registration.id):
@@ -83,8 +91,11 @@ def organizer_update(registration_id: int, data: dict) -> Registration:
     if "consent_listing" in data and bool(data["consent_listing"]) != registration.consent_listing:
         registration.consent_listing = bool(data["consent_listing"])
         registration.consent_listing_at = utcnow() if registration.consent_listing else None
+    changes = diff(before, details_snapshot(registration))
+    if changes:
+        record("registration.update", registration, changes=changes, summary="details edited")
     db.session.flush()
-    return registration
+    return changes
 
 
 def register_by_hand(plenary_id: int, data: dict, send_messages: bool = True) -> Registration:
