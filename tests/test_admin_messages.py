@@ -371,7 +371,7 @@ def test_a_message_is_prepared_by_the_worker_and_its_page_says_so(client, plenar
     response = send(client, plenary, render=False)
     assert response.status_code == 302 and broadcast_messages() == []  # the request only stored it
     page = client.get(response.headers["Location"] + "?lang=en").get_data(as_text=True)
-    assert "Being prepared: 0 of 4" in page
+    assert "Being prepared: 0 of 4" in page and "No recipients." not in page
     listing = client.get(f"/admin/plenaries/{plenary.slug}/messages?lang=en").get_data(as_text=True)
     assert "Being prepared" in listing
     run_due(JOBS[:1])

@@ -403,6 +403,19 @@ def test_add_by_hand_without_waitlist_when_full(organizer, open_plenary):
     assert bad_mode.status_code == 400
 
 
+def test_a_cancelled_plenary_offers_no_adding_by_hand(organizer, open_plenary):
+    plenary = open_plenary()
+    listing = f"/admin/plenaries/{plenary.slug}/registrations"
+    url = f"{listing}/new"
+    assert url in organizer.get(listing).get_data(as_text=True)
+    plenary.status = "cancelled"
+    db.session.commit()
+    assert url not in organizer.get(listing).get_data(as_text=True)
+    refused = organizer.post(url, data=_details(attendance="in_person"))
+    assert refused.status_code == 400
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 0
+
+
 def test_participant_list_only_consenting_confirmed(app, organizer, open_plenary):
     plenary = open_plenary(capacity_in_person=2)
     _register(plenary, "b@example.org", organisation="Beta", last_name="Zeta", consent_listing=True,

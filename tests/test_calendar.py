@@ -200,8 +200,8 @@ def test_cancelled_plenary_cancels_everyone_invited_and_tells_the_rest(open_plen
     from plenary.events.exchange import export_plenary
 
     plenary = open_plenary(capacity_in_person=1)
-    _register(plenary, "seat@example.org")
-    _register(plenary, "wait@example.org")
+    _register(plenary, "seat@example.org", language="en")
+    _register(plenary, "wait@example.org", language="en")
     document = export_plenary(plenary, include_private=True)
     document["status"] = "cancelled"
     save_plenary(document)
@@ -211,6 +211,14 @@ def test_cancelled_plenary_cancels_everyone_invited_and_tells_the_rest(open_plen
     waiting = db.session.scalars(sa.select(OutboxMessage.kind).where(OutboxMessage.recipient == "wait@example.org")
                                  ).all()  # fmt: skip
     assert waiting[-1] == "plenary_cancelled" and _invites("wait@example.org") == []
+    # Only a message that carries the cancellation says it is attached.
+    told = {m.recipient: m for m in db.session.scalars(sa.select(OutboxMessage).where(
+        OutboxMessage.kind == "plenary_cancelled"))}  # fmt: skip
+    assert set(told) == {"seat@example.org", "wait@example.org"}
+    for body in (told["seat@example.org"].body_text, told["seat@example.org"].body_html):
+        assert "the attached cancellation removes it" in body
+    for body in (told["wait@example.org"].body_text, told["wait@example.org"].body_html):
+        assert "Your registration is no longer needed." in body and "attached" not in body
     # A correction to the cancelled plenary (a later time, say) tells nobody again.
     messages = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage))
     document["venue"] = {"name": "Anderswo"}

@@ -62,7 +62,7 @@ def registrations(slug: str):
         sorts=SORTS, list_args=filters.args() | {"sort": sort}, summary=summary, participants=listed,
         delegates=delegate_counts([r.id for r in pagination.items]), members=member_choices(lang),
         countries=_country_names(lang), head=head, export_columns=EXPORT_COLUMNS,
-        default_columns=DEFAULT_EXPORT_COLUMNS,
+        default_columns=DEFAULT_EXPORT_COLUMNS, takes_registrations_by_hand=states.takes_registrations_by_hand,
     )  # fmt: skip
 
 

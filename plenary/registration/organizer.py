@@ -6,7 +6,6 @@ Like every registration service they take the capacity lock first, check the act
 
 from plenary.audit.services import diff, record
 from plenary.db import utcnow
-from plenary.events.models import PlenaryStatus
 from plenary.extensions import db
 from plenary.mail.models import OutboxMessage
 from plenary.registration.changes import end_registration
@@ -16,7 +15,15 @@ from plenary.registration.models import PERSON_FIELDS, Registration
 from plenary.registration.notifications import notify, notify_status
 from plenary.registration.seats import seat_free
 from plenary.registration.signup import find_registration, new_registration
-from plenary.registration.states import RegistrationStatus, attendance_modes, change_status, check, landing, seat_status
+from plenary.registration.states import (
+    RegistrationStatus,
+    attendance_modes,
+    change_status,
+    check,
+    landing,
+    seat_status,
+    takes_registrations_by_hand,
+)
 
 
 def approve(registration_id: int) -> Registration:
@@ -106,7 +113,7 @@ def register_by_hand(plenary_id: int, data: dict, send_messages: bool = True) ->
     A known address is refused (EmailTaken); a cancelled plenary too.
     """
     plenary = lock_plenary(plenary_id)
-    if plenary is None or plenary.status == PlenaryStatus.CANCELLED:
+    if plenary is None or not takes_registrations_by_hand(plenary):
         raise RegistrationClosed("cancelled")
     attendance = data["attendance"]
     if attendance not in attendance_modes(plenary):

@@ -83,6 +83,11 @@ def attendance_modes(plenary: Plenary) -> tuple[str, ...]:
     return (Attendance.IN_PERSON,)
 
 
+def takes_registrations_by_hand(plenary: Plenary) -> bool:
+    """True if organizers may add someone by hand (any time, outside the sign-up window; never once cancelled)."""
+    return plenary.status != PlenaryStatus.CANCELLED
+
+
 def seat_status(plenary: Plenary) -> RegistrationStatus:
     """The status of someone given a seat: pending when the plenary requires approval, else confirmed."""
     return PENDING if plenary.requires_approval else CONFIRMED
