@@ -241,6 +241,10 @@ def test_cancel_asks_first_then_tells_everyone(client, accounts, open_plenary):
     ({"title-de": "", "title-en": "", "title-zh": ""}, "title-de", "Please enter a text in at least one language."),
     ({"start_date": "2032-02-30"}, "start_date", "Not a valid date value."),
     ({"timezone": "Mars/Olympus"}, "timezone", "Not a valid choice."),
+    # A folder of the tz database, and a name too long for a file: no 500 while the form is shown again.
+    ({"timezone": "Europe"}, "timezone", "Not a valid choice."),
+    ({"timezone": "America/Argentina"}, "timezone", "Not a valid choice."),
+    ({"timezone": "A" * 300}, "timezone", "Not a valid choice."),
 ])  # fmt: skip
 def test_bad_input_is_refused_kept_and_explained(client, accounts, make_plenary, changes, field, message):
     make_plenary()

@@ -31,6 +31,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 from plenary.admin.language_fields import LANGUAGE_LABELS, add_language_fields, fill_language_fields, language_values
 from plenary.agenda.models import AGENDA_KINDS
 from plenary.config import DEFAULT_TIMEZONE
+from plenary.events.checks import zone_names
 from plenary.labels import AGENDA_KIND_LABELS, FORMAT_LABELS
 from plenary.registration.forms import EmailAddress, choices
 from plenary.validation import SLUG_PATTERN, multi_line, one_line, optional_choice
@@ -55,10 +56,13 @@ YEARS = range(1900, 2201)
 def to_instant(day: date, clock: time, zone: str) -> datetime:
     """The instant of the local ``day`` and ``clock`` in ``zone``; the first one when the time occurs twice.
 
-    Raises ``LocalTimeError`` when the local time does not exist (clocks went forward over it).
+    Raises ``LocalTimeError`` when the local time does not exist (clocks went forward over it), ValueError
+    when ``zone`` is no IANA zone (a typed value: "Europe" is a folder, a long name no file).
     """
     if day.year not in YEARS:
         raise DateRangeError(day)
+    if zone not in zone_names():
+        raise ValueError(f"unknown time zone {zone!r}")
     tz = ZoneInfo(zone)
     local = datetime.combine(day, clock.replace(second=0, microsecond=0), tzinfo=tz).replace(fold=0)
     back = local.astimezone(ZoneInfo("UTC")).astimezone(tz)

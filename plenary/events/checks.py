@@ -136,7 +136,7 @@ def _describe(error: ValidationError) -> str:
 def _semantic_errors(data: dict) -> list[str]:
     """Checks JSON Schema cannot express: real zones and dates, and their order."""
     problems = []
-    if data["timezone"] not in _zone_names():
+    if data["timezone"] not in zone_names():
         problems.append(f"timezone: {data['timezone']!r} is not an IANA time zone name")
     title_fields = [("title", data["title"])]
     title_fields += [(f"agenda[{i}].title", item["title"]) for i, item in enumerate(data.get("agenda", []))]
@@ -174,7 +174,7 @@ def _semantic_errors(data: dict) -> list[str]:
 
 
 @cache
-def _zone_names() -> frozenset[str]:
+def zone_names() -> frozenset[str]:
     """Every IANA zone name the tz database knows (folders like "Europe" are not zones)."""
     return frozenset(available_timezones())
 
