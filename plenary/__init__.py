@@ -232,6 +232,9 @@ def register_errors(app: Flask) -> None:
 
     def render_error(error):
         code = getattr(error, "code", 500) or 500
+        if code >= 500:
+            # A failed statement leaves the session unusable; the page (its navigation, the login) reads again.
+            extensions.db.session.rollback()
         if is_api_request():
             # Errors no API view saw (a method no route takes, /api/ outside v1): still the API's JSON.
             return json_error(error)

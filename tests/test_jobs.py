@@ -18,6 +18,7 @@ from plenary.mail.delivery import deliver
 from plenary.mail.models import OutboxMessage, OutboxStatus
 from plenary.registration import locking, notifications, signup
 from plenary.registration.models import Registration
+from plenary.sqlite import BEGIN_IMMEDIATE
 from tests.conftest import person
 
 DRAFT = Draft(subject={"de": "Hinweis", "en": "Notice"}, body={"de": "Text", "en": "Text"})
@@ -89,15 +90,19 @@ def test_a_broadcast_interrupted_halfway_is_completed_without_duplicates(app, pl
     monkeypatch.setattr(rendering, "BATCH", 2)
     original, calls = rendering._render_batch, []
 
+    class Killed(BaseException):
+        """kill -9: nothing of the worker runs any more (no except clause, no release of its claim)."""
+
     def dies_in_the_second_batch(broadcast, ids):
         calls.append(ids)
         if len(calls) == 2:
-            raise RuntimeError("the worker was killed")
+            raise Killed
         return original(broadcast, ids)
 
     monkeypatch.setattr(rendering, "_render_batch", dies_in_the_second_batch)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(Killed):
         run_due(catalog.JOBS[:1])
+    db.session.rollback()  # what a dead process's open transaction comes to
     assert len(broadcast_rows()) == 2  # the first batch was committed
     monkeypatch.setattr(rendering, "_render_batch", original)
     assert run_due(catalog.JOBS[:1]) == {"broadcasts": 0}  # still claimed by the dead worker
@@ -223,3 +228,28 @@ def test_one_compose_form_stores_one_broadcast(app, plenary):
     with pytest.raises(sa.exc.IntegrityError):
         db.session.commit()
     db.session.rollback()
+
+
+def test_sending_a_broadcast_writes_from_the_start_so_it_waits_for_other_writers(app, plenary):
+    """On SQLite a transaction that reads and then writes is refused at once ("database is locked") while a
+    sign-up writes; one that begins as a write (BEGIN IMMEDIATE) waits. send() and the worker begin as writes."""
+    broadcasts.send(plenary.id, DRAFT, author=None)
+    if db.engine.dialect.name == "sqlite":
+        assert db.session.connection().get_execution_options().get(BEGIN_IMMEDIATE) is True
+    db.session.commit()
+
+
+def test_a_failed_rendering_gives_up_its_claim_at_once(app, plenary, monkeypatch):
+    broadcast = broadcasts.send(plenary.id, DRAFT, author=None)
+    db.session.commit()
+
+    def broken(*args):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(rendering, "_render_batch", broken)
+    assert rendering.claim(broadcast.id, datetime.now(UTC))
+    with pytest.raises(RuntimeError):
+        rendering.render_claimed(broadcast.id)
+    assert db.session.get(Broadcast, broadcast.id).locked_until is None  # the next turn need not wait
+    monkeypatch.undo()
+    assert rendering.claim(broadcast.id, datetime.now(UTC)) and rendering.render_claimed(broadcast.id) == 5

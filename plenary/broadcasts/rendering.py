@@ -22,6 +22,7 @@ from plenary.mail.models import OutboxMessage
 from plenary.mail.outbox import queue_message, queued_message_ids
 from plenary.registration.filters import RegistrationFilter
 from plenary.registration.models import Registration
+from plenary.sqlite import begin_write
 
 #: How long a worker's claim on a broadcast it renders lasts (renewed with every batch).
 RENDER_LEASE = timedelta(minutes=2)
@@ -38,6 +39,7 @@ def broadcasts_to_render() -> list[int]:
 def claim(broadcast_id: int, now: datetime) -> bool:
     """Take the broadcast for this worker until now + RENDER_LEASE, atomically (and commit); False if not ours."""
     table = Broadcast.__table__
+    begin_write(db.session())  # waits for other writers instead of failing (SQLite)
     result = db.session.execute(
         sa.update(table)
         .where(table.c.id == broadcast_id, table.c.rendered_at.is_(None),
@@ -53,17 +55,32 @@ def render_claimed(broadcast_id: int) -> int:
 
     Returns how many messages this call wrote. Commits (it is the worker's unit of work, like a view's).
     """
-    broadcast = db.session.get(Broadcast, broadcast_id)
-    written = 0
-    for batch in _batches(_missing(broadcast)):
-        written += _render_batch(broadcast, batch)
-        broadcast.locked_until = utcnow() + RENDER_LEASE
+    try:
+        broadcast = db.session.get(Broadcast, broadcast_id)
+        written = 0
+        for batch in _batches(_missing(broadcast)):
+            begin_write(db.session())  # each batch one write transaction that waits for other writers
+            written += _render_batch(broadcast, batch)
+            broadcast.locked_until = utcnow() + RENDER_LEASE
+            db.session.commit()
+            queued_message_ids()  # the worker delivers them in its next job, not the request's courier
+        begin_write(db.session())
+        broadcast.rendered_at = utcnow()
+        broadcast.locked_until = None
         db.session.commit()
-        queued_message_ids()  # the worker delivers them in its next job, not the request's courier
-    broadcast.rendered_at = utcnow()
-    broadcast.locked_until = None
-    db.session.commit()
+    except Exception:
+        release(broadcast_id)  # the next turn (of any worker) goes on at once, not after the lease
+        raise
     return written
+
+
+def release(broadcast_id: int) -> None:
+    """Give up this worker's claim on a broadcast after a failure (what was committed stays)."""
+    db.session.rollback()
+    begin_write(db.session())
+    db.session.execute(sa.update(Broadcast.__table__).where(Broadcast.__table__.c.id == broadcast_id)
+                       .values(locked_until=None))  # fmt: skip
+    db.session.commit()
 
 
 def _missing(broadcast: Broadcast) -> list[int]:

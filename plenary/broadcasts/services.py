@@ -16,6 +16,7 @@ from plenary.extensions import db
 from plenary.mail.models import OutboxMessage, OutboxStatus
 from plenary.mail.retry import retry_failed
 from plenary.registration.models import Registration
+from plenary.sqlite import begin_write
 
 #: The same message by the same person to the same people within this time is a double submission.
 DUPLICATE_WINDOW = timedelta(minutes=10)
@@ -38,6 +39,9 @@ def send(plenary_id: int, draft: Draft, author: str | None, form_token: str | No
     the same people within DUPLICATE_WINDOW. BroadcastError("no_recipients") if nobody matches.
     No lock is taken: sign-ups go on while a large message is rendered.
     """
+    # A write from the start (SQLite's BEGIN IMMEDIATE waits for other writers; reading first, then writing,
+    # would be refused at once with "database is locked" while sign-ups write).
+    begin_write(db.session())
     subject, body = draft.texts()
     filters = draft.filters.args()
     if form_token and db.session.scalar(sa.select(Broadcast.id).where(Broadcast.form_token == form_token)):
