@@ -114,6 +114,7 @@ def test_admin_creates_an_account_with_a_password_or_a_generated_one(client, acc
 
 @pytest.mark.parametrize(("data", "message"), [
     ({"email": "kurz@isa.example", "role": "viewer", "password": "short"}, "at least 12 characters"),
+    ({"email": "lang@isa.example", "role": "viewer", "password": "A" * 5000}, "longer than 200 characters"),
     ({"email": "not an address", "role": "viewer"}, "Please enter a valid email address."),
     ({"email": "organizer@isa.example", "role": "viewer"}, "There is an account with this address already."),
     ({"email": "x@isa.example", "role": "emperor"}, "Not a valid choice."),

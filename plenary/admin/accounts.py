@@ -41,7 +41,8 @@ class NewAccountForm(FlaskForm):
     name = StringField(_l("Name"), filters=[one_line], validators=[Optional(), Length(max=200)])
     role = SelectField(_l("Role"), choices=ROLE_CHOICES, default="organizer")
     password = PasswordField(_l("Initial password"), description=PASSWORD_HINT,
-                             validators=[Optional(), Length(min=MIN_PASSWORD, max=200, message=TOO_SHORT)])
+                             validators=[Optional(), Length(min=MIN_PASSWORD, message=TOO_SHORT),
+                                         Length(max=200)])
 
 
 class AccountForm(FlaskForm):
@@ -56,7 +57,8 @@ class SetPasswordForm(FlaskForm):
     """An admin sets another account's password."""
 
     password = PasswordField(_l("New password"), description=PASSWORD_HINT,
-                             validators=[Optional(), Length(min=MIN_PASSWORD, max=200, message=TOO_SHORT)])
+                             validators=[Optional(), Length(min=MIN_PASSWORD, message=TOO_SHORT),
+                                         Length(max=200)])
 
 
 # --- views ------------------------------------------------------------------------------------------------------
