@@ -1,8 +1,7 @@
 """Back-office forms for plenaries and their agenda: field shapes, limits, and the local-time rules.
 
-Times are typed as a local date and time in the plenary's own zone. A time that does not exist
-there (the hour skipped when clocks go forward) is refused; a time that occurs twice (the hour
-repeated when clocks go back) means its first occurrence.
+Times are typed as a local date and time in the plenary's own zone. A time that does not exist there (skipped
+when clocks go forward) is refused; one that occurs twice (clocks go back) means its first occurrence.
 """
 
 from datetime import date, datetime, time
@@ -56,13 +55,13 @@ YEARS = range(1900, 2201)
 def to_instant(day: date, clock: time, zone: str) -> datetime:
     """The instant of the local ``day`` and ``clock`` in ``zone``; the first one when the time occurs twice.
 
-    Raises ``LocalTimeError`` when the local time does not exist (clocks went forward over it), ValueError
-    when ``zone`` is no IANA zone (a typed value: "Europe" is a folder, a long name no file).
+    Raises ``LocalTimeError`` when the local time does not exist (clocks went forward over it); ValueError
+    when ``zone`` is no IANA zone (typed: "Europe" is a folder).
     """
     if day.year not in YEARS:
         raise DateRangeError(day)
     if zone not in zone_names():
-        raise ValueError(f"unknown time zone {zone!r}")
+        raise ValueError("unknown time zone")
     tz = ZoneInfo(zone)
     local = datetime.combine(day, clock.replace(second=0, microsecond=0), tzinfo=tz).replace(fold=0)
     back = local.astimezone(ZoneInfo("UTC")).astimezone(tz)
