@@ -17,6 +17,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 
 from plenary.audit.models import AuditEntry
 from plenary.extensions import db
+from plenary.mail.models import OutboxMessage
 from plenary.unit_of_work import uncommitted_writes
 
 
@@ -99,3 +100,10 @@ def count_queries(engine: sa.Engine | None = None) -> Iterator[QueryCounter]:
 def entries(action: str) -> list[AuditEntry]:
     """The audit entries of ``action``, oldest first, as the database has them now."""
     return list(db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)))
+
+
+def calendar_messages(address: str) -> list:
+    """The outbox messages to ``address`` that carry an iCalendar part (REQUEST or CANCEL), oldest first."""
+    return db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.recipient == address,
+                                                             OutboxMessage.calendar_method.is_not(None))
+                              .order_by(OutboxMessage.id)).all()  # fmt: skip

@@ -16,6 +16,7 @@ from plenary.registration import organizer as organizer_actions
 from plenary.registration.tokens import token_for
 from tests.calendar_checks import check_calendar_text, instants, parse_with_vobject
 from tests.conftest import person
+from tests.helpers import calendar_messages
 
 
 def _get(client, url, **kwargs):
@@ -117,12 +118,6 @@ def _register(plenary, email_address, **overrides):
     return result.created[0]
 
 
-def _invites(address):
-    return db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.recipient == address,
-                                                             OutboxMessage.calendar_method.is_not(None))
-                              .order_by(OutboxMessage.id)).all()  # fmt: skip
-
-
 def _itip(ics_text: str) -> dict:
     """The iTIP facts of one invitation (read with vobject)."""
     vars(vobject.icalendar)["__tzidMap"].clear()
@@ -160,7 +155,7 @@ def test_invitation_trail_request_update_cancel(app, open_plenary):
 
     plenary = open_plenary()
     anna = _register(plenary, "anna@example.org", language="de")
-    [request] = _invites("anna@example.org")
+    [request] = calendar_messages("anna@example.org")
     first = _itip(request.calendar_ics)
     assert first["method"] == request.calendar_method == "REQUEST"
     assert first["attendees"] == ["mailto:anna@example.org"] and first["organizer"].startswith("mailto:")
@@ -173,7 +168,7 @@ def test_invitation_trail_request_update_cancel(app, open_plenary):
     document["agenda"][0]["starts_at"] = "2031-10-15T10:00:00+02:00"
     save_plenary(document)
     db.session.commit()
-    update = _itip(_invites("anna@example.org")[-1].calendar_ics)
+    update = _itip(calendar_messages("anna@example.org")[-1].calendar_ics)
     assert update["method"] == "REQUEST" and update["uid"] == first["uid"]
     assert update["sequence"] > first["sequence"]
     assert update["start"] == datetime(2031, 10, 15, 8, 0, tzinfo=UTC)
@@ -183,12 +178,12 @@ def test_invitation_trail_request_update_cancel(app, open_plenary):
     document["agenda"][0]["title"] = {"de": "Neuer Punkt"}
     save_plenary(document)
     db.session.commit()
-    assert len(_invites("anna@example.org")) == 2
+    assert len(calendar_messages("anna@example.org")) == 2
 
     # She cancels: a CANCEL naming only her, with a higher SEQUENCE.
     changes.cancel(anna.id)
     db.session.commit()
-    cancel = _invites("anna@example.org")[-1]
+    cancel = calendar_messages("anna@example.org")[-1]
     facts = _itip(cancel.calendar_ics)
     # Uninviting one attendee from a plenary that goes on: no STATUS (RFC 5546 3.2.5).
     assert cancel.calendar_method == facts["method"] == "CANCEL" and facts["status"] is None
@@ -206,11 +201,11 @@ def test_cancelled_plenary_cancels_everyone_invited_and_tells_the_rest(open_plen
     document["status"] = "cancelled"
     save_plenary(document)
     db.session.commit()
-    seat = _itip(_invites("seat@example.org")[-1].calendar_ics)
+    seat = _itip(calendar_messages("seat@example.org")[-1].calendar_ics)
     assert seat["method"] == "CANCEL" and seat["status"] == "CANCELLED"
     waiting = db.session.scalars(sa.select(OutboxMessage.kind).where(OutboxMessage.recipient == "wait@example.org")
                                  ).all()  # fmt: skip
-    assert waiting[-1] == "plenary_cancelled" and _invites("wait@example.org") == []
+    assert waiting[-1] == "plenary_cancelled" and calendar_messages("wait@example.org") == []
     # Only a message that carries the cancellation says it is attached.
     told = {m.recipient: m for m in db.session.scalars(sa.select(OutboxMessage).where(
         OutboxMessage.kind == "plenary_cancelled"))}  # fmt: skip
@@ -231,10 +226,10 @@ def test_pending_and_waitlisted_get_no_invitation_until_confirmed(open_plenary):
     plenary = open_plenary(capacity_in_person=1, requires_approval=True)
     pending = _register(plenary, "p@example.org")
     _register(plenary, "w@example.org")
-    assert _invites("p@example.org") == [] and _invites("w@example.org") == []
+    assert calendar_messages("p@example.org") == [] and calendar_messages("w@example.org") == []
     organizer_actions.approve(pending.id)
     db.session.commit()
-    assert [m.kind for m in _invites("p@example.org")] == ["registration_approved"]
+    assert [m.kind for m in calendar_messages("p@example.org")] == ["registration_approved"]
 
 
 def test_imip_mime_structure_through_smtp(app, open_plenary, tmp_path):
@@ -332,7 +327,7 @@ def test_erasure_and_cancelled_plenaries_send_no_stale_invitations(open_plenary)
     db.session.commit()
     notifications.notify(anna, "registration_link")
     db.session.commit()
-    assert [m.calendar_method for m in _invites("anna@example.org")] == ["REQUEST", "CANCEL"]  # no new REQUEST
+    assert [m.calendar_method for m in calendar_messages("anna@example.org")] == ["REQUEST", "CANCEL"]  # no new REQUEST
     changes.cancel(anna.id)  # nobody moves up into a cancelled plenary
     db.session.commit()
     assert ben.status == "waitlisted"
@@ -347,7 +342,7 @@ def test_a_newer_invitation_supersedes_a_queued_older_one(open_plenary):
     anna = _register(plenary, "anna@example.org")  # REQUEST queued (not delivered)
     changes.switch_attendance(anna.id, "online")  # a newer REQUEST
     db.session.commit()
-    first, second = _invites("anna@example.org")
+    first, second = calendar_messages("anna@example.org")
     assert (first.status, second.status) == ("failed", "pending") and "superseded" in first.last_error
     assert _itip(second.calendar_ics)["sequence"] > _itip(first.calendar_ics)["sequence"]
 
@@ -365,7 +360,7 @@ def test_agenda_change_updates_the_feeds_but_invites_nobody(client, open_plenary
     conditional = {"If-None-Match": before.headers["ETag"], "If-Modified-Since": before.headers["Last-Modified"]}
     after = client.get("/plenaries/test-plenary/agenda.ics", headers=conditional)
     assert after.status_code == 200 and "Neuer Bericht" in after.get_data(as_text=True)
-    assert len(_invites("anna@example.org")) == 1
+    assert len(calendar_messages("anna@example.org")) == 1
 
 
 def test_agenda_item_without_duration_has_no_dtend_and_empty_agenda_still_is_a_calendar(client, make_plenary):

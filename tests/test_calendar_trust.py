@@ -23,6 +23,7 @@ from plenary.registration import privacy, signup
 from plenary.registration.tokens import token_for
 from tests.calendar_checks import check_calendar_text, instants
 from tests.conftest import login, person
+from tests.helpers import calendar_messages
 
 BERLIN_0900 = datetime(2031, 10, 15, 7, 0, tzinfo=UTC)  # the test plenary's start (09:00 CEST)
 
@@ -31,12 +32,6 @@ def _register(plenary, address, **overrides):
     registration = signup.register(plenary.id, person(address, **overrides)).created[0]
     db.session.commit()
     return registration
-
-
-def _calendar_messages(address):
-    return db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.recipient == address,
-                                                             OutboxMessage.calendar_method.is_not(None))
-                              .order_by(OutboxMessage.id)).all()  # fmt: skip
 
 
 def _facts(ics_text: str) -> dict:
@@ -77,19 +72,19 @@ def _public_sequence(client) -> int:
 def test_published_draft_moved_published_sends_the_new_time(client, open_plenary):
     plenary = open_plenary()
     anna = _register(plenary, "anna@example.org")
-    [invitation] = _calendar_messages("anna@example.org")
+    [invitation] = calendar_messages("anna@example.org")
     first = _facts(invitation.calendar_ics)
     assert first["start"] == BERLIN_0900 and _public_sequence(client) == first["sequence"]
 
     _save(plenary, status="draft")
     _save(plenary, **_moved_to_13())
-    assert len(_calendar_messages("anna@example.org")) == 1  # a draft tells nobody (yet)
+    assert len(calendar_messages("anna@example.org")) == 1  # a draft tells nobody (yet)
     # Her own download already shows the draft's new time: with a SEQUENCE that outranks her invitation.
     personal = client.get(f"/registrations/{token_for(anna)}/invite.ics").get_data(as_text=True)
     assert _facts(personal)["sequence"] > first["sequence"]
 
     result = _save(plenary, status="published")
-    update = _calendar_messages("anna@example.org")[-1]
+    update = calendar_messages("anna@example.org")[-1]
     facts = _facts(update.calendar_ics)
     assert (update.kind, facts["method"]) == ("plenary_updated", "REQUEST") and result.told == "update"
     assert facts["start"] == datetime(2031, 10, 15, 11, 0, tzinfo=UTC) and facts["sequence"] > first["sequence"]
@@ -100,10 +95,10 @@ def test_published_draft_cancelled_sends_the_cancellation(client, open_plenary):
     plenary = open_plenary(capacity_in_person=1)
     _register(plenary, "anna@example.org")
     _register(plenary, "ben@example.org")  # waitlisted: a message, no calendar
-    request = _facts(_calendar_messages("anna@example.org")[0].calendar_ics)
+    request = _facts(calendar_messages("anna@example.org")[0].calendar_ics)
     _save(plenary, status="draft")
     result = _save(plenary, status="cancelled")
-    cancel = _facts(_calendar_messages("anna@example.org")[-1].calendar_ics)
+    cancel = _facts(calendar_messages("anna@example.org")[-1].calendar_ics)
     assert cancel["method"] == "CANCEL" and cancel["status"] == "CANCELLED"
     assert result.told == "cancel"
     assert cancel["sequence"] > request["sequence"]
@@ -137,7 +132,7 @@ def test_cancelled_then_published_again_invites_again_above_the_cancellation(ope
     _save(plenary, status="cancelled")
     _save(plenary, status="draft")
     _save(plenary, status="published")
-    trail = [_facts(m.calendar_ics) for m in _calendar_messages("anna@example.org")]
+    trail = [_facts(m.calendar_ics) for m in calendar_messages("anna@example.org")]
     assert [f["method"] for f in trail] == ["REQUEST", "CANCEL", "REQUEST"]
     assert [f["sequence"] for f in trail] == sorted({f["sequence"] for f in trail})  # strictly rising
 
@@ -146,14 +141,14 @@ def test_the_same_paths_through_import_and_the_back_office(client, open_plenary,
     """`plenary import` (save_plenary) to unpublish and move, the back office's Publish button to publish."""
     plenary = open_plenary()
     _register(plenary, "anna@example.org")
-    before = _facts(_calendar_messages("anna@example.org")[0].calendar_ics)
+    before = _facts(calendar_messages("anna@example.org")[0].calendar_ics)
     save_plenary(export_plenary(plenary, include_private=True) | {"status": "draft"})
     db.session.commit()
     save_plenary(export_plenary(plenary, include_private=True) | _moved_to_13())
     db.session.commit()
     login(client, "organizer@isa.example")
     assert client.post("/admin/plenaries/test-plenary/publish").status_code == 302
-    after = _facts(_calendar_messages("anna@example.org")[-1].calendar_ics)
+    after = _facts(calendar_messages("anna@example.org")[-1].calendar_ics)
     assert after["method"] == "REQUEST" and after["start"] == datetime(2031, 10, 15, 11, 0, tzinfo=UTC)
     assert after["sequence"] > before["sequence"]
     client.get("/admin/logout")
@@ -190,7 +185,7 @@ def test_a_time_in_the_repeated_hour_reads_as_one_instant_everywhere(client, mak
         "feed": client.get("/calendar.ics").data,
         "agenda": client.get("/plenaries/test-plenary/agenda.ics").data,
         "personal": client.get(f"/registrations/{token_for(registration)}/invite.ics").data,
-        "invitation": _calendar_messages("anna@example.org")[0].calendar_ics.encode("utf-8"),
+        "invitation": calendar_messages("anna@example.org")[0].calendar_ics.encode("utf-8"),
     }
     for name, raw in sources.items():
         check_calendar_text(raw)
@@ -270,7 +265,7 @@ def test_a_zone_has_one_definition_byte_for_byte_in_every_file(client, make_plen
                                               "/plenaries/test-plenary/agenda.ics", "/calendar.ics?lang=zh",
                                               "/plenaries/shanghai.ics",
                                               f"/registrations/{token_for(registration)}/invite.ics")]  # fmt: skip
-    files.append(_calendar_messages("li@example.cn")[0].calendar_ics.encode("utf-8"))
+    files.append(calendar_messages("li@example.cn")[0].calendar_ics.encode("utf-8"))
     seen: dict[str, set[bytes]] = {}
     for raw in files:
         for zone, block in _vtimezones(raw).items():
@@ -376,7 +371,7 @@ def test_an_online_attendee_is_invited_to_the_online_meeting_not_the_hall(client
     seat = _register(plenary, "seat@example.org")
     location = {}
     for registration in (online, seat):
-        text = _calendar_messages(registration.email)[0].calendar_ics
+        text = calendar_messages(registration.email)[0].calendar_ics
         [event] = vobject.readOne(text).vevent_list
         location[registration.attendance] = event.location.value
     assert location["online"] == "https://meet.example.org/secret-room-4711"
@@ -395,7 +390,7 @@ def test_erasing_a_confirmed_registration_takes_the_plenary_out_of_their_calenda
     plenary = open_plenary(capacity_in_person=1)
     anna = _register(plenary, "anna@example.org", last_name="Zwetschgenbaum")
     ben = _register(plenary, "ben@example.org")  # waitlisted: no invitation, so no CANCEL
-    request = _facts(_calendar_messages("anna@example.org")[0].calendar_ics)
+    request = _facts(calendar_messages("anna@example.org")[0].calendar_ics)
     deliver_due()
     privacy.erase(ben.id)
     db.session.commit()
