@@ -9,8 +9,17 @@ pytestmark = pytest.mark.e2e
 
 PASSWORD = "correct horse battery staple"
 ADMIN = "admin@isa.example"
-PAGES = ["/admin/", "/admin/outbox", "/admin/announcements", "/admin/plenaries/11th-plenary/messages", "/admin/plenaries/11th-plenary", "/admin/accounts", "/admin/audit", "/admin/members",
-         "/admin/plenaries/11th-plenary/registrations"]  # fmt: skip
+PAGES = [
+    "/admin/",
+    "/admin/outbox",
+    "/admin/announcements",
+    "/admin/plenaries/11th-plenary",
+    "/admin/plenaries/11th-plenary/messages",
+    "/admin/plenaries/11th-plenary/registrations",
+    "/admin/accounts",
+    "/admin/audit",
+    "/admin/members",
+]
 
 
 @pytest.fixture(scope="module")
