@@ -30,7 +30,8 @@ def door(open_plenary, make_plenary):
     anna = signup.register(plenary.id, person("anna@example.org", organisation="Stadt Köln")).created[0]
     online = signup.register(plenary.id, person("online@example.org", first_name="Jonas", last_name="Becker",
                                                 attendance="online", organisation="IHK")).created[0]  # fmt: skip
-    waiting = signup.register(plenary.id, person("wait@example.org", first_name="Jonas", last_name="Weber", organisation="")).created[0]
+    waiting = signup.register(plenary.id, person("wait@example.org", first_name="Jonas", last_name="Weber",
+                                                 organisation="")).created[0]  # fmt: skip
     db.session.commit()
     other = make_plenary(slug="other", number=77, registration=None)
     stranger = new_registration(other, person("other@example.cn", first_name="Wei", last_name="Zhang", name_zh="张伟"),
@@ -94,7 +95,8 @@ def test_too_short_or_empty_queries_find_nobody(door):
 def test_results_are_bounded_and_the_rest_counted(open_plenary):
     plenary = open_plenary(capacity_in_person=100)
     for i in range(LIMIT + 5):
-        new_registration(plenary, person(f"m{i}@example.org", last_name=f"Müller {i:02d}"), RegistrationStatus.CONFIRMED)
+        data = person(f"m{i}@example.org", last_name=f"Müller {i:02d}")
+        new_registration(plenary, data, RegistrationStatus.CONFIRMED)
     db.session.commit()
     found = search(plenary.id, "muller")
     assert len(found.registrations) == LIMIT and found.more == 5
