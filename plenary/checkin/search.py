@@ -41,17 +41,37 @@ def _pinyin(text: str) -> list[str]:
     return [fold(syllable) for syllable in lazy_pinyin(text)]
 
 
-def keys(first: str, last: str, name_zh: str | None, organisation: str | None, latin_query: bool) -> list[str]:
-    """The folded strings a query is looked for in; with pinyin (both name orders) if the query is Latin."""
-    found = [fold(first + last), fold(last + first), fold(name_zh), fold(organisation)]
-    if latin_query:
-        for name in (name_zh, last + first):
-            if has_han(name):
-                syllables = _pinyin(name)  # family name first: zhang wei
-                found += ["".join(syllables), "".join(syllables[1:] + syllables[:1])]  # and wei zhang
-        if has_han(organisation):
-            found.append("".join(_pinyin(organisation)))
-    return [key for key in found if key]
+def _pinyin_keys(text: str | None) -> list[str]:
+    """Toneless pinyin of ``text`` in both name orders ("zhangwei", "weizhang"); [] without Chinese characters."""
+    if not has_han(text):
+        return []
+    syllables = _pinyin(text)
+    return ["".join(syllables), "".join(syllables[1:] + syllables[:1])]
+
+
+class Matcher:
+    """Whether a registration's names contain a query; pinyin is worked out once per distinct text of one search
+    (organisations repeat across a delegation) and only when the Latin spellings did not match already."""
+
+    def __init__(self, query: str):
+        self.wanted = fold(query)
+        self.latin = not has_han(self.wanted)
+        self._pinyin: dict[str, list[str]] = {}
+
+    def _memo(self, text: str | None) -> list[str]:
+        if not text:
+            return []
+        if text not in self._pinyin:
+            self._pinyin[text] = _pinyin_keys(text)
+        return self._pinyin[text]
+
+    def keys(self, first: str, last: str, name_zh: str | None, organisation: str | None) -> list[str]:
+        """The folded strings the query is looked for in (pinyin only if the query is Latin)."""
+        found = [fold(first + last), fold(last + first), fold(name_zh), fold(organisation)]
+        found = [key for key in found if key]
+        if self.latin and not any(self.wanted in key for key in found):
+            found += self._memo(name_zh) + self._memo(last + first) + self._memo(organisation)[:1]
+        return found
 
 
 @dataclass
@@ -70,10 +90,10 @@ def search(plenary_id: int, query: str) -> SearchResult:
     Two queries whatever the number of registrations.
     """
     query = (query or "")[:MAX_QUERY]
-    wanted = fold(query)
+    matcher = Matcher(query)
+    wanted = matcher.wanted
     if not wanted or (len(wanted) < 2 and not has_han(wanted)):
         return SearchResult(query, [])
-    latin = not has_han(wanted)
     rows = db.session.execute(
         sa.select(Registration.id, Registration.first_name, Registration.last_name, Registration.name_zh,
                   Registration.organisation)
@@ -81,7 +101,7 @@ def search(plenary_id: int, query: str) -> SearchResult:
     ).all()  # fmt: skip
     ranked = []
     for row in rows:
-        found = keys(row.first_name, row.last_name, row.name_zh, row.organisation, latin)
+        found = matcher.keys(row.first_name, row.last_name, row.name_zh, row.organisation)
         if any(wanted in key for key in found):
             starts = any(key.startswith(wanted) for key in found)
             ranked.append((0 if starts else 1, fold(row.last_name), fold(row.first_name), row.id))
