@@ -166,3 +166,19 @@ def test_the_menu_opens_without_javascript(door_app, door, new_page):
     expect(phone.locator(".checkin-ready .checkin-name")).to_contain_text("Anna Schmidt")
     phone.locator(".admin-toggler").click()
     expect(phone.locator("#admin-menu")).to_be_visible()
+
+
+@pytest.mark.parametrize("lang", ["de", "zh"])
+def test_the_door_has_no_serious_accessibility_violations(door_app, door, new_page, axe_source, lang):
+    from tests.e2e.test_browser import describe_violations
+
+    slug = door_app.config["DOOR"]["slug"]
+    phone = new_page(viewport=PHONE, bypass_csp=True)  # axe is injected inline
+    phone.goto(f"{door}/admin/login?lang={lang}")
+    log_in(phone, door)
+    phone.goto(f"{door}/admin/plenaries/{slug}/checkin?lang={lang}&q=foshan")
+    expect(phone.locator(".checkin-found")).to_be_visible()
+    phone.add_script_tag(path=axe_source)
+    results = phone.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    serious = [v for v in results["violations"] if v["impact"] in ("serious", "critical")]
+    assert not serious, describe_violations(serious)
