@@ -149,9 +149,12 @@ def test_the_qr_url_opened_by_a_phone_camera_app(door_app, door, new_page):
     expect(phone.locator(".checkin-details")).to_contain_text("张伟")  # the head of the delegation
     assert checked_in(door_app, "li") is None  # opening the link is not arriving
     above_the_fold(phone, ".checkin-confirm button")
+    # The button has the focus: after a USB scanner's Enter, one more Enter confirms.
+    expect(phone.locator(".checkin-confirm button")).to_be_focused()
     with phone.expect_navigation():
-        phone.locator(".checkin-confirm button").click()
+        phone.keyboard.press("Enter")
     expect(phone.locator(".checkin-arrived")).to_be_visible()
+    expect(phone.locator('input[name="q"]')).to_be_focused()  # ready for the next person
     arrived = checked_in(door_app, "li")
     assert arrived is not None and datetime.now(arrived.tzinfo) - arrived < timedelta(minutes=5)
 
