@@ -10,7 +10,7 @@ import email.policy
 import pytest
 import sqlalchemy as sa
 
-from plenary.checkin.services import checkin_code, qr_png_for_code
+from plenary.checkin.services import checkin_code, checkin_url, qr_png_for_code
 from plenary.extensions import db
 from plenary.mail.delivery import deliver_due
 from plenary.mail.models import OutboxMessage
@@ -82,8 +82,8 @@ def test_confirmation_carries_the_qr_code_inline_and_the_calendar_intact(app, op
 
     # A valid PNG that segno made from the registration's check-in code (not the personal token).
     png = image.get_payload(decode=True)
-    assert png.startswith(PNG_SIGNATURE) and png == qr_png_for_code(code)
-    assert code.split(".")[0] == str(registration.id)
+    assert png.startswith(PNG_SIGNATURE) and png == qr_png_for_code(checkin_url(registration))
+    assert code.split("-")[0] == str(registration.id)
 
     # The text part shows the code with a line saying to show it at the entrance.
     text = message.get_body(preferencelist=("plain",)).get_content()
@@ -125,7 +125,7 @@ def test_promotion_and_approval_carry_the_qr_code(app, open_plenary, smtp):
     deliver_due()
     promoted = received(smtp, "second@example.org", "A place for you")
     [image] = qr_parts(promoted)
-    assert image.get_payload(decode=True) == qr_png_for_code(checkin_code(waiting))
+    assert image.get_payload(decode=True) == qr_png_for_code(checkin_url(waiting))
 
 
 def test_approved_registration_gets_the_qr_code_pending_does_not(app, open_plenary, smtp):
@@ -142,7 +142,7 @@ def test_approved_registration_gets_the_qr_code_pending_does_not(app, open_plena
     approved = by_id[f"<outbox-{stored['registration_approved']}@plenary.example.org>"]
     assert qr_parts(pending) == []
     [image] = qr_parts(approved)
-    assert image.get_payload(decode=True) == qr_png_for_code(checkin_code(registration))
+    assert image.get_payload(decode=True) == qr_png_for_code(checkin_url(registration))
 
 
 def test_no_qr_code_once_the_registration_no_longer_admits(app, open_plenary, smtp):
@@ -177,6 +177,6 @@ def test_calendar_update_carries_the_qr_code_for_confirmed_in_person_people(app,
     deliver_due()
     update = received(smtp, "here@example.org", "Changed")
     [image] = qr_parts(update)
-    assert image.get_payload(decode=True) == qr_png_for_code(checkin_code(here))
+    assert image.get_payload(decode=True) == qr_png_for_code(checkin_url(here))
     assert any(p.get_content_type() == "text/calendar" and p.get_param("method") == "REQUEST" for p in update.walk())
     assert qr_parts(received(smtp, "there@example.org", "Changed")) == []

@@ -7,7 +7,7 @@ token and the check-in code; when rendering, ``template_helpers`` give the mail 
 
 from flask import Flask
 
-from plenary.checkin.services import checkin_code, qr_png_for_code, wants_checkin_qr
+from plenary.checkin.services import checkin_code, qr_png, wants_checkin_qr
 from plenary.extensions import db
 from plenary.mail.personal import PersonalValues, install
 from plenary.registration.models import Registration
@@ -30,7 +30,7 @@ def personal_values(registration_id: int | None, checkin: bool) -> PersonalValue
         return None
     token = token_for(registration) if registration.token_hash is not None else None
     code = checkin_code(registration) if checkin and wants_checkin_qr(registration) else None
-    return PersonalValues(token=token, checkin_code=code, checkin_png=qr_png_for_code(code) if code else None)
+    return PersonalValues(token=token, checkin_code=code, checkin_png=qr_png(registration) if code else None)
 
 
 def template_helpers(language: str, token_stand_in: str) -> dict:

@@ -1,9 +1,10 @@
 // The door page: scan QR codes with the device's camera where the browser has BarcodeDetector
-// (Chrome on Android, for example); everywhere else the code is typed or read by a USB scanner.
+// (Chrome on Android, for example). Elsewhere (iPhones) the phone's own camera app opens the URL in the
+// QR code, a USB scanner types it into the search field, or the code is typed. Everything works without this.
 (function () {
   "use strict";
   const form = document.querySelector(".checkin-form");
-  const code = document.getElementById("code");
+  const field = document.getElementById("q");
   const box = document.querySelector(".camera");
   const counter = document.getElementById("arrivals");
   if (counter) {
@@ -13,11 +14,12 @@
         const response = await fetch(counter.dataset.countUrl, {credentials: "same-origin"});
         if (!response.ok) return;
         const data = await response.json();
-        counter.textContent = counter.textContent.replace(/\d+(\D+)\d+/, data.arrived + "$1" + data.confirmed);
+        counter.firstChild.textContent = counter.firstChild.textContent.replace(
+          /\d+(\D+)\d+/, data.arrived + "$1" + data.confirmed);
       } catch (error) { /* offline for a moment: keep the last count */ }
     }, 10000);
   }
-  if (!("BarcodeDetector" in window) || !navigator.mediaDevices) return;
+  if (!box || !form || !("BarcodeDetector" in window) || !navigator.mediaDevices) return;
   box.hidden = false;
   document.getElementById("camera-start").addEventListener("click", async function () {
     const video = document.getElementById("camera");
@@ -28,8 +30,9 @@
     const look = async function () {
       const found = await detector.detect(video).catch(function () { return []; });
       if (found.length) {
-        code.value = found[0].rawValue;
         video.srcObject.getTracks().forEach(function (track) { track.stop(); });
+        // The QR code holds the door URL with ?code=…; the server reads the code out of it (GET: shows only).
+        field.value = found[0].rawValue;
         form.submit();
         return;
       }
