@@ -198,6 +198,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(
         FORMAT_LABELS=labels.FORMAT_LABELS,
         AGENDA_KIND_LABELS=labels.AGENDA_KIND_LABELS,
+        HELD_FORMAT_LABELS=labels.HELD_FORMAT_LABELS,
         REGISTRATION_LABELS=labels.REGISTRATION_LABELS,
         ANNOUNCEMENT_KIND_LABELS=labels.ANNOUNCEMENT_KIND_LABELS,
         COUNTRY_LABELS=labels.COUNTRY_LABELS,

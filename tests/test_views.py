@@ -59,9 +59,11 @@ def test_plenary_page_shows_both_zones_and_facts(client, demo):
     times = re.sub(r"\s+", " ", times)
     assert "Freitag, 15. Oktober 2021, 09:00 – 12:00 MESZ" in times
     assert "Freitag, 15. Oktober 2021, 15:00 – 18:00 Beijing" in times
-    assert 'class="badge format-badge format-online">Online<' in facts
+    assert 'class="held-format"' in facts and 'format-badge' not in facts
     assert 'href="mailto:plenary@isa-alliance.example"' in facts
-    assert "Anmeldung geschlossen" in facts  # registration state of a past plenary
+    # A past plenary reads as held: no registration state, no "add to calendar".
+    assert "Anmeldung geschlossen" not in facts and "calendar-links" not in facts
+    assert 'class="held-note' in body
 
 
 def test_upcoming_plenary_shows_venue_and_open_registration(client, demo):
