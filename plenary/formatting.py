@@ -1,6 +1,5 @@
 """Rendering helpers for templates: Markdown, and times in both partner countries' zones."""
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -55,15 +54,6 @@ def zone_label(moment: datetime, zone: str) -> str:
     return get_timezone_name(local, "short", locale=get_locale())
 
 
-# A space next to a digit ("15. Juni", "Juni 2026", "June 15, 2026"): a line break there reads badly.
-_DATE_SPACE = re.compile(r"(?<=\d)\.? (?=\S)|(?<=\d,) |(?<=[^\s,]) (?=\d)")
-
-
-def keep_date_together(text: str) -> str:
-    """Join the day, month and year of a formatted date with no-break spaces (the weekday may wrap)."""
-    return _DATE_SPACE.sub(lambda m: m.group(0).replace(" ", "\u00a0"), text)
-
-
 @dataclass(frozen=True)
 class ZonedTime:
     """One instant as shown in one zone."""
@@ -80,10 +70,6 @@ class ZonedTime:
     def date(self, format: str = "full") -> str:
         """Date in this zone, locale-formatted."""
         return format_date(self.moment.astimezone(ZoneInfo(self.zone)).date(), format, locale=get_locale())
-
-    def day(self, format: str = "full") -> str:
-        """The date for running text: no line break inside "15. Juni 2026" / "June 15, 2026"."""
-        return keep_date_together(self.date(format))
 
     def iso(self) -> str:
         """Machine-readable instant with offset, for <time datetime>."""
