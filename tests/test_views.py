@@ -63,7 +63,7 @@ def test_plenary_page_shows_both_zones_and_facts(client, demo):
     # Neither the date nor the clock range breaks inside.
     assert '<span class="nowrap">Freitag, 15. Oktober 2021</span>' in facts
     assert re.search(r'<span class="clock-range"><time [^>]+>09:00</time>–<time [^>]+>12:00</time> <abbr', facts)
-    assert 'class="held-format"' in facts and 'format-badge' not in facts
+    assert 'class="held-format"' in facts and "format-badge" not in facts
     assert 'href="mailto:plenary@isa-alliance.example"' in facts
     # A past plenary reads as held: no registration state, no "add to calendar".
     assert "Anmeldung geschlossen" not in facts and "calendar-links" not in facts
