@@ -32,9 +32,11 @@ DICTIONARIES = {"de": "de_DE"}
 
 _WORD = re.compile(rf"[^\W\d_]{{{MIN_LENGTH},}}")
 _TAG = re.compile(r"(<[^>]*>)")
-_SPACE = re.compile(r"(\s+)")
+# Pieces of text: split at spaces and at escaped markup characters (&lt; &gt; &#34; …, not &amp;,
+# which belongs inside a web address).
+_SPACE = re.compile(r"(\s+|&(?:lt|gt|quot|#34|#39|#x27);)")
 # A piece of text that is an address, a path or a domain: left alone, it may be copied.
-_COPYABLE = re.compile(r"[@/\\]|\w\.\w|&\w+;")
+_COPYABLE = re.compile(r"[@/\\]|\w\.\w|&amp;")
 # Elements whose text is copied or typed, not read: left alone.
 _VERBATIM = {"code", "pre", "kbd", "samp", "textarea", "script", "style", "option"}
 
@@ -64,7 +66,7 @@ def _hyphenate_text(text: str, lang: str) -> str:
     """Mark the long words of plain (already escaped) text, leaving addresses and entities alone."""
     parts = _SPACE.split(text)
     for i, part in enumerate(parts):
-        if part and not part.isspace() and not _COPYABLE.search(part):
+        if part and not part.isspace() and not part.startswith("&") and not _COPYABLE.search(part):
             parts[i] = _WORD.sub(lambda m: hyphenate_word(m.group(0), lang), part)
     return "".join(parts)
 
