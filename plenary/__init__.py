@@ -11,7 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 # plenary.models first (isort keeps it there): every model class exists before an area configures the mappers.
-from plenary import errors, extensions, formatting, headers, i18n, labels, models, validation
+from plenary import errors, extensions, formatting, headers, hyphenation, i18n, labels, models, validation
 from plenary.admin import (
     accounts,
     agenda,
@@ -65,7 +65,8 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     if not (app.debug or app.testing) and "127.0.0.1" in app.config["PUBLIC_URL"]:
         app.logger.warning(
             "FLASK_PUBLIC_URL is %s: links in mails and calendars will point to this machine. "
-            "Set it to the site's public address in production.", app.config["PUBLIC_URL"]
+            "Set it to the site's public address in production.",
+            app.config["PUBLIC_URL"],
         )
     if app.config["TRUSTED_PROXIES"]:
         # Behind a TLS proxy: take scheme, host and client address from its X-Forwarded-* headers.
@@ -103,7 +104,8 @@ def warn_about_per_process_limits(app: Flask) -> None:
     app.logger.warning(
         "Rate limits are counted in memory (FLASK_RATELIMIT_STORAGE_URI=memory://): each worker process counts on "
         "its own%s, so a limit of 5 allows 5 per worker. Set FLASK_RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379/0 "
-        "(see docs/deployment.md).", f" (running under {server})" if "gunicorn" in server.lower() else ""
+        "(see docs/deployment.md).",
+        f" (running under {server})" if "gunicorn" in server.lower() else "",
     )
 
 
@@ -113,12 +115,15 @@ def warn_about_registration_budget(app: Flask) -> None:
     if app.config["RATELIMIT_ENABLED"] and parse(app.config["REGISTRATION_RATE_LIMIT"]).amount < people:
         app.logger.warning(
             "FLASK_REGISTRATION_RATE_LIMIT (%s) counts people and holds fewer than a full delegation (%d): such a "
-            "delegation can never register.", app.config["REGISTRATION_RATE_LIMIT"], people
+            "delegation can never register.",
+            app.config["REGISTRATION_RATE_LIMIT"],
+            people,
         )
 
 
 def register_request_limits(app: Flask) -> None:
     """Bound what one request of a visitor who is not logged in can cost, before anything reads its body."""
+
     @app.before_request
     def bound_anonymous_requests():
         if request.endpoint != "auth.login" and "_user_id" in session and current_user.is_authenticated:
@@ -195,9 +200,11 @@ def register_template_helpers(app: Flask) -> None:
     app.before_request(i18n.reset_language)
     app.after_request(i18n.remember_language)
     app.add_template_filter(formatting.render_markdown, "markdown")
+    app.add_template_filter(hyphenation.hyphenate_filter, "hyphenate")
     app.jinja_env.globals.update(
         FORMAT_LABELS=labels.FORMAT_LABELS,
         AGENDA_KIND_LABELS=labels.AGENDA_KIND_LABELS,
+        HELD_FORMAT_LABELS=labels.HELD_FORMAT_LABELS,
         REGISTRATION_LABELS=labels.REGISTRATION_LABELS,
         ANNOUNCEMENT_KIND_LABELS=labels.ANNOUNCEMENT_KIND_LABELS,
         COUNTRY_LABELS=labels.COUNTRY_LABELS,

@@ -9,6 +9,13 @@ FORMAT_LABELS = {
     "hybrid": _l("Hybrid (in person and online)"),
 }
 
+#: How a past plenary's format reads: as something that happened.
+HELD_FORMAT_LABELS = {
+    "in_person": _l("Held in person."),
+    "online": _l("Held online."),
+    "hybrid": _l("Held as a hybrid assembly, in person and online."),
+}
+
 AGENDA_KIND_LABELS = {
     "opening": _l("Opening"),
     "greeting": _l("Greeting"),

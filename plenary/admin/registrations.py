@@ -2,7 +2,6 @@
 
 from datetime import date
 
-from babel import Locale
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
@@ -20,9 +19,10 @@ from plenary.admin.services import (
 )
 from plenary.audit.services import history
 from plenary.auth.access import organizer_required, viewer_required
+from plenary.countries import country_names
 from plenary.events.services import plenary_or_404
 from plenary.extensions import db
-from plenary.i18n import BABEL_LOCALES, current_language
+from plenary.i18n import current_language
 from plenary.labels import REGISTRATION_STATUS_LABELS
 from plenary.members.services import member_choices
 from plenary.registration import changes, errors, organizer, states
@@ -67,7 +67,7 @@ def registrations(slug: str):
 
 
 def _country_names(lang: str) -> dict[str, str]:
-    return dict(Locale.parse(BABEL_LOCALES[lang]).territories)
+    return dict(country_names(lang))
 
 
 @bp.get("/plenaries/<slug>/registrations/export")

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
-from babel import Locale
 from babel.dates import format_date
 from flask import render_template
 from flask_babel import get_locale, gettext
@@ -17,6 +16,7 @@ from flask_babel import get_locale, gettext
 from plenary.admin import charts
 from plenary.admin.blueprint import bp
 from plenary.auth.access import viewer_required
+from plenary.countries import country_name
 from plenary.events.models import Plenary
 from plenary.events.services import plenary_or_404
 from plenary.extensions import db
@@ -128,7 +128,7 @@ def plenary_statistics(plenary: Plenary) -> Statistics:
 def _country_name(code: str | None) -> str:
     if not code:
         return gettext("Not given")
-    return Locale.parse(str(get_locale())).territories.get(code, code)
+    return country_name(code, current_language())
 
 
 def _labelled(stats: Statistics) -> dict[str, list[tuple[str, int]]]:

@@ -23,7 +23,7 @@ YI_LIU = {
 }
 FRIEDHELM_OST = {
     "name": "Friedhelm Ost",
-    "name_zh": None,
+    "name_zh": "弗里德黑尔姆·奥斯特",  # as Chinese reports of the alliance write him
     "honorific": {"de": "Staatssekretär a. D.", "en": "State Secretary (ret.)", "zh": "前国务秘书"},
     "position": {
         "de": "Sprecher der ISA auf deutscher Seite",

@@ -1,8 +1,6 @@
 """The registration form: field shapes, limits and validators only."""
 
-from babel import Locale
 from flask import current_app
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.i18n import translations as flask_wtf_translations
@@ -21,6 +19,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from plenary.countries import country_names
 from plenary.i18n import LANGUAGE_NAMES, current_language
 from plenary.members.services import sort_key
 from plenary.validation import multi_line, normalised_email, one_line, optional_choice
@@ -55,8 +54,8 @@ NOT_COUNTRIES = {"DE", "CN", "ZZ", "EU", "EZ", "UN", "XA", "XB", "QO"}
 def country_choices() -> list[SelectChoice]:
     """Countries named in the visitor's language, Germany and China first, then as readers sort them."""
 
-    names = Locale.parse(str(get_locale())).territories
     lang = current_language()
+    names = country_names(lang)
     codes = sorted((c for c in names if len(c) == 2 and c.isalpha() and c not in NOT_COUNTRIES),
                    key=lambda c: sort_key(names[c], lang))  # fmt: skip
     return choices([("", "—"), ("DE", names["DE"]), ("CN", names["CN"])] + [(c, names[c]) for c in codes])

@@ -3,12 +3,11 @@
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from babel import Locale
 
 from plenary.audit.services import record
+from plenary.countries import country_name
 from plenary.events.models import Plenary
 from plenary.extensions import db
-from plenary.i18n import BABEL_LOCALES
 from plenary.registration.locking import lock_plenary
 from plenary.registration.models import Registration, RegistrationStatus
 
@@ -47,12 +46,11 @@ def published_participants(plenary: Plenary, lang: str = "de", preview: bool = F
         .order_by(sa.func.lower(sa.func.coalesce(Registration.organisation, "")), sa.func.lower(Registration.last_name),
                   sa.func.lower(Registration.first_name), Registration.id)
     ).all()  # fmt: skip
-    territories = Locale.parse(BABEL_LOCALES.get(lang, "de_DE")).territories
     return [
         Participant(
             display_name=r.display_name, name_zh=r.name_zh if r.name_zh and r.name_zh not in r.display_name else None,
             organisation=r.organisation, position=r.position, country=r.country,
-            country_name=territories.get(r.country) if r.country else None,
+            country_name=country_name(r.country, lang),
         )  # fmt: skip
         for r in rows
     ]
