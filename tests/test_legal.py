@@ -178,3 +178,21 @@ def test_legal_notice_in_three_languages(client, lang, title):
     page = client.get(f"/impressum?lang={lang}").get_data(as_text=True)
     assert f'<h1 class="page-title">{title}</h1>' in page
     assert f'<a href="/impressum">{title}</a>' in _footer(page)
+
+
+def test_environment_variables_configure_the_notice(monkeypatch, tmp_path):
+    """FLASK_IMPRINT (one JSON object) and FLASK_IMPRINT_<KEY> / FLASK_PRIVACY_<KEY> (these win), as documented."""
+    from plenary import create_app
+
+    monkeypatch.setenv("FLASK_IMPRINT", '{"OPERATOR": "Verein A", "ADDRESS": "Weg 1\\n10115 Berlin"}')
+    monkeypatch.setenv("FLASK_IMPRINT_OPERATOR", "Verein B")
+    monkeypatch.setenv("FLASK_IMPRINT_PHONE", "+49 30 123456")
+    monkeypatch.setenv("FLASK_PRIVACY_SUPERVISORY_AUTHORITY", "Berliner Beauftragte für Datenschutz")
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"},
+                     instance_path=str(tmp_path))  # fmt: skip
+    client = app.test_client()
+    imprint = client.get("/impressum?lang=en").get_data(as_text=True)
+    assert "Verein B" in imprint and "Verein A" not in imprint and "10115 Berlin" in imprint
+    assert "+49 30 123456" in imprint and "FLASK_IMPRINT_REPRESENTATIVE" in imprint  # still a placeholder
+    assert "FLASK_IMPRINT_OPERATOR" not in imprint and "FLASK_IMPRINT_ADDRESS" not in imprint
+    assert "Berliner Beauftragte für Datenschutz" in client.get("/privacy?lang=en").get_data(as_text=True)
