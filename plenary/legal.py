@@ -39,6 +39,8 @@ PLACEHOLDER_IMPRINT = {
         "zh": "PKS Kommunikations- und Strategieberatung GmbH，柏林（负责联络成员城市及联盟在德国的公共关系工作）",
     },
 }
+#: What the operator must configure (the German contact is the alliance's public fact, and may stay).
+MUST_CONFIGURE = frozenset({"OPERATOR", "ADDRESS", "REPRESENTATIVE", "HOSTING", "TRANSFER_SAFEGUARDS", "SERVER_LOGS"})
 #: Optional parts of the legal notice: shown only when configured.
 OPTIONAL_IMPRINT = ("EMAIL", "PHONE", "REGISTER", "VAT_ID", "CONTENT_RESPONSIBLE")
 
@@ -105,7 +107,7 @@ def _settings(config, name: str, placeholders: dict, optional: tuple) -> tuple[d
         if f"{name}_{key}" in config:
             merged[key] = config[f"{name}_{key}"]
     values = {key: merged.get(key, placeholders.get(key)) for key in (*placeholders, *optional)}
-    return values, [f"{name}_{key}" for key in placeholders if key not in merged]
+    return values, [f"{name}_{key}" for key in placeholders if key not in merged and key in MUST_CONFIGURE]
 
 
 def _text(value, lang: str, keep: str = "") -> str:
