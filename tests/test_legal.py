@@ -119,7 +119,7 @@ def test_privacy_notice_in_three_languages(client, lang, words):
     response = client.get(f"/privacy?lang={lang}")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert f'<html lang="{ {"de": "de", "en": "en", "zh": "zh-Hans"}[lang]}">' in page
+    assert f'<html lang="{ {"de": "de", "en": "en", "zh": "zh-Hans"}[lang] }">' in page
     for word in words:
         assert word in page, (lang, word)
 
