@@ -23,6 +23,10 @@ def default_config(app: Flask) -> dict:
         "PUBLIC_URL": "http://127.0.0.1:5000",
         "ORGANIZATION_NAME": "Chinesisch-Deutsche Industriestädteallianz (ISA)",
         "CONTACT_EMAIL": "info@isa-alliance.example",
+        # The legal notice (Impressum) and the privacy notice's operator details (plenary/legal.py): one JSON object
+        # each, or FLASK_IMPRINT_<KEY> / FLASK_PRIVACY_<KEY>; what is not set shows the alliance's marked placeholder.
+        "IMPRINT": {},
+        "PRIVACY": {},
         "BABEL_DEFAULT_LOCALE": "de",
         "BABEL_DEFAULT_TIMEZONE": DEFAULT_TIMEZONE,
         "LANGUAGES": LANGUAGES,

@@ -1,8 +1,6 @@
-"""The back office's registrations: list (filters, sorting, pagination, queries), export, a registration's page
-and its actions, adding by hand, the participant list."""
+"""The back office's registrations: list (filters, sorting, pagination, queries), a registration's page
+and its actions, adding by hand, the participant list. The export: tests/test_export.py."""
 
-import csv
-import io
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -172,52 +170,6 @@ def test_ten_thousand_registrations_take_a_few_queries_on_every_page(organizer, 
         assert part in next_link
     heads, page = _count_statements(organizer, f"{base}?delegation=heads")
     assert heads <= 10 and "2 delegates" in page and _names(page) == [str(head.id)]
-
-
-def _csv(response) -> list[list[str]]:
-    data = response.data
-    assert data.startswith("\ufeff".encode())  # BOM: Excel reads UTF-8
-    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-
-
-def test_export_csv_and_xlsx_of_the_filtered_list(organizer, viewer, people):
-    from openpyxl import load_workbook
-
-    plenary, head, zhang, solo, *_ = people
-    db.session.get(Registration, solo.id).remarks = "=1+1"
-    db.session.get(Registration, zhang.id).remarks = "=HYPERLINK(\"http://evil\")"
-    db.session.commit()
-    url = f"/admin/plenaries/{plenary.slug}/registrations/export"
-    everything = organizer.get(f"{url}?format=csv&columns=id&columns=name_zh&columns=remarks&columns=email"
-                               "&columns=bogus")  # fmt: skip
-    assert everything.status_code == 200 and everything.headers["Content-Type"] == "text/csv; charset=utf-8"
-    disposition = everything.headers["Content-Disposition"]
-    assert f"registrations-{plenary.slug}-" in disposition and disposition.endswith('.csv"')
-    rows = _csv(everything)
-    assert rows[0] == ["No.", "Name in Chinese characters", "Email", "Remarks"]  # whitelist order, bogus dropped
-    assert len(rows) == 6
-    by_id = {int(row[0]): row for row in rows[1:]}
-    assert by_id[zhang.id][1] == "张伟" and by_id[solo.id][3] == "'=1+1"
-    assert by_id[zhang.id][3].startswith("'=")
-    # The filter is respected: only China.
-    china = _csv(organizer.get(f"{url}?format=csv&country=CN&columns=id&columns=status&columns=member_city"))
-    assert china == [["No.", "Status", "Member city or region"], [str(zhang.id), "Confirmed", "Foshan"]]
-    # Default columns when none are chosen.
-    default = _csv(organizer.get(f"{url}?format=csv&status=cancelled"))
-    assert default[0][:3] == ["No.", "Status", "Attendance"] and "Email" in default[0] and len(default) == 2
-    # Excel, read by viewers too.
-    book = viewer.get(f"{url}?format=xlsx&delegation={head.id}&columns=id&columns=first_name&columns=delegation_head"
-                      "&columns=created_at&columns=remarks")  # fmt: skip
-    assert book.status_code == 200 and book.headers["Content-Disposition"].endswith('.xlsx"')
-    sheet = load_workbook(io.BytesIO(book.data)).active
-    values = list(sheet.values)
-    assert values[0] == ("No.", "First name", "Remarks", "Head of delegation", "Registered at")
-    assert [row[0] for row in values[1:]] == [head.id, *(d.id for d in head.delegates)]
-    assert values[2][3] == head.display_name and isinstance(values[1][4], datetime)
-    zh = load_workbook(io.BytesIO(organizer.get(f"{url}?format=xlsx&q=张&columns=name_zh&columns=remarks").data)).active
-    assert list(zh.values)[1] == ("张伟", "'=HYPERLINK(\"http://evil\")")
-    # Unknown plenary.
-    assert organizer.get("/admin/plenaries/nope/registrations/export").status_code == 404
 
 
 def test_registration_page_shows_details_history_and_messages(organizer, people):

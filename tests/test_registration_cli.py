@@ -1,12 +1,9 @@
-"""Organizer commands: export, approve, reject, cancel, purge; the Redis-backed rate limit."""
+"""Organizer commands: approve, reject, cancel, purge; the Redis-backed rate limit (export: tests/test_export.py)."""
 
-import csv
-import io
 import os
 
 import pytest
 import sqlalchemy as sa
-from openpyxl import load_workbook
 
 from plenary.extensions import db
 from plenary.mail.models import OutboxMessage
@@ -24,35 +21,6 @@ def registrations(open_plenary):
     signup.register(plenary.id, head, [delegate])
     db.session.commit()
     return db.session.scalars(sa.select(Registration).order_by(Registration.id)).all()
-
-
-def test_export_csv(runner, registrations):
-    result = runner.invoke(args=["registrations", "export", "test-plenary"])
-    assert result.exit_code == 0, result.output
-    rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    assert [r["status"] for r in rows] == ["pending", "waitlisted"]
-    assert rows[0]["first_name"] == "Zoë" and rows[0]["name_zh"] == "米勒" and rows[0]["interpretation"] == "True"
-    assert rows[1]["delegation_head"] == "Dr. Zoë Müller" and rows[1]["delegation_head_id"] == str(registrations[0].id)
-    assert rows[0]["created_at"].endswith("+00:00")
-    for column in ("id", "attendance", "email", "consent_privacy_at", "updated_at", "dietary", "remarks"):
-        assert column in rows[0]
-
-
-def test_export_xlsx(runner, registrations, tmp_path):
-    target = tmp_path / "export.xlsx"
-    args = ["registrations", "export", "test-plenary", "--format", "xlsx", "--output", str(target)]
-    result = runner.invoke(args=args)
-    assert result.exit_code == 0, result.output
-    sheet = load_workbook(target).active
-    header = [cell.value for cell in sheet[1]]
-    assert header[:3] == ["id", "status", "attendance"]
-    assert sheet.cell(row=3, column=header.index("first_name") + 1).value == "伟"
-    assert sheet.max_row == 3
-
-
-def test_export_refuses_unknown_plenary_and_xlsx_to_stdout(runner, registrations):
-    assert "No plenary with slug" in runner.invoke(args=["registrations", "export", "nope"]).output
-    assert "--output" in runner.invoke(args=["registrations", "export", "test-plenary", "--format", "xlsx"]).output
 
 
 def test_approve_reject_cancel(runner, registrations):

@@ -1,8 +1,6 @@
-"""Back office: a plenary's registrations — list, export, a registration's page and actions, participant list."""
+"""Back office: a plenary's registrations — list, a registration's page and actions, participant list."""
 
-from datetime import date
-
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
 from plenary.admin.blueprint import bp
@@ -11,7 +9,6 @@ from plenary.admin.services import (
     SORTS,
     RegistrationFilter,
     delegate_counts,
-    filtered_registrations,
     list_summary,
     registration_list,
     registration_messages,
@@ -26,13 +23,6 @@ from plenary.i18n import current_language
 from plenary.labels import REGISTRATION_STATUS_LABELS
 from plenary.members.services import member_choices
 from plenary.registration import changes, errors, organizer, states
-from plenary.registration.export import (
-    DEFAULT_EXPORT_COLUMNS,
-    EXPORT_COLUMNS,
-    export_columns,
-    export_table,
-    spreadsheet,
-)
 from plenary.registration.models import Registration
 from plenary.registration.participants import published_participants, set_participants_published
 
@@ -42,7 +32,7 @@ PER_PAGE = 50
 @bp.get("/plenaries/<slug>/registrations")
 @viewer_required
 def registrations(slug: str):
-    """A plenary's registrations: search, filters, sorting, pagination, counts, export form."""
+    """A plenary's registrations: search, filters, sorting, pagination, counts, the export form (_export_form.html)."""
     plenary = plenary_or_404(slug)
     filters = RegistrationFilter.from_args(request.args)
     sort = valid_sort(request.args.get("sort"))
@@ -61,32 +51,13 @@ def registrations(slug: str):
         "admin/registrations.html", plenary=plenary, pagination=pagination, filters=filters, sort=sort,
         sorts=SORTS, list_args=filters.args() | {"sort": sort}, summary=summary, participants=listed,
         delegates=delegate_counts([r.id for r in pagination.items]), members=member_choices(lang),
-        countries=_country_names(lang), head=head, export_columns=EXPORT_COLUMNS,
-        default_columns=DEFAULT_EXPORT_COLUMNS, takes_registrations_by_hand=states.takes_registrations_by_hand,
+        countries=_country_names(lang), head=head,
+        takes_registrations_by_hand=states.takes_registrations_by_hand,
     )  # fmt: skip
 
 
 def _country_names(lang: str) -> dict[str, str]:
     return dict(country_names(lang))
-
-
-@bp.get("/plenaries/<slug>/registrations/export")
-@viewer_required
-def registrations_export(slug: str):
-    """The filtered list as CSV (UTF-8 with BOM, for Excel) or Excel workbook, with the chosen columns."""
-    plenary = plenary_or_404(slug)
-    filters = RegistrationFilter.from_args(request.args)
-    columns = export_columns(request.args.getlist("columns"))
-    fmt = "xlsx" if request.args.get("format") == "xlsx" else "csv"
-    header, rows = export_table(filtered_registrations(plenary.id, filters), columns, current_language(),
-                                plenary.timezone)  # fmt: skip
-    filename = f"registrations-{plenary.slug}-{date.today().isoformat()}.{fmt}"
-    mimetype = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if fmt == "xlsx"
-                else "text/csv; charset=utf-8")  # fmt: skip
-    # content_type as given: mimetype= would add a second charset.
-    response = Response(spreadsheet(header, rows, fmt, plenary.slug), content_type=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 @bp.get("/registrations/<int:registration_id>")

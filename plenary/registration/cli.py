@@ -5,37 +5,87 @@ from datetime import UTC, datetime
 
 import click
 import sqlalchemy as sa
+from flask import current_app
 from flask.cli import AppGroup
 
 from plenary.events.models import Plenary
 from plenary.extensions import db
+from plenary.i18n import LANGUAGES
 from plenary.mail.delivery import deliver
 from plenary.mail.outbox import queued_message_ids
 from plenary.registration import changes, errors, organizer, privacy
-from plenary.registration.export import csv_text, export_rows, spreadsheet
+from plenary.registration.export import (
+    DEFAULT_EXPORT_COLUMNS,
+    DEFAULT_FORMAT,
+    EXPORT_COLUMNS,
+    FORMATS,
+    export_columns,
+    export_file,
+)
+from plenary.registration.models import Registration
 
 registrations_cli = AppGroup("registrations", help="Registrations of a plenary.")
 
 
 @registrations_cli.command("export")
 @click.argument("slug")
-@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True)
-@click.option("--output", type=click.Path(dir_okay=False, writable=True),
-              help="File to write (default: standard output, csv only).")  # fmt: skip
-def export_command(slug: str, fmt: str, output: str | None) -> None:
-    """Export the registrations of plenary SLUG, one row each."""
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(list(FORMATS)),
+    default=DEFAULT_FORMAT,
+    show_default=True,
+    help="xlsx: Excel workbook; csv_semicolon: CSV German Excel opens in columns; csv: comma-separated.",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    help="File to write (default: registrations-SLUG-DATE.xlsx here; a CSV goes to standard output).",
+)
+@click.option(
+    "--language",
+    type=click.Choice(LANGUAGES),
+    default=None,
+    help="Language of the titles and values (default: FLASK_ORGANIZER_MAIL_LANGUAGE).",
+)
+@click.option(
+    "--columns",
+    default=None,
+    metavar="A,B,…",
+    help=f"Columns, comma-separated, or 'all' (default: the back office's default set). "
+    f"Known: {', '.join(EXPORT_COLUMNS)}.",
+)
+def export_command(slug: str, fmt: str, output: str | None, language: str | None, columns: str | None) -> None:
+    """Export the registrations of plenary SLUG as the back office does: one row each, readable values."""
     plenary = db.session.scalar(sa.select(Plenary).where(Plenary.slug == slug))
     if plenary is None:
         raise click.ClickException(f"No plenary with slug {slug!r}.")
-    header, rows = export_rows(plenary.id)
-    if fmt == "xlsx" and not output:
-        raise click.ClickException("--format xlsx needs --output FILE.")
+    chosen = _export_columns(columns)
+    lang = language or current_app.config["ORGANIZER_MAIL_LANGUAGE"]
+    query = sa.select(Registration).where(Registration.plenary_id == plenary.id)
+    data, filename, _type = export_file(plenary, query, chosen, fmt, lang)
+    if output is None and fmt == "xlsx":
+        output = filename
     if output:
         with open(output, "wb") as fh:
-            fh.write(spreadsheet(header, rows, fmt, slug))
-        click.echo(f"{len(rows)} registrations written to {output}", err=True)
+            fh.write(data)
+        count = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+        click.echo(f"{count} registrations written to {output}", err=True)
     else:
-        sys.stdout.write(csv_text(header, rows))
+        sys.stdout.write(data.decode("utf-8-sig"))
+
+
+def _export_columns(option: str | None) -> list[str]:
+    if option is None:
+        return list(DEFAULT_EXPORT_COLUMNS)
+    if option.strip() == "all":
+        return list(EXPORT_COLUMNS)
+    names = [name.strip() for name in option.split(",") if name.strip()]
+    unknown = [name for name in names if name not in EXPORT_COLUMNS]
+    if unknown or not names:
+        raise click.BadParameter(f"unknown column(s) {', '.join(unknown) or '(none)'}; known: "
+                                 f"{', '.join(EXPORT_COLUMNS)}", param_hint="--columns")  # fmt: skip
+    return export_columns(names)
 
 
 def _change(action, registration_id: int, verb: str) -> None:

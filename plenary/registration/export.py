@@ -1,69 +1,36 @@
-"""Registrations as rows for CSV and Excel exports, and the one writer of both formats."""
+"""Registrations as a spreadsheet the agency can use as it is, and the one writer of XLSX and CSV.
+
+Column titles and values are in the organizer's language ("Bestätigt", "China", "Vor Ort", "Ja"), never
+the stored codes; every time is in the plenary's zone, named in the column title. The back office
+(``admin/registration_exports.py``) and ``flask registrations export`` both call :func:`export_file`.
+"""
 
 import csv
 import io
 import re
-from datetime import datetime
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from babel import Locale
+from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 from sqlalchemy.orm import joinedload
 
-from plenary.config import DEFAULT_TIMEZONE
+from plenary.countries import country_names
 from plenary.extensions import db
-from plenary.i18n import localize
+from plenary.i18n import BABEL_LOCALES, localize
 from plenary.labels import ATTENDANCE_LABELS, REGISTRATION_STATUS_LABELS
+from plenary.registration.forms import SALUTATIONS
 from plenary.registration.models import Registration
+from plenary.validation import strip_controls
 
-COLUMNS = (
-    "id", "status", "attendance", "salutation", "honorific", "first_name", "last_name", "name_zh", "organisation",
-    "position", "member_city", "country", "email", "phone", "language", "interpretation", "dietary", "remarks",
-    "consent_privacy_at", "consent_listing", "consent_listing_at", "delegation_head_id", "delegation_head",
-    "waitlisted_at", "created_at", "updated_at",
-)  # fmt: skip
-
-
-def export_rows(plenary_id: int) -> tuple[list[str], list[list]]:
-    """Header and one row per registration of a plenary, in sign-up order (times in UTC, ISO 8601)."""
-    registrations = db.session.scalars(
-        sa.select(Registration).where(Registration.plenary_id == plenary_id).order_by(Registration.id)
-        .options(joinedload(Registration.member))  # one query, not one per row
-    ).unique().all()  # fmt: skip
-    by_id = {r.id: r for r in registrations}
-    rows = []
-    for r in registrations:
-        head = by_id.get(r.delegation_head_id)
-        values = {
-            **{name: getattr(r, name, None) for name in COLUMNS},
-            "member_city": localize(r.member.name, "de").text if r.member else None,
-            "delegation_head": head.display_name if head else None,
-            "consent_privacy_at": _iso(r.consent_privacy_at),
-            "consent_listing_at": _iso(r.consent_listing_at),
-            "waitlisted_at": _iso(r.waitlisted_at),
-            "created_at": _iso(r.created_at),
-            "updated_at": _iso(r.updated_at),
-        }
-        rows.append([_cell(values[name]) for name in COLUMNS])
-    return list(COLUMNS), rows
-
-
-_PHONE = re.compile(r"^\+?[\d\s()/.-]+$")
-
-
-def _cell(value):
-    """Defuse text a spreadsheet would run as a formula (=, +, -, @ at the start); phone numbers stay."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") and not _PHONE.match(value):
-        return "'" + value
-    return value
-
-
-def _iso(value):
-    return value.isoformat(timespec="seconds") if value else None
-
-
-#: What the back office may export (a whitelist), in this order, with the column headings.
+#: What the back office may export (a whitelist), in this order, with the column titles.
 EXPORT_COLUMNS = {
     "id": _l("No."),
     "status": _l("Status"),
@@ -85,15 +52,48 @@ EXPORT_COLUMNS = {
     "remarks": _l("Remarks"),
     "delegation_head": _l("Head of delegation"),
     "created_at": _l("Registered at"),
+    "waitlisted_at": _l("On the waiting list since"),
     "checked_in_at": _l("Checked in at"),
     "consent_listing": _l("Listed as participant"),
 }
 
-#: The columns ticked when the export form opens.
+#: The columns ticked when the export form opens (and what the command exports without --columns).
 DEFAULT_EXPORT_COLUMNS = (
     "id", "status", "attendance", "salutation", "honorific", "first_name", "last_name", "name_zh", "organisation",
     "position", "member_city", "country", "email", "language", "interpretation", "delegation_head", "created_at",
 )  # fmt: skip
+
+#: Columns holding an instant: a date cell in the plenary's zone, the zone named in the title.
+TIME_COLUMNS = frozenset({"created_at", "waitlisted_at", "checked_in_at"})
+#: Columns holding yes or no.
+FLAG_COLUMNS = frozenset({"interpretation", "consent_listing"})
+
+#: The file formats, in the order offered (the first is the default).
+FORMATS = {
+    "xlsx": _l("Excel workbook (.xlsx)"),
+    "csv_semicolon": _l("CSV (Excel, semicolon)"),
+    "csv": _l("CSV (comma)"),
+}
+DEFAULT_FORMAT = "xlsx"
+MIMETYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+    "csv_semicolon": "text/csv; charset=utf-8",
+}
+_DELIMITERS = {"csv": ",", "csv_semicolon": ";"}
+
+#: How a date cell reads in each language (Excel number formats).
+DATE_FORMATS = {"de": "DD.MM.YYYY HH:MM", "en": "DD/MM/YYYY HH:MM", "zh": "YYYY-MM-DD HH:MM"}
+
+
+@dataclass
+class ExportTable:
+    """Column keys, their titles and one row of values per registration (texts, numbers, naive local times)."""
+
+    columns: list[str]
+    header: list[str]
+    rows: list[list]
+    lang: str
 
 
 def export_columns(requested: list[str]) -> list[str]:
@@ -102,57 +102,170 @@ def export_columns(requested: list[str]) -> list[str]:
     return chosen or list(DEFAULT_EXPORT_COLUMNS)
 
 
-def export_table(query: sa.Select, columns: list[str], lang: str = "de",
-                 zone: str = DEFAULT_TIMEZONE) -> tuple[list[str], list[list]]:  # fmt: skip
-    """Headings (in the current language) and one row per registration of ``query`` (a select of Registration).
+def export_format(requested: str | None) -> str:
+    """``requested`` if it is a format offered, else the default (XLSX)."""
+    return requested if requested in FORMATS else DEFAULT_FORMAT
 
-    Values are defused for spreadsheets (``_cell``); times are naive date-times in ``zone``
-    (a spreadsheet shows them as dates); status and attendance are named in the current language.
-    """
+
+def time_title(label: str, zone: str) -> str:
+    """A time column's title with its zone: "Angemeldet am (Asia/Shanghai)"."""
+    return gettext("%(label)s (%(zone)s)", label=label, zone=zone)
+
+
+def export_table(query: sa.Select, columns: list[str], lang: str, zone: str) -> ExportTable:
+    """Titles and values (in ``lang``) of each registration ``query`` selects, in sign-up order; one query."""
     registrations = db.session.scalars(
         query.options(joinedload(Registration.member), joinedload(Registration.delegation_head))
         .order_by(None).order_by(Registration.id)
     ).unique()  # fmt: skip
     tz = ZoneInfo(zone)
-    header = [str(EXPORT_COLUMNS[name]) for name in columns]
-    rows = []
-    for r in registrations:
-        values = {
-            "status": str(REGISTRATION_STATUS_LABELS.get(r.status, r.status)),
-            "attendance": str(ATTENDANCE_LABELS.get(r.attendance, r.attendance)),
-            "member_city": localize(r.member.name, lang).text if r.member else None,
-            "delegation_head": r.delegation_head.display_name if r.delegation_head else None,
-            "created_at": _local(r.created_at, tz),
-            "checked_in_at": _local(r.checked_in_at, tz),
-        }
-        rows.append([_cell(values[name] if name in values else getattr(r, name)) for name in columns])
-    return header, rows
+    with force_locale(BABEL_LOCALES[lang]):
+        header = [time_title(str(EXPORT_COLUMNS[c]), zone) if c in TIME_COLUMNS else str(EXPORT_COLUMNS[c])
+                  for c in columns]  # fmt: skip
+        names = _Names(lang)
+        rows = [[names.value(r, c, tz) for c in columns] for r in registrations]
+    return ExportTable(columns, header, rows, lang)
 
 
-def _local(value: datetime | None, tz: ZoneInfo) -> datetime | None:
-    return value.astimezone(tz).replace(tzinfo=None, microsecond=0) if value else None
+class _Names:
+    """The readable name of each stored code, in one language (looked up once per export)."""
+
+    def __init__(self, lang: str):
+        locale = Locale.parse(BABEL_LOCALES[lang])
+        self.lang = lang
+        self.countries = country_names(lang)  # PRC usage on Chinese exports (plenary.countries)
+        self.languages = locale.languages
+        self.status = {k: str(v) for k, v in REGISTRATION_STATUS_LABELS.items()}
+        self.attendance = {k: str(v) for k, v in ATTENDANCE_LABELS.items()}
+        self.salutations = {c.value: str(c.label) for c in SALUTATIONS if c.value}
+        self.flags = {True: gettext("Yes"), False: gettext("No")}
+
+    def value(self, r: Registration, column: str, tz: ZoneInfo):
+        """What the cell of ``column`` shows for ``r``."""
+        raw = getattr(r, column, None)
+        if column in TIME_COLUMNS:
+            return raw.astimezone(tz).replace(tzinfo=None, second=0, microsecond=0) if raw else None
+        if column in FLAG_COLUMNS:
+            return self.flags[bool(raw)]
+        if column == "status":
+            return self.status.get(raw, raw)
+        if column == "attendance":
+            return self.attendance.get(raw, raw)
+        if column == "salutation":
+            return self.salutations.get(raw, raw)
+        if column == "country":
+            return self.countries.get(raw, raw)
+        if column == "language":
+            return self.languages.get(raw, raw)
+        if column == "member_city":
+            return localize(r.member.name, self.lang).text if r.member else None
+        if column == "delegation_head":
+            return r.delegation_head.display_name if r.delegation_head else None
+        return raw
 
 
-def csv_text(header: list[str], rows: list[list]) -> str:
-    """The table as CSV text (empty cells for None)."""
+#: Bidi embeddings, overrides and isolates: they reorder what a sheet shows (imported or older data may hold them).
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+#: What a spreadsheet takes as the start of a formula (or a cell it splits).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+#: A phone number in international form (a plus, then at least six digits, spaces, dashes, brackets).
+_PHONE = re.compile(r"^\+(?=(?:\D*\d){6})[\d\s()/.-]+$")
+
+
+def clean_text(value: str) -> str:
+    """A text without control characters but line breaks and tabs, and without bidi controls."""
+    return _BIDI.sub("", strip_controls(value, keep="\n\t"))
+
+
+def risky(value: str, column: str) -> bool:
+    """Would a spreadsheet run ``value`` as a formula? (A phone number such as +49 221 123 is left as it is.)"""
+    if not value.startswith(FORMULA_STARTS):
+        return False
+    return not (column == "phone" and _PHONE.match(value))
+
+
+def export_file(plenary, query: sa.Select, columns: list[str], fmt: str, lang: str,
+                today: date | None = None) -> tuple[bytes, str, str]:  # fmt: skip
+    """The registrations ``query`` selects as a file: its bytes, its name and its content type."""
+    table = export_table(query, columns, lang, plenary.timezone)
+    data = xlsx_bytes(table, sheet_title(localize(plenary.title, lang).text or plenary.slug)) if fmt == "xlsx" \
+        else csv_bytes(table, _DELIMITERS[fmt])  # fmt: skip
+    extension = "xlsx" if fmt == "xlsx" else "csv"
+    return data, f"registrations-{plenary.slug}-{(today or date.today()).isoformat()}.{extension}", MIMETYPES[fmt]
+
+
+def csv_bytes(table: ExportTable, delimiter: str = ",") -> bytes:
+    """The table as CSV in UTF-8 with a BOM (Excel reads it so), formula-safe; times as YYYY-MM-DD HH:MM."""
     text = io.StringIO()
-    writer = csv.writer(text)
-    writer.writerow(header)
-    writer.writerows(["" if value is None else value for value in row] for row in rows)
-    return text.getvalue()
+    writer = csv.writer(text, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerow(table.header)
+    for row in table.rows:
+        writer.writerow([_csv_cell(value, column) for value, column in zip(row, table.columns, strict=True)])
+    return ("\ufeff" + text.getvalue()).encode("utf-8")
 
 
-def spreadsheet(header: list[str], rows: list[list], fmt: str, title: str) -> bytes:
-    """The table as a file: ``fmt`` "xlsx" (a workbook, sheet ``title``) or "csv" (UTF-8 with a BOM, for Excel)."""
-    if fmt != "xlsx":
-        return ("\ufeff" + csv_text(header, rows)).encode("utf-8")
+def _csv_cell(value, column: str):
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, str):
+        value = clean_text(value)
+        # The apostrophe is what Excel itself puts before a text that looks like a formula.
+        return "'" + value if risky(value, column) else value
+    return value
+
+
+_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+
+
+def sheet_title(title: str) -> str:
+    """A worksheet's name: at most 31 characters, none of []:*?/\\ (Excel refuses them)."""
+    return _SHEET_FORBIDDEN.sub(" ", clean_text(title)).strip()[:31].strip() or "Registrations"
+
+
+def xlsx_bytes(table: ExportTable, title: str) -> bytes:
+    """The table as an Excel workbook: date cells, a bold frozen header row, an autofilter, fitting widths."""
     book = Workbook()
     sheet = book.active
-    sheet.title = title[:31]
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
+    sheet.title = title
+    book.properties.title = title
+    sheet.append(table.header)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    date_format = DATE_FORMATS.get(table.lang, DATE_FORMATS["de"])
+    widths = [_width(title) for title in table.header]
+    for number, row in enumerate(table.rows, start=2):
+        for index, (value, column) in enumerate(zip(row, table.columns, strict=True)):
+            cell = sheet.cell(row=number, column=index + 1)
+            if isinstance(value, str):
+                value = clean_text(value)
+                cell.value = value
+                cell.data_type = "s"  # text, never a formula, whatever it starts with
+                cell.quotePrefix = risky(value, column)  # and stays text when someone edits the cell
+                widths[index] = max(widths[index], _width(value))
+            else:
+                cell.value = value
+                if isinstance(value, datetime):
+                    cell.number_format = date_format
+                    widths[index] = max(widths[index], len(date_format))
+                elif value is not None:
+                    widths[index] = max(widths[index], len(str(value)))
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = min(max(width + 2, 6), 60)
     sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(max(len(table.header), 1))}{len(table.rows) + 1}"
+    sheet.print_title_rows = "1:1"
+    sheet.page_setup.orientation = "landscape"
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _width(text: str) -> int:
+    """How many character widths ``text``'s longest line takes (a Chinese character takes two)."""
+    return max((sum(2 if _wide(ch) else 1 for ch in line) for line in text.split("\n")), default=0)
+
+
+def _wide(ch: str) -> bool:
+    return unicodedata.east_asian_width(ch) in ("W", "F")

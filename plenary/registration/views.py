@@ -8,6 +8,7 @@ from plenary.checkin.services import checkin_code, qr_svg
 from plenary.events.services import get_public_plenary
 from plenary.extensions import db, limiter
 from plenary.i18n import current_language, use_language
+from plenary.legal import legal_details
 from plenary.members.services import member_choices
 from plenary.registration import changes, errors, signup, states
 from plenary.registration.forms import (
@@ -305,5 +306,5 @@ def erase(token: str):
 
 @bp.get("/privacy")
 def privacy():
-    """The privacy notice."""
-    return render_template("registration/privacy.html")
+    """The privacy notice, with the controller and the retention periods as configured (plenary/legal.py)."""
+    return render_template("legal/privacy.html", legal=legal_details(current_language()))
