@@ -129,3 +129,26 @@ def ordinal(number: int, lang: str) -> str:
     else:
         suffix = {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
     return f"{number}{suffix}"
+
+
+def time_ranges(starts: datetime, ends: datetime, home_zone: str) -> list[str]:
+    """The plenary's time range as read in its own zone, then the partner country's (for mails and plain text).
+
+    "Mittwoch, 15. Oktober 2031, 09:00–12:30 MESZ", then "15:00–18:30 Beijing" (the date again only where
+    that zone is on another day, or the plenary ends on another day).
+    """
+    lines = []
+    first_day = None
+    for zone in partner_zones(home_zone):
+        start, end = zoned(starts, zone), zoned(ends, zone)
+        day = start.date("full")
+        if first_day is None or day != first_day:
+            begin = gettext("%(date)s, %(time)s", date=day if first_day is None else start.date("medium"),
+                            time=start.time())  # fmt: skip
+        else:
+            begin = start.time()
+        first_day = first_day or day
+        finish = end.time() if end.date() == start.date() else gettext(
+            "%(date)s, %(time)s", date=end.date("medium"), time=end.time())
+        lines.append(f"{begin}–{finish} {start.label}")
+    return lines
