@@ -131,24 +131,31 @@ def ordinal(number: int, lang: str) -> str:
     return f"{number}{suffix}"
 
 
-def time_ranges(starts: datetime, ends: datetime, home_zone: str) -> list[str]:
+@dataclass(frozen=True)
+class TimeRange:
+    """A plenary's time range as read in one zone: ``date`` (may be empty) and ``span`` ("09:00–12:30 MESZ")."""
+
+    date: str
+    span: str
+
+    def __str__(self) -> str:
+        return gettext("%(date)s, %(time)s", date=self.date, time=self.span) if self.date else self.span
+
+
+def time_ranges(starts: datetime, ends: datetime, home_zone: str) -> list[TimeRange]:
     """The plenary's time range as read in its own zone, then the partner country's (for mails and plain text).
 
-    "Mittwoch, 15. Oktober 2031, 09:00–12:30 MESZ", then "15:00–18:30 Beijing" (the date again only where
-    that zone is on another day, or the plenary ends on another day).
+    "Mittwoch, 15. Oktober 2031" + "09:00–12:30 MESZ", then "15:00–18:30 Beijing" (the date again only where
+    that zone is on another day); a plenary that ends on another day names that day at its end.
     """
-    lines = []
-    first_day = None
+    ranges = []
     for zone in partner_zones(home_zone):
         start, end = zoned(starts, zone), zoned(ends, zone)
-        day = start.date("full")
-        if first_day is None or day != first_day:
-            begin = gettext("%(date)s, %(time)s", date=day if first_day is None else start.date("medium"),
-                            time=start.time())  # fmt: skip
+        if not ranges:
+            day = start.date("full")
         else:
-            begin = start.time()
-        first_day = first_day or day
+            day = "" if start.date() == zoned(starts, home_zone).date() else start.date("medium")
         finish = end.time() if end.date() == start.date() else gettext(
-            "%(date)s, %(time)s", date=end.date("medium"), time=end.time())
-        lines.append(f"{begin}–{finish} {start.label}")
-    return lines
+            "%(date)s, %(time)s", date=end.date("medium"), time=end.time())  # fmt: skip
+        ranges.append(TimeRange(day, f"{start.time()}–{finish} {start.label}"))
+    return ranges
