@@ -228,6 +228,7 @@ def register_template_helpers(app: Flask) -> None:
             "localize_any": lambda value: i18n.localize_any(value, lang),
             "lang_attr": i18n.lang_attr,
             "dual_times": formatting.dual_times,
+            "time_ranges": formatting.time_ranges,
             "zoned": formatting.zoned,
             "url_with_lang": i18n.url_with_lang,
             "ordinal": lambda number: formatting.ordinal(number, lang),

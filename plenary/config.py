@@ -67,6 +67,10 @@ def default_config(app: Flask) -> dict:
         "MAIL_USERNAME": None,
         "MAIL_PASSWORD": None,
         "MAIL_DEFAULT_SENDER": "ISA Plenary <plenary@isa-alliance.example>",
+        # The From display name per language of the message (JSON in FLASK_MAIL_SENDER_NAMES); the address stays
+        # MAIL_DEFAULT_SENDER's, whose own display name serves a language missing here.
+        "MAIL_SENDER_NAMES": {"de": "ISA Plenarversammlung", "en": "ISA Plenary Assembly",
+                              "zh": "中德工业城市联盟全体大会"},  # fmt: skip
         "MAIL_FILE_DIR": os.path.join(app.instance_path, "mail"),
         "MAIL_TIMEOUT": 20,
         "OUTBOX_DELIVER_AFTER_REQUEST": True,

@@ -129,3 +129,33 @@ def ordinal(number: int, lang: str) -> str:
     else:
         suffix = {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
     return f"{number}{suffix}"
+
+
+@dataclass(frozen=True)
+class TimeRange:
+    """A plenary's time range as read in one zone: ``date`` (may be empty) and ``span`` ("09:00–12:30 MESZ")."""
+
+    date: str
+    span: str
+
+    def __str__(self) -> str:
+        return gettext("%(date)s, %(time)s", date=self.date, time=self.span) if self.date else self.span
+
+
+def time_ranges(starts: datetime, ends: datetime, home_zone: str) -> list[TimeRange]:
+    """The plenary's time range as read in its own zone, then the partner country's (for mails and plain text).
+
+    "Mittwoch, 15. Oktober 2031" + "09:00–12:30 MESZ", then "15:00–18:30 Beijing" (the date again only where
+    that zone is on another day); a plenary that ends on another day names that day at its end.
+    """
+    ranges = []
+    for zone in partner_zones(home_zone):
+        start, end = zoned(starts, zone), zoned(ends, zone)
+        if not ranges:
+            day = start.date("full")
+        else:
+            day = "" if start.date() == zoned(starts, home_zone).date() else start.date("medium")
+        finish = end.time() if end.date() == start.date() else gettext(
+            "%(date)s, %(time)s", date=end.date("medium"), time=end.time())  # fmt: skip
+        ranges.append(TimeRange(day, f"{start.time()}–{finish} {start.label}"))
+    return ranges

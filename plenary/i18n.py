@@ -9,6 +9,12 @@ from markupsafe import Markup, escape
 
 from plenary.cookies import cookie_secure
 
+
+def N_(message: str) -> str:
+    """Mark ``message`` for extraction; it is translated where it is shown (``gettext(message)``)."""
+    return message
+
+
 #: Languages the site speaks; the first is the default and the source of truth for wording.
 LANGUAGES = ("de", "en", "zh")
 

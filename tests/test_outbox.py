@@ -558,6 +558,7 @@ SENDER_NAME = 'Allianz der Industriestädte, Geschäftsstelle "Düsseldorf" (ISA
 def test_long_subjects_and_display_names_keep_every_space_when_delivered(app, plenary, smtp, monkeypatch):
     quoted = SENDER_NAME.replace("\\", "\\\\").replace('"', '\\"')
     monkeypatch.setitem(app.config, "MAIL_DEFAULT_SENDER", f'"{quoted}" <plenary@example.org>')
+    monkeypatch.setitem(app.config, "MAIL_SENDER_NAMES", {})  # no name per language: MAIL_DEFAULT_SENDER's own
     register(plenary.id, "annegret@example.org", first_name="Hans Jürgen", last_name="von Müller-Lüdenscheidt")
     register(plenary.id, "li.lei@example.cn", language="zh", first_name="雷", last_name="李", name_zh="李 雷")
     for prefix in PREFIXES:

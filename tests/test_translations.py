@@ -47,3 +47,63 @@ def test_catalog_is_complete_and_consistent(lang, source_msgids):
         translated[ids[0]] = strings
     missing = source_msgids - set(translated)
     assert not missing, f"{lang}: not in the catalogue (run scripts/update-translations): {sorted(missing)}"
+
+
+def _missing(lang: str, msgids: set[str]) -> list[str]:
+    """The msgids of ``msgids`` without a usable translation in ``lang`` (absent, empty or fuzzy)."""
+    translated = set()
+    for message in _catalog(lang):
+        if not message.id or "fuzzy" in message.flags:
+            continue
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if all(s and s.strip() for s in strings):
+            translated.add(message.id if isinstance(message.id, str) else message.id[0])
+    return sorted(msgids - translated)
+
+
+@pytest.mark.parametrize("lang", ["de", "zh"])
+def test_every_interface_string_is_translated_naming_all_that_are_not(lang, source_msgids):
+    """Every msgid of plenary/ and templates/ (babel.cfg) has a non-empty, not fuzzy German and Chinese text."""
+    missing = _missing(lang, source_msgids)
+    assert not missing, f"{lang}: {len(missing)} untranslated (absent, empty or fuzzy):\n" + "\n".join(missing)
+
+
+def _wtforms_english() -> list[re.Pattern]:
+    """Every message WTForms itself may show, in English, as a pattern (its placeholders match anything)."""
+    from wtforms.i18n import messages_path
+
+    with open(Path(messages_path()) / "wtforms.pot", "rb") as fh:
+        ids = {i for m in read_po(fh) if m.id for i in (m.id if isinstance(m.id, tuple) else (m.id,))}
+    return [re.compile(re.sub(r"%\\\(\w+\\\)[ds]", ".+?", re.escape(i))) for i in sorted(ids)]
+
+
+def test_back_office_pages_in_chinese_show_no_english_wtforms_message(client, accounts, make_plenary):
+    """Forms of the back office, sent with mistakes in every kind of field, answer in Chinese only."""
+    from tests.conftest import login
+    from tests.test_admin_content import announcement_data, member_data
+    from tests.test_admin_plenaries import new_plenary_data
+
+    make_plenary()
+    login(client, "admin@isa.example")
+    posts = {
+        "/admin/plenaries/new": new_plenary_data(number="x", start_time="25:00", start_date="2032-13-01",
+                                                 capacity_in_person="viele", format="party", title_de=""),
+        "/admin/plenaries/test-plenary/agenda/new": {"kind": "talk", "day": "2031-10-15", "start_time": "9 Uhr",
+                                                     "duration_minutes": "-5", "title-de": ""},
+        "/admin/announcements/new": announcement_data(published_at="morgen", kind="advert", title_de=""),
+        "/admin/members/new": member_data(joined_year="zwei", country="XX", name_de=""),
+        "/admin/accounts/new": {"email": "kein-at", "role": "king", "password": "x" * 300},
+        "/admin/plenaries/test-plenary/registrations/new": {"email": "", "first_name": "", "attendance": "x"},
+    }  # fmt: skip
+    patterns = _wtforms_english()
+    found = {"en": {}, "zh": {}}
+    for lang in found:
+        for url, data in posts.items():
+            response = client.post(f"{url}?lang={lang}", data=data)
+            assert response.status_code in (200, 400), url
+            text = re.sub(r"<[^>]*>", " ", response.get_data(as_text=True)).replace("&#39;", "'")
+            found[lang][url] = [p.pattern for p in patterns if p.search(text)]
+    # In English each form shows WTForms' own messages (so the mistakes reach its validators) ...
+    assert all(found["en"].values()), found["en"]
+    # ... in Chinese none of them is left in English.
+    assert {url: english for url, english in found["zh"].items() if english} == {}

@@ -12,7 +12,6 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -22,6 +21,7 @@ from plenary.auth.forms import MIN_PASSWORD
 from plenary.auth.models import User
 from plenary.auth.services import AccountError, add_account, set_account_password, update_account
 from plenary.extensions import db
+from plenary.form_messages import FlaskForm
 from plenary.labels import ROLE_LABELS
 from plenary.registration.forms import EmailAddress, choices
 from plenary.validation import one_line

@@ -22,6 +22,7 @@ from plenary.admin.plenary_forms import (
     LocalTimeError,
     to_instant,
 )
+from plenary.admin.problems import readable_errors
 from plenary.agenda.models import AgendaItem, Speaker
 from plenary.agenda.services import forget_unused_documents
 from plenary.auth.access import organizer_required, viewer_required
@@ -286,7 +287,8 @@ def agenda_edit(slug: str, item_id: int):
 
 def _done(plenary: Plenary, errors: list[str] | None, message: str):
     if errors:
-        flash(gettext("The agenda could not be saved: %(errors)s", errors="; ".join(errors)), "warning")
+        flash(gettext("The agenda could not be saved: %(errors)s", errors="; ".join(readable_errors(errors))),
+              "warning")  # fmt: skip
     else:
         db.session.commit()
         flash(message, "success")
@@ -331,7 +333,7 @@ def agenda_order(slug: str):
     errors = _save_agenda(plenary, ordered, "agenda.reorder")
     if request.accept_mimetypes.best == "application/json":
         if errors:
-            return {"ok": False, "errors": errors}, 400
+            return {"ok": False, "errors": readable_errors(errors)}, 400
         db.session.commit()
         return {"ok": True}
     return _done(plenary, errors, gettext("The agenda's order is saved."))

@@ -7,12 +7,12 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from plenary.admin.language_fields import add_language_fields
 from plenary.config import DEFAULT_TIMEZONE
+from plenary.form_messages import FlaskForm
 from plenary.i18n import HTML_LANG
 from plenary.registration.forms import choices, country_choices
 from plenary.validation import SLUG_PATTERN, multi_line, one_line, optional_choice

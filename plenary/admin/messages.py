@@ -7,7 +7,6 @@ from flask import abort, flash, make_response, redirect, render_template, reques
 from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Length
 
@@ -20,6 +19,7 @@ from plenary.broadcasts.models import Broadcast
 from plenary.events.models import Plenary
 from plenary.events.services import plenary_or_404
 from plenary.extensions import db
+from plenary.form_messages import FlaskForm
 from plenary.i18n import HTML_LANG, LANGUAGE_NAMES, LANGUAGES, current_language, localize
 from plenary.mail.models import OutboxMessage, OutboxStatus
 from plenary.mail.retry import retry_by_hand, retryable

@@ -13,10 +13,13 @@ from sqlalchemy.orm import selectinload
 
 from plenary.admin.blueprint import bp
 from plenary.admin.plenary_forms import PLENARY_ERROR_FIELDS, ConfirmForm, LocalTimeError, PlenaryForm, to_instant
+from plenary.admin.problems import readable, readable_errors
+from plenary.admin.translation_gaps import translation_gaps
 from plenary.agenda.models import AgendaItem
 from plenary.auth.access import organizer_required, viewer_required
 from plenary.config import DEFAULT_TIMEZONE
 from plenary.events.changes import told_counts
+from plenary.events.checks import Problem
 from plenary.events.editing import save_plenary, set_status
 from plenary.events.exchange import ExchangeError, export_plenary
 from plenary.events.models import Plenary, PlenaryStatus
@@ -42,7 +45,7 @@ def apply_errors(form, errors: list[str], fields: dict[str, str], prefix: str = 
         path, _, message = error.partition(": ")
         if prefix:
             if not path.startswith(prefix):
-                rest.append(error)
+                rest.append(readable(error))
                 continue
             path = path[len(prefix):].lstrip(".")
         key = path.split("[")[0]
@@ -52,9 +55,9 @@ def apply_errors(form, errors: list[str], fields: dict[str, str], prefix: str = 
             outer, inner = name.split("-", 1)
             field = form[outer].form[inner] if outer in form._fields else None
         if field is None:
-            rest.append(error)
+            rest.append(readable(error))
         else:
-            field.errors = [*field.errors, message or error]
+            field.errors = [*field.errors, readable(error) if isinstance(error, Problem) else message or error]
     return rest
 
 
@@ -151,7 +154,8 @@ def plenary(slug: str):
     """A plenary's back-office home: status, counts and the ways to change it."""
     plenary = plenary_or_404(slug)
     return render_template("admin/plenary_home.html", plenary=plenary, counts=registration_counts(plenary.id),
-                           told=told_counts(plenary.id), confirm=ConfirmForm())  # fmt: skip
+                           told=told_counts(plenary.id), confirm=ConfirmForm(),
+                           gaps=translation_gaps(plenary))  # fmt: skip
 
 
 @bp.route("/plenaries/<slug>/edit", methods=["GET", "POST"])
@@ -180,7 +184,8 @@ def _set_status(plenary: Plenary, status: str, action: str):
         return set_status(plenary, status, action)
     except ExchangeError as error:
         db.session.rollback()
-        flash(gettext("The plenary could not be saved: %(errors)s", errors="; ".join(error.errors)), "warning")
+        flash(gettext("The plenary could not be saved: %(errors)s", errors="; ".join(readable_errors(error.errors))),
+              "warning")  # fmt: skip
         return None
 
 
@@ -196,6 +201,10 @@ def plenary_publish(slug: str):
     elif _set_status(plenary, PlenaryStatus.PUBLISHED, "plenary.publish"):
         db.session.commit()
         flash(gettext("The plenary is published."), "success")
+        gaps = translation_gaps(plenary)
+        if gaps:  # a warning, not a block: the public page shows those texts in another language
+            flash(gettext("Some texts are missing in a language; the public page shows them in another one: "
+                          "%(gaps)s", gaps="; ".join(gaps)), "warning")  # fmt: skip
     return redirect(url_for("admin.plenary", slug=slug))
 
 

@@ -9,14 +9,11 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from flask import request
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from flask_wtf.i18n import translations as flask_wtf_translations
 from wtforms import (
     BooleanField,
     DateField,
     FieldList,
-    Form,
     FormField,
     IntegerField,
     SelectField,
@@ -31,6 +28,8 @@ from plenary.admin.language_fields import LANGUAGE_LABELS, add_language_fields, 
 from plenary.agenda.models import AGENDA_KINDS
 from plenary.config import DEFAULT_TIMEZONE
 from plenary.events.checks import zone_names
+from plenary.form_messages import FlaskForm
+from plenary.form_messages import Form as _SubForm
 from plenary.labels import AGENDA_KIND_LABELS, FORMAT_LABELS
 from plenary.registration.forms import EmailAddress, choices
 from plenary.validation import SLUG_PATTERN, multi_line, one_line, optional_choice
@@ -76,17 +75,6 @@ def zone_choices(current: str | None = None) -> list:
     if current and current not in FIRST_ZONES and current in available_timezones():
         rest.add(current)  # "UTC" or "Etc/GMT-8" from an import stays selectable
     return choices([(z, z) for z in FIRST_ZONES] + [(z, z) for z in sorted(rest)])
-
-
-class _SubForm(Form):
-    """A sub-form with WTForms' own messages in the visitor's language (as FlaskForm has)."""
-
-    class Meta:
-        """Use Flask-WTF's translations."""
-
-        def get_translations(self, form):
-            """Flask-WTF's translations (per request, from the current locale)."""
-            return flask_wtf_translations
 
 
 class Texts(_SubForm):

@@ -1,10 +1,10 @@
 """Login and password forms."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from plenary.form_messages import FlaskForm
 from plenary.validation import one_line
 
 MIN_PASSWORD = 12

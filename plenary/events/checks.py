@@ -15,6 +15,7 @@ from zoneinfo import available_timezones
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from plenary.i18n import N_
 from plenary.validation import normalised_email, text_problem
 
 
@@ -24,6 +25,23 @@ class ExchangeError(ValueError):
     def __init__(self, errors: list[str]):
         super().__init__("; ".join(errors))
         self.errors = errors
+
+
+class Problem(str):
+    """One problem: "path: message" in English (what the CLI and the API say), and what a page says instead.
+
+    ``text`` is a msgid (marked with ``N_``) that a page translates with ``values``; instants (aware
+    datetimes) among them are shown in ``zone`` (plenary.admin.problems.readable).
+    """
+
+    text: str
+    zone: str | None
+    values: dict
+
+    def __new__(cls, english: str, text: str, zone: str | None = None, **values):
+        problem = super().__new__(cls, english)
+        problem.text, problem.zone, problem.values = text, zone, values
+        return problem
 
 
 @cache
@@ -156,17 +174,22 @@ def _semantic_errors(data: dict) -> list[str]:
         except ValueError:
             problems.append(f"{name}: {value!r} is not a valid date and time")
     if "starts_at" in instants and "ends_at" in instants and instants["ends_at"] < instants["starts_at"]:
-        problems.append("ends_at: the plenary ends before it starts")
+        problems.append(Problem("ends_at: the plenary ends before it starts",
+                                N_("The plenary cannot end before it starts.")))  # fmt: skip
     start, end = instants.get("starts_at"), instants.get("ends_at")
     for index in range(len(data.get("agenda", []))):
         item_start = instants.get(f"agenda[{index}].starts_at")
         if item_start and start and end and not start <= item_start <= end:
-            problems.append(
-                f"agenda[{index}].starts_at: outside the plenary's time ({data['starts_at']} to {data['ends_at']})"
-            )
+            problems.append(Problem(
+                f"agenda[{index}].starts_at: outside the plenary's time ({data['starts_at']} to {data['ends_at']})",
+                N_("Agenda item %(number)s starts at %(item_start)s, outside the plenary's time (%(start)s to "
+                   "%(end)s)."),
+                data["timezone"], number=index + 1, item_start=item_start, start=start, end=end,
+            ))  # fmt: skip
     opens, closes = instants.get("registration.opens_at"), instants.get("registration.closes_at")
     if opens and closes and closes < opens:
-        problems.append("registration.closes_at: registration closes before it opens")
+        problems.append(Problem("registration.closes_at: registration closes before it opens",
+                                N_("Registration cannot close before it opens.")))  # fmt: skip
     email = data.get("contact_email")
     if email is not None and normalised_email(email) is None:  # the forms' rule; the schema only sees an @
         problems.append(f"contact_email: {email!r} is not a valid email address")

@@ -26,6 +26,13 @@ def mail_host() -> str:
     return current_app.config["PUBLIC_URL"].split("://", 1)[-1].split("/", 1)[0].split(":")[0]
 
 
+def sender_name(language: str | None) -> str | None:
+    """The From display name for a message in ``language`` (MAIL_SENDER_NAMES); None keeps MAIL_DEFAULT_SENDER's."""
+    names = current_app.config.get("MAIL_SENDER_NAMES") or {}
+    name = names.get(language) if isinstance(names, dict) else None
+    return (name.strip() or None) if isinstance(name, str) else None
+
+
 def build_message(message: OutboxMessage) -> Outgoing:
     """The MIME message for an outbox row (PermanentDeliveryError if it cannot go out)."""
     if not message.recipient:
@@ -37,6 +44,7 @@ def build_message(message: OutboxMessage) -> Outgoing:
     text, html, images = with_checkin(message.body_text, message.body_html, message.id, values, host)
     envelope = Envelope(
         sender=current_app.config["MAIL_DEFAULT_SENDER"],
+        sender_name=sender_name(message.language),
         recipient=message.recipient,
         reply_to=message.reply_to,
         # Stable per outbox row: a message delivered twice is recognisably the same message.

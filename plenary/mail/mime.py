@@ -24,7 +24,7 @@ package's folder loses spaces in long non-ASCII headers).
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import formatdate
+from email.utils import formatdate, parseaddr
 
 from plenary.mail.headers import address_header, one_line, text_header
 
@@ -48,6 +48,8 @@ class Envelope:
     message_id: str
     reply_to: str | None = None
     headers: tuple[tuple[str, str], ...] = ()
+    #: The From display name to show instead of the one in ``sender`` (the message's language's; None: sender's).
+    sender_name: str | None = None
 
 
 def build_email(envelope: Envelope, subject: str, text: str, html: str, calendar_method: str | None = None,
@@ -56,7 +58,8 @@ def build_email(envelope: Envelope, subject: str, text: str, html: str, calendar
     """The MIME message (see the module's docstring for its tree), dated now."""
     message = EmailMessage(policy=SMTP)
     message["Subject"] = text_header("Subject", one_line(subject or ""))
-    message["From"] = address_header("From", envelope.sender)
+    sender = (envelope.sender_name, parseaddr(envelope.sender)[1]) if envelope.sender_name else envelope.sender
+    message["From"] = address_header("From", sender)
     message["To"] = envelope.recipient
     if envelope.reply_to:
         message["Reply-To"] = address_header("Reply-To", envelope.reply_to)

@@ -2,13 +2,10 @@
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from flask_wtf.i18n import translations as flask_wtf_translations
 from werkzeug.datastructures import MultiDict
 from wtforms import (
     BooleanField,
     FieldList,
-    Form,
     FormField,
     RadioField,
     SelectChoice,
@@ -20,6 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from plenary.countries import country_names
+from plenary.form_messages import FlaskForm, Form
 from plenary.i18n import LANGUAGE_NAMES, current_language
 from plenary.members.services import sort_key
 from plenary.validation import multi_line, normalised_email, one_line, optional_choice
@@ -64,13 +62,6 @@ def country_choices() -> list[SelectChoice]:
 
 class DelegateForm(Form):
     """A further delegate of the same organisation (one row of the FieldList)."""
-
-    class Meta:
-        """WTForms' own messages in the visitor's language, as in FlaskForm."""
-
-        def get_translations(self, form):
-            """Flask-WTF's translations (per request, from the current locale)."""
-            return flask_wtf_translations
 
     first_name = StringField(_l("First name"), filters=[one_line], validators=[DataRequired(), Length(max=100)])
     last_name = StringField(_l("Last name"), filters=[one_line], validators=[DataRequired(), Length(max=100)])
