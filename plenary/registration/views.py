@@ -125,20 +125,10 @@ def _people(form: RegistrationForm, modes: tuple[str, ...]) -> tuple[dict, list[
     }
     delegates = []
     for entry in form.delegates.entries:
-        data = entry.form
-        delegates.append(
-            {
-                "first_name": data.first_name.data,
-                "last_name": data.last_name.data,
-                "email": data.email.data,
-                "position": data.position.data,
-                "attendance": data.attendance.data if data.attendance.data in modes else head["attendance"],
-                "organisation": head["organisation"],
-                "member_id": head["member_id"],
-                "country": head["country"],
-                "language": head["language"],
-            }
-        )
+        delegate = entry.form.person_data(head)
+        if delegate["attendance"] not in modes:
+            delegate["attendance"] = head["attendance"]
+        delegates.append(delegate)
     return head, delegates
 
 
@@ -196,11 +186,12 @@ def add_delegate(token: str):
     form = AddDelegateForm()
     if request.method == "GET":
         form.delegate.attendance.data = registration.attendance
+        form.delegate.language.data = registration.language
     if form.validate_on_submit():
         # It stores a registration: the same budget as the public form's registrations.
         if not ratelimits.spend(_rate_limit(), "registration", ratelimits.client_address()):
             abort(429)
-        return _act(token, "delegate_added", lambda: signup.add_delegates(registration.id, [form.delegate.data]))
+        return _act(token, "delegate_added", lambda: signup.add_delegates(registration.id, [form.delegate.form.person_data()]))
     status = 400 if request.method == "POST" else 200
     return render_template("registration/add_delegate.html", registration=registration, plenary=registration.plenary,
                            form=form, token=token, modes=modes), status  # fmt: skip
