@@ -247,11 +247,13 @@ def test_erasing_a_head_removes_their_name_from_their_delegates_messages(app, cl
     assert "Zwetschgenbaum" not in page and "Zwetschgenbaum" not in download
     assert li.registered_by_erased and "the person who registered you has since deleted their data" in page
     assert "Registered by — " not in page
-    notifications.notify(li, "registration_link")  # a later message: no "— has registered you"
+    notifications.notify_status(li)  # the first message again (as after an approval): no "— has registered you"
+    notifications.notify(li, "registration_link")  # a later message: no delegation sentence at all
     db.session.commit()
-    later = _outbox()[-1]
-    assert "You were registered as a member of a delegation." in later.body_text and "— has registered" not in \
-        later.body_text
+    first, later = _outbox()[-2:]
+    assert "A member of your delegation has registered you" in first.body_text
+    assert "— has registered" not in first.body_text + first.body_html
+    assert "registered you" not in later.body_text + later.body_html
     # Erasing the delegate themselves forgets it altogether.
     privacy.erase(li.id)
     db.session.commit()
