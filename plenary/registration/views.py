@@ -9,7 +9,7 @@ from plenary.events.services import get_public_plenary
 from plenary.extensions import db, limiter
 from plenary.i18n import current_language, use_language
 from plenary.members.services import member_choices
-from plenary.registration import changes, errors, signup, states
+from plenary.registration import changes, delegation, errors, signup, states
 from plenary.registration.forms import (
     AddDelegateForm,
     AttendanceForm,
@@ -160,6 +160,8 @@ def personal(token: str):
     """The registrant's own page: status, details, agenda, actions."""
     registration = _registration_or_404(token)
     attendance_form = AttendanceForm(attendance=registration.attendance)
+    # Only the people this head's own submissions registered; a delegate has none (one query either way at most).
+    is_head = registration.delegation_head_id is None and registration.registered_by_name is None
     return render_template(
         "registration/personal.html",
         registration=registration,
@@ -171,6 +173,7 @@ def personal(token: str):
         qr_svg=qr_svg,
         checkin_code=checkin_code,
         actions=states.allowed_actions(registration, "registrant"),
+        colleagues=delegation.delegation_rows(registration) if is_head else [],
         notice=request.args.get("done"),
     )
 
