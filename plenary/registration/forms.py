@@ -82,8 +82,8 @@ class DelegateForm(Form):
     position = StringField(_l("Position"), filters=[one_line], validators=[Optional(), Length(max=200)])
     attendance = SelectField(_l("Attendance"), choices=ATTENDANCE_CHOICES, validators=[optional_choice()])
     # Empty: the head's language (rows posted by older pages carry none).
-    language = SelectField(_l("Language of our messages"), choices=[SelectChoice("", _l("Same as yours")), *LANGUAGE_CHOICES],
-                           validators=[optional_choice()])  # fmt: skip
+    language = SelectField(_l("Language of our messages"), validators=[optional_choice()],
+                           choices=[SelectChoice("", _l("Same as yours")), *LANGUAGE_CHOICES])  # fmt: skip
     interpretation = BooleanField(_l("Needs simultaneous interpretation German ↔ Chinese"))
     dietary = StringField(_l("Dietary requirements"), filters=[one_line], validators=[Optional(), Length(max=300)])
 

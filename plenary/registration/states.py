@@ -180,7 +180,7 @@ def check_head(head, colleague, action: str) -> None:
 
 
 def head_actions(head, colleague) -> frozenset[str]:
-    """The actions ``head`` may take on ``colleague`` now (the head's page asks this; "switch" as in allowed_actions)."""
+    """The actions ``head`` may take on ``colleague`` now (the head's page asks this; "switch" as allowed_actions)."""
     modes = attendance_modes(colleague.plenary)
     return frozenset(
         name for name in HEAD_ACTIONS

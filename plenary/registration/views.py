@@ -194,7 +194,8 @@ def add_delegate(token: str):
         # It stores a registration: the same budget as the public form's registrations.
         if not ratelimits.spend(_rate_limit(), "registration", ratelimits.client_address()):
             abort(429)
-        return _act(token, "delegate_added", lambda: signup.add_delegates(registration.id, [form.delegate.form.person_data()]))
+        delegate = form.delegate.form.person_data()
+        return _act(token, "delegate_added", lambda: signup.add_delegates(registration.id, [delegate]))
     status = 400 if request.method == "POST" else 200
     return render_template("registration/add_delegate.html", registration=registration, plenary=registration.plenary,
                            form=form, token=token, modes=modes), status  # fmt: skip
