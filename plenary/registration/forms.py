@@ -220,3 +220,11 @@ class AddDelegateForm(FlaskForm):
 
     delegate = FormField(DelegateForm)
     submit = SubmitField(_l("Register this delegate"))
+
+
+class EmailChangeForm(FlaskForm):
+    """A new email address for one's registration (confirmed by a link sent to it)."""
+
+    new_email = StringField(_l("New email address"), filters=[one_line],
+                            validators=[DataRequired(), Length(max=254), EmailAddress()])  # fmt: skip
+    submit = SubmitField(_l("Send the confirmation link"))
