@@ -396,3 +396,17 @@ def test_status_and_checkin_code_come_before_the_agenda(client, open_plenary):
     status, qr, agenda = (page.index(marker) for marker in ('id="status-title"', 'class="qr-code"',
                                                               'id="agenda-title"'))  # fmt: skip
     assert status < qr < agenda
+
+
+def test_the_delegation_sentence_names_the_plenary_in_the_messages_language(open_plenary):
+    plenary = open_plenary(capacity_in_person=10)
+    signup.register(plenary.id, person("anna@example.org"),
+                    [_colleague("wei@example.cn", language="zh"), _colleague("mary@example.org", language="en")])
+    db.session.commit()
+    (to_wei,) = _messages("wei@example.cn")
+    (to_mary,) = _messages("mary@example.org")
+    number = plenary.number
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    assert f"for the {number}{suffix} Plenary Assembly" in to_mary.body_text
+    after_name = to_wei.body_text.split("Dr. Anna Schmidt")[1][:60]
+    assert f"{number}." not in after_name and "届" in after_name  # 第…届, not the German "42."
