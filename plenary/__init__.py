@@ -40,6 +40,7 @@ from plenary.mail.hooks import deliver_after_response
 from plenary.main.views import bp as main_bp
 from plenary.members.views import bp as members_bp
 from plenary.news.views import bp as news_bp
+from plenary.registration import delegation_views, email_views
 from plenary.registration.mail_values import install_mail_values
 from plenary.registration.views import bp as registration_bp
 from plenary.sqlite import configure_sqlite
@@ -48,6 +49,9 @@ from plenary.unit_of_work import register_unit_of_work_check
 #: The back office's areas: each adds its routes to ``admin_bp`` when imported, before ``admin_bp`` is registered.
 ADMIN_AREAS = (admin_views, accounts, agenda, audit, content, messages, plenaries, registrations, statistics,
                checkin_views, registration_exports)  # fmt: skip
+
+#: Pages that add their routes to ``registration_bp`` when imported (views.py keeps under 400 lines).
+REGISTRATION_PAGES = (delegation_views, email_views)
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -43,6 +43,8 @@ def default_config(app: Flask) -> dict:
         # POSTs on personal registration pages (edit, attendance, cancel, register again, erase) per address.
         "REGISTRATION_PERSONAL_RATE_LIMIT": "30 per minute",
         "REGISTRATION_MAX_DELEGATES": 20,
+        # How long the link that confirms a new email address (sent to that address) works, in seconds.
+        "REGISTRATION_EMAIL_CHANGE_MAX_AGE": 24 * 3600,
         # Agenda documents (PDF) uploaded in the back office: the largest accepted file, in bytes (a larger one
         # gets a clear message). MAX_CONTENT_LENGTH (every request body) defaults to this plus 1 MB.
         "DOCUMENT_MAX_BYTES": 20 * 1024 * 1024,

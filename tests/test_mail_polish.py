@@ -21,7 +21,7 @@ from plenary.jobs.catalog import JOBS
 from plenary.jobs.registry import run_due
 from plenary.mail.compose import build_message
 from plenary.mail.models import OutboxMessage
-from plenary.registration import changes, notifications, privacy, signup
+from plenary.registration import changes, delegation, email_change, notifications, privacy, signup
 from plenary.registration import organizer as organizer_actions
 from tests.conftest import open_registration, person, plenary_document
 from tests.test_mail_hostile import Elements, forged_html, mail_kinds
@@ -83,6 +83,16 @@ def every_kind(lang: str, make) -> list[OutboxMessage]:
     organizer_actions.approve(head.id)
     db.session.commit()
     organizer_actions.reject(ms.id)
+    db.session.commit()
+    delegation.resend_colleague_link(head.id, other.id)
+    db.session.commit()
+    delegation.cancel_colleague(head.id, other.id)
+    db.session.commit()
+    email_change.request_change(head.id, "h2@example.org")
+    db.session.commit()
+    confirm = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.kind == "registration_email_confirm",
+                                                               OutboxMessage.language == lang))  # fmt: skip
+    email_change.confirm_change(re.search(r"/registrations/email/([^\s?]+)", confirm.body_text).group(1))
     db.session.commit()
 
     third = make(venue_document(slug="third", number=44, registration=open_registration()))

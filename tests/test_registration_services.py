@@ -319,7 +319,8 @@ def test_delegate_messages_say_who_registered_them(open_plenary):
         for address in ("head@example.org", "li@example.org")
     )
     assert to_head.body_text.startswith("Sehr geehrte Frau Dr. Schmidt,")
-    assert "Dr. Anna Schmidt hat Sie als Mitglied der Delegation angemeldet" in to_delegate.body_text
+    # Needs the German catalogue (issue 11's new wording, said once, in this first message).
+    assert f"Dr. Anna Schmidt hat Sie zur {plenary.number}. Plenarversammlung angemeldet." in to_delegate.body_text
     assert "/privacy?lang=de" in to_delegate.body_text
     assert to_head.reply_to == "plenary@example.org"
 

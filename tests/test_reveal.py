@@ -142,7 +142,9 @@ def test_a_known_delegate_is_not_attached_and_the_submitter_cannot_tell(client, 
     mail = " ".join(_stored(m) for m in _to("mallory@example.org"))
     for seen_by_submitter in (page, download, mail):
         assert "Bob" not in seen_by_submitter and "bob@example.org" not in seen_by_submitter
-        assert "Carol" not in seen_by_submitter  # no list of delegates whose gaps would tell
+    # The head's page lists the people this submission registered (issue 11), nothing of Bob's registration.
+    assert "Carol" in page and "Dave" in page
+    assert "Carol" not in download and "Carol" not in mail
 
 
 def test_capacity_counts_known_addresses_like_new_ones(open_plenary, make_plenary):
@@ -247,11 +249,13 @@ def test_erasing_a_head_removes_their_name_from_their_delegates_messages(app, cl
     assert "Zwetschgenbaum" not in page and "Zwetschgenbaum" not in download
     assert li.registered_by_erased and "the person who registered you has since deleted their data" in page
     assert "Registered by — " not in page
-    notifications.notify(li, "registration_link")  # a later message: no "— has registered you"
+    notifications.notify_status(li)  # the first message again (as after an approval): no "— has registered you"
+    notifications.notify(li, "registration_link")  # a later message: no delegation sentence at all
     db.session.commit()
-    later = _outbox()[-1]
-    assert "You were registered as a member of a delegation." in later.body_text and "— has registered" not in \
-        later.body_text
+    first, later = _outbox()[-2:]
+    assert "A member of your delegation has registered you" in first.body_text
+    assert "— has registered" not in first.body_text + first.body_html
+    assert "registered you" not in later.body_text + later.body_html
     # Erasing the delegate themselves forgets it altogether.
     privacy.erase(li.id)
     db.session.commit()

@@ -46,6 +46,11 @@ def switch_attendance(registration_id: int, attendance: str) -> Registration:
     """Move a registration to the other attendance mode if it has a seat (or waitlist place) there."""
     registration, plenary = locked_registration(registration_id)
     check(registration, "switch")
+    return move_attendance(registration, plenary, attendance)
+
+
+def move_attendance(registration: Registration, plenary: Plenary, attendance: str, **context) -> Registration:
+    """Switch a checked registration's attendance (under the lock); ``context``: for the message (who did it)."""
     if attendance not in attendance_modes(plenary):
         raise RegistrationError("attendance_not_offered", attendance=attendance)
     if attendance == registration.attendance:
@@ -61,7 +66,7 @@ def switch_attendance(registration_id: int, attendance: str) -> Registration:
     db.session.flush()
     if registration.status == RegistrationStatus.CONFIRMED:
         plenary.sequence += 1  # their copy changes (place or online link): an update for them
-    notify(registration, "registration_updated")
+    notify(registration, "registration_updated", **context)
     if freed:
         promote_from_waitlist(plenary, old_mode)
     return registration

@@ -63,11 +63,34 @@ def country_choices() -> list[SelectChoice]:
 class DelegateForm(Form):
     """A further delegate of the same organisation (one row of the FieldList)."""
 
+    salutation = SelectField(_l("Salutation"), choices=SALUTATIONS, validators=[optional_choice()])
+    honorific = StringField(_l("Title or honorific"), filters=[one_line], validators=[Optional(), Length(max=100)])
     first_name = StringField(_l("First name"), filters=[one_line], validators=[DataRequired(), Length(max=100)])
     last_name = StringField(_l("Last name"), filters=[one_line], validators=[DataRequired(), Length(max=100)])
+    name_zh = StringField(_l("Name in Chinese characters"), filters=[one_line], validators=[Optional(), Length(max=50)])
     email = StringField(_l("Email"), filters=[one_line], validators=[DataRequired(), Length(max=254), EmailAddress()])
     position = StringField(_l("Position"), filters=[one_line], validators=[Optional(), Length(max=200)])
     attendance = SelectField(_l("Attendance"), choices=ATTENDANCE_CHOICES, validators=[optional_choice()])
+    # Empty: the head's language (rows posted by older pages carry none).
+    language = SelectField(_l("Language of our messages"), validators=[optional_choice()],
+                           choices=[SelectChoice("", _l("Same as yours")), *LANGUAGE_CHOICES])  # fmt: skip
+    interpretation = BooleanField(_l("Needs simultaneous interpretation German ↔ Chinese"))
+    dietary = StringField(_l("Dietary requirements"), filters=[one_line], validators=[Optional(), Length(max=300)])
+
+    def person_data(self, head: dict | None = None) -> dict:
+        """This delegate's own details; organisation, member city, country (and a language not chosen) are
+        the head's: ``head``'s data, or left to the service (None)."""
+        data = {
+            "salutation": self.salutation.data or None, "honorific": self.honorific.data,
+            "first_name": self.first_name.data, "last_name": self.last_name.data, "name_zh": self.name_zh.data,
+            "email": self.email.data, "position": self.position.data, "attendance": self.attendance.data,
+            "language": self.language.data or None, "interpretation": bool(self.interpretation.data),
+            "dietary": self.dietary.data,
+        }  # fmt: skip
+        if head is not None:
+            data |= {"organisation": head["organisation"], "member_id": head["member_id"], "country": head["country"],
+                     "language": data["language"] or head["language"]}  # fmt: skip
+        return data
 
 
 class DetailsForm(FlaskForm):
@@ -187,3 +210,11 @@ class AddDelegateForm(FlaskForm):
 
     delegate = FormField(DelegateForm)
     submit = SubmitField(_l("Register this delegate"))
+
+
+class EmailChangeForm(FlaskForm):
+    """A new email address for one's registration (confirmed by a link sent to it)."""
+
+    new_email = StringField(_l("New email address"), filters=[one_line],
+                            validators=[DataRequired(), Length(max=254), EmailAddress()])  # fmt: skip
+    submit = SubmitField(_l("Send the confirmation link"))

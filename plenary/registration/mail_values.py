@@ -9,6 +9,7 @@ from flask import Flask
 
 from plenary.checkin.services import checkin_code, qr_png, wants_checkin_qr
 from plenary.extensions import db
+from plenary.formatting import ordinal
 from plenary.mail.personal import PersonalValues, install
 from plenary.registration.models import Registration
 from plenary.registration.tokens import token_for
@@ -34,9 +35,11 @@ def personal_values(registration_id: int | None, checkin: bool) -> PersonalValue
 
 
 def template_helpers(language: str, token_stand_in: str) -> dict:
-    """``salutation(registration)`` and ``personal_url(endpoint=…)`` for a message in ``language``."""
+    """``salutation(registration)``, ``ordinal(number)``, ``personal_url(endpoint=…)`` for a message in ``language``."""
     return {
         "salutation": lambda person: salutation(person, language),
+        # "11." / "11th" / "第十一届" in the message's language (the site's ``ordinal`` follows the request's).
+        "ordinal": lambda number: ordinal(number, language),
         # The link opens the page in the language of the message.
         "personal_url": lambda endpoint="registration.personal": public_url(
             endpoint, token=token_stand_in, lang=language

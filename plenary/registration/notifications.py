@@ -21,7 +21,7 @@ from plenary.registration.states import RegistrationStatus
 
 #: Messages that carry the calendar invitation (METHOD:REQUEST) when the person is confirmed.
 INVITING_KINDS = ("registration_confirmed", "registration_promoted", "registration_approved", "registration_updated",
-                  "registration_link")  # fmt: skip
+                  "registration_link", "registration_link_resent", "registration_email_changed")  # fmt: skip
 
 #: The message that tells a person the status they landed in.
 STATUS_MESSAGES = {

@@ -95,19 +95,21 @@ def can_add_delegates(registration: Registration) -> bool:
 def add_delegates(head_id: int, delegates: list[dict]) -> SignupResult:
     """Register further members of one's delegation from one's personal page (the head's own link).
 
-    Each delegate dict has first_name, last_name, email (normalised), position and attendance; the
-    organisation, member city, country and language are the head's. The rules of ``register``
+    Each delegate dict has PERSON_FIELDS of their own (salutation, honorific, names, language, dietary
+    needs, interpretation …), email (normalised) and attendance; the organisation, member city and
+    country are the head's, and so is the language when none is given. The rules of ``register``
     apply: capacity first for everyone, and a known address gets its own link and is not attached.
     """
     head, plenary = locked_registration(head_id)
     check_open(plenary)
     check(head, "add_delegates")
     modes = attendance_modes(plenary)
+    own = {"organisation": head.organisation, "member_id": head.member_id, "country": head.country}
     people = [
-        {"first_name": d["first_name"], "last_name": d["last_name"], "email": d["email"], "position": d.get("position"),
-         "attendance": d["attendance"] if d.get("attendance") in modes else head.attendance,
-         "organisation": head.organisation, "member_id": head.member_id, "country": head.country,
-         "language": head.language}
+        {name: d[name] for name in (*PERSON_FIELDS, "email") if name in d}
+        | own
+        | {"language": d.get("language") or head.language,
+           "attendance": d["attendance"] if d.get("attendance") in modes else head.attendance}
         for d in delegates
     ]  # fmt: skip
     people = _distinct([{"email": head.email}, *people])[1:]

@@ -69,6 +69,9 @@ REFUSALS = {
     "erase": "anonymised", "resend": "anonymised", "add_delegates": "not_head",
 }  # fmt: skip
 
+#: What a head of delegation may do for a colleague their submissions registered (``head_refusal``).
+HEAD_ACTIONS = ("switch", "resend", "cancel")
+
 #: Who may take which action (besides the rules of ``refusal``).
 ORGANIZER_ACTIONS = ("edit", "approve", "promote", "switch", "resend", "reject", "cancel")
 REGISTRANT_ACTIONS = ("update", "switch", "cancel", "reactivate", "add_delegates", "erase")
@@ -152,6 +155,37 @@ def check(registration, action: str) -> None:
     code = refusal(registration, action)
     if code is not None:
         raise InvalidTransition(code, status=registration.status)
+
+
+def head_refusal(head, colleague, action: str) -> str | None:
+    """Why ``head`` may not take ``action`` on ``colleague`` now (InvalidTransition's code), or None if they may.
+
+    Only for the people this head's own submissions registered (``delegation_head_id``), not erased, in a
+    plenary that takes place; then the colleague's own rules (``refusal``) apply.
+    """
+    if action not in HEAD_ACTIONS or head is None or colleague.delegation_head_id != head.id:
+        return "not_in_delegation"
+    if head.anonymised_at is not None or colleague.anonymised_at is not None:
+        return "anonymised"
+    if colleague.plenary.status == PlenaryStatus.CANCELLED:
+        return "plenary_cancelled"
+    return refusal(colleague, action)
+
+
+def check_head(head, colleague, action: str) -> None:
+    """Raise InvalidTransition unless ``head`` may take ``action`` on ``colleague`` now."""
+    code = head_refusal(head, colleague, action)
+    if code is not None:
+        raise InvalidTransition(code, status=colleague.status)
+
+
+def head_actions(head, colleague) -> frozenset[str]:
+    """The actions ``head`` may take on ``colleague`` now (the head's page asks this; "switch" as allowed_actions)."""
+    modes = attendance_modes(colleague.plenary)
+    return frozenset(
+        name for name in HEAD_ACTIONS
+        if head_refusal(head, colleague, name) is None and (name != "switch" or len(modes) > 1)
+    )  # fmt: skip
 
 
 def allowed_actions(registration, by: str) -> frozenset[str]:

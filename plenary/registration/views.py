@@ -10,7 +10,7 @@ from plenary.extensions import db, limiter
 from plenary.i18n import current_language, use_language
 from plenary.legal import legal_details
 from plenary.members.services import member_choices
-from plenary.registration import changes, errors, signup, states
+from plenary.registration import changes, delegation, errors, signup, states
 from plenary.registration.forms import (
     AddDelegateForm,
     AttendanceForm,
@@ -126,20 +126,10 @@ def _people(form: RegistrationForm, modes: tuple[str, ...]) -> tuple[dict, list[
     }
     delegates = []
     for entry in form.delegates.entries:
-        data = entry.form
-        delegates.append(
-            {
-                "first_name": data.first_name.data,
-                "last_name": data.last_name.data,
-                "email": data.email.data,
-                "position": data.position.data,
-                "attendance": data.attendance.data if data.attendance.data in modes else head["attendance"],
-                "organisation": head["organisation"],
-                "member_id": head["member_id"],
-                "country": head["country"],
-                "language": head["language"],
-            }
-        )
+        delegate = entry.form.person_data(head)
+        if delegate["attendance"] not in modes:
+            delegate["attendance"] = head["attendance"]
+        delegates.append(delegate)
     return head, delegates
 
 
@@ -171,6 +161,8 @@ def personal(token: str):
     """The registrant's own page: status, details, agenda, actions."""
     registration = _registration_or_404(token)
     attendance_form = AttendanceForm(attendance=registration.attendance)
+    # Only the people this head's own submissions registered; a delegate has none (one query either way at most).
+    is_head = registration.delegation_head_id is None and registration.registered_by_name is None
     return render_template(
         "registration/personal.html",
         registration=registration,
@@ -182,6 +174,7 @@ def personal(token: str):
         qr_svg=qr_svg,
         checkin_code=checkin_code,
         actions=states.allowed_actions(registration, "registrant"),
+        colleagues=delegation.delegation_rows(registration) if is_head else [],
         notice=request.args.get("done"),
     )
 
@@ -197,11 +190,13 @@ def add_delegate(token: str):
     form = AddDelegateForm()
     if request.method == "GET":
         form.delegate.attendance.data = registration.attendance
+        form.delegate.language.data = registration.language
     if form.validate_on_submit():
         # It stores a registration: the same budget as the public form's registrations.
         if not ratelimits.spend(_rate_limit(), "registration", ratelimits.client_address()):
             abort(429)
-        return _act(token, "delegate_added", lambda: signup.add_delegates(registration.id, [form.delegate.data]))
+        delegate = form.delegate.form.person_data()
+        return _act(token, "delegate_added", lambda: signup.add_delegates(registration.id, [delegate]))
     status = 400 if request.method == "POST" else 200
     return render_template("registration/add_delegate.html", registration=registration, plenary=registration.plenary,
                            form=form, token=token, modes=modes), status  # fmt: skip
