@@ -19,6 +19,7 @@ from plenary.admin import (
     content,
     messages,
     plenaries,
+    registration_bulk,
     registrations,
     statistics,
 )
@@ -46,7 +47,7 @@ from plenary.unit_of_work import register_unit_of_work_check
 
 #: The back office's areas: each adds its routes to ``admin_bp`` when imported, before ``admin_bp`` is registered.
 ADMIN_AREAS = (admin_views, accounts, agenda, audit, content, messages, plenaries, registrations, statistics,
-               checkin_views)  # fmt: skip
+               checkin_views, registration_bulk)  # fmt: skip
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

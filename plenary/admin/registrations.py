@@ -63,6 +63,7 @@ def registrations(slug: str):
         delegates=delegate_counts([r.id for r in pagination.items]), members=member_choices(lang),
         countries=_country_names(lang), head=head, export_columns=EXPORT_COLUMNS,
         default_columns=DEFAULT_EXPORT_COLUMNS, takes_registrations_by_hand=states.takes_registrations_by_hand,
+        modes=states.attendance_modes(plenary),
     )  # fmt: skip
 
 
