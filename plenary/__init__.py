@@ -18,6 +18,7 @@ from plenary.admin import (
     audit,
     content,
     messages,
+    organizer_notice,
     plenaries,
     registration_bulk,
     registrations,
@@ -47,7 +48,7 @@ from plenary.unit_of_work import register_unit_of_work_check
 
 #: The back office's areas: each adds its routes to ``admin_bp`` when imported, before ``admin_bp`` is registered.
 ADMIN_AREAS = (admin_views, accounts, agenda, audit, content, messages, plenaries, registrations, statistics,
-               checkin_views, registration_bulk)  # fmt: skip
+               checkin_views, registration_bulk, organizer_notice)  # fmt: skip
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -7,6 +7,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext
 
 from plenary.admin.blueprint import bp
+from plenary.admin.organizer_notice import NOTICE_LABELS
 from plenary.admin.registration_forms import NewRegistrationForm, OrganizerDetailsForm
 from plenary.admin.services import (
     SORTS,
@@ -63,7 +64,7 @@ def registrations(slug: str):
         delegates=delegate_counts([r.id for r in pagination.items]), members=member_choices(lang),
         countries=_country_names(lang), head=head, export_columns=EXPORT_COLUMNS,
         default_columns=DEFAULT_EXPORT_COLUMNS, takes_registrations_by_hand=states.takes_registrations_by_hand,
-        modes=states.attendance_modes(plenary),
+        modes=states.attendance_modes(plenary), notice_labels=NOTICE_LABELS,
     )  # fmt: skip
 
 
