@@ -21,6 +21,7 @@ from plenary.admin import (
     organizer_notice,
     plenaries,
     registration_bulk,
+    registration_import,
     registrations,
     statistics,
 )
@@ -48,7 +49,7 @@ from plenary.unit_of_work import register_unit_of_work_check
 
 #: The back office's areas: each adds its routes to ``admin_bp`` when imported, before ``admin_bp`` is registered.
 ADMIN_AREAS = (admin_views, accounts, agenda, audit, content, messages, plenaries, registrations, statistics,
-               checkin_views, registration_bulk, organizer_notice)  # fmt: skip
+               checkin_views, registration_bulk, organizer_notice, registration_import)  # fmt: skip
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
