@@ -110,6 +110,8 @@ def test_viewers_and_missing_csrf_are_refused(app, accounts, open_plenary):
     one = _register(plenary, "one@example.org")
     viewer = app.test_client()
     login(viewer, "viewer@isa.example")
+    page = viewer.get(f"/admin/plenaries/{plenary.slug}/registrations").get_data(as_text=True)
+    assert 'name="ids"' not in page and "registrations/bulk" not in page  # viewers see no bulk controls
     assert _bulk(viewer, plenary, "cancel", [one.id]).status_code == 403
     assert _status(one.id) == "confirmed"
     app.config["WTF_CSRF_ENABLED"] = True
