@@ -160,3 +160,28 @@ def test_the_setting_is_chosen_on_the_registrations_page(app, accounts, organize
     login(viewer, "viewer@isa.example")
     assert viewer.post(f"/admin/plenaries/{plenary.slug}/organizer-notice",
                        data={"organizer_notice": "none"}).status_code == 403  # fmt: skip
+
+
+def test_two_workers_at_the_same_moment_write_one_digest(app, open_plenary):
+    import threading  # only this test runs two workers at once
+    from concurrent.futures import ThreadPoolExecutor
+
+    plenary = open_plenary(capacity_in_person=10)
+    _daily(plenary.id, at(1, 9, 0))
+    _register_at(plenary, "a@example.org", at(1, 12, 0))
+    db.session.remove()
+    barrier = threading.Barrier(2, timeout=30)
+    morning = local(2, 7, 30)
+
+    def worker(_):
+        with app.app_context():
+            barrier.wait()
+            try:
+                return organizer_digests(morning, lambda: True)
+            finally:
+                db.session.remove()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        done = list(pool.map(worker, range(2)))
+    assert sorted(done) == [0, 1]
+    assert len(_notices("organizer_digest")) == 1
