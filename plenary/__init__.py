@@ -18,8 +18,11 @@ from plenary.admin import (
     audit,
     content,
     messages,
+    organizer_notice,
     plenaries,
+    registration_bulk,
     registration_exports,
+    registration_import,
     registrations,
     statistics,
 )
@@ -48,7 +51,8 @@ from plenary.unit_of_work import register_unit_of_work_check
 
 #: The back office's areas: each adds its routes to ``admin_bp`` when imported, before ``admin_bp`` is registered.
 ADMIN_AREAS = (admin_views, accounts, agenda, audit, content, messages, plenaries, registrations, statistics,
-               checkin_views, registration_exports)  # fmt: skip
+               checkin_views, registration_exports, registration_bulk, organizer_notice,
+               registration_import)  # fmt: skip
 
 #: Pages that add their routes to ``registration_bp`` when imported (views.py keeps under 400 lines).
 REGISTRATION_PAGES = (delegation_views, email_views)

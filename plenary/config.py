@@ -49,6 +49,8 @@ def default_config(app: Flask) -> dict:
         # gets a clear message). MAX_CONTENT_LENGTH (every request body) defaults to this plus 1 MB.
         "DOCUMENT_MAX_BYTES": 20 * 1024 * 1024,
         "ORGANIZER_MAIL_LANGUAGE": "de",
+        # The local hour (plenary's zone) from which the organizers' daily digest of new registrations goes out.
+        "ORGANIZER_DIGEST_HOUR": 7,
         # Calendar invitations: ORGANIZER (a mailbox that is read: replies go there; default CONTACT_EMAIL).
         "CALENDAR_ORGANIZER_EMAIL": None,
         "CALENDAR_ORGANIZER_NAME": "ISA Plenary",

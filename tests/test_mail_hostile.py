@@ -11,6 +11,7 @@ kind of message without a hostile case here fails ``test_every_kind_of_message_h
 import email
 import email.policy
 import re
+from datetime import timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -19,14 +20,16 @@ import sqlalchemy as sa
 
 from plenary.broadcasts import services as broadcasts
 from plenary.broadcasts.compose import Draft
+from plenary.db import utcnow
 from plenary.events.editing import save_plenary
+from plenary.events.models import OrganizerNotice, Plenary
 from plenary.extensions import db
 from plenary.jobs.catalog import JOBS
 from plenary.jobs.registry import run_due
 from plenary.mail.delivery import deliver_due
 from plenary.mail.models import OutboxMessage
 from plenary.mail.outbox import CHECKIN_END, CHECKIN_START, TOKEN_PLACEHOLDER
-from plenary.registration import changes, delegation, email_change, notifications, privacy, signup
+from plenary.registration import changes, delegation, digest, email_change, notifications, privacy, signup
 from plenary.registration import organizer as organizer_actions
 from plenary.registration.models import Registration
 from tests.conftest import open_registration, person, plenary_document
@@ -126,6 +129,10 @@ def forged_html(html: str) -> list[str]:
 
 def shown_values(message: OutboxMessage) -> list[str]:
     """The hostile values that ``message`` must show (the greeting's name, the head's name, the notice's fields)."""
+    if message.kind == "organizer_digest":  # the daily digest lists the fifth plenary's people
+        fifth = sa.select(Plenary.id).where(Plenary.slug == "fifth").scalar_subquery()
+        people = db.session.scalars(sa.select(Registration).where(Registration.plenary_id == fifth)).all()
+        return [v for r in people for v in (r.display_name, r.organisation, r.position, r.name_zh) if v]
     registration = db.session.get(Registration, message.registration_id)
     if message.kind == "registration_erased":
         return []  # it names nobody (see test_values_are_text_in_the_html_and_as_typed_in_the_text_part)
@@ -233,6 +240,15 @@ def hostile_outbox(app, make_plenary):
     confirm = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.kind == "registration_email_confirm"))
     email_change.confirm_change(re.search(r"/registrations/email/([^\s?]+)", confirm.body_text).group(1))
     db.session.commit()  # registration_email_moved (old address), registration_email_changed (new)
+    # A plenary whose organizers chose the daily digest (organizer_digest), written the next morning.
+    fifth = make_plenary(slug="fifth", number=46, registration=open_registration())
+    digest.choose_notice(fifth.id, OrganizerNotice.DAILY, utcnow() - timedelta(days=1))
+    db.session.commit()
+    signup.register(fifth.id, person("head@example.org", **HEAD), [person("d@example.org", **DELEGATE_WORK,
+                                                                             **DELEGATES[0])])  # fmt: skip
+    db.session.commit()
+    digest.write_digest(fifth.id, utcnow().replace(hour=10) + timedelta(days=1))  # 11:00/12:00 in Berlin
+    db.session.commit()
     # Without the erased person's earlier messages (scrubbed: nothing left to render).
     query = sa.select(OutboxMessage).where(OutboxMessage.recipient.is_not(None)).order_by(OutboxMessage.id)
     return list(db.session.scalars(query))

@@ -4,6 +4,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
 from plenary.admin.blueprint import bp
+from plenary.admin.organizer_notice import NOTICE_LABELS
 from plenary.admin.registration_forms import NewRegistrationForm, OrganizerDetailsForm
 from plenary.admin.services import (
     SORTS,
@@ -53,6 +54,7 @@ def registrations(slug: str):
         delegates=delegate_counts([r.id for r in pagination.items]), members=member_choices(lang),
         countries=_country_names(lang), head=head,
         takes_registrations_by_hand=states.takes_registrations_by_hand,
+        modes=states.attendance_modes(plenary), notice_labels=NOTICE_LABELS,
     )  # fmt: skip
 
 

@@ -1,6 +1,6 @@
 """What the back office reads: plenaries with their counts, and filtered registration lists."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
@@ -8,7 +8,8 @@ from plenary.events.models import Plenary
 from plenary.extensions import db
 from plenary.mail.models import OutboxMessage
 from plenary.registration.filters import RegistrationFilter, filtered_registrations
-from plenary.registration.models import Registration, RegistrationStatus
+from plenary.registration.models import Attendance, Registration, RegistrationStatus
+from plenary.registration.states import SEAT_HOLDING
 
 
 def plenaries_with_counts() -> list[tuple[Plenary, dict[str, int]]]:
@@ -75,31 +76,43 @@ class ListSummary:
     counts: dict[str, int]
     countries: list[str]
     listed: int
+    #: Per attendance mode, its registrations by status (mode → status → count).
+    modes: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def seats(self, mode: str) -> int:
+        """How many registrations hold a seat in ``mode`` (confirmed or awaiting approval)."""
+        return sum(count for status, count in self.modes.get(mode, {}).items() if status in SEAT_HOLDING)
 
 
 def list_summary(plenary_id: int) -> ListSummary:
-    """Counts by status, the registrations' countries and the participant list's size, in one grouped query."""
+    """Counts by status and mode, the registrations' countries and the participant list's size (one grouped query)."""
     listed = sa.and_(Registration.status == RegistrationStatus.CONFIRMED, Registration.consent_listing.is_(True),
                      Registration.anonymised_at.is_(None))  # fmt: skip
     inner = (
-        sa.select(Registration.status, Registration.country, sa.case((listed, 1), else_=0).label("listed"))
+        sa.select(Registration.status, Registration.attendance, Registration.country,
+                  sa.case((listed, 1), else_=0).label("listed"))
         .where(Registration.plenary_id == plenary_id)
         .subquery()
     )
     rows = db.session.execute(
-        sa.select(inner.c.status, inner.c.country, inner.c.listed, sa.func.count())
-        .group_by(inner.c.status, inner.c.country, inner.c.listed)
+        sa.select(inner.c.status, inner.c.attendance, inner.c.country, inner.c.listed, sa.func.count())
+        .group_by(inner.c.status, inner.c.attendance, inner.c.country, inner.c.listed)
     ).all()  # fmt: skip
     counts: dict[str, int] = {}
     countries: set[str] = set()
     listed_count = 0
-    for status, country, is_listed, count in rows:
+    modes: dict[str, dict[str, int]] = {}
+    for status, attendance, country, is_listed, count in rows:
         counts[status] = counts.get(status, 0) + count
+        by_status = modes.setdefault(attendance, {})
+        by_status[status] = by_status.get(status, 0) + count
         if country:
             countries.add(country)
         listed_count += count if is_listed else 0
     ordered = {s: counts[s] for s in RegistrationStatus.__members__.values() if s in counts}
-    return ListSummary(counts=ordered, countries=sorted(countries), listed=listed_count)
+    by_mode = {mode: {s: modes[mode][s] for s in RegistrationStatus.__members__.values() if s in modes[mode]}
+               for mode in Attendance.__members__.values() if mode in modes}  # fmt: skip
+    return ListSummary(counts=ordered, countries=sorted(countries), listed=listed_count, modes=by_mode)
 
 
 def registration_messages(registration_id: int) -> list:

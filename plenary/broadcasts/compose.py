@@ -64,12 +64,12 @@ def recipients_query(plenary_id: int, filters: RegistrationFilter) -> sa.Select:
     """The registrations a message with ``filters`` goes to, ordered by name.
 
     Without a status filter: confirmed and pending (cancelled, rejected, waitlisted only when
-    filtered for explicitly). Never anyone without an address (erased registrations).
+    filtered for explicitly or chosen by id). Never anyone without an address (erased registrations).
     """
     query = filtered_registrations(plenary_id, filters).where(
         Registration.email.is_not(None), Registration.anonymised_at.is_(None)
     )
-    if not filters.status:
+    if not filters.status and not filters.ids:  # people ticked one by one get it whatever their status
         query = query.where(Registration.status.in_(DEFAULT_STATUSES))
     return query.order_by(Registration.last_name, Registration.first_name, Registration.id)
 

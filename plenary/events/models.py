@@ -29,6 +29,14 @@ class PlenaryStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class OrganizerNotice(StrEnum):
+    """How the plenary's contact address hears of new registrations."""
+
+    EACH = "each"  # one mail per registration (a delegation: one mail for all of it)
+    DAILY = "daily"  # one digest a day, in the morning in the plenary's zone
+    NONE = "none"
+
+
 class Plenary(db.Model):
     """One numbered plenary assembly of the alliance."""
 
@@ -65,6 +73,12 @@ class Plenary(db.Model):
     requires_approval: Mapped[bool] = mapped_column(default=False, info=NOT_PERSONAL)
     # The organizers publish the list of participants (only those who agreed to be listed).
     participants_published: Mapped[bool] = mapped_column(default=False, server_default=sa.false(), info=NOT_PERSONAL)
+    organizer_notice: Mapped[OrganizerNotice] = mapped_column(
+        enum_type(OrganizerNotice, "organizer_notice_known"), default=OrganizerNotice.EACH, server_default="each",
+        info=NOT_PERSONAL,
+    )  # fmt: skip
+    # The end of the window the last daily digest covered (registrations from then on go into the next one).
+    organizer_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime, info=NOT_PERSONAL)
     # iCalendar UID, fixed when the plenary is created (built from the public host of that time).
     uid: Mapped[str | None] = mapped_column(sa.String(200), unique=True, info=NOT_PERSONAL)
     # iCalendar SEQUENCE: rises with every change that invitations must carry (time, place, format, link).

@@ -10,6 +10,7 @@ from plenary.extensions import db
 from plenary.jobs.registry import Job
 from plenary.mail.delivery import deliver_due
 from plenary.mail.prune import prune_sent
+from plenary.registration.digest import plenaries_with_digest, write_digest
 from plenary.registration.privacy import plenaries_ended_before, purge_plenary
 
 
@@ -67,8 +68,20 @@ def purge_registrations(now: datetime, keep_going: Callable[[], bool]) -> int:
     return purged
 
 
+def organizer_digests(now: datetime, keep_going: Callable[[], bool]) -> int:
+    """Write the due daily digests of new registrations (one plenary per locked unit of work); how many were queued."""
+    queued = 0
+    for plenary_id in plenaries_with_digest():
+        if not keep_going():
+            break
+        queued += write_digest(plenary_id, now) is not None
+        db.session.commit()
+    return queued
+
+
 JOBS = (
     Job("broadcasts", render_broadcasts, every=timedelta(0)),
+    Job("organizer-digests", organizer_digests, every=timedelta(minutes=10)),
     Job("outbox", deliver_outbox, every=timedelta(0)),
     Job("prune-sent-messages", prune_sent_messages, every=timedelta(hours=1)),
     Job("purge-registrations", purge_registrations, every=timedelta(hours=1)),

@@ -82,7 +82,7 @@ def reactivate(registration_id: int) -> Registration:
                                                       seat_free(plenary, registration.attendance)))  # fmt: skip
     db.session.flush()
     notify_status(registration)
-    notify_organizers(registration)
+    notify_organizers([registration])
     return registration
 
 

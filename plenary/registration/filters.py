@@ -7,6 +7,9 @@ from werkzeug.datastructures import MultiDict
 
 from plenary.registration.models import Attendance, Registration, RegistrationStatus
 
+#: At most this many chosen ids in a filter (a bulk selection; a page of the list holds 50).
+MAX_IDS = 200
+
 
 @dataclass(frozen=True)
 class RegistrationFilter:
@@ -23,6 +26,8 @@ class RegistrationFilter:
     country: str = ""
     member: int | None = None
     delegation: str = ""
+    #: Chosen people: registration ids, comma-separated ("12,15,40"; ticked in the list), or "".
+    ids: str = ""
 
     @classmethod
     def from_args(cls, args: MultiDict | dict) -> "RegistrationFilter":
@@ -39,8 +44,14 @@ class RegistrationFilter:
             delegation.isdecimal() and len(delegation) < 10
         ):
             delegation = ""
+        ids = [part.strip() for part in str(get("ids", "") or "").split(",")[:MAX_IDS]]
+        ids = ",".join(dict.fromkeys(part for part in ids if part.isdecimal() and len(part) < 10))
         return cls(q=(get("q", "") or "")[:100].strip(), status=status, attendance=attendance, country=country,
-                   member=member, delegation=delegation)  # fmt: skip
+                   member=member, delegation=delegation, ids=ids)  # fmt: skip
+
+    def id_list(self) -> list[int]:
+        """The chosen registration ids (empty: no choice by id)."""
+        return [int(part) for part in self.ids.split(",")] if self.ids else []
 
     def args(self) -> dict:
         """The non-empty filter values, for links (pagination, export) and for storing with a message."""
@@ -67,6 +78,8 @@ class RegistrationFilter:
         elif self.delegation:
             head = int(self.delegation)
             query = query.where(sa.or_(Registration.id == head, Registration.delegation_head_id == head))
+        if self.ids:
+            query = query.where(Registration.id.in_(self.id_list()))
         if self.q:
             pattern = f"%{self.q.lower()}%"
             query = query.where(

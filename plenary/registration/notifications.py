@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from plenary.calendar.invitations import invitation
-from plenary.events.models import PlenaryStatus
+from plenary.events.models import OrganizerNotice, PlenaryStatus
 from plenary.events.services import reply_address
 from plenary.extensions import db
 from plenary.mail.models import FinalReason, OutboxMessage
@@ -80,18 +80,26 @@ def queue_registration_message(
     )
 
 
-def notify_organizers(registration: Registration) -> None:
-    """Tell the plenary's contact address about a new registration (in ORGANIZER_MAIL_LANGUAGE)."""
-    address = registration.plenary.contact_email
-    if address:
-        queue_message(
-            "organizer_new_registration",
-            address,
-            current_app.config["ORGANIZER_MAIL_LANGUAGE"],
-            {"registration": registration, "plenary": registration.plenary},
-            registration_id=registration.id,  # so that erasure scrubs it too
-            reply_to=registration.email,
-        )
+def notify_organizers(registrations: list[Registration]) -> OutboxMessage | None:
+    """Tell the plenary's contact address about new registrations of one submission (a delegation: one notice).
+
+    In FLASK_ORGANIZER_MAIL_LANGUAGE; only if the plenary's organizers chose a mail per registration (the
+    daily digest, ``plenary.registration.digest``, tells the others).
+    """
+    if not registrations:
+        return None
+    plenary = registrations[0].plenary
+    if not plenary.contact_email or plenary.organizer_notice != OrganizerNotice.EACH:
+        return None
+    first = registrations[0]
+    return queue_message(
+        "organizer_new_registration",
+        plenary.contact_email,
+        current_app.config["ORGANIZER_MAIL_LANGUAGE"],
+        {"registrations": registrations, "plenary": plenary},
+        registration_id=first.id,  # so that erasure scrubs it too (a delegate's erasure: see privacy.py)
+        reply_to=first.email,
+    )
 
 
 def farewell(registration: Registration, address: str) -> OutboxMessage:

@@ -64,6 +64,12 @@ def anonymise(registration: Registration) -> None:
         OutboxMessage.registration_id.in_(
             sa.select(Registration.id).where(Registration.delegation_head_id == registration.id)
         ) & (OutboxMessage.kind == "organizer_new_registration"),
+        # A delegation's one notice is attached to its head and names every delegate.
+        (OutboxMessage.registration_id == registration.delegation_head_id)
+        & (OutboxMessage.kind == "organizer_new_registration"),
+        # The daily digests that may list them: sent to the plenary's contact address since they registered.
+        (OutboxMessage.kind == "organizer_digest") & (OutboxMessage.recipient == registration.plenary.contact_email)
+        & (OutboxMessage.created_at >= registration.created_at),
     )
     forget_mail_files(list(db.session.scalars(sa.select(OutboxMessage.id).where(scrub))))
     scrub_registration(registration.id)

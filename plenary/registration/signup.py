@@ -78,11 +78,13 @@ def register(plenary_id: int, head: dict, delegates: list[dict] | None = None) -
             notify(known_head, "registration_delegates_proposed", proposed=[_typed_name(p) for p in people[1:]])
         else:
             notify(known_head, "registration_link")
+        notify_organizers(result.created)
         db.session.flush()
         return result
     head_registration = _create(plenary, head, statuses[0], consents=True)
     result.created.append(head_registration)
     _join(plenary, head_registration, people[1:], statuses[1:], result, registered_by=typed_head)
+    notify_organizers(result.created)  # one notice for the whole delegation
     db.session.flush()
     return result
 
@@ -115,6 +117,7 @@ def add_delegates(head_id: int, delegates: list[dict]) -> SignupResult:
     people = _distinct([{"email": head.email}, *people])[1:]
     result = SignupResult()
     _join(plenary, head, people, plan_seats(plenary, people), result, registered_by=head.display_name)
+    notify_organizers(result.created)
     db.session.flush()
     return result
 
@@ -160,7 +163,7 @@ def new_registration(plenary: Plenary, person: dict, status: RegistrationStatus,
 
 def _create(plenary: Plenary, person: dict, status: RegistrationStatus, consents: bool = False,
             delegation_head: Registration | None = None, registered_by: str | None = None) -> Registration:  # fmt: skip
-    """Add one registration with its token, its message and the organizers' notice."""
+    """Add one registration with its token and its message (the organizers' notice follows per submission)."""
     if consents:
         now = utcnow()
         listing = bool(person.get("consent_listing"))
@@ -172,7 +175,6 @@ def _create(plenary: Plenary, person: dict, status: RegistrationStatus, consents
         values = {"delegation_head": delegation_head, "registered_by_name": registered_by}
     registration = new_registration(plenary, person, status, **values)
     notify_status(registration)
-    notify_organizers(registration)
     return registration
 
 
