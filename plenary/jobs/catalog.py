@@ -10,6 +10,7 @@ from plenary.extensions import db
 from plenary.jobs.registry import Job
 from plenary.mail.delivery import deliver_due
 from plenary.mail.prune import prune_sent
+from plenary.registration.offers import expire_due, remind_due
 from plenary.registration.privacy import plenaries_ended_before, purge_plenary
 
 
@@ -67,7 +68,11 @@ def purge_registrations(now: datetime, keep_going: Callable[[], bool]) -> int:
     return purged
 
 
+#: Offers come before the outbox, so that their mails go out in the same run.
 JOBS = (
+    # Offers past their deadline lapse (the seat is offered to the next); due reminders go out once.
+    Job("lapse-offers", expire_due, every=timedelta(minutes=1)),
+    Job("remind-offers", remind_due, every=timedelta(minutes=1)),
     Job("broadcasts", render_broadcasts, every=timedelta(0)),
     Job("outbox", deliver_outbox, every=timedelta(0)),
     Job("prune-sent-messages", prune_sent_messages, every=timedelta(hours=1)),

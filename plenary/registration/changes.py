@@ -12,7 +12,7 @@ from plenary.registration.errors import CapacityReached, RegistrationError
 from plenary.registration.locking import locked_registration
 from plenary.registration.models import PERSON_FIELDS, Registration
 from plenary.registration.notifications import notify, notify_organizers, notify_status, queue_registration_message
-from plenary.registration.seats import promote_from_waitlist, seat_free
+from plenary.registration.seats import promote_from_waitlist, seat_free, tell_positions
 from plenary.registration.signup import check_open
 from plenary.registration.states import RegistrationStatus, attendance_modes, change_status, check, landing
 
@@ -27,7 +27,7 @@ def cancel(registration_id: int) -> Registration:
 def end_registration(registration: Registration, plenary: Plenary, action: str, status: RegistrationStatus,
                      message: str) -> Registration:  # fmt: skip
     """Give a registration its final ``status``, tell the person, pass a freed seat on (under the lock)."""
-    freed = registration.holds_seat
+    freed, was_waiting = registration.holds_seat, registration.status == RegistrationStatus.WAITLISTED
     was_invited = registration.status == RegistrationStatus.CONFIRMED
     change_status(registration, action, status)
     db.session.flush()
@@ -39,6 +39,8 @@ def end_registration(registration: Registration, plenary: Plenary, action: str, 
         notify(registration, message)
     if freed:
         promote_from_waitlist(plenary, registration.attendance)
+    elif was_waiting:
+        tell_positions(plenary, registration.attendance)  # the ones behind moved up
     return registration
 
 
@@ -51,6 +53,7 @@ def switch_attendance(registration_id: int, attendance: str) -> Registration:
     if attendance == registration.attendance:
         return registration
     old_mode, freed = registration.attendance, registration.holds_seat
+    was_waiting = registration.status == RegistrationStatus.WAITLISTED
     free = seat_free(plenary, attendance)
     if registration.status == RegistrationStatus.WAITLISTED:
         # A free seat there is theirs; else they join that mode's queue at its end.
@@ -64,6 +67,8 @@ def switch_attendance(registration_id: int, attendance: str) -> Registration:
     notify(registration, "registration_updated")
     if freed:
         promote_from_waitlist(plenary, old_mode)
+    elif was_waiting:
+        tell_positions(plenary, old_mode)
     return registration
 
 

@@ -85,6 +85,7 @@ EXPORT_COLUMNS = {
     "remarks": _l("Remarks"),
     "delegation_head": _l("Head of delegation"),
     "created_at": _l("Registered at"),
+    "offer_expires_at": _l("Offer of a place until"),
     "checked_in_at": _l("Checked in at"),
     "consent_listing": _l("Listed as participant"),
 }
@@ -124,6 +125,7 @@ def export_table(query: sa.Select, columns: list[str], lang: str = "de",
             "delegation_head": r.delegation_head.display_name if r.delegation_head else None,
             "created_at": _local(r.created_at, tz),
             "checked_in_at": _local(r.checked_in_at, tz),
+            "offer_expires_at": _local(r.offer_expires_at, tz),
         }
         rows.append([_cell(values[name] if name in values else getattr(r, name)) for name in columns])
     return header, rows
