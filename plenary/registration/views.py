@@ -9,7 +9,7 @@ from plenary.events.services import get_public_plenary
 from plenary.extensions import db, limiter
 from plenary.i18n import current_language, use_language
 from plenary.members.services import member_choices
-from plenary.registration import changes, errors, signup, states
+from plenary.registration import changes, errors, offers, signup, states, waitlist
 from plenary.registration.forms import (
     AddDelegateForm,
     AttendanceForm,
@@ -182,6 +182,7 @@ def personal(token: str):
         checkin_code=checkin_code,
         actions=states.allowed_actions(registration, "registrant"),
         notice=request.args.get("done"),
+        position=waitlist.position(registration),
     )
 
 
@@ -264,6 +265,35 @@ def cancel(token: str):
         return _act(token, "cancelled", lambda: changes.cancel(registration.id))
     return render_template("registration/confirm.html", registration=registration, token=token, form=form,
                            action="cancel")  # fmt: skip
+
+
+@bp.post("/registrations/<token>/offer/accept")
+@personal_page_limit
+def accept_offer(token: str):
+    """Accept the place held for one (an offer from the waiting list); refused after its deadline."""
+    registration = _registration_or_404(token)
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for(".personal", token=token))
+    try:
+        offers.accept(registration.id)
+    except errors.RegistrationError as refused:
+        db.session.rollback()
+        done = "offer_lapsed" if refused.code == "offer_lapsed" else "not_possible"
+        return redirect(url_for(".personal", token=token, done=done))
+    db.session.commit()
+    return redirect(url_for(".personal", token=token, done="accepted"))
+
+
+@bp.route("/registrations/<token>/offer/decline", methods=["GET", "POST"])
+@personal_page_limit
+def decline_offer(token: str):
+    """Ask, then decline the place held for one (it goes to the next on the waiting list)."""
+    registration = _registration_or_404(token)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        return _act(token, "declined", lambda: offers.decline(registration.id))
+    return render_template("registration/confirm.html", registration=registration, token=token, form=form,
+                           action="decline")  # fmt: skip
 
 
 @bp.post("/registrations/<token>/reactivate")
