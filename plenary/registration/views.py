@@ -9,7 +9,7 @@ from plenary.events.services import get_public_plenary
 from plenary.extensions import db, limiter
 from plenary.i18n import current_language, use_language
 from plenary.members.services import member_choices
-from plenary.registration import changes, errors, offers, signup, states, waitlist
+from plenary.registration import availability, changes, errors, offers, signup, states, waitlist
 from plenary.registration.forms import (
     AddDelegateForm,
     AttendanceForm,
@@ -64,20 +64,22 @@ def register(slug: str):
     except errors.RegistrationClosed as closed:
         return render_template("registration/closed.html", plenary=plenary, reason=closed.code)
     modes = states.attendance_modes(plenary)
+    seats = availability.seats(plenary)  # said at the attendance choice (one query)
     most = current_app.config["REGISTRATION_MAX_DELEGATES"]
     if request.method == "POST" and len(delegate_rows(request.form)) > most:
         # Refused before any row is built or checked: the cost stays that of a normal form, and so does the answer.
         form = _form_for(plenary, formdata=with_at_most(request.form, most))
         form.form_errors.append(gettext("At most %(num)s further delegates per submission.", num=most))
-        return render_template("registration/form.html", plenary=plenary, form=form, modes=modes), 400
+        page = render_template("registration/form.html", plenary=plenary, form=form, modes=modes, seats=seats)
+        return page, 400
     form = _form_for(plenary)
     if request.method == "GET":
         form.language.data = form.language.data or current_language()
-        form.attendance.data = form.attendance.data or modes[0]
+        form.attendance.data = form.attendance.data or availability.default_mode(seats)
     if request.method == "POST" and _is_row_change():
         # Whatever else such a press carries, it only changes the rows shown: it never stores.
         _change_delegate_rows(form)
-        return render_template("registration/form.html", plenary=plenary, form=form, modes=modes)
+        return render_template("registration/form.html", plenary=plenary, form=form, modes=modes, seats=seats)
     if form.validate_on_submit():
         if form.website.data:  # the honeypot: answer as if all went well, store nothing
             return redirect(url_for(".sent", slug=slug))
@@ -92,6 +94,7 @@ def register(slug: str):
         except errors.CapacityReached as full:
             db.session.rollback()
             form.form_errors.append(_capacity_message(full.details.get("attendance")))
+            seats = availability.seats(plenary)  # as the refusal found them
         except errors.RegistrationClosed as closed:
             db.session.rollback()
             return render_template("registration/closed.html", plenary=plenary, reason=closed.code)
@@ -99,7 +102,8 @@ def register(slug: str):
             db.session.commit()
             return redirect(url_for(".sent", slug=slug))
     status = 400 if request.method == "POST" else 200
-    return render_template("registration/form.html", plenary=plenary, form=form, modes=modes), status
+    page = render_template("registration/form.html", plenary=plenary, form=form, modes=modes, seats=seats)
+    return page, status
 
 
 def _is_row_change() -> bool:
