@@ -61,6 +61,7 @@ def seats_of(plenaries: Iterable[Plenary]) -> dict[int, dict[str, ModeSeats]]:
     for plenary in plenaries:
         modes = {}
         for mode in attendance_modes(plenary):
+
             def n(statuses, mode=mode, plenary_id=plenary.id):
                 return sum(counts.get((plenary_id, mode, status), 0) for status in statuses)
 
