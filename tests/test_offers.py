@@ -17,7 +17,7 @@ from plenary.registration import availability, changes, errors, offers, organize
 from plenary.registration.models import Registration
 from plenary.registration.tokens import token_for
 from tests.conftest import login, person
-from tests.helpers import count_queries
+from tests.helpers import calendar_messages, count_queries
 
 HOSTILE = '"><img src=x onerror=alert(1)><script>x</script>'
 
@@ -307,3 +307,34 @@ def test_offer_texts_in_german_and_chinese(open_plenary, client):
     assert "Platz annehmen" in page
     form = client.get(f"/plenaries/{plenary.slug}/register?lang=zh").get_data(as_text=True)
     assert "会场已满——可加入候补名单，或选择线上参会" in form
+
+
+def test_calendars_follow_offers_cancel_erase_and_lapse(open_plenary):
+    """An accepted offer invites (REQUEST); cancelling or erasing later removes the entry (CANCEL, later SEQUENCE);
+    a lapsed or declined offer was never in a calendar, so it is told by mail only."""
+    plenary, anna, ben, cem = _full_with_waitlist(open_plenary)
+    start = datetime.now(UTC)
+    with time_machine.travel(start, tick=False):
+        changes.cancel(anna.id)  # confirmed → cancelled: her invitation is withdrawn
+        db.session.commit()
+    [invite, withdrawn] = calendar_messages("anna@example.org")
+    assert (invite.calendar_method, withdrawn.calendar_method) == ("REQUEST", "CANCEL")
+    assert withdrawn.kind == "registration_cancelled" and _seq(withdrawn) > _seq(invite)
+    offers.accept(ben.id)
+    db.session.commit()
+    [ben_invite] = calendar_messages("ben@example.org")
+    assert ben_invite.calendar_method == "REQUEST"
+    invited_at = _seq(ben_invite)  # erasure scrubs the stored copies of what was sent to him
+    privacy.erase(ben.id)  # erased: the farewell withdraws the entry
+    db.session.commit()
+    farewell = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == "registration_erased")).one()
+    assert farewell.calendar_method == "CANCEL" and _seq(farewell) > invited_at
+    assert _fresh(cem).status == "offered" and calendar_messages("cem@example.org") == []
+    with time_machine.travel(start + timedelta(hours=73), tick=False):
+        assert run_due(catalog.JOBS[:2])["lapse-offers"] == 1
+    assert _fresh(cem).status == "cancelled" and calendar_messages("cem@example.org") == []
+    assert _kinds(_fresh(cem))[-1] == "registration_offer_lapsed"
+
+
+def _seq(message: OutboxMessage) -> int:
+    return int(re.search(r"^SEQUENCE:(\d+)", message.calendar_ics, re.M).group(1))
