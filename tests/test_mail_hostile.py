@@ -11,6 +11,7 @@ kind of message without a hostile case here fails ``test_every_kind_of_message_h
 import email
 import email.policy
 import re
+from datetime import timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from plenary.jobs.registry import run_due
 from plenary.mail.delivery import deliver_due
 from plenary.mail.models import OutboxMessage
 from plenary.mail.outbox import CHECKIN_END, CHECKIN_START, TOKEN_PLACEHOLDER
-from plenary.registration import changes, notifications, privacy, signup
+from plenary.registration import changes, notifications, offers, privacy, signup
 from plenary.registration import organizer as organizer_actions
 from plenary.registration.models import Registration
 from tests.conftest import open_registration, person, plenary_document
@@ -207,6 +208,19 @@ def hostile_outbox(app, make_plenary):
     organizer_actions.reject(ms2.id)  # registration_rejected; the seat goes to zh2 (registration_promoted, pending)
     db.session.commit()
 
+    # Offers with a deadline (registration_offered, _offer_reminder, _offer_lapsed) to hostile delegates.
+    fourth = make_plenary(slug="fourth", number=45,
+                          registration=open_registration(capacity_in_person=1, offer_hours=72))  # fmt: skip
+    delegates = [person(f"delegate{i}@example.org", **DELEGATE_WORK, **values) for i, values in enumerate(DELEGATES)]
+    head4, offered4, *_rest = signup.register(fourth.id, person("head@example.org", **HEAD), delegates).created
+    db.session.commit()
+    changes.cancel(head4.id)  # the seat is offered to the first waiting delegate
+    db.session.commit()
+    deadline = db.session.get(Registration, offered4.id).offer_expires_at
+    offers.remind(offered4.id, deadline - timedelta(hours=1))
+    db.session.commit()
+    offers.lapse(offered4.id, deadline + timedelta(minutes=1))
+    db.session.commit()
     # Someone confirmed who has their data erased: the farewell with the calendar's CANCEL (registration_erased).
     third = make_plenary(slug="third", number=44, registration=open_registration())
     [gone] = signup.register(third.id, person("gone@example.org", **HEAD)).created

@@ -68,12 +68,12 @@ def purge_registrations(now: datetime, keep_going: Callable[[], bool]) -> int:
     return purged
 
 
-#: Offers come before the outbox, so that their mails go out in the same run.
+#: Offers come before the outbox, so that their mails go out in the same run (broadcasts stay first).
 JOBS = (
+    Job("broadcasts", render_broadcasts, every=timedelta(0)),
     # Offers past their deadline lapse (the seat is offered to the next); due reminders go out once.
     Job("lapse-offers", expire_due, every=timedelta(minutes=1)),
     Job("remind-offers", remind_due, every=timedelta(minutes=1)),
-    Job("broadcasts", render_broadcasts, every=timedelta(0)),
     Job("outbox", deliver_outbox, every=timedelta(0)),
     Job("prune-sent-messages", prune_sent_messages, every=timedelta(hours=1)),
     Job("purge-registrations", purge_registrations, every=timedelta(hours=1)),
