@@ -340,3 +340,25 @@ def test_calendars_follow_offers_cancel_erase_and_lapse(open_plenary):
 
 def _seq(message: OutboxMessage) -> int:
     return int(re.search(r"^SEQUENCE:(\d+)", message.calendar_ics, re.M).group(1))
+
+
+def test_a_cancelled_plenary_sends_no_reminder_and_no_lapse_mail(open_plenary, make_plenary):
+    plenary, anna, ben, _cem = _full_with_waitlist(open_plenary)
+    start = datetime.now(UTC)
+    with time_machine.travel(start, tick=False):
+        changes.cancel(anna.id)
+        db.session.commit()
+    document = export_plenary(db.session.get(type(plenary), plenary.id), include_private=True)
+    save_plenary({**document, "status": "cancelled"})
+    db.session.commit()
+    with time_machine.travel(start + timedelta(hours=49), tick=False):
+        assert run_due(OFFER_JOBS) == {"lapse-offers": 0, "remind-offers": 0}
+        with pytest.raises(errors.InvalidTransition):
+            offers.accept(ben.id)  # nobody accepts a seat at a plenary that will not take place
+        db.session.rollback()
+    with time_machine.travel(start + timedelta(hours=73), tick=False):
+        assert run_due(OFFER_JOBS)["lapse-offers"] == 1
+    kinds = _kinds(_fresh(ben))
+    assert _fresh(ben).status == "cancelled"
+    assert "registration_offer_reminder" not in kinds and "registration_offer_lapsed" not in kinds
+    assert kinds[-1] == "plenary_cancelled"

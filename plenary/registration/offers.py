@@ -15,6 +15,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from plenary.db import utcnow
+from plenary.events.models import PlenaryStatus
 from plenary.extensions import db
 from plenary.registration.changes import end_registration
 from plenary.registration.errors import RegistrationError
@@ -48,17 +49,24 @@ def lapse(registration_id: int, now: datetime) -> bool:
     registration, plenary = locked_registration(registration_id)
     if registration.status != OFFERED or registration.offer_expires_at > now:
         return False  # accepted, declined or lapsed by another worker meanwhile
+    if plenary.status == PlenaryStatus.CANCELLED:
+        change_status(registration, "lapse", CANCELLED)  # they were told of the cancellation: no second mail
+        db.session.flush()
+        return True
     end_registration(registration, plenary, "lapse", CANCELLED, "registration_offer_lapsed")
     return True
 
 
 def remind(registration_id: int, now: datetime) -> bool:
     """Send an offer's one reminder if it is still open and due (checked under the lock: once only)."""
-    registration, _plenary = locked_registration(registration_id)
+    registration, plenary = locked_registration(registration_id)
     due = registration.offer_reminder_at
     if registration.status != OFFERED or due is None or due > now or registration.offer_expires_at <= now:
         return False
-    registration.offer_reminder_at = None
+    registration.offer_reminder_at = None  # due now: sent, or never (so it is not looked at again)
+    if plenary.status == PlenaryStatus.CANCELLED:
+        db.session.flush()
+        return False  # no reminder to accept a place at a plenary that will not take place
     db.session.flush()
     notify(registration, "registration_offer_reminder")
     return True
