@@ -362,3 +362,27 @@ def test_a_cancelled_plenary_sends_no_reminder_and_no_lapse_mail(open_plenary, m
     assert _fresh(ben).status == "cancelled"
     assert "registration_offer_reminder" not in kinds and "registration_offer_lapsed" not in kinds
     assert kinds[-1] == "plenary_cancelled"
+
+
+@pytest.mark.parametrize(("hours", "message"), [
+    ("", "Please give the hours a person has to accept"),
+    ("<script>alert(1)</script>", "Not a valid integer value"),
+    ("0", "between 1 and 720"),
+    ("1" * 300, "between 1 and 720"),
+])  # fmt: skip
+def test_offers_without_sensible_hours_are_refused_in_the_form(client, accounts, hours, message):
+    from tests.test_admin_plenaries import new_plenary_data
+
+    login(client, "organizer@isa.example")
+    data = new_plenary_data(freed_seat="offer", offer_hours=hours)
+    response = client.post("/admin/plenaries/new?lang=en", data=data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and message in page
+    assert "<script>alert(1)</script>" not in page and 'value="12th-plenary"' in page  # nothing typed is lost
+    data = new_plenary_data(freed_seat="offer", offer_hours="48")
+    assert client.post("/admin/plenaries/new?lang=en", data=data).status_code == 302
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(Registration.id).limit(1)) is None
+    from plenary.events.models import Plenary
+
+    assert db.session.scalar(sa.select(Plenary.offer_hours).where(Plenary.slug == "12th-plenary")) == 48
