@@ -9,6 +9,7 @@ import time_machine
 
 from plenary.events.editing import save_plenary
 from plenary.events.exchange import export_plenary
+from plenary.events.models import Plenary
 from plenary.extensions import db
 from plenary.jobs import catalog
 from plenary.jobs.registry import run_due
@@ -18,6 +19,7 @@ from plenary.registration.models import Registration
 from plenary.registration.tokens import token_for
 from tests.conftest import login, person
 from tests.helpers import calendar_messages, count_queries
+from tests.test_admin_plenaries import new_plenary_data
 
 #: The worker's offer jobs only (the outbox is not the question here).
 OFFER_JOBS = [job for job in catalog.JOBS if job.name in ("lapse-offers", "remind-offers")]
@@ -371,8 +373,6 @@ def test_a_cancelled_plenary_sends_no_reminder_and_no_lapse_mail(open_plenary, m
     ("1" * 300, "between 1 and 720"),
 ])  # fmt: skip
 def test_offers_without_sensible_hours_are_refused_in_the_form(client, accounts, hours, message):
-    from tests.test_admin_plenaries import new_plenary_data
-
     login(client, "organizer@isa.example")
     data = new_plenary_data(freed_seat="offer", offer_hours=hours)
     response = client.post("/admin/plenaries/new?lang=en", data=data)
@@ -383,6 +383,4 @@ def test_offers_without_sensible_hours_are_refused_in_the_form(client, accounts,
     assert client.post("/admin/plenaries/new?lang=en", data=data).status_code == 302
     db.session.expire_all()
     assert db.session.scalar(sa.select(Registration.id).limit(1)) is None
-    from plenary.events.models import Plenary
-
     assert db.session.scalar(sa.select(Plenary.offer_hours).where(Plenary.slug == "12th-plenary")) == 48
