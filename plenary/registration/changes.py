@@ -15,6 +15,7 @@ from plenary.registration.notifications import notify, notify_organizers, notify
 from plenary.registration.seats import promote_from_waitlist, seat_free, tell_positions
 from plenary.registration.signup import check_open
 from plenary.registration.states import RegistrationStatus, attendance_modes, change_status, check, landing
+from plenary.registration.waitlist import position
 
 
 def cancel(registration_id: int) -> Registration:
@@ -62,6 +63,8 @@ def switch_attendance(registration_id: int, attendance: str) -> Registration:
         raise CapacityReached("full", attendance=attendance)
     registration.attendance = attendance
     db.session.flush()
+    if registration.status == RegistrationStatus.WAITLISTED:
+        registration.waitlist_position_told = position(registration)  # their page says it; moves are told from here
     if registration.status == RegistrationStatus.CONFIRMED:
         plenary.sequence += 1  # their copy changes (place or online link): an update for them
     notify(registration, "registration_updated")
