@@ -58,6 +58,7 @@ REGISTRATION_STATUS_LABELS = {
     "pending": _l("Awaiting approval"),
     "confirmed": _l("Confirmed"),
     "waitlisted": _l("On the waiting list"),
+    "offered": _l("Place offered"),
     "rejected": _l("Not accepted"),
     # A cancelled registration ("storniert") is not a cancelled plenary ("abgesagt").
     "cancelled": lazy_pgettext("registration status", "Cancelled"),

@@ -29,7 +29,7 @@ from plenary.jobs.registry import run_due
 from plenary.mail.delivery import deliver_due
 from plenary.mail.models import OutboxMessage
 from plenary.mail.outbox import CHECKIN_END, CHECKIN_START, TOKEN_PLACEHOLDER
-from plenary.registration import changes, delegation, digest, email_change, notifications, privacy, signup
+from plenary.registration import changes, delegation, digest, email_change, notifications, offers, privacy, signup
 from plenary.registration import organizer as organizer_actions
 from plenary.registration.models import Registration
 from tests.conftest import open_registration, person, plenary_document
@@ -218,6 +218,19 @@ def hostile_outbox(app, make_plenary):
     organizer_actions.reject(ms2.id)  # registration_rejected; the seat goes to zh2 (registration_promoted, pending)
     db.session.commit()
 
+    # Offers with a deadline (registration_offered, _offer_reminder, _offer_lapsed) to hostile delegates.
+    offering = make_plenary(slug="offers", number=47,
+                            registration=open_registration(capacity_in_person=1, offer_hours=72))  # fmt: skip
+    delegates = [person(f"delegate{i}@example.org", **DELEGATE_WORK, **values) for i, values in enumerate(DELEGATES)]
+    head_offers, offered4, *_rest = signup.register(offering.id, person("head@example.org", **HEAD), delegates).created
+    db.session.commit()
+    changes.cancel(head_offers.id)  # the seat is offered to the first waiting delegate
+    db.session.commit()
+    deadline = db.session.get(Registration, offered4.id).offer_expires_at
+    offers.remind(offered4.id, deadline - timedelta(hours=1))
+    db.session.commit()
+    offers.lapse(offered4.id, deadline + timedelta(minutes=1))
+    db.session.commit()
     # Someone confirmed who has their data erased: the farewell with the calendar's CANCEL (registration_erased).
     third = make_plenary(slug="third", number=44, registration=open_registration())
     [gone] = signup.register(third.id, person("gone@example.org", **HEAD)).created

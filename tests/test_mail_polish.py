@@ -9,6 +9,7 @@ import email
 import email.policy
 import re
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -21,8 +22,9 @@ from plenary.jobs.catalog import JOBS
 from plenary.jobs.registry import run_due
 from plenary.mail.compose import build_message
 from plenary.mail.models import OutboxMessage
-from plenary.registration import changes, delegation, email_change, notifications, privacy, signup
+from plenary.registration import changes, delegation, email_change, notifications, offers, privacy, signup
 from plenary.registration import organizer as organizer_actions
+from plenary.registration.models import Registration
 from tests.conftest import open_registration, person, plenary_document
 from tests.test_mail_hostile import Elements, forged_html, mail_kinds
 
@@ -32,7 +34,7 @@ VENUE = {
     "city": {"de": "Köln <iframe src=https://evil.example/c>", "zh": "佛山 & 南海"},
 }
 #: The kinds only a head proposing delegates or organizers get (made elsewhere; not part of this reading).
-NOT_READ_HERE = {"organizer_new_registration"}
+NOT_READ_HERE = {"organizer_new_registration", "organizer_digest"}  # to the organizers, not a registrant
 SENDER_NAMES = {"de": "ISA Plenarversammlung", "en": "ISA Plenary Assembly", "zh": "中德工业城市联盟全体大会"}
 
 
@@ -93,6 +95,21 @@ def every_kind(lang: str, make) -> list[OutboxMessage]:
     confirm = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.kind == "registration_email_confirm",
                                                                OutboxMessage.language == lang))  # fmt: skip
     email_change.confirm_change(re.search(r"/registrations/email/([^\s?]+)", confirm.body_text).group(1))
+    db.session.commit()
+
+    # Offers with a deadline: offered, reminded, lapsed; the next one moves up the waiting list.
+    offering = make(venue_document(slug="offers", number=45,
+                                   registration=open_registration(capacity_in_person=1, offer_hours=72)))  # fmt: skip
+    seated, offered, *_waiting = signup.register(
+        offering.id, person("s@example.org", **data),
+        [person(f"w{i}@example.org", **data) for i in range(4)]).created  # fmt: skip
+    db.session.commit()
+    changes.cancel(seated.id)  # the seat is offered to the first waiting; the others move up
+    db.session.commit()
+    deadline = db.session.get(Registration, offered.id).offer_expires_at
+    offers.remind(offered.id, deadline - timedelta(hours=1))
+    db.session.commit()
+    offers.lapse(offered.id, deadline + timedelta(minutes=1))
     db.session.commit()
 
     third = make(venue_document(slug="third", number=44, registration=open_registration()))

@@ -1,7 +1,7 @@
 """plenary: how the organizers hear of new registrations (each, daily digest, none) and the last digest's end
 
 Revision ID: 11c000000001
-Revises: 10a100000001
+Revises: 11a000000001
 Create Date: 2026-12-01 15:40:00
 """
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '11c000000001'
-down_revision = '10a100000001'
+down_revision = '11a000000001'
 branch_labels = None
 depends_on = None
 

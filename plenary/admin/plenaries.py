@@ -26,7 +26,9 @@ from plenary.events.models import Plenary, PlenaryStatus
 from plenary.events.services import plenary_or_404
 from plenary.events.views import render_detail
 from plenary.extensions import db
+from plenary.registration.availability import seats
 from plenary.registration.models import Registration, RegistrationStatus
+from plenary.registration.states import DISPLAY_ORDER
 
 
 def registration_counts(plenary_id: int) -> dict[str, int]:
@@ -154,8 +156,8 @@ def plenary(slug: str):
     """A plenary's back-office home: status, counts and the ways to change it."""
     plenary = plenary_or_404(slug)
     return render_template("admin/plenary_home.html", plenary=plenary, counts=registration_counts(plenary.id),
-                           told=told_counts(plenary.id), confirm=ConfirmForm(),
-                           gaps=translation_gaps(plenary))  # fmt: skip
+                           told=told_counts(plenary.id), confirm=ConfirmForm(), seats=seats(plenary),
+                           statuses=DISPLAY_ORDER, gaps=translation_gaps(plenary))  # fmt: skip
 
 
 @bp.route("/plenaries/<slug>/edit", methods=["GET", "POST"])

@@ -25,6 +25,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, StopValidation, ValidationError
 
 from plenary.admin.language_fields import LANGUAGE_LABELS, add_language_fields, fill_language_fields, language_values
+from plenary.admin.plenary_registration_fields import REGISTRATION_ERROR_FIELDS, RegistrationSettings
 from plenary.agenda.models import AGENDA_KINDS
 from plenary.config import DEFAULT_TIMEZONE
 from plenary.events.checks import zone_names
@@ -149,7 +150,7 @@ TIME_HINT = _l("Local time in the plenary's time zone. When clocks go back, a ti
 URL_MESSAGE = _l("Please enter a web address starting with https:// or http://.")
 
 
-class PlenaryForm(FlaskForm):
+class PlenaryForm(RegistrationSettings, FlaskForm):
     """Every field of a plenary but its status (which only the publish and cancel buttons change)."""
 
     number = IntegerField(_l("Number"), validators=[DataRequired(), NumberRange(min=1, max=1000)],
@@ -183,12 +184,7 @@ class PlenaryForm(FlaskForm):
     opens_time = TimeField(_l("Registration opens (time)"), validators=[Optional()])
     closes_date = DateField(_l("Registration closes (date)"), validators=[Optional()])
     closes_time = TimeField(_l("Registration closes (time)"), validators=[Optional()])
-    capacity_in_person = IntegerField(_l("Seats in person"), validators=[Optional(), NumberRange(min=0, max=100000)],
-                                      description=_l("Empty: unlimited."))  # fmt: skip
-    capacity_online = IntegerField(_l("Places online"), validators=[Optional(), NumberRange(min=0, max=100000)],
-                                   description=_l("Empty: unlimited."))  # fmt: skip
-    waitlist = BooleanField(_l("Waiting list when full"))
-    requires_approval = BooleanField(_l("Registrations need approval"))
+    # capacity, waiting list, offers, approval: RegistrationSettings (plenary_registration_fields.py)
     submit = SubmitField(_l("Save"))
 
     #: (date field, time field) pairs and their place in the exchange document.
@@ -206,6 +202,7 @@ class PlenaryForm(FlaskForm):
         """Field checks, then the local times (existing, in order) computed into ``self.instants``."""
         ok = super().validate(extra_validators)
         ok = _needs_one_language(self.title) and ok
+        ok = self.validate_registration_settings() and ok
         zone = self.timezone.data if self.timezone.data in {c.value for c in self.timezone.choices} else None
         for date_name, time_name, key in self.MOMENTS:
             day, clock = self[date_name].data, self[time_name].data
@@ -261,10 +258,7 @@ class PlenaryForm(FlaskForm):
         self.venue_city.set_value(plenary.venue_city)
         self.online_url.data = plenary.online_url
         self.contact_email.data = plenary.contact_email
-        self.capacity_in_person.data = plenary.capacity_in_person
-        self.capacity_online.data = plenary.capacity_online
-        self.waitlist.data = plenary.waitlist
-        self.requires_approval.data = plenary.requires_approval
+        self.fill_registration_settings(plenary)
 
     def apply_to(self, doc: dict) -> dict:
         """Write the form's values into the exchange document ``doc`` (after ``validate``)."""
@@ -287,11 +281,8 @@ class PlenaryForm(FlaskForm):
         doc["online_url"] = self.online_url.data or None
         doc["contact_email"] = self.contact_email.data or None
         registration = doc.get("registration") or {}
-        registration.update({
-            "opens_at": iso("registration.opens_at"), "closes_at": iso("registration.closes_at"),
-            "capacity_in_person": self.capacity_in_person.data, "capacity_online": self.capacity_online.data,
-            "waitlist": bool(self.waitlist.data), "requires_approval": bool(self.requires_approval.data),
-        })  # fmt: skip
+        registration.update({"opens_at": iso("registration.opens_at"), "closes_at": iso("registration.closes_at"),
+                             **self.registration_settings()})  # fmt: skip
         doc["registration"] = registration
         return doc
 
@@ -302,8 +293,7 @@ PLENARY_ERROR_FIELDS = {
     "timezone": "timezone", "starts_at": "start_time", "ends_at": "end_time", "format": "format",
     "venue": "venue_name-de", "venue.name": "venue_name-de", "venue.address": "venue_address-de",
     "venue.city": "venue_city-de", "online_url": "online_url", "contact_email": "contact_email",
-    "registration.opens_at": "opens_time", "registration.closes_at": "closes_time",
-    "registration.capacity_in_person": "capacity_in_person", "registration.capacity_online": "capacity_online",
+    "registration.opens_at": "opens_time", "registration.closes_at": "closes_time", **REGISTRATION_ERROR_FIELDS,
 }  # fmt: skip
 
 

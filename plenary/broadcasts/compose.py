@@ -20,13 +20,14 @@ from plenary.i18n import FALLBACK_ORDER, LANGUAGES
 from plenary.mail.outbox import TOKEN_PLACEHOLDER, render_message
 from plenary.registration.filters import RegistrationFilter, filtered_registrations
 from plenary.registration.models import Registration, RegistrationStatus
-from plenary.registration.states import SEAT_HOLDING
+from plenary.registration.states import SEATED
 
 KIND = "broadcast"
 SUBJECT_MAX = 300
 BODY_MAX = 20_000
-#: Without a status filter a message goes to those who hold or await a seat.
-DEFAULT_STATUSES = SEAT_HOLDING
+#: Without a status filter a message goes to those who have or await a seat (an open offer, not yet
+#: accepted, hears only when filtered for explicitly, like the waiting list).
+DEFAULT_STATUSES = SEATED
 @dataclass
 class Draft:
     """A message being written: texts per language (only the filled-in ones count), format and recipients."""

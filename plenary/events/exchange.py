@@ -102,6 +102,7 @@ def _apply_plenary_fields(plenary: Plenary, data: dict) -> None:
     plenary.capacity_in_person = registration.get("capacity_in_person")
     plenary.capacity_online = registration.get("capacity_online")
     plenary.waitlist = registration.get("waitlist", True)
+    plenary.offer_hours = registration.get("offer_hours")
     plenary.requires_approval = registration.get("requires_approval", False)
 
 
@@ -201,6 +202,7 @@ def export_plenary(plenary: Plenary, include_private: bool = False) -> dict:
             "capacity_in_person": plenary.capacity_in_person,
             "capacity_online": plenary.capacity_online,
             "waitlist": plenary.waitlist,
+            "offer_hours": plenary.offer_hours,
             "requires_approval": plenary.requires_approval,
         },
         "agenda": [

@@ -70,6 +70,9 @@ class Plenary(db.Model):
     capacity_in_person: Mapped[int | None] = mapped_column(info=NOT_PERSONAL)
     capacity_online: Mapped[int | None] = mapped_column(info=NOT_PERSONAL)
     waitlist: Mapped[bool] = mapped_column(default=True, info=NOT_PERSONAL)
+    # Under a waiting list: None = a freed seat goes to the first waiting at once; N = it is offered to
+    # them and held N hours for their answer (registration.offers).
+    offer_hours: Mapped[int | None] = mapped_column(info=NOT_PERSONAL)
     requires_approval: Mapped[bool] = mapped_column(default=False, info=NOT_PERSONAL)
     # The organizers publish the list of participants (only those who agreed to be listed).
     participants_published: Mapped[bool] = mapped_column(default=False, server_default=sa.false(), info=NOT_PERSONAL)

@@ -5,10 +5,11 @@ from flask import Blueprint, abort, render_template, send_file
 from plenary.agenda.models import AgendaItem
 from plenary.events.documents import DOCUMENT_CSP, content_disposition, document_path
 from plenary.events.models import Plenary
-from plenary.events.services import list_public_plenaries, plenary_or_404, registration_state
+from plenary.events.services import RegistrationState, list_public_plenaries, plenary_or_404, registration_state
 from plenary.extensions import db
 from plenary.i18n import current_language, localize_any
 from plenary.news.services import announcements_for_plenary
+from plenary.registration.availability import seats
 from plenary.registration.participants import published_participants
 
 bp = Blueprint("events", __name__, url_prefix="/plenaries")
@@ -29,10 +30,12 @@ def detail(slug: str):
 
 def render_detail(plenary: Plenary, template: str = "events/detail.html", **extra) -> str:
     """The public plenary page of ``plenary`` (the back office's preview extends it, drafts included)."""
+    state = registration_state(plenary)
     return render_template(
         template,
         plenary=plenary,
-        registration=registration_state(plenary),
+        registration=state,
+        seats=seats(plenary) if state == RegistrationState.OPEN else None,  # seats left per mode: one query
         announcements=announcements_for_plenary(plenary.id),
         participants=published_participants(plenary, current_language()),
         **extra,

@@ -11,6 +11,7 @@ from plenary.jobs.registry import Job
 from plenary.mail.delivery import deliver_due
 from plenary.mail.prune import prune_sent
 from plenary.registration.digest import plenaries_with_digest, write_digest
+from plenary.registration.offers import expire_due, remind_due
 from plenary.registration.privacy import plenaries_ended_before, purge_plenary
 
 
@@ -79,9 +80,13 @@ def organizer_digests(now: datetime, keep_going: Callable[[], bool]) -> int:
     return queued
 
 
+#: Offers come before the outbox, so that their mails go out in the same run (broadcasts stay first).
 JOBS = (
     Job("broadcasts", render_broadcasts, every=timedelta(0)),
     Job("organizer-digests", organizer_digests, every=timedelta(minutes=10)),
+    # Offers past their deadline lapse (the seat is offered to the next); due reminders go out once.
+    Job("lapse-offers", expire_due, every=timedelta(minutes=1)),
+    Job("remind-offers", remind_due, every=timedelta(minutes=1)),
     Job("outbox", deliver_outbox, every=timedelta(0)),
     Job("prune-sent-messages", prune_sent_messages, every=timedelta(hours=1)),
     Job("purge-registrations", purge_registrations, every=timedelta(hours=1)),

@@ -12,9 +12,10 @@ from plenary.registration.errors import CapacityReached, RegistrationError
 from plenary.registration.locking import locked_registration
 from plenary.registration.models import PERSON_FIELDS, Registration
 from plenary.registration.notifications import notify, notify_organizers, notify_status, queue_registration_message
-from plenary.registration.seats import promote_from_waitlist, seat_free
+from plenary.registration.seats import promote_from_waitlist, seat_free, tell_positions
 from plenary.registration.signup import check_open
 from plenary.registration.states import RegistrationStatus, attendance_modes, change_status, check, landing
+from plenary.registration.waitlist import position
 
 
 def cancel(registration_id: int) -> Registration:
@@ -27,7 +28,7 @@ def cancel(registration_id: int) -> Registration:
 def end_registration(registration: Registration, plenary: Plenary, action: str, status: RegistrationStatus,
                      message: str) -> Registration:  # fmt: skip
     """Give a registration its final ``status``, tell the person, pass a freed seat on (under the lock)."""
-    freed = registration.holds_seat
+    freed, was_waiting = registration.holds_seat, registration.status == RegistrationStatus.WAITLISTED
     was_invited = registration.status == RegistrationStatus.CONFIRMED
     change_status(registration, action, status)
     db.session.flush()
@@ -39,6 +40,8 @@ def end_registration(registration: Registration, plenary: Plenary, action: str, 
         notify(registration, message)
     if freed:
         promote_from_waitlist(plenary, registration.attendance)
+    elif was_waiting:
+        tell_positions(plenary, registration.attendance)  # the ones behind moved up
     return registration
 
 
@@ -56,6 +59,7 @@ def move_attendance(registration: Registration, plenary: Plenary, attendance: st
     if attendance == registration.attendance:
         return registration
     old_mode, freed = registration.attendance, registration.holds_seat
+    was_waiting = registration.status == RegistrationStatus.WAITLISTED
     free = seat_free(plenary, attendance)
     if registration.status == RegistrationStatus.WAITLISTED:
         # A free seat there is theirs; else they join that mode's queue at its end.
@@ -64,11 +68,15 @@ def move_attendance(registration: Registration, plenary: Plenary, attendance: st
         raise CapacityReached("full", attendance=attendance)
     registration.attendance = attendance
     db.session.flush()
+    if registration.status == RegistrationStatus.WAITLISTED:
+        registration.waitlist_position_told = position(registration)  # their page says it; moves are told from here
     if registration.status == RegistrationStatus.CONFIRMED:
         plenary.sequence += 1  # their copy changes (place or online link): an update for them
     notify(registration, "registration_updated", **context)
     if freed:
         promote_from_waitlist(plenary, old_mode)
+    elif was_waiting:
+        tell_positions(plenary, old_mode)
     return registration
 
 

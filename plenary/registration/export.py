@@ -53,6 +53,7 @@ EXPORT_COLUMNS = {
     "delegation_head": _l("Head of delegation"),
     "created_at": _l("Registered at"),
     "waitlisted_at": _l("On the waiting list since"),
+    "offer_expires_at": _l("Offer of a place until"),
     "checked_in_at": _l("Checked in at"),
     "consent_listing": _l("Listed as participant"),
 }
@@ -64,7 +65,7 @@ DEFAULT_EXPORT_COLUMNS = (
 )  # fmt: skip
 
 #: Columns holding an instant: a date cell in the plenary's zone, the zone named in the title.
-TIME_COLUMNS = frozenset({"created_at", "waitlisted_at", "checked_in_at"})
+TIME_COLUMNS = frozenset({"created_at", "waitlisted_at", "checked_in_at", "offer_expires_at"})
 #: Columns holding yes or no.
 FLAG_COLUMNS = frozenset({"interpretation", "consent_listing"})
 

@@ -88,6 +88,12 @@ class Registration(db.Model):
     registered_by_name: Mapped[str | None] = mapped_column(sa.String(310), info=PERSONAL)
     # When the person (last) joined the waiting list: its order, first come first served.
     waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, info=FACT)
+    # Bookkeeping: the waiting-list position we last told the person (waitlisted or "moved up" mail).
+    waitlist_position_told: Mapped[int | None] = mapped_column(info=NOT_PERSONAL)
+    # An offer of a freed seat (status offered): until when it holds (kept after it lapsed or was
+    # declined: their page says so), and when its one reminder is due (bookkeeping; NULL once sent).
+    offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, info=FACT)
+    offer_reminder_at: Mapped[datetime | None] = mapped_column(UTCDateTime, info=NOT_PERSONAL)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, info=FACT)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, info=FACT)
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime, info=NOT_PERSONAL)

@@ -18,6 +18,7 @@ from plenary.mail.models import FinalReason, OutboxMessage
 from plenary.mail.outbox import queue_message
 from plenary.registration.models import Registration
 from plenary.registration.states import RegistrationStatus
+from plenary.registration.waitlist import position
 
 #: Messages that carry the calendar invitation (METHOD:REQUEST) when the person is confirmed.
 INVITING_KINDS = ("registration_confirmed", "registration_promoted", "registration_approved", "registration_updated",
@@ -39,6 +40,10 @@ def notify(registration: Registration, kind: str, **context) -> OutboxMessage:
         and registration.status == RegistrationStatus.CONFIRMED
         and plenary.status != PlenaryStatus.CANCELLED  # never a REQUEST for a cancelled plenary
     )
+    if kind == "registration_waitlisted":
+        # Their place in the queue, said in the mail; later mails only when it changes meaningfully.
+        context.setdefault("position", position(registration))
+        registration.waitlist_position_told = context["position"]
     if invite and registration.calendar_method == "CANCEL" and registration.calendar_sequence >= plenary.sequence:
         plenary.sequence += 1  # a new REQUEST must outrank the CANCEL they received
     return queue_registration_message(registration, kind, "REQUEST" if invite else None, context=context)

@@ -13,7 +13,7 @@ from plenary.registration.errors import CapacityReached, EmailTaken, Registratio
 from plenary.registration.locking import lock_plenary, locked_registration
 from plenary.registration.models import PERSON_FIELDS, Registration
 from plenary.registration.notifications import notify, notify_status
-from plenary.registration.seats import seat_free
+from plenary.registration.seats import make_offer, seat_free, tell_positions
 from plenary.registration.signup import find_registration, new_registration
 from plenary.registration.states import (
     RegistrationStatus,
@@ -46,15 +46,23 @@ def reject(registration_id: int) -> Registration:
 def promote(registration_id: int, above_capacity: bool = False) -> Registration:
     """Give one waitlisted registration a seat (pending if the plenary requires approval) and tell them.
 
-    Refused (CapacityReached) when no seat is free in its mode, unless ``above_capacity``.
+    Under offers (``plenary.offer_hours``) a waitlisted person is offered the seat, with the plenary's
+    deadline, like anyone moving up; a person holding an offer gets the seat at once (the organizer
+    answered for them). Refused (CapacityReached) when no seat is free in its mode, unless ``above_capacity``.
     """
     registration, plenary = locked_registration(registration_id)
     check(registration, "promote")
-    if not above_capacity and not seat_free(plenary, registration.attendance):
+    waiting = registration.status == RegistrationStatus.WAITLISTED
+    if waiting and not above_capacity and not seat_free(plenary, registration.attendance):
         raise CapacityReached("full", attendance=registration.attendance)
-    change_status(registration, "promote", seat_status(plenary))
-    db.session.flush()
-    notify(registration, "registration_promoted")
+    if waiting and plenary.offer_hours:
+        make_offer(plenary, registration)
+    else:
+        change_status(registration, "promote", seat_status(plenary))
+        db.session.flush()
+        notify(registration, "registration_promoted")
+    if waiting:
+        tell_positions(plenary, registration.attendance)
     return registration
 
 

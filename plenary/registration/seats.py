@@ -4,14 +4,21 @@ Call these inside a unit of work that began with the capacity lock (``locking.lo
 person lands is decided by ``states.landing``.
 """
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 
+from plenary.db import utcnow
 from plenary.events.models import Plenary, PlenaryStatus
 from plenary.extensions import db
 from plenary.registration.errors import RegistrationError
 from plenary.registration.models import Attendance, Registration
 from plenary.registration.notifications import notify
 from plenary.registration.states import RegistrationStatus, attendance_modes, change_status, landing, seat_status
+from plenary.registration.waitlist import TOLD_FROM, first_waiting, worth_telling
+
+#: An offer is reminded 24 hours before it lapses, or halfway through when it is shorter than two days.
+REMINDER_BEFORE = timedelta(hours=24)
 
 
 def capacity(plenary: Plenary, attendance: str) -> int | None:
@@ -54,26 +61,46 @@ def plan_seats(plenary: Plenary, people: list[dict]) -> list[RegistrationStatus]
 
 
 def promote_from_waitlist(plenary: Plenary, attendance: str) -> list[Registration]:
-    """Give free seats of ``attendance`` mode to the waitlist, first come first served (under the lock)."""
+    """Give free seats of ``attendance`` mode to the waitlist, first come first served (under the lock).
+
+    With ``plenary.offer_hours`` set, each is offered the seat (status offered, holding it until the
+    deadline) instead of getting it. Whoever is left waiting hears if their position changed meaningfully.
+    """
     promoted = []
     if plenary.status == PlenaryStatus.CANCELLED:
         return promoted  # nobody moves up into a plenary that will not take place
     while seat_free(plenary, attendance):
-        candidate = db.session.scalar(
-            sa.select(Registration)
-            .where(
-                Registration.plenary_id == plenary.id,
-                Registration.attendance == attendance,
-                Registration.status == RegistrationStatus.WAITLISTED,
-            )
-            .order_by(Registration.waitlisted_at, Registration.id)
-            .limit(1)
-        )
-        if candidate is None:
+        waiting = first_waiting(plenary.id, attendance, 1)
+        if not waiting:
             break
-        change_status(candidate, "promote", seat_status(plenary))
-        db.session.flush()
-        notify(candidate, "registration_promoted")
+        candidate = waiting[0]
+        if plenary.offer_hours:
+            make_offer(plenary, candidate)
+        else:
+            change_status(candidate, "promote", seat_status(plenary))
+            db.session.flush()
+            notify(candidate, "registration_promoted")
         promoted.append(candidate)
+    tell_positions(plenary, attendance)
     return promoted
 
+
+def make_offer(plenary: Plenary, registration: Registration) -> None:
+    """Offer ``registration`` the free seat it takes now, held ``plenary.offer_hours`` (not past the start)."""
+    now = utcnow()
+    expires = min(now + timedelta(hours=plenary.offer_hours), max(plenary.starts_at, now + timedelta(hours=1)))
+    change_status(registration, "offer", RegistrationStatus.OFFERED)
+    registration.offer_expires_at = expires
+    registration.offer_reminder_at = expires - min(REMINDER_BEFORE, (expires - now) / 2)
+    db.session.flush()
+    notify(registration, "registration_offered")
+
+
+def tell_positions(plenary: Plenary, attendance: str) -> None:
+    """Tell the first on the waiting list who moved up meaningfully (``waitlist.worth_telling``)."""
+    if plenary.status == PlenaryStatus.CANCELLED:
+        return
+    for number, person in enumerate(first_waiting(plenary.id, attendance, TOLD_FROM), start=1):
+        if worth_telling(person.waitlist_position_told, number):
+            person.waitlist_position_told = number
+            notify(person, "registration_waitlist_moved", position=number)

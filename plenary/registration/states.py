@@ -26,6 +26,7 @@ class RegistrationStatus(StrEnum):
     PENDING = "pending"  # waits for the organizers' approval; holds a seat
     CONFIRMED = "confirmed"
     WAITLISTED = "waitlisted"
+    OFFERED = "offered"  # offered a freed seat until a deadline (the plenary's offer_hours); holds it meanwhile
     REJECTED = "rejected"
     CANCELLED = "cancelled"
 
@@ -39,9 +40,16 @@ class Attendance(StrEnum):
 
 PENDING, CONFIRMED, WAITLISTED = RegistrationStatus.PENDING, RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED
 REJECTED, CANCELLED = RegistrationStatus.REJECTED, RegistrationStatus.CANCELLED
+OFFERED = RegistrationStatus.OFFERED
 
-#: Statuses that occupy a seat of their attendance mode.
-SEAT_HOLDING = (PENDING, CONFIRMED)
+#: Statuses of someone who has a seat of their own (promoted, accepted, registered into a free seat).
+SEATED = (PENDING, CONFIRMED)
+
+#: Statuses that occupy a seat of their attendance mode (an open offer holds its seat until it lapses).
+SEAT_HOLDING = (*SEATED, OFFERED)
+
+#: Every status, in the order lists and counts show them.
+DISPLAY_ORDER = (CONFIRMED, PENDING, OFFERED, WAITLISTED, CANCELLED, REJECTED)
 
 #: Statuses of people still taking part (holding a seat or waiting for one): they hear of changes.
 ACTIVE = (*SEAT_HOLDING, WAITLISTED)
@@ -52,21 +60,25 @@ ENDED = (REJECTED, CANCELLED)
 #: How a registration's status may change: from each status, each action and the statuses it leads to.
 #: "switch" (the other attendance mode) keeps the status, or gives a waitlisted person a free seat;
 #: "erase" ends what is not ended yet (a rejected registration stays rejected).
+#: An offer ("offer") is accepted (a seat), declined or lapses (cancelled: they may register again).
 TRANSITIONS: dict[RegistrationStatus, dict[str, tuple[RegistrationStatus, ...]]] = {
     PENDING: {"approve": (CONFIRMED,), "reject": (REJECTED,), "cancel": (CANCELLED,), "switch": (PENDING,),
               "erase": (CANCELLED,)},
     CONFIRMED: {"cancel": (CANCELLED,), "switch": (CONFIRMED,), "erase": (CANCELLED,)},
-    WAITLISTED: {"promote": SEAT_HOLDING, "reject": (REJECTED,), "cancel": (CANCELLED,), "switch": ACTIVE,
-                 "erase": (CANCELLED,)},
+    WAITLISTED: {"promote": SEATED, "offer": (OFFERED,), "reject": (REJECTED,), "cancel": (CANCELLED,),
+                 "switch": (*SEATED, WAITLISTED), "erase": (CANCELLED,)},
+    OFFERED: {"accept": SEATED, "decline": (CANCELLED,), "lapse": (CANCELLED,), "promote": SEATED,
+              "reject": (REJECTED,), "cancel": (CANCELLED,), "erase": (CANCELLED,)},
     REJECTED: {},
-    CANCELLED: {"reactivate": ACTIVE, "erase": (CANCELLED,)},
+    CANCELLED: {"reactivate": (*SEATED, WAITLISTED), "erase": (CANCELLED,)},
 }  # fmt: skip
 
 #: Why an action is refused when the status does not allow it (InvalidTransition's code).
 REFUSALS = {
     "approve": "not_pending", "reject": "not_rejectable", "promote": "not_waitlisted", "cancel": "not_active",
     "switch": "not_active", "update": "not_active", "edit": "anonymised", "reactivate": "not_cancelled",
-    "erase": "anonymised", "resend": "anonymised", "add_delegates": "not_head",
+    "erase": "anonymised", "resend": "anonymised", "add_delegates": "not_head", "offer": "not_waitlisted",
+    "accept": "not_offered", "decline": "not_offered", "lapse": "not_offered",
 }  # fmt: skip
 
 #: What a head of delegation may do for a colleague their submissions registered (``head_refusal``).
@@ -74,7 +86,7 @@ HEAD_ACTIONS = ("switch", "resend", "cancel")
 
 #: Who may take which action (besides the rules of ``refusal``).
 ORGANIZER_ACTIONS = ("edit", "approve", "promote", "switch", "resend", "reject", "cancel")
-REGISTRANT_ACTIONS = ("update", "switch", "cancel", "reactivate", "add_delegates", "erase")
+REGISTRANT_ACTIONS = ("update", "switch", "cancel", "reactivate", "add_delegates", "erase", "accept", "decline")
 
 
 def attendance_modes(plenary: Plenary) -> tuple[str, ...]:
@@ -111,13 +123,20 @@ def landing(plenary: Plenary, attendance: str, seat_free: bool) -> RegistrationS
 def change_status(registration, action: str, status: RegistrationStatus) -> None:
     """Move ``registration`` to ``status`` by ``action``, if ``TRANSITIONS`` allows it (else InvalidTransition).
 
-    Joining the waiting list (again) puts the person at its end.
+    Joining the waiting list (again) puts the person at its end. An offer's deadline is kept once it
+    lapsed or was declined (the pages say so); any other move forgets it (the offer is made in
+    ``seats.promote_from_waitlist``, which sets the deadline).
     """
     if status not in TRANSITIONS[RegistrationStatus(registration.status)].get(action, ()):
         raise InvalidTransition(REFUSALS.get(action, "not_allowed"), status=registration.status)
     registration.status = status
     if status == WAITLISTED:
         registration.waitlisted_at = utcnow()
+        registration.waitlist_position_told = None
+    if status != OFFERED and action not in ("lapse", "decline"):
+        registration.offer_expires_at = registration.offer_reminder_at = None
+    if status != OFFERED:
+        registration.offer_reminder_at = None
 
 
 def refusal(registration, action: str) -> str | None:
@@ -139,7 +158,10 @@ def refusal(registration, action: str) -> str | None:
         return None if allowed and _open(plenary) else REFUSALS[action]
     if action not in TRANSITIONS[RegistrationStatus(registration.status)]:
         return REFUSALS[action]
-    if action in ("approve", "promote", "switch") and plenary_cancelled:
+    if action in ("accept", "decline"):
+        open_offer = registration.status == OFFERED and not anonymised
+        return None if open_offer and (action == "decline" or not plenary_cancelled) else REFUSALS[action]
+    if action in ("approve", "promote", "switch", "offer") and plenary_cancelled:
         return REFUSALS[action]  # nobody moves into, or around in, a plenary that will not take place
     if action == "reactivate" and (anonymised or not _open(plenary)):
         return REFUSALS[action]

@@ -10,7 +10,7 @@ from plenary.extensions import db, limiter
 from plenary.i18n import current_language, use_language
 from plenary.legal import legal_details
 from plenary.members.services import member_choices
-from plenary.registration import changes, delegation, errors, signup, states
+from plenary.registration import availability, changes, delegation, errors, offers, signup, states, waitlist
 from plenary.registration.forms import (
     AddDelegateForm,
     AttendanceForm,
@@ -65,20 +65,22 @@ def register(slug: str):
     except errors.RegistrationClosed as closed:
         return render_template("registration/closed.html", plenary=plenary, reason=closed.code)
     modes = states.attendance_modes(plenary)
+    seats = availability.seats(plenary)  # said at the attendance choice (one query)
     most = current_app.config["REGISTRATION_MAX_DELEGATES"]
     if request.method == "POST" and len(delegate_rows(request.form)) > most:
         # Refused before any row is built or checked: the cost stays that of a normal form, and so does the answer.
         form = _form_for(plenary, formdata=with_at_most(request.form, most))
         form.form_errors.append(gettext("At most %(num)s further delegates per submission.", num=most))
-        return render_template("registration/form.html", plenary=plenary, form=form, modes=modes), 400
+        page = render_template("registration/form.html", plenary=plenary, form=form, modes=modes, seats=seats)
+        return page, 400
     form = _form_for(plenary)
     if request.method == "GET":
         form.language.data = form.language.data or current_language()
-        form.attendance.data = form.attendance.data or modes[0]
+        form.attendance.data = form.attendance.data or availability.default_mode(seats)
     if request.method == "POST" and _is_row_change():
         # Whatever else such a press carries, it only changes the rows shown: it never stores.
         _change_delegate_rows(form)
-        return render_template("registration/form.html", plenary=plenary, form=form, modes=modes)
+        return render_template("registration/form.html", plenary=plenary, form=form, modes=modes, seats=seats)
     if form.validate_on_submit():
         if form.website.data:  # the honeypot: answer as if all went well, store nothing
             return redirect(url_for(".sent", slug=slug))
@@ -93,6 +95,7 @@ def register(slug: str):
         except errors.CapacityReached as full:
             db.session.rollback()
             form.form_errors.append(_capacity_message(full.details.get("attendance")))
+            seats = availability.seats(plenary)  # as the refusal found them
         except errors.RegistrationClosed as closed:
             db.session.rollback()
             return render_template("registration/closed.html", plenary=plenary, reason=closed.code)
@@ -100,7 +103,8 @@ def register(slug: str):
             db.session.commit()
             return redirect(url_for(".sent", slug=slug))
     status = 400 if request.method == "POST" else 200
-    return render_template("registration/form.html", plenary=plenary, form=form, modes=modes), status
+    page = render_template("registration/form.html", plenary=plenary, form=form, modes=modes, seats=seats)
+    return page, status
 
 
 def _is_row_change() -> bool:
@@ -176,6 +180,7 @@ def personal(token: str):
         actions=states.allowed_actions(registration, "registrant"),
         colleagues=delegation.delegation_rows(registration) if is_head else [],
         notice=request.args.get("done"),
+        position=waitlist.position(registration),
     )
 
 
@@ -260,6 +265,35 @@ def cancel(token: str):
         return _act(token, "cancelled", lambda: changes.cancel(registration.id))
     return render_template("registration/confirm.html", registration=registration, token=token, form=form,
                            action="cancel")  # fmt: skip
+
+
+@bp.post("/registrations/<token>/offer/accept")
+@personal_page_limit
+def accept_offer(token: str):
+    """Accept the place held for one (an offer from the waiting list); refused after its deadline."""
+    registration = _registration_or_404(token)
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for(".personal", token=token))
+    try:
+        offers.accept(registration.id)
+    except errors.RegistrationError as refused:
+        db.session.rollback()
+        done = "offer_lapsed" if refused.code == "offer_lapsed" else "not_possible"
+        return redirect(url_for(".personal", token=token, done=done))
+    db.session.commit()
+    return redirect(url_for(".personal", token=token, done="accepted"))
+
+
+@bp.route("/registrations/<token>/offer/decline", methods=["GET", "POST"])
+@personal_page_limit
+def decline_offer(token: str):
+    """Ask, then decline the place held for one (it goes to the next on the waiting list)."""
+    registration = _registration_or_404(token)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        return _act(token, "declined", lambda: offers.decline(registration.id))
+    return render_template("registration/confirm.html", registration=registration, token=token, form=form,
+                           action="decline")  # fmt: skip
 
 
 @bp.post("/registrations/<token>/reactivate")
