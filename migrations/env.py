@@ -93,14 +93,30 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=get_metadata(),
-            **conf_args
-        )
+        # SQLite's batch mode rebuilds a table by copy, drop and rename. With foreign keys on (as the app
+        # connects), the drop first deletes the old table's rows, firing ON DELETE on every row pointing at
+        # them: delegation heads and the outbox's registration ids set to NULL, agenda items deleted. SQLite's
+        # own recipe for altering a table switches them off first (outside a transaction) and checks after.
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            connection.connection.dbapi_connection.execute("PRAGMA foreign_keys = OFF")
+        try:
+            context.configure(
+                connection=connection,
+                target_metadata=get_metadata(),
+                **conf_args
+            )
 
-        with context.begin_transaction():
-            context.run_migrations()
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        raise RuntimeError(f"migration left rows pointing at nothing: {broken[:5]}")
+        finally:
+            if sqlite:
+                # The pool must not hand this connection out with foreign keys off: a new one gets them on.
+                connection.invalidate()
 
 
 if context.is_offline_mode():
