@@ -41,6 +41,48 @@ class LiveServer:
         return self.url + path
 
 
+#: The password of every account ``demo_app`` makes.
+E2E_PASSWORD = "correct horse battery staple"
+
+
+def demo_app(base, accounts: dict[str, str] | None = None, csrf: bool = True, **config):
+    """An app on a migrated SQLite file in the folder ``base``: the demo content and ``accounts`` (email → role).
+
+    CSRF protection is on unless ``csrf=False``; ``config`` adds or overrides settings. Further setup is
+    the caller's, in its own app context.
+    """
+    from flask_migrate import upgrade
+
+    from plenary import create_app
+    from plenary.auth.models import Role
+    from plenary.auth.services import create_user
+    from plenary.demo.loader import load_demo
+    from plenary.extensions import db
+
+    app = create_app({
+        "TESTING": True, "SECRET_KEY": f"e2e-{base.name}", "WTF_CSRF_ENABLED": csrf, "RATELIMIT_ENABLED": False,
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{base / 'plenary.sqlite'}", "MAIL_FILE_DIR": str(base / "mail"),
+        **config,
+    }, instance_path=str(base / "instance"))  # fmt: skip
+    with app.app_context():
+        upgrade()
+        load_demo()
+        for email, role in (accounts or {}).items():
+            create_user(email, Role(role), E2E_PASSWORD)
+        db.session.commit()
+        db.session.remove()
+    return app
+
+
+def log_in(page, base_url: str, email: str, password: str = E2E_PASSWORD) -> None:
+    """Log ``page`` in to the back office as ``email`` (from the login page)."""
+    page.goto(f"{base_url}/admin/login")
+    page.fill('input[name="email"]', email)
+    page.fill('input[name="password"]', password)
+    with page.expect_navigation():
+        page.locator('form:has(input[name="password"]) [type="submit"]').click()
+
+
 @pytest.fixture(scope="session")
 def e2e_app(tmp_path_factory):
     """The app on a migrated SQLite file holding the demo content."""

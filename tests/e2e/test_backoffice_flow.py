@@ -14,12 +14,12 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import PHONE
+from tests.e2e.conftest import E2E_PASSWORD as PASSWORD
+from tests.e2e.conftest import PHONE, demo_app
 from tests.e2e.server import serve
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "correct horse battery staple"
 ORGANIZER = "organizer@isa.example"
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 SLUG = "12-plenarversammlung"
@@ -30,26 +30,9 @@ DAY = date(date.today().year + 1, 6, 10).isoformat()
 @pytest.fixture(scope="module")
 def office_app(tmp_path_factory):
     """A migrated database with the demo content and one organizer account; CSRF protection on."""
-    from flask_migrate import upgrade
 
-    from plenary import create_app
-    from plenary.auth.models import Role
-    from plenary.auth.services import create_user
-    from plenary.demo.loader import load_demo
-    from plenary.extensions import db
 
-    base = tmp_path_factory.mktemp("office")
-    app = create_app({
-        "TESTING": True, "SECRET_KEY": "office", "WTF_CSRF_ENABLED": True, "RATELIMIT_ENABLED": False,
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{base / 'office.sqlite'}", "MAIL_FILE_DIR": str(base / "mail"),
-    }, instance_path=str(base / "instance"))  # fmt: skip
-    with app.app_context():
-        upgrade()
-        load_demo()
-        create_user(ORGANIZER, Role.ORGANIZER, PASSWORD)
-        db.session.commit()
-        db.session.remove()
-    return app
+    return demo_app(tmp_path_factory.mktemp("office"), accounts={ORGANIZER: "organizer"})
 
 
 @pytest.fixture(scope="module")

@@ -2,12 +2,11 @@
 
 import pytest
 
-from tests.e2e.conftest import PHONE
+from tests.e2e.conftest import PHONE, demo_app, log_in
 from tests.e2e.server import serve
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "correct horse battery staple"
 ADMIN = "admin@isa.example"
 PAGES = [
     "/admin/",
@@ -24,25 +23,7 @@ PAGES = [
 
 @pytest.fixture(scope="module")
 def office(tmp_path_factory):
-    from flask_migrate import upgrade
-
-    from plenary import create_app
-    from plenary.auth.models import Role
-    from plenary.auth.services import create_user
-    from plenary.demo.loader import load_demo
-    from plenary.extensions import db
-
-    base = tmp_path_factory.mktemp("office-phone")
-    app = create_app({
-        "TESTING": True, "SECRET_KEY": "phone", "RATELIMIT_ENABLED": False,
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{base / 'office.sqlite'}", "MAIL_FILE_DIR": str(base / "mail"),
-    }, instance_path=str(base / "instance"))  # fmt: skip
-    with app.app_context():
-        upgrade()
-        load_demo()
-        create_user(ADMIN, Role.ADMIN, PASSWORD)
-        db.session.commit()
-        db.session.remove()
+    app = demo_app(tmp_path_factory.mktemp("office-phone"), accounts={ADMIN: "admin"}, csrf=False)
     with serve(app) as url:
         yield url
 
@@ -50,11 +31,7 @@ def office(tmp_path_factory):
 @pytest.mark.parametrize("locale", ["de-DE", "zh-CN"])
 def test_back_office_pages_do_not_scroll_sideways_on_a_phone(office, new_page, locale):
     page = new_page(viewport=PHONE, locale=locale)
-    page.goto(f"{office}/admin/login")
-    page.fill('input[name="email"]', ADMIN)
-    page.fill('input[name="password"]', PASSWORD)
-    with page.expect_navigation():
-        page.locator('form:has(input[name="password"]) [type="submit"]').click()
+    log_in(page, office, ADMIN)
     for path in PAGES:
         response = page.goto(f"{office}{path}")
         assert response.status == 200, path

@@ -11,38 +11,26 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import PHONE
+from tests.e2e.conftest import E2E_PASSWORD as PASSWORD
+from tests.e2e.conftest import PHONE, demo_app
 from tests.e2e.server import serve
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "correct horse battery staple"
 ORGANIZER = "door@isa.example"
 
 
 @pytest.fixture(scope="module")
 def door_app(tmp_path_factory):
     """A migrated database with the demo content, an organizer, and a Chinese delegation at the 11th plenary."""
-    from flask_migrate import upgrade
 
-    from plenary import create_app
-    from plenary.auth.models import Role
-    from plenary.auth.services import create_user
-    from plenary.demo.loader import load_demo
     from plenary.events.models import Plenary
     from plenary.extensions import db
     from plenary.registration.signup import new_registration
     from plenary.registration.states import RegistrationStatus
 
-    base = tmp_path_factory.mktemp("door")
-    app = create_app({
-        "TESTING": True, "SECRET_KEY": "door", "WTF_CSRF_ENABLED": True, "RATELIMIT_ENABLED": False,
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{base / 'door.sqlite'}", "MAIL_FILE_DIR": str(base / "mail"),
-    }, instance_path=str(base / "instance"))  # fmt: skip
+    app = demo_app(tmp_path_factory.mktemp("door"), accounts={ORGANIZER: "organizer"})
     with app.app_context():
-        upgrade()
-        load_demo()
-        create_user(ORGANIZER, Role.ORGANIZER, PASSWORD)
         plenary = db.session.scalar(sa.select(Plenary).order_by(Plenary.number.desc()))
         people = {}
         for key, first, last, zh, org in (

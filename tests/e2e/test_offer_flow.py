@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import PHONE
+from tests.e2e.conftest import PHONE, demo_app
 from tests.e2e.server import serve
 
 pytestmark = pytest.mark.e2e
@@ -21,24 +21,15 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def offer_app(tmp_path_factory):
     """The demo on its own database; the 11th plenary's hall is full, freed seats are offered for 72 hours."""
-    from flask_migrate import upgrade
 
-    from plenary import create_app
-    from plenary.demo.loader import load_demo
     from plenary.events.models import Plenary
     from plenary.extensions import db
     from plenary.registration import signup
     from plenary.registration.models import Registration
     from tests.conftest import person
 
-    app = create_app({
-        "TESTING": True, "SECRET_KEY": "offer-flow", "WTF_CSRF_ENABLED": True, "RATELIMIT_ENABLED": False,
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path_factory.mktemp('offer') / 'offer.sqlite'}",
-        "MAIL_FILE_DIR": str(tmp_path_factory.mktemp("offer-mail")), "OUTBOX_DELIVER_AFTER_REQUEST": False,
-    })  # fmt: skip
+    app = demo_app(tmp_path_factory.mktemp("offer"), OUTBOX_DELIVER_AFTER_REQUEST=False)
     with app.app_context():
-        upgrade()
-        load_demo()
         plenary = db.session.scalar(sa.select(Plenary).where(Plenary.number == 11))
         taken = db.session.scalar(sa.select(sa.func.count()).where(
             Registration.plenary_id == plenary.id, Registration.attendance == "in_person", Registration.holds_seat))

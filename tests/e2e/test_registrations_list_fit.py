@@ -4,12 +4,12 @@ sideways, no header or cell stacked one character per line (已签到), and the 
 import pytest
 import sqlalchemy as sa
 
-from tests.e2e.conftest import DESKTOP
+from tests.e2e.conftest import DESKTOP, demo_app
+from tests.e2e.conftest import E2E_PASSWORD as PASSWORD
 from tests.e2e.server import serve
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "correct horse battery staple"
 ORGANIZER = "organizer@isa.example"
 SLUG = "10th-plenary"
 LONG_ORGANISATIONS = (
@@ -23,29 +23,16 @@ LONG_ORGANISATIONS = (
 @pytest.fixture(scope="module")
 def list_app(tmp_path_factory):
     """The demo content, an organizer, and 50 registrations with long names, organisations and check-ins."""
-    from flask_migrate import upgrade
 
-    from plenary import create_app
-    from plenary.auth.models import Role
-    from plenary.auth.services import create_user
     from plenary.db import utcnow
-    from plenary.demo.loader import load_demo
     from plenary.events.models import Plenary
     from plenary.extensions import db
     from plenary.members.models import Member
     from plenary.registration import organizer
     from plenary.registration.models import Registration
 
-    base = tmp_path_factory.mktemp("list")
-    app = create_app({
-        "TESTING": True, "SECRET_KEY": "list", "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False,
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{base / 'list.sqlite'}", "MAIL_FILE_DIR": str(base / "mail"),
-    }, instance_path=str(base / "instance"))  # fmt: skip
+    app = demo_app(tmp_path_factory.mktemp("list"), accounts={ORGANIZER: "organizer"}, csrf=False)
     with app.app_context():
-        upgrade()
-        load_demo()
-        create_user(ORGANIZER, Role.ORGANIZER, PASSWORD)
-        db.session.commit()
         plenary = db.session.scalar(sa.select(Plenary).where(Plenary.slug == SLUG))
         plenary_id = plenary.id
         plenary.capacity_in_person, plenary.capacity_online, plenary.format = None, None, "hybrid"
