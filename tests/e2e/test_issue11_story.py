@@ -120,6 +120,18 @@ def mail_files(app, kind: str) -> list[str]:
     return sorted(name for name in os.listdir(folder) if name.endswith(f"-{kind}.eml")) if os.path.isdir(folder) else []
 
 
+def mail_file(app, kind: str, recipient: str) -> tuple[str, str]:
+    """Subject and plain text of the last .eml of ``kind`` written to ``recipient`` (the file backend)."""
+    from email import message_from_binary_file, policy
+
+    for name in reversed(mail_files(app, kind)):
+        with open(os.path.join(app.config["MAIL_FILE_DIR"], name), "rb") as fh:
+            message = message_from_binary_file(fh, policy=policy.default)
+        if message["To"] == recipient:
+            return str(message["Subject"]), message.get_body(("plain",)).get_content()
+    raise AssertionError(f"no {kind} mail to {recipient}")
+
+
 def personal_link(app, email: str) -> str:
     from plenary.extensions import db
     from plenary.registration.models import Registration
@@ -228,13 +240,15 @@ def test_the_issue_11_story(story_app, story, new_page, shots, tmp_path):
     head.screenshot(path=str(shots / "05-head-delegation-zh.png"))
     assert registration(story_app, "zhao.lei@example.cn").status == "cancelled"
     assert mails(story_app, "zhao.lei@example.cn")[-1] == "registration_cancelled_by_head"
-    assert mail_files(story_app, "registration_cancelled_by_head")
+    subject, text = mail_file(story_app, "registration_cancelled_by_head", "zhao.lei@example.cn")
+    assert subject.startswith("报名已取消") and "尊敬的赵磊" in text
 
     # 3. The offer: made at once, reminded by the worker just before the deadline, accepted on the phone.
     offered = registration(story_app, "li.na@example.cn")
     assert offered.status == "offered" and offered.offer_expires_at is not None
     assert mails(story_app, "li.na@example.cn")[-1] == "registration_offered"
-    assert mail_files(story_app, "registration_offered")
+    subject, text = mail_file(story_app, "registration_offered", "li.na@example.cn")
+    assert "名额" in subject and personal_link(story_app, "li.na@example.cn") in text
     with time_machine.travel(offered.offer_expires_at - timedelta(hours=2), tick=True):
         with story_app.app_context():
             try:
@@ -243,13 +257,14 @@ def test_the_issue_11_story(story_app, story, new_page, shots, tmp_path):
                 db.session.remove()
         assert (done["lapse-offers"], done["remind-offers"]) == (0, 1)  # reminded, not yet lapsed
         assert mails(story_app, "li.na@example.cn")[-1] == "registration_offer_reminder"
-        assert mail_files(story_app, "registration_offer_reminder")
+        subject, text = mail_file(story_app, "registration_offer_reminder", "li.na@example.cn")
+        assert subject.startswith("提醒") and personal_link(story_app, "li.na@example.cn") in text
         li = new_page(viewport=PHONE, locale="zh-CN")
         li.goto(story + personal_link(story_app, "li.na@example.cn"))
         expect(li.locator(".status-badge").first).to_have_text("已提供名额")
         expect(li.locator(".offer-deadline time").first).to_be_visible()
         no_sideways_scroll(li)
-        li.screenshot(path=str(shots / "06-offer-zh.png"), full_page=True)
+        li.screenshot(path=str(shots / "06-offer-zh.png"))
         with li.expect_navigation():
             li.get_by_role("button", name="接受名额").click()
         expect(li).to_have_url(re.compile(r"done=accepted"))
@@ -285,6 +300,7 @@ def test_the_issue_11_story(story_app, story, new_page, shots, tmp_path):
     with office.expect_navigation():
         office.get_by_role("button", name="5 Personen anmelden").click()
     expect(office.locator(".alert-success")).to_contain_text("5 Anmeldungen aus der Datei hinzugefügt.")
+    office.screenshot(path=str(shots / "09-imported-de.png"))
     zhang = registration(story_app, "zhang.wei@example.cn")
     assert (zhang.name_zh, zhang.language, zhang.status) == ("张伟", "zh", "pending")
     assert mails(story_app, "zhang.wei@example.cn"), "each imported person is mailed"
@@ -294,16 +310,17 @@ def test_the_issue_11_story(story_app, story, new_page, shots, tmp_path):
         office.locator("nav a.status-pending").click()
     expect(office.locator("table tbody tr")).to_have_count(5)
     office.check("#page-all")
-    office.screenshot(path=str(shots / "09-bulk-select-de.png"), full_page=True)
+    office.screenshot(path=str(shots / "10-bulk-select-de.png"), full_page=True)
     with office.expect_navigation():
         office.get_by_role("button", name="Bestätigen", exact=True).click()
     expect(office.locator(".alert-success")).to_contain_text("5 Anmeldungen freigegeben.")
+    office.screenshot(path=str(shots / "11-bulk-approved-de.png"))
     assert registration(story_app, "zhang.wei@example.cn").status == "confirmed"
     with office.expect_navigation():
         office.locator("nav a.badge").first.click()  # all registrations again
     office.locator("details.export-form summary").click()
     office.check('input[name="format"][value="xlsx"]')
-    office.screenshot(path=str(shots / "10-list-export-de.png"), full_page=True)
+    office.screenshot(path=str(shots / "12-list-export-de.png"), full_page=True)
     with office.expect_download() as download:
         office.get_by_role("button", name="Herunterladen").click()
     from openpyxl import load_workbook
@@ -326,7 +343,7 @@ def test_the_issue_11_story(story_app, story, new_page, shots, tmp_path):
     expect(door.locator(".checkin-ready .checkin-name")).to_contain_text("张伟")
     expect(door.locator(".checkin-ready")).to_contain_text("佛山市南海区经济促进局")
     no_sideways_scroll(door)
-    door.screenshot(path=str(shots / "11-door-found-zh.png"))
+    door.screenshot(path=str(shots / "13-door-found-zh.png"))
     with story_app.app_context():
         url = checkin_url(db.session.get(type(zhang), zhang.id))
         before, expected = arrivals(ids["plenary_id"])
@@ -339,5 +356,5 @@ def test_the_issue_11_story(story_app, story, new_page, shots, tmp_path):
         door.locator(".checkin-confirm button").click()
     expect(door.locator(".checkin-arrived .checkin-name")).to_contain_text("张伟")
     expect(door.locator("#arrivals")).to_contain_text(f"已签到{before + 1}人，共{expected}人")
-    door.screenshot(path=str(shots / "12-door-arrived-zh.png"))
+    door.screenshot(path=str(shots / "14-door-arrived-zh.png"))
     assert registration(story_app, "zhang.wei@example.cn").checked_in_at is not None
