@@ -33,8 +33,8 @@ DESKTOP = {"width": 1366, "height": 900}
 
 @pytest.fixture(scope="module")
 def story_app(tmp_path_factory):
-    """The demo with an organizer; the 11th plenary's hall holds one seat fewer than booked once a head of
-    delegation (刘洋) and his colleague (赵磊) have theirs; 李娜 waits; freed seats are offered for 72 hours."""
+    """The demo with an organizer; the 11th plenary's hall is full once a head of delegation (刘洋) and his
+    colleague (赵磊) have their seats; 李娜 is on the waiting list; freed seats are offered for 72 hours."""
     from flask_migrate import upgrade
 
     from plenary import create_app
