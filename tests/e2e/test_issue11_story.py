@@ -20,42 +20,29 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import PHONE
+from tests.e2e.conftest import DESKTOP, PHONE, demo_app
+from tests.e2e.conftest import E2E_PASSWORD as PASSWORD
 from tests.e2e.server import serve
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "correct horse battery staple"
 ORGANIZER = "story@isa.example"
 SLUG = "11th-plenary"
-DESKTOP = {"width": 1366, "height": 900}
 
 
 @pytest.fixture(scope="module")
 def story_app(tmp_path_factory):
     """The demo with an organizer; the 11th plenary's hall is full once a head of delegation (刘洋) and his
     colleague (赵磊) have their seats; 李娜 is on the waiting list; freed seats are offered for 72 hours."""
-    from flask_migrate import upgrade
 
-    from plenary import create_app
-    from plenary.auth.models import Role
-    from plenary.auth.services import create_user
-    from plenary.demo.loader import load_demo
     from plenary.events.models import Plenary
     from plenary.extensions import db
     from plenary.registration import signup
     from plenary.registration.models import Registration
     from tests.conftest import person
 
-    base = tmp_path_factory.mktemp("story")
-    app = create_app({
-        "TESTING": True, "SECRET_KEY": "story", "WTF_CSRF_ENABLED": True, "RATELIMIT_ENABLED": False,
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{base / 'story.sqlite'}", "MAIL_FILE_DIR": str(base / "mail"),
-    }, instance_path=str(base / "instance"))  # fmt: skip
+    app = demo_app(tmp_path_factory.mktemp("story"), accounts={ORGANIZER: "organizer"})
     with app.app_context():
-        upgrade()
-        load_demo()
-        create_user(ORGANIZER, Role.ORGANIZER, PASSWORD)
         plenary = db.session.scalar(sa.select(Plenary).where(Plenary.slug == SLUG))
         taken = db.session.scalar(sa.select(sa.func.count()).where(
             Registration.plenary_id == plenary.id, Registration.attendance == "in_person", Registration.holds_seat))
