@@ -2,6 +2,7 @@
 problem per row and column, nothing stored before the confirm, the capacity rules and each person's language."""
 
 import io
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -202,3 +203,17 @@ def test_viewers_cannot_import(app, accounts, open_plenary):
     login(viewer, "viewer@isa.example")
     assert viewer.get(f"/admin/plenaries/{plenary.slug}/registrations/import").status_code == 403
     assert _upload(viewer, plenary, _xlsx(ROWS)).status_code == 403
+
+
+def test_the_preview_shows_modes_languages_and_countries_as_the_organizer_reads_them(organizer, open_plenary):
+    plenary = open_plenary(capacity_in_person=5, capacity_online=5)
+    data = _xlsx([
+        ["Vorname", "Nachname", "E-Mail", "Teilnahme", "Sprache", "Land"],
+        ["Anna", "Schmidt", "anna@example.org", "Vor Ort", "Deutsch", "DE"],
+        ["伟", "张", "zhang@example.cn", "线上", "中文", "中国"],
+    ])  # fmt: skip
+    organizer.get("/admin/?lang=de")
+    page = _upload(organizer, plenary, data).get_data(as_text=True)
+    cells = re.findall(r"<td><bdi>([^<]*)</bdi>", page)
+    assert {"Vor Ort", "Online", "Deutsch", "中文", "Deutschland", "China"} <= set(cells), cells
+    assert not {"in_person", "online", "de", "zh", "DE", "CN"} & set(cells), cells

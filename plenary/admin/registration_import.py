@@ -21,8 +21,11 @@ from flask_login import current_user
 
 from plenary.admin.blueprint import bp
 from plenary.auth.access import organizer_required
+from plenary.countries import country_names
 from plenary.events.services import plenary_or_404
 from plenary.extensions import db
+from plenary.i18n import LANGUAGE_NAMES, current_language
+from plenary.labels import ATTENDANCE_LABELS
 from plenary.registration import errors, importing, organizer, states
 from plenary.registration.models import Registration
 from plenary.registration.seats import capacity, seats_taken
@@ -108,8 +111,11 @@ def _take(token: str, plenary_id: int) -> list[dict] | None:
 
 
 def _page(plenary, status=200, **values):
+    # Codes the file's cells were read as, shown as the organizer reads them ("Vor Ort", "中文", "China").
+    shown = {"attendance": {k: str(v) for k, v in ATTENDANCE_LABELS.items()}, "language": dict(LANGUAGE_NAMES),
+             "country": dict(country_names(current_language()))}  # fmt: skip
     return render_template("admin/registration_import.html", plenary=plenary, problems=PROBLEMS,
-                           column_labels=COLUMN_LABELS, **values), status  # fmt: skip
+                           column_labels=COLUMN_LABELS, shown=shown, **values), status  # fmt: skip
 
 
 @bp.get("/plenaries/<slug>/registrations/import")
