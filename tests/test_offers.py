@@ -14,7 +14,7 @@ from plenary.extensions import db
 from plenary.jobs import catalog
 from plenary.jobs.registry import run_due
 from plenary.mail.models import OutboxMessage
-from plenary.registration import availability, changes, errors, offers, organizer, privacy, signup, waitlist
+from plenary.registration import availability, changes, errors, offers, organizer, privacy, signup, tokens, waitlist
 from plenary.registration.models import Registration
 from plenary.registration.tokens import token_for
 from tests.conftest import login, person
@@ -238,7 +238,20 @@ def test_with_a_waitlist_the_full_hall_points_to_the_waitlist_or_online(open_ple
     page = client.get(f"/plenaries/{plenary.slug}/register?lang=en").get_data(as_text=True)
     assert "Hall full — join the waiting list, or attend online" in page
     hall = re.search(r'<input[^>]*value="in_person"[^>]*>', page).group(0)
-    assert "disabled" not in hall
+    assert "disabled" not in hall and "checked" not in hall  # still choosable (the waiting list), not preselected
+    online = re.search(r'<input[^>]*value="online"[^>]*>', page).group(0)
+    assert "checked" in online
+
+
+def test_a_head_adding_a_colleague_sees_the_seats_and_starts_on_a_mode_with_room(open_plenary, client):
+    plenary = open_plenary(capacity_in_person=1)
+    head = _register(plenary, "head@example.org")
+    token = tokens.token_for(head)
+    db.session.commit()
+    page = client.get(f"/registrations/{token}/delegates?lang=en").get_data(as_text=True)
+    assert "Hall full — join the waiting list, or attend online" in page
+    selected = re.search(r'<option[^>]*selected[^>]*value="(\w+)"|<option[^>]*value="(\w+)"[^>]*selected', page)
+    assert "online" in selected.groups()  # not the head's full hall
 
 
 def test_organizers_see_taken_over_capacity_and_the_offer_deadline(open_plenary, client, accounts):

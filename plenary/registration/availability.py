@@ -76,6 +76,14 @@ def seats(plenary: Plenary) -> dict[str, ModeSeats]:
     return seats_of([plenary])[plenary.id]
 
 
-def default_mode(modes: dict[str, ModeSeats]) -> str:
-    """The mode the form preselects: the first that still takes registrations (else the first)."""
-    return next((mode for mode, seat in modes.items() if not seat.closed), next(iter(modes)))
+def default_mode(modes: dict[str, ModeSeats], preferred: str | None = None) -> str:
+    """The mode a form preselects: ``preferred`` (say, the head's) if it has a free seat, else the first mode
+    with a free seat, else the first that still takes registrations (its waiting list), else the first.
+
+    A full hall is never the preselected choice while online places are free: the note at the hall's option
+    says it is full, and whoever still wants it picks it knowingly.
+    """
+    if preferred in modes and not modes[preferred].full:
+        return preferred
+    return next((mode for mode, seat in modes.items() if not seat.full),
+                next((mode for mode, seat in modes.items() if not seat.closed), next(iter(modes))))  # fmt: skip

@@ -192,9 +192,10 @@ def add_delegate(token: str):
     if not signup.can_add_delegates(registration):
         return redirect(url_for(".personal", token=token, done="not_possible"))
     modes = states.attendance_modes(registration.plenary)
+    seats = availability.seats(registration.plenary)  # said above the colleague's attendance choice
     form = AddDelegateForm()
     if request.method == "GET":
-        form.delegate.attendance.data = registration.attendance
+        form.delegate.attendance.data = availability.default_mode(seats, preferred=registration.attendance)
         form.delegate.language.data = registration.language
     if form.validate_on_submit():
         # It stores a registration: the same budget as the public form's registrations.
@@ -204,7 +205,7 @@ def add_delegate(token: str):
         return _act(token, "delegate_added", lambda: signup.add_delegates(registration.id, [delegate]))
     status = 400 if request.method == "POST" else 200
     return render_template("registration/add_delegate.html", registration=registration, plenary=registration.plenary,
-                           form=form, token=token, modes=modes), status  # fmt: skip
+                           form=form, token=token, modes=modes, seats=seats), status  # fmt: skip
 
 
 @bp.route("/registrations/<token>/edit", methods=["GET", "POST"])
