@@ -29,6 +29,15 @@ def person_name(first_name: str, last_name: str, honorific: str | None = None) -
     return " ".join(p for p in (honorific, first_name, last_name) if p)
 
 
+def introduced_name(first_name: str, last_name: str, honorific: str | None, name_zh: str | None) -> str:
+    """How a head is named to the colleagues they registered: "Dr. Yang Liu (刘洋)" — the Chinese name too, so
+    a Chinese reader knows who it is (310 characters at most, the column's size: else without it)."""
+    name = person_name(first_name, last_name, honorific)
+    if name_zh and name_zh not in name and len(name) + len(name_zh) + 3 <= 310:
+        name = f"{name} ({name_zh})"
+    return name
+
+
 #: What stands in for a person's name and texts once they have erased their data.
 ERASED = "—"
 

@@ -15,7 +15,7 @@ from plenary.events.services import RegistrationState, registration_state
 from plenary.extensions import db
 from plenary.registration.errors import RegistrationClosed
 from plenary.registration.locking import lock_plenary, locked_registration
-from plenary.registration.models import PERSON_FIELDS, Registration, person_name
+from plenary.registration.models import PERSON_FIELDS, Registration, introduced_name
 from plenary.registration.notifications import notify, notify_organizers, notify_status
 from plenary.registration.seats import plan_seats
 from plenary.registration.states import RegistrationStatus, attendance_modes, check, refusal
@@ -69,7 +69,8 @@ def register(plenary_id: int, head: dict, delegates: list[dict] | None = None) -
     people = _distinct([head, *(delegates or [])])
     statuses = plan_seats(plenary, people)
     result = SignupResult()
-    typed_head = person_name(head.get("first_name"), head.get("last_name"), head.get("honorific"))
+    typed_head = introduced_name(head.get("first_name"), head.get("last_name"), head.get("honorific"),
+                                 head.get("name_zh"))  # fmt: skip
     known_head = find_registration(plenary.id, head["email"])
     if known_head is not None:
         result.already_registered.append(known_head)
@@ -116,7 +117,8 @@ def add_delegates(head_id: int, delegates: list[dict]) -> SignupResult:
     ]  # fmt: skip
     people = _distinct([{"email": head.email}, *people])[1:]
     result = SignupResult()
-    _join(plenary, head, people, plan_seats(plenary, people), result, registered_by=head.display_name)
+    _join(plenary, head, people, plan_seats(plenary, people), result, registered_by=introduced_name(
+        head.first_name, head.last_name, head.honorific, head.name_zh))
     notify_organizers(result.created)
     db.session.flush()
     return result
