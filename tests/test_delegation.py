@@ -317,6 +317,8 @@ def test_changing_ones_email_is_confirmed_from_the_new_address(client, open_plen
     # Calendar: the old address's copy is cancelled, the new one invited (ATTENDEE changes).
     (cancel,) = calendar_messages("anna@example.org")[-1:]
     assert cancel.calendar_method == "CANCEL" and "mailto:anna@example.org" in cancel.calendar_ics.lower()
+    assert cancel.kind == "registration_email_moved" and cancel.final_reason is None  # not superseded: it goes
+    assert cancel.status in ("pending", "sent")
     (invite,) = calendar_messages("anna.new@example.org")
     assert invite.calendar_method == "REQUEST" and "mailto:anna.new@example.org" in invite.calendar_ics.lower()
     assert entries("registration.email_change")[0].object_id == head.id

@@ -63,11 +63,12 @@ def queue_registration_message(
     ``context``: further template values of that kind (the delegates someone proposed).
     """
     if calendar_method:
-        # A newer invitation makes any still-queued older one obsolete: never deliver them out of order.
+        # A newer invitation makes any still-queued older one to the same address obsolete: never deliver them
+        # out of order. One to another address (the CANCEL to the old one after an email change) still goes.
         db.session.execute(
             sa.update(OutboxMessage)
             .where(OutboxMessage.registration_id == registration.id, OutboxMessage.status == "pending",
-                   OutboxMessage.calendar_method.is_not(None))
+                   OutboxMessage.calendar_method.is_not(None), OutboxMessage.recipient == registration.email)
             .values(status="failed", final_reason=FinalReason.SUPERSEDED,
                     last_error="superseded by a newer invitation")
         )  # fmt: skip
