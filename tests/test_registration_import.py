@@ -3,6 +3,7 @@ problem per row and column, nothing stored before the confirm, the capacity rule
 
 import io
 import re
+import zipfile
 
 import pytest
 import sqlalchemy as sa
@@ -102,6 +103,38 @@ def test_files_that_cannot_be_read_say_why(name, data, code):
         rows = importing.read_table(name, data)
         importing.parse(rows, MODES, "de", set())
     assert raised.value.code in (code, "no_titles") if code == "unreadable" else raised.value.code == code
+
+
+def _rezipped(data: bytes, change) -> bytes:
+    """The workbook ``data`` with its members passed through ``change(name, content) -> content``, plus extras."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            target.writestr(item.filename, change(item.filename, source.read(item.filename)))
+        extra = change("xl/media/extra.bin", None)
+        if extra:
+            target.writestr("xl/media/extra.bin", extra)
+    return out.getvalue()
+
+
+def test_a_workbook_that_unpacks_to_a_huge_sheet_is_refused_before_it_is_read():
+    bomb = _rezipped(_xlsx(ROWS), lambda name, content: b"\0" * (25 * 1024 * 1024) if content is None else content)
+    assert len(bomb) < 200_000  # small on the wire
+    with pytest.raises(importing.ImportFileError) as raised:
+        importing.read_table("liste.xlsx", bomb)
+    assert raised.value.code == "too_big"
+
+
+@pytest.mark.parametrize("broken", [
+    lambda content: content[: len(content) // 2],  # cut off mid-sheet
+    lambda content: content.replace(b"<sheetData>", b'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&xxe;</t>'
+                                    b"</is></c></row>"),  # an entity nobody defined
+])  # fmt: skip
+def test_a_workbook_whose_sheet_is_broken_is_unreadable_not_a_500(broken):
+    data = _rezipped(_xlsx(ROWS), lambda name, content: broken(content) if name.endswith("sheet1.xml") else content)
+    with pytest.raises(importing.ImportFileError) as raised:
+        importing.read_table("liste.xlsx", data)
+    assert raised.value.code == "unreadable"
 
 
 def test_no_title_row_is_refused_with_the_titles_missing():
