@@ -22,6 +22,16 @@ OVERRIDES = {
 }
 
 
+#: Codes CLDR names that are no country a person lives in (unknown region, the EU, the UN, pseudo-locales…).
+NOT_COUNTRIES = frozenset({"ZZ", "EU", "EZ", "UN", "XA", "XB", "QO"})
+
+
+def is_country(code: str) -> bool:
+    """True for the ISO code of a country or region a person may come from (the form's list)."""
+    return (len(code) == 2 and code.isalpha() and code.isupper() and code not in NOT_COUNTRIES
+            and code in country_names("en"))  # fmt: skip
+
+
 @lru_cache(maxsize=8)
 def country_names(lang: str) -> MappingProxyType:
     """ISO 3166 code → name in ``lang`` (site language code: de, en, zh), read-only."""

@@ -54,6 +54,16 @@ def test_titles_in_german_english_chinese_and_the_template(titles):
     assert row.ok and row.data["last_name"] == "Wang" and row.data["language"] == "de"
 
 
+def test_countries_by_code_or_name_in_three_languages_and_unknown_ones_named():
+    rows = _parse([
+        ["Vorname", "Nachname", "E-Mail", "Land"],
+        ["A", "A", "a@example.org", "fr"], ["B", "B", "b@example.org", "Frankreich"], ["C", "C", "c@example.org", "法国"],
+        ["D", "D", "d@example.org", "ZZ"], ["E", "E", "e@example.org", "Atlantis"],
+    ])  # fmt: skip
+    assert [r.data.get("country") for r in rows[:3]] == ["FR", "FR", "FR"]
+    assert rows[3].problems == [("country", "invalid")] and rows[4].problems == [("country", "invalid")]
+
+
 def test_every_problem_is_named_per_row_and_column():
     rows = _parse([
         ["Vorname", "Nachname", "E-Mail", "Teilnahme", "Sprache", "Organisation"],
@@ -210,6 +220,17 @@ def test_a_token_from_the_client_that_was_never_given_imports_nothing(organizer,
                                   data={"token": token})  # fmt: skip
         assert response.status_code == 302
     assert _count() == 0
+
+
+def test_another_accounts_confirm_leaves_the_owners_import_as_it_is(organizer, app, open_plenary):
+    plenary = open_plenary(capacity_in_person=5)
+    token = _token(_upload(organizer, plenary, _xlsx(ROWS)).get_data(as_text=True))
+    other = app.test_client()
+    login(other, "admin@isa.example")
+    other.post(f"/admin/plenaries/{plenary.slug}/registrations/import/confirm", data={"token": token})
+    assert _count() == 0
+    organizer.post(f"/admin/plenaries/{plenary.slug}/registrations/import/confirm", data={"token": token})
+    assert _count() == 2  # the owner's confirm still works
 
 
 def test_bad_files_give_a_clear_message_not_a_500(organizer, open_plenary):

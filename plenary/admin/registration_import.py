@@ -95,6 +95,8 @@ def _take(token: str, plenary_id: int) -> list[dict] | None:
     path = _path(token or "")
     if path is None or not os.path.exists(path) or time.time() - os.path.getmtime(path) > IMPORT_MAX_AGE:
         return None
+    if not _belongs_here(path, plenary_id):
+        return None  # someone else's token (or a replayed one) leaves the owner's import as it is
     taken = f"{path}.{secrets.token_hex(4)}"
     try:
         os.rename(path, taken)  # atomic: of two confirms, one gets the file
@@ -105,9 +107,17 @@ def _take(token: str, plenary_id: int) -> list[dict] | None:
             kept = json.load(file)
     finally:
         os.remove(taken)
-    if kept.get("user") != current_user.id or kept.get("plenary") != plenary_id:
-        return None
     return kept["rows"]
+
+
+def _belongs_here(path: str, plenary_id: int) -> bool:
+    """True if the kept rows at ``path`` are this organizer's, for this plenary."""
+    try:
+        with open(path, encoding="utf-8") as file:
+            kept = json.load(file)
+    except (OSError, ValueError):
+        return False
+    return kept.get("user") == current_user.id and kept.get("plenary") == plenary_id
 
 
 def _page(plenary, status=200, **values):

@@ -81,15 +81,13 @@ class RegistrationFilter:
         if self.ids:
             query = query.where(Registration.id.in_(self.id_list()))
         if self.q:
-            pattern = f"%{self.q.lower()}%"
+            # What was typed is matched as text: % and _ are not wildcards (autoescape).
+            typed = self.q.lower()
             query = query.where(
-                sa.or_(
-                    sa.func.lower(Registration.first_name).like(pattern),
-                    sa.func.lower(Registration.last_name).like(pattern),
-                    sa.func.lower(Registration.organisation).like(pattern),
-                    Registration.email.like(pattern),
-                    Registration.name_zh.like(pattern),
-                )
+                sa.or_(*(column.contains(typed, autoescape=True) for column in (
+                    sa.func.lower(Registration.first_name), sa.func.lower(Registration.last_name),
+                    sa.func.lower(Registration.organisation), Registration.email, Registration.name_zh,
+                )))  # fmt: skip
             )
         return query
 

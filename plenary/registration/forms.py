@@ -16,7 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from plenary.countries import country_names
+from plenary.countries import country_names, is_country
 from plenary.form_messages import FlaskForm, Form
 from plenary.i18n import LANGUAGE_NAMES, current_language
 from plenary.members.services import sort_key
@@ -46,7 +46,7 @@ class EmailAddress:
 
 
 #: Babel territories that are not countries (pseudo-locales, unions, unknown, outlying).
-NOT_COUNTRIES = {"DE", "CN", "ZZ", "EU", "EZ", "UN", "XA", "XB", "QO"}
+FIRST_COUNTRIES = ("DE", "CN")  # listed first, before the others
 
 
 def country_choices() -> list[SelectChoice]:
@@ -54,7 +54,7 @@ def country_choices() -> list[SelectChoice]:
 
     lang = current_language()
     names = country_names(lang)
-    codes = sorted((c for c in names if len(c) == 2 and c.isalpha() and c not in NOT_COUNTRIES),
+    codes = sorted((c for c in names if is_country(c) and c not in FIRST_COUNTRIES),
                    key=lambda c: sort_key(names[c], lang))  # fmt: skip
     return choices([("", "—"), ("DE", names["DE"]), ("CN", names["CN"])] + [(c, names[c]) for c in codes])
 

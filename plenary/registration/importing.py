@@ -11,9 +11,13 @@ import io
 import zipfile
 from dataclasses import dataclass, field
 
+from plenary.countries import country_names, is_country
 from plenary.validation import normalised_email, text_problem
 
 MAX_BYTES = 5 * 1024 * 1024
+#: What a workbook may unpack to (2,000 rows of a few dozen columns are a few MB), and the columns read.
+MAX_UNPACKED_BYTES = 20 * 1024 * 1024
+MAX_COLUMNS = 60
 MAX_ROWS = 2000
 
 #: Field → the column titles accepted for it (compared without case, blanks, "*" and ":").
@@ -50,6 +54,19 @@ LANGUAGE_VALUES = {
     "zh": ("zh", "chinesisch", "chinese", "中文", "汉语", "简体中文"),
 }
 COUNTRY_VALUES = {"DE": ("de", "deutschland", "germany", "德国"), "CN": ("cn", "china", "中国", "volksrepublik china")}
+
+
+def _country(value: str) -> str | None:
+    """The ISO code of a country given by its code or its name in German, English or Chinese (None: unknown)."""
+    code = value.strip().upper()
+    if is_country(code):
+        return code
+    key = value.strip().casefold()
+    for lang in ("de", "en", "zh"):
+        for known, name in country_names(lang).items():
+            if name.casefold() == key and is_country(known):
+                return known
+    return None
 
 
 class ImportFileError(Exception):
@@ -115,18 +132,29 @@ def _xlsx_rows(data: bytes) -> list[list[str]]:
     from openpyxl import load_workbook  # only uploads of workbooks need it (a heavy import)
 
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        # A workbook is a zip: a small upload can unpack to a sheet of millions of cells (a "cell bomb"),
+        # which would hold a worker for minutes. What it unpacks to is read from its directory first.
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(item.file_size for item in archive.infolist())
+        workbook = None if unpacked > MAX_UNPACKED_BYTES else load_workbook(io.BytesIO(data), read_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
         raise ImportFileError("unreadable") from exc
-    sheet = workbook.worksheets[0] if workbook.worksheets else None
-    if sheet is None:
-        raise ImportFileError("empty")
-    rows = []
-    for values in sheet.iter_rows(values_only=True):
-        if len(rows) > MAX_ROWS + 1:
-            break
-        rows.append(["" if v is None else _cell_text(v) for v in values])
-    workbook.close()
+    if workbook is None:
+        raise ImportFileError("too_big")
+    try:
+        sheet = workbook.worksheets[0] if workbook.worksheets else None
+        if sheet is None:
+            raise ImportFileError("empty")
+        rows = []
+        for values in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS):
+            if len(rows) > MAX_ROWS + 1:
+                break
+            rows.append(["" if v is None else _cell_text(v) for v in values])
+    # A sheet's XML is only parsed row by row: a cut-off or broken one (ParseError is a SyntaxError) fails here.
+    except (SyntaxError, zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError, EOFError) as exc:
+        raise ImportFileError("unreadable") from exc
+    finally:
+        workbook.close()
     return rows
 
 
@@ -236,8 +264,7 @@ def _check_cell(item: ImportRow, name: str, raw: str, modes: tuple[str, ...]) ->
         else:
             item.data["language"] = language
     elif name == "country":
-        country = _choice(value, COUNTRY_VALUES) or (value.upper() if len(value) == 2 and value.isascii()
-                                                     and value.isalpha() else None)  # fmt: skip
+        country = _choice(value, COUNTRY_VALUES) or _country(value)
         if country is None:
             item.problems.append((name, "invalid"))
         else:
