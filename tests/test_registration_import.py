@@ -57,8 +57,8 @@ def test_titles_in_german_english_chinese_and_the_template(titles):
 def test_countries_by_code_or_name_in_three_languages_and_unknown_ones_named():
     rows = _parse([
         ["Vorname", "Nachname", "E-Mail", "Land"],
-        ["A", "A", "a@example.org", "fr"], ["B", "B", "b@example.org", "Frankreich"], ["C", "C", "c@example.org", "法国"],
-        ["D", "D", "d@example.org", "ZZ"], ["E", "E", "e@example.org", "Atlantis"],
+        ["A", "A", "a@example.org", "fr"], ["B", "B", "b@example.org", "Frankreich"],
+        ["C", "C", "c@example.org", "法国"], ["D", "D", "d@example.org", "ZZ"], ["E", "E", "e@example.org", "Atlantis"],
     ])  # fmt: skip
     assert [r.data.get("country") for r in rows[:3]] == ["FR", "FR", "FR"]
     assert rows[3].problems == [("country", "invalid")] and rows[4].problems == [("country", "invalid")]
