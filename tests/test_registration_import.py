@@ -272,3 +272,12 @@ def test_the_confirm_stores_the_salutation_and_interpretation(organizer, open_pl
     people = {r.email: r for r in db.session.scalars(sa.select(Registration))}
     assert (people["zhang@example.cn"].salutation, people["zhang@example.cn"].interpretation) == ("mr", True)
     assert (people["anna@example.org"].salutation, people["anna@example.org"].interpretation) == (None, False)
+
+
+def test_the_german_preview_names_the_value_not_understood(organizer, open_plenary):
+    """Passes once the catalogues hold 'not understood: “%(value)s”' (strings-f1.tsv)."""
+    plenary = open_plenary()
+    organizer.get("/admin/?lang=de")
+    data = _xlsx([["Vorname", "Nachname", "E-Mail"], ["Lukas", "Braun", "lukas.braun@mainz"]])
+    page = _upload(organizer, plenary, data).get_data(as_text=True)
+    assert "nicht verstanden: „lukas.braun@mainz“" in page
