@@ -27,6 +27,7 @@ from plenary.extensions import db
 from plenary.i18n import LANGUAGE_NAMES, current_language
 from plenary.labels import ATTENDANCE_LABELS
 from plenary.registration import errors, importing, organizer, states
+from plenary.registration.forms import SALUTATIONS
 from plenary.registration.models import Registration
 from plenary.registration.seats import capacity, seats_taken
 
@@ -53,8 +54,9 @@ PROBLEMS = {
     "not_offered": _l("this attendance mode is not offered for this plenary"),
 }
 COLUMN_LABELS = {
+    "salutation": _l("Salutation"), "interpretation": _l("Interpretation"),
     "honorific": _l("Title or honorific"), "first_name": _l("First name"), "last_name": _l("Last name"),
-    "name_zh": _l("Name in Chinese characters"), "email": _l("Email"), "organisation": _l("Organisation"),
+    "name_zh": _l("Chinese name"), "email": _l("Email"), "organisation": _l("Organisation"),
     "position": _l("Position"), "country": _l("Country"), "phone": _l("Phone"), "attendance": _l("Attendance"),
     "language": _l("Language"), "dietary": _l("Dietary needs"), "remarks": _l("Remarks"),
 }  # fmt: skip
@@ -123,7 +125,9 @@ def _belongs_here(path: str, plenary_id: int) -> bool:
 def _page(plenary, status=200, **values):
     # Codes the file's cells were read as, shown as the organizer reads them ("Vor Ort", "中文", "China").
     shown = {"attendance": {k: str(v) for k, v in ATTENDANCE_LABELS.items()}, "language": dict(LANGUAGE_NAMES),
-             "country": dict(country_names(current_language()))}  # fmt: skip
+             "country": dict(country_names(current_language())),
+             "salutation": {c.value: str(c.label) for c in SALUTATIONS if c.value},
+             "interpretation": {True: gettext("Yes"), False: gettext("No")}}  # fmt: skip
     return render_template("admin/registration_import.html", plenary=plenary, problems=PROBLEMS,
                            column_labels=COLUMN_LABELS, shown=shown, **values), status  # fmt: skip
 
@@ -203,6 +207,7 @@ def registration_import_confirm(slug: str):
     done, refused = 0, []
     for data in rows:
         person = {name: data.get(name) for name in importing.TEMPLATE_COLUMNS} | {"consent_listing": False}
+        person["interpretation"] = bool(person["interpretation"])
         try:
             organizer.register_by_hand(plenary.id, person, send_messages=True)
         except errors.RegistrationError as exc:

@@ -22,7 +22,8 @@ MAX_ROWS = 2000
 
 #: Field → the column titles accepted for it (compared without case, blanks, "*" and ":").
 TITLES: dict[str, tuple[str, ...]] = {
-    "honorific": ("Titel", "Title", "Honorific", "称谓", "头衔", "职称"),
+    "salutation": ("Anrede", "Salutation", "称谓", "Form of address", "Mr/Ms"),
+    "honorific": ("Titel", "Title", "Honorific", "头衔", "职称"),
     "first_name": ("Vorname", "First name", "Given name", "名"),
     "last_name": ("Nachname", "Last name", "Family name", "Surname", "Name", "姓"),
     "name_zh": ("Chinesischer Name", "Name (chinesisch)", "Chinese name", "中文姓名", "中文名"),
@@ -33,12 +34,15 @@ TITLES: dict[str, tuple[str, ...]] = {
     "phone": ("Telefon", "Phone", "Telephone", "电话", "手机"),
     "attendance": ("Teilnahme", "Attendance", "参会方式", "参加方式"),
     "language": ("Sprache", "Language", "语言"),
+    "interpretation": ("Verdolmetschung", "Interpretation", "同传", "Dolmetschen", "Simultanverdolmetschung",
+                       "Simultaneous interpretation", "同声传译"),
     "dietary": ("Ernährung", "Dietary needs", "Diet", "饮食", "饮食要求"),
     "remarks": ("Bemerkungen", "Remarks", "Notes", "备注"),
 }
 #: The columns of the template file, in its order (German, English and Chinese title in each).
-TEMPLATE_COLUMNS = ("honorific", "first_name", "last_name", "name_zh", "email", "organisation", "position",
-                    "country", "attendance", "language", "phone", "dietary", "remarks")  # fmt: skip
+TEMPLATE_COLUMNS = ("salutation", "honorific", "first_name", "last_name", "name_zh", "email", "organisation",
+                    "position", "country", "attendance", "language", "interpretation", "phone", "dietary",
+                    "remarks")  # fmt: skip
 REQUIRED = ("first_name", "last_name", "email")
 MAX_LENGTHS = {"honorific": 100, "first_name": 100, "last_name": 100, "name_zh": 50, "email": 254,
                "organisation": 200, "position": 200, "phone": 50, "dietary": 300, "remarks": 2000}  # fmt: skip
@@ -52,6 +56,17 @@ LANGUAGE_VALUES = {
     "de": ("de", "deutsch", "german", "德语", "德文"),
     "en": ("en", "englisch", "english", "英语", "英文"),
     "zh": ("zh", "chinesisch", "chinese", "中文", "汉语", "简体中文"),
+}
+#: The salutation column's values → the form's salutations (registration.forms.SALUTATIONS); "." is ignored.
+SALUTATION_VALUES = {
+    "mr": ("herr", "hr", "mr", "mister", "sir", "先生"),
+    "ms": ("frau", "fr", "ms", "mrs", "miss", "madam", "女士", "小姐", "夫人"),
+    "mx": ("mx", "divers"),
+}
+#: The interpretation column's values (an empty cell: no interpretation).
+YES_NO_VALUES = {
+    "yes": ("ja", "j", "yes", "y", "x", "1", "true", "wahr", "是", "需要", "要", "有"),
+    "no": ("nein", "n", "no", "0", "false", "falsch", "-", "否", "不需要", "不要", "无", "不"),
 }
 COUNTRY_VALUES = {"DE": ("de", "deutschland", "germany", "德国"), "CN": ("cn", "china", "中国", "volksrepublik china")}
 
@@ -88,6 +103,8 @@ class ImportRow:
     problems: list[tuple[str, str]] = field(default_factory=list)
     #: Where the person would land: "confirmed", "pending", "waitlisted", or "refused" (no seat, no waitlist).
     outcome: str = ""
+    #: The cells not understood (field → the text as the file has it), to name them in the preview.
+    unread: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -196,7 +213,8 @@ def parse(rows: list[list[str]], modes: tuple[str, ...], default_language: str, 
     """The columns understood (index → field) and every row checked; NoTitles if no title row is recognised.
 
     Problems named per row and column: missing, too_long, control (a control character or line break),
-    formula (a cell that starts with "="), invalid (email, attendance, language, country), duplicate (the
+    formula (a cell that starts with "="), invalid (email, attendance, language, country,
+    salutation, interpretation: the text kept in ``unread``), duplicate (the
     same address earlier in the file), already_registered, not_offered (an attendance mode the plenary lacks).
     """
     header = {}
@@ -246,13 +264,13 @@ def _check_cell(item: ImportRow, name: str, raw: str, modes: tuple[str, ...]) ->
     if name == "email":
         email = normalised_email(value)
         if email is None:
-            item.problems.append((name, "invalid"))
+            _not_understood(item, name, value)
         else:
             item.data["email"] = email
     elif name == "attendance":
         mode = _choice(value, ATTENDANCE_VALUES)
         if mode is None:
-            item.problems.append((name, "invalid"))
+            _not_understood(item, name, value)
         elif mode not in modes:
             item.problems.append((name, "not_offered"))
         else:
@@ -260,17 +278,34 @@ def _check_cell(item: ImportRow, name: str, raw: str, modes: tuple[str, ...]) ->
     elif name == "language":
         language = _choice(value, LANGUAGE_VALUES)
         if language is None:
-            item.problems.append((name, "invalid"))
+            _not_understood(item, name, value)
         else:
             item.data["language"] = language
     elif name == "country":
         country = _choice(value, COUNTRY_VALUES) or _country(value)
         if country is None:
-            item.problems.append((name, "invalid"))
+            _not_understood(item, name, value)
         else:
             item.data["country"] = country
+    elif name == "salutation":
+        salutation = _choice(value.rstrip("."), SALUTATION_VALUES)
+        if salutation is None:
+            _not_understood(item, name, value)
+        else:
+            item.data["salutation"] = salutation
+    elif name == "interpretation":
+        answer = _choice(value.rstrip("."), YES_NO_VALUES)
+        if answer is None:
+            _not_understood(item, name, value)
+        else:
+            item.data["interpretation"] = answer == "yes"
     else:
         item.data[name] = value
+
+
+def _not_understood(item: ImportRow, name: str, value: str) -> None:
+    item.problems.append((name, "invalid"))
+    item.unread[name] = value
 
 
 def plan(rows: list[ImportRow], free: dict[str, int | None], waitlist: bool, seat_status: str) -> None:
