@@ -71,8 +71,9 @@ def registrations_bulk(slug: str):
         return redirect(back)
     if action in CONFIRMED_ACTIONS and request.form.get("confirmed") != "1":
         # Cancelling and rejecting tell each person by mail and cannot be undone: ask first (no JavaScript).
-        return render_template("admin/registrations_bulk_confirm.html", plenary=plenary, action=action,
-                               names=names, back=back)
+        return render_template(
+            "admin/registrations_bulk_confirm.html", plenary=plenary, action=action, names=names, back=back
+        )
     db.session.rollback()  # the capacity lock begins each person's own unit of work (nothing written yet)
     outcome = bulk.one_by_one(action, list(names), db.session.commit, db.session.rollback, attendance)
     if outcome.done:
