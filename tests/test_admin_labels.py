@@ -97,15 +97,22 @@ def test_the_audit_log_names_actions_fields_values_and_objects(app, accounts, st
     assert _said(app, lang, audit_labels.OBJECT_TYPE_LABELS["registration"]) in text
 
 
-def test_the_outbox_says_a_superseded_invitation_was_not_needed(app, accounts, story):
+@pytest.mark.parametrize("lang", ["en", "de", "zh"])
+def test_the_outbox_says_a_superseded_invitation_was_not_needed(app, accounts, story, lang):
     superseded = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.final_reason == "superseded"))
     assert superseded is not None and superseded.status == "failed"
     client = app.test_client()
     login(client, "admin@isa.example")
-    text = _text(client.get("/admin/outbox?lang=en").get_data(as_text=True))
-    assert "Not needed No longer needed: replaced by a newer invitation" in text
+    text = _text(client.get(f"/admin/outbox?lang={lang}").get_data(as_text=True))
+    for label in (audit_labels.FINAL_REASON_LABELS[FinalReason.SUPERSEDED],
+                  audit_labels.CALENDAR_METHOD_LABELS["REQUEST"],
+                  audit_labels.MAIL_KIND_LABELS["registration_confirmed"]):  # fmt: skip
+        assert _said(app, lang, label) in text
     assert "superseded by a newer invitation" not in text and "registration_confirmed" not in text
-    assert "Registration confirmed with calendar invitation" in text
+    assert "REQUEST" not in text and "CANCEL" not in text
+    if lang == "en":
+        assert "Not needed No longer needed: replaced by a newer invitation" in text
+        assert "Registration confirmed with calendar invitation" in text
 
 
 def test_unknown_codes_fall_back_to_what_is_stored_and_values_are_escaped(app, accounts):
