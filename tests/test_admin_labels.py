@@ -95,6 +95,7 @@ def test_the_audit_log_names_actions_fields_values_and_objects(app, accounts, st
     text = _text(client.get(f"/admin/audit?lang={lang}").get_data(as_text=True))
     _assert_named(app, text, lang)
     assert _said(app, lang, audit_labels.OBJECT_TYPE_LABELS["registration"]) in text
+    assert "email change requested by the registrant" not in text  # the English summary only restated the action
 
 
 @pytest.mark.parametrize("lang", ["en", "de", "zh"])
@@ -122,6 +123,9 @@ def test_unknown_codes_fall_back_to_what_is_stored_and_values_are_escaped(app, a
         assert audit_labels.field_label("title.de") == "Titel › Deutsch"
         assert audit_labels.value_text(True) == "Ja" and audit_labels.value_text(None) == "—"
         assert audit_labels.value_text("2031-10-15T07:30:00+00:00", zone="Asia/Shanghai") == "15.10.31, 15:30 Beijing"
+        retried = record("outbox.retry", None, object_type="outbox_message", summary="registration_link #7")
+        assert audit_labels.summary_text(retried) == f"{audit_labels.mail_kind_label('registration_link')} #7"
+        db.session.rollback()
     record("site.test", None, changes={"note": ["<b>alt</b>", "2031-10-15"]})
     db.session.commit()
     client = app.test_client()

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import current_app, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from plenary.admin.audit_labels import action_label, change_rows
+from plenary.admin.audit_labels import action_label, change_rows, summary_text
 from plenary.admin.blueprint import bp
 from plenary.audit.models import AuditEntry
 from plenary.auth.access import admin_required
@@ -115,7 +115,7 @@ def audit():
     zones = {p.id: p.timezone for p in choices["plenaries"]}
     # Codes named in the organizer's language, logged times in the entry's plenary's zone (audit_labels).
     rows = [{"entry": e, "url": object_url(e, slugs), "plenary": titles.get(e.plenary_id),
-             "action": action_label(e.action),
+             "action": action_label(e.action), "summary": summary_text(e),
              "changes": change_rows(e.changes, e.object_type, zones.get(e.plenary_id) or DEFAULT_TIMEZONE)}
             for e in pagination.items]  # fmt: skip
     return render_template("admin/audit.html", pagination=pagination, rows=rows, filters=filters, short=SHORT,

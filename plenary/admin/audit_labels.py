@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from babel.dates import format_date
-from flask_babel import get_locale, gettext
+from flask_babel import get_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 
 from plenary.admin.blueprint import bp
@@ -314,6 +314,31 @@ def _item_name(item: dict) -> str:
     if isinstance(title, dict):
         title = title.get(current_language()) or title.get("de") or next(iter(title.values()), None)
     return str(title or item.get("uid"))[:60]
+
+
+#: Summaries the services log in English that only restate the action (or its changes): not shown beside its label.
+RESTATING = frozenset({
+    "attendance changed by the head of delegation", "cancelled by the head of delegation", "details edited",
+    "email address changed by the registrant", "email change requested by the registrant",
+    "link resent at the head of delegation's request", "organizers' notice of new registrations",
+    "participant list published", "participant list withdrawn",
+})  # fmt: skip
+_RETRIED_ONE = re.compile(r"([a-z_]+) #(\d+)")
+_RETRIED_MANY = re.compile(r"(\d+) failed messages")
+
+
+def summary_text(entry) -> str:
+    """An entry's summary as shown: none where it restates the action, a mail's kind and a count in words."""
+    summary = entry.summary or ""
+    if summary in RESTATING or summary == f"#{entry.object_id}":
+        return ""
+    if entry.action == "outbox.retry":
+        one, many = _RETRIED_ONE.fullmatch(summary), _RETRIED_MANY.fullmatch(summary)
+        if one:
+            return f"{mail_kind_label(one.group(1))} #{one.group(2)}"
+        if many:
+            return ngettext("%(num)s failed mail", "%(num)s failed mails", int(many.group(1)))
+    return summary
 
 
 def mail_kind_label(kind: str) -> str:
