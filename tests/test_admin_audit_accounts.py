@@ -34,7 +34,7 @@ def test_audit_log_is_for_admins_and_shows_before_and_after(client, accounts, op
     assert "registration.status" in html and "registration.created" in html
     assert "organizer@isa.example" in html and "System" in html  # the service ran outside a request
     assert f'href="/admin/registrations/{registration.id}"' in html
-    assert "confirmed" in html and "cancelled" in html  # before → after
+    assert "Confirmed" in html and "Cancelled" in html  # before → after, named
     assert "(UTC+0" in html  # Berlin time with its offset
 
     only = client.get(f"/admin/audit?lang=en&actor=organizer@isa.example&action=registration.&plenary={plenary.id}")

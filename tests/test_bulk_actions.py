@@ -1,7 +1,10 @@
 """Bulk actions on the back office's registrations list: approve, reject, cancel, move, message the selected."""
 
+import re
+
 import pytest
 import sqlalchemy as sa
+from markupsafe import escape
 
 from plenary.broadcasts.models import Broadcast
 from plenary.extensions import db
@@ -81,10 +84,10 @@ def test_cancel_passes_freed_seats_to_the_waitlist_and_a_second_submission_chang
     seated = _register(plenary, "seated@example.org")
     waiting = _register(plenary, "waiting@example.org")
     assert _status(waiting.id) == "waitlisted"
-    _bulk(organizer, plenary, "cancel", [seated.id])
+    _bulk(organizer, plenary, "cancel", [seated.id], confirmed="1")
     assert [_status(seated.id), _status(waiting.id)] == ["cancelled", "confirmed"]
     before = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage))
-    response = _bulk(organizer, plenary, "cancel", [seated.id])
+    response = _bulk(organizer, plenary, "cancel", [seated.id], confirmed="1")  # the confirmation sent twice
     assert "1 not cancelled:" in organizer.get(response.headers["Location"]).get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == before
 
@@ -93,15 +96,55 @@ def test_select_all_on_the_page_without_javascript(organizer, open_plenary):
     plenary = open_plenary(capacity_in_person=10)
     people = [_register(plenary, f"p{i}@example.org") for i in range(3)]
     data = {"action": "cancel", "page_all": "1", "page_ids": [str(p.id) for p in people]}
+    page = organizer.post(f"/admin/plenaries/{plenary.slug}/registrations/bulk", data=data).get_data(as_text=True)
+    assert {_status(p.id) for p in people} == {"confirmed"}  # asked first
+    data = {"action": "cancel", "confirmed": "1", "ids": re.findall(r'name="ids" value="(\d+)"', page)}
     organizer.post(f"/admin/plenaries/{plenary.slug}/registrations/bulk", data=data)
     assert {_status(p.id) for p in people} == {"cancelled"}
+
+
+def _outbox_count() -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage))
+
+
+@pytest.mark.parametrize("action", ["cancel", "reject"])
+def test_cancel_and_reject_ask_first_naming_the_people_and_run_once_confirmed(organizer, open_plenary, action):
+    plenary = open_plenary(capacity_in_person=10, requires_approval=action == "reject")
+    status = "confirmed" if action == "cancel" else "pending"
+    people = [_register(plenary, f"p{i}@example.org", last_name=f"Person{i}<b>") for i in range(3)]
+    before = _outbox_count()
+    response = _bulk(organizer, plenary, action, [p.id for p in people])
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    verb = "Cancel" if action == "cancel" else "Reject"
+    assert f"{verb} these {len(people)} registrations? Each person is told by mail." in page
+    assert all(str(escape(p.display_name)) in page for p in people)
+    assert "<b>" not in page.split("<main")[-1]  # a typed name is escaped
+    assert 'name="confirmed" value="1"' in page and "No, back to the list" in page
+    assert {_status(p.id) for p in people} == {status} and _outbox_count() == before  # nothing done yet
+    ids = re.findall(r'name="ids" value="(\d+)"', page)
+    assert ids == [str(p.id) for p in people]
+    response = _bulk(organizer, plenary, action, ids, confirmed="1")
+    expected = "cancelled" if action == "cancel" else "rejected"
+    assert {_status(p.id) for p in people} == {expected}
+    assert _outbox_count() > before
+    done = "cancelled" if action == "cancel" else "rejected"
+    assert f"{len(people)} registrations {done}." in organizer.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_a_single_registration_is_asked_for_in_the_singular(organizer, open_plenary):
+    plenary = open_plenary(capacity_in_person=10)
+    one = _register(plenary, "one@example.org")
+    page = _bulk(organizer, plenary, "cancel", [one.id]).get_data(as_text=True)
+    assert "Cancel this registration? The person is told by mail." in page
+    assert _status(one.id) == "confirmed"
 
 
 def test_ids_of_another_plenary_are_ignored(organizer, open_plenary, make_plenary):
     plenary = open_plenary(capacity_in_person=10)
     other = make_plenary(slug="other-plenary", number=43, registration=open_registration(capacity_in_person=10))
     stranger = _register(other, "stranger@example.org")
-    _bulk(organizer, plenary, "cancel", [stranger.id, "x", "-1"])
+    _bulk(organizer, plenary, "cancel", [stranger.id, "x", "-1"], confirmed="1")
     assert _status(stranger.id) == "confirmed"
 
 
@@ -112,12 +155,12 @@ def test_viewers_and_missing_csrf_are_refused(app, accounts, open_plenary):
     login(viewer, "viewer@isa.example")
     page = viewer.get(f"/admin/plenaries/{plenary.slug}/registrations").get_data(as_text=True)
     assert 'name="ids"' not in page and "registrations/bulk" not in page  # viewers see no bulk controls
-    assert _bulk(viewer, plenary, "cancel", [one.id]).status_code == 403
+    assert _bulk(viewer, plenary, "cancel", [one.id], confirmed="1").status_code == 403
     assert _status(one.id) == "confirmed"
     app.config["WTF_CSRF_ENABLED"] = True
     organizer = app.test_client()
     login(organizer, "organizer@isa.example")
-    assert _bulk(organizer, plenary, "cancel", [one.id]).status_code == 400
+    assert _bulk(organizer, plenary, "cancel", [one.id], confirmed="1").status_code == 400
     assert _status(one.id) == "confirmed"
 
 
@@ -140,8 +183,6 @@ def test_message_the_selected_reaches_exactly_them(organizer, open_plenary):
 
 
 def _token(page: str) -> str:
-    import re  # only this helper needs it
-
     return re.search(r'name="form_token"[^>]*value="([^"]+)"', page).group(1)
 
 

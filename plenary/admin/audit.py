@@ -1,16 +1,16 @@
 """Back office: the audit log (admins only). Read-only: entries are never edited or deleted."""
 
-import json
 from dataclasses import dataclass
-from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
+from plenary.admin.audit_labels import action_label, change_rows, summary_text
 from plenary.admin.blueprint import bp
 from plenary.audit.models import AuditEntry
 from plenary.auth.access import admin_required
+from plenary.config import DEFAULT_TIMEZONE
 from plenary.events.models import Plenary
 from plenary.extensions import db
 
@@ -89,22 +89,6 @@ def filter_choices() -> dict:
     }  # fmt: skip
 
 
-def show_value(value: Any) -> str:
-    """A logged value as text: strings as they are, None as "—", anything else as JSON."""
-    if value is None:
-        return "—"
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
-
-
-def before_after(value: Any) -> tuple[str, str]:
-    """A change ``[before, after]`` as two texts (anything else shown as the "after" value)."""
-    if isinstance(value, list) and len(value) == 2:
-        return show_value(value[0]), show_value(value[1])
-    return "—", show_value(value)
-
-
 def object_url(entry: AuditEntry, plenary_slugs: dict[int, str]) -> str | None:
     """The back-office page of the entry's object, where there is one."""
     if entry.object_id is None:
@@ -128,8 +112,11 @@ def audit():
     choices = filter_choices()
     slugs = {p.id: p.slug for p in choices["plenaries"]}
     titles = {p.id: p.title for p in choices["plenaries"]}
+    zones = {p.id: p.timezone for p in choices["plenaries"]}
+    # Codes named in the organizer's language, logged times in the entry's plenary's zone (audit_labels).
     rows = [{"entry": e, "url": object_url(e, slugs), "plenary": titles.get(e.plenary_id),
-             "changes": [(key, *before_after(value)) for key, value in (e.changes or {}).items()]}
+             "action": action_label(e.action), "summary": summary_text(e),
+             "changes": change_rows(e.changes, e.object_type, zones.get(e.plenary_id) or DEFAULT_TIMEZONE)}
             for e in pagination.items]  # fmt: skip
     return render_template("admin/audit.html", pagination=pagination, rows=rows, filters=filters, short=SHORT,
                            **choices)  # fmt: skip

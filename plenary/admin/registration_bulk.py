@@ -1,6 +1,6 @@
 """Back office: bulk actions on the registrations ticked in the list (approve, reject, cancel, move, message)."""
 
-from flask import flash, redirect, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 
@@ -23,6 +23,9 @@ REASONS = {
     "attendance_not_offered": _l("this attendance mode is not offered"),
     "not_found": _l("no longer exists"),
 }
+
+#: The bulk actions that are asked for once more, on a page that names the people, before they run.
+CONFIRMED_ACTIONS = ("cancel", "reject")
 
 
 def _done_message(action: str, count: int, attendance: str) -> str:
@@ -66,6 +69,11 @@ def registrations_bulk(slug: str):
     if action not in bulk.BULK_ACTIONS or (action == "move" and attendance not in states.attendance_modes(plenary)):
         flash(gettext("Choose what to do with the selected registrations."), "warning")
         return redirect(back)
+    if action in CONFIRMED_ACTIONS and request.form.get("confirmed") != "1":
+        # Cancelling and rejecting tell each person by mail and cannot be undone: ask first (no JavaScript).
+        return render_template(
+            "admin/registrations_bulk_confirm.html", plenary=plenary, action=action, names=names, back=back
+        )
     db.session.rollback()  # the capacity lock begins each person's own unit of work (nothing written yet)
     outcome = bulk.one_by_one(action, list(names), db.session.commit, db.session.rollback, attendance)
     if outcome.done:

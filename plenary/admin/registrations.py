@@ -3,6 +3,7 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
+from plenary.admin.audit_labels import action_label, change_rows
 from plenary.admin.blueprint import bp
 from plenary.admin.organizer_notice import NOTICE_LABELS
 from plenary.admin.registration_forms import NewRegistrationForm, OrganizerDetailsForm
@@ -70,10 +71,18 @@ def registration(registration_id: int):
     plenary = registration.plenary
     return render_template(
         "admin/registration.html", registration=registration, plenary=plenary,
-        history=history("registration", registration.id), messages=registration_messages(registration.id),
+        history=_history(registration), messages=registration_messages(registration.id),
         modes=states.attendance_modes(plenary), country_names=_country_names(current_language()),
         actions=states.allowed_actions(registration, "organizer"),
     )  # fmt: skip
+
+
+def _history(registration: Registration) -> list[dict]:
+    """The registration's audit entries, their actions, fields and values named, times in the plenary's zone."""
+    zone = registration.plenary.timezone
+    return [{"entry": entry, "action": action_label(entry.action),
+             "changes": change_rows(entry.changes, "registration", zone)}
+            for entry in history("registration", registration.id)]  # fmt: skip
 
 
 def _promote(registration_id: int):
