@@ -1,0 +1,48 @@
+"""Wording as registrants read it: which mode is full, the venue, who registered a delegate, sentences in Chinese.
+
+Tests of English text check the logic; tests in German and Chinese check the catalogues' text once they hold
+the strings of this round (marked ``translated``).
+"""
+
+import sqlalchemy as sa
+from flask import render_template_string
+
+from plenary.extensions import db
+from plenary.mail.models import OutboxMessage
+from plenary.registration import signup
+from tests.conftest import person
+
+
+def mails(kind: str, email: str) -> list[OutboxMessage]:
+    query = sa.select(OutboxMessage).where(OutboxMessage.kind == kind, OutboxMessage.recipient == email)
+    return list(db.session.scalars(query.order_by(OutboxMessage.id)))
+
+
+def test_the_waiting_list_mail_names_the_full_mode_and_offers_the_other(open_plenary):
+    plenary = open_plenary(capacity_in_person=1, capacity_online=1)
+    signup.register(plenary.id, person("seat@example.org", language="en"))
+    db.session.commit()
+    signup.register(plenary.id, person("wait@example.org", language="en"))
+    db.session.commit()
+    [mail] = mails("registration_waitlisted", "wait@example.org")
+    for body in (mail.body_text, mail.body_html):
+        assert "All seats in the hall are taken at the moment, so you are on the waiting list." in body
+        assert "All places are taken" not in body
+        assert "Online places are still free: you can switch to attending online on your personal page." in body
+    signup.register(plenary.id, person("online@example.org", language="en", attendance="online"))
+    db.session.commit()
+    signup.register(plenary.id, person("late@example.org", language="en"))
+    db.session.commit()
+    [full] = mails("registration_waitlisted", "late@example.org")
+    assert "All seats in the hall are taken" in full.body_text and "still free" not in full.body_text
+
+
+def test_sentences_join_without_a_latin_space_after_chinese_punctuation(app):
+    template = "{{ [a, b]|sentences }}|{{ [c, d]|items }}"
+    with app.test_request_context("/?lang=zh"):
+        joined = render_template_string(template, a="您已被列入候补名单。", b="您在…", c="A", d="B")
+        assert joined == "您已被列入候补名单。您在…|A，B"
+        assert render_template_string("{{ ['已签到0人', '（线下）']|sentences }}") == "已签到0人（线下）"
+    with app.test_request_context("/?lang=de"):
+        joined = render_template_string(template, a="Satz eins.", b="<b>", c="Stadt Köln", d="")
+        assert joined == "Satz eins. &lt;b&gt;|Stadt Köln"
