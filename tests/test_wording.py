@@ -10,6 +10,7 @@ from flask import render_template_string
 from plenary.extensions import db
 from plenary.mail.models import OutboxMessage
 from plenary.registration import signup
+from plenary.registration.tokens import token_for
 from tests.conftest import person
 
 
@@ -46,3 +47,21 @@ def test_sentences_join_without_a_latin_space_after_chinese_punctuation(app):
     with app.test_request_context("/?lang=de"):
         joined = render_template_string(template, a="Satz eins.", b="<b>", c="Stadt Köln", d="")
         assert joined == "Satz eins. &lt;b&gt;|Stadt Köln"
+
+
+def test_the_personal_page_says_where_to_go(client, make_plenary):
+    from tests.conftest import open_registration
+
+    venue = {"name": {"de": "Rathaus <b>Saal</b>", "zh": "市政厅"}, "address": "Marktplatz 1",
+             "city": {"de": "Köln", "zh": "科隆"}}  # fmt: skip
+    plenary = make_plenary(venue=venue, registration=open_registration())
+    here = signup.register(plenary.id, person("here@example.org")).created[0]
+    zhang = signup.register(plenary.id, person("zhang@example.org", language="zh")).created[0]
+    online = signup.register(plenary.id, person("online@example.org", attendance="online")).created[0]
+    db.session.commit()
+    page = client.get(f"/registrations/{token_for(here)}").get_data(as_text=True)
+    address = page.split('<address class="mb-0 venue">')[1].split("</address>")[0]
+    assert address == "Rathaus &lt;b&gt;Saal&lt;/b&gt;<br>Marktplatz 1<br>Köln"
+    chinese = client.get(f"/registrations/{token_for(zhang)}").get_data(as_text=True)
+    assert "市政厅<br>Marktplatz 1<br>科隆" in chinese
+    assert "venue" not in client.get(f"/registrations/{token_for(online)}").get_data(as_text=True).split("facts")[1]
