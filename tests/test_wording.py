@@ -9,7 +9,8 @@ from flask import render_template_string
 
 from plenary.extensions import db
 from plenary.mail.models import OutboxMessage
-from plenary.registration import signup
+from plenary.registration import changes, signup
+from plenary.registration.models import Registration
 from plenary.registration.tokens import token_for
 from tests.conftest import person
 
@@ -65,3 +66,60 @@ def test_the_personal_page_says_where_to_go(client, make_plenary):
     chinese = client.get(f"/registrations/{token_for(zhang)}").get_data(as_text=True)
     assert "市政厅<br>Marktplatz 1<br>科隆" in chinese
     assert "venue" not in client.get(f"/registrations/{token_for(online)}").get_data(as_text=True).split("facts")[1]
+
+
+def _delegation(plenary, head_salutation, colleague_first="Jonas", language="en"):
+    head = person("head@example.org", salutation=head_salutation, first_name="Anna", last_name="Meier",
+                  language=language)  # fmt: skip
+    colleague = person("jonas@example.org", first_name=colleague_first, last_name="Becker", honorific=None,
+                       salutation="mr", language=language)  # fmt: skip
+    created = signup.register(plenary.id, head, [colleague]).created
+    db.session.commit()
+    return created[0], created[1]
+
+
+def test_mails_about_the_head_use_the_heads_salutation(client, open_plenary):
+    plenary = open_plenary(capacity_in_person=10)
+    head, jonas = _delegation(plenary, "ms")
+    client.post(f"/registrations/{token_for(head)}/delegation/{jonas.id}/resend")
+    [resent] = mails("registration_link_resent", "jonas@example.org")
+    she = "Dr. Anna Meier has asked us to send you your personal link again; she registered you for this plenary."
+    assert she in resent.body_text and she in resent.body_html
+    db.session.execute(sa.update(Registration).where(Registration.id == head.id).values(salutation=None))
+    db.session.commit()
+    client.post(f"/registrations/{token_for(head)}/delegation/{jonas.id}/cancel")
+    [cancelled] = mails("registration_cancelled_by_head", "jonas@example.org")
+    neutral = "Dr. Anna Meier, who registered you for this plenary, has cancelled your registration."
+    assert neutral in cancelled.body_text
+
+
+def test_the_heads_notices_name_the_colleague_escaped(client, open_plenary):
+    plenary = open_plenary(capacity_in_person=10)
+    head, jonas = _delegation(plenary, "ms", colleague_first="<b>Jonas</b>")
+    done = client.post(f"/registrations/{token_for(head)}/delegation/{jonas.id}/resend")
+    page = client.get(done.location).get_data(as_text=True)
+    assert "We have sent <bdi>&lt;b&gt;Jonas&lt;/b&gt; Becker</bdi> their personal link again" in page
+    done = client.post(f"/registrations/{token_for(head)}/delegation/{jonas.id}/cancel")
+    page = client.get(done.location).get_data(as_text=True)
+    assert "we have told <bdi>&lt;b&gt;Jonas&lt;/b&gt; Becker</bdi> by email." in page
+    # Another registration's id in the URL names nobody: the neutral notice.
+    stranger = signup.register(plenary.id, person("stranger@example.org", first_name="Fremd")).created[0]
+    db.session.commit()
+    page = client.get(f"/registrations/{token_for(head)}?done=colleague_resent&colleague={stranger.id}")
+    assert "Fremd" not in page.get_data(as_text=True)
+
+
+def test_the_resent_link_to_an_offered_colleague_gives_the_deadline(client, open_plenary):
+    plenary = open_plenary(capacity_in_person=2, offer_hours=48)
+    first = signup.register(plenary.id, person("first@example.org")).created[0]
+    db.session.commit()
+    head, jonas = _delegation(plenary, "ms")
+    assert jonas.status == "waitlisted"
+    changes.cancel(first.id)
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(Registration, jonas.id).status == "offered"
+    client.post(f"/registrations/{token_for(head)}/delegation/{jonas.id}/resend")
+    [resent] = mails("registration_link_resent", "jonas@example.org")
+    assert "A place is held for you: please accept or decline it on your personal page by " in resent.body_text
+    assert "A place is held for you" in resent.body_html
