@@ -36,11 +36,12 @@ def sentences(eval_ctx, parts) -> str:
     pieces = [piece for piece in parts if piece is not None and _text(piece)]
     if eval_ctx.autoescape:
         pieces = [escape(piece) for piece in pieces]
-    out = []
+    out, before = [], None
     for piece in pieces:
-        if out:
-            out.append(_separator(_text(out[-1]), _text(piece)))
+        if before is not None:
+            out.append(_separator(before, _text(piece)))
         out.append(str(piece).strip())
+        before = _text(piece)
     joined = "".join(out)
     return Markup(joined) if eval_ctx.autoescape else joined
 

@@ -63,6 +63,7 @@ def test_the_personal_page_says_where_to_go(client, make_plenary):
     page = client.get(f"/registrations/{token_for(here)}").get_data(as_text=True)
     address = page.split('<address class="mb-0 venue">')[1].split("</address>")[0]
     assert address == "Rathaus &lt;b&gt;Saal&lt;/b&gt;<br>Marktplatz 1<br>Köln"
+    assert "Stadt Köln</bdi>, <bdi>Referentin</bdi>" in page
     chinese = client.get(f"/registrations/{token_for(zhang)}").get_data(as_text=True)
     assert "市政厅<br>Marktplatz 1<br>科隆" in chinese
     assert "venue" not in client.get(f"/registrations/{token_for(online)}").get_data(as_text=True).split("facts")[1]
@@ -123,3 +124,18 @@ def test_the_resent_link_to_an_offered_colleague_gives_the_deadline(client, open
     [resent] = mails("registration_link_resent", "jonas@example.org")
     assert "A place is held for you: please accept or decline it on your personal page by " in resent.body_text
     assert "A place is held for you" in resent.body_html
+
+
+def test_chinese_pages_and_mails_join_sentences_and_items_the_chinese_way(client, make_plenary, open_plenary):
+    past = make_plenary(starts_at="2021-10-15T09:00:00+02:00", ends_at="2021-10-15T12:00:00+02:00", format="online",
+                        agenda=[], registration=None, slug="past", number=3)  # fmt: skip
+    body = client.get(f"/plenaries/{past.slug}?lang=zh").get_data(as_text=True)
+    held = body.split('class="held-note')[1].split("</p>")[0]
+    assert "举行。</span>以线上形式举行。" in held
+    plenary = open_plenary(capacity_in_person=10)
+    _head, zhang = _delegation(plenary, "ms", language="zh")
+    page = client.get(f"/registrations/{token_for(zhang)}").get_data(as_text=True)
+    assert "Stadt Köln</bdi>，<bdi>Referentin</bdi>" in page
+    [welcome] = [m for m in mails("registration_confirmed", "jonas@example.org")]
+    assert "全体大会。我们如何处理您的个人数据" in welcome.body_text
+    assert "全体大会。我们如何处理您的个人数据" in welcome.body_html
