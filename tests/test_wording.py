@@ -171,3 +171,14 @@ def test_translated_wording_in_german_and_chinese(app, client, open_plenary):
     client.post(f"/registrations/{token_for(head)}/delegation/{jonas.id}/resend")
     [resent] = mails("registration_link_resent", "jonas@example.org")
     assert "Dr. Anna Meier, der Sie zu dieser Plenarversammlung angemeldet hat, hat uns gebeten" in resent.body_text
+
+
+def test_an_erased_or_unknown_head_keeps_the_neutral_form(open_plenary):
+    from plenary.registration import privacy
+    from plenary.registration.mail_values import head_salutation
+
+    head, jonas = _delegation(open_plenary(capacity_in_person=10), "ms")
+    assert head_salutation(jonas) == "ms" and head_salutation(head) == ""
+    privacy.erase(head.id)
+    db.session.commit()
+    assert head_salutation(db.session.get(Registration, jonas.id)) == ""
