@@ -11,7 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 # plenary.models first (isort keeps it there): every model class exists before an area configures the mappers.
-from plenary import errors, extensions, formatting, headers, hyphenation, i18n, labels, models, validation
+from plenary import errors, extensions, formatting, headers, hyphenation, i18n, labels, models, validation, wording
 from plenary.admin import (
     accounts,
     agenda,
@@ -210,6 +210,8 @@ def register_template_helpers(app: Flask) -> None:
     app.after_request(i18n.remember_language)
     app.add_template_filter(formatting.render_markdown, "markdown")
     app.add_template_filter(hyphenation.hyphenate_filter, "hyphenate")
+    app.add_template_filter(wording.sentences, "sentences")
+    app.add_template_filter(wording.items, "items")
     app.jinja_env.globals.update(
         FORMAT_LABELS=labels.FORMAT_LABELS,
         AGENDA_KIND_LABELS=labels.AGENDA_KIND_LABELS,

@@ -169,7 +169,7 @@ def test_door_page_for_organizers(client, people):
     again = client.post(f"/admin/plenaries/{plenary.slug}/checkin?lang=en", data={"code": checkin_code(seated)})
     assert "Already checked in" in again.get_data(as_text=True)
     wrong = client.post(f"/admin/plenaries/{plenary.slug}/checkin?lang=en", data={"code": checkin_code(waiting)})
-    assert wrong.status_code == 422 and "not confirmed" in wrong.get_data(as_text=True)
+    assert wrong.status_code == 422 and "on the waiting list, without a seat" in wrong.get_data(as_text=True)
     assert client.get(f"/admin/plenaries/{plenary.slug}/checkin/count").get_json() == {"arrived": 1, "confirmed": 1}
 
 
@@ -310,3 +310,33 @@ def _qr_path(content: str) -> str:
     buffer = io.BytesIO()
     segno.make(content, error="m").save(buffer, kind="svg", scale=5, border=2, xmldecl=False, svgns=True)
     return re.search(r' d="([^"]+)"', buffer.getvalue().decode()).group(1)
+
+
+@pytest.mark.parametrize("status, reason", [
+    ("cancelled", "the registration has been cancelled"),
+    ("rejected", "the organizers did not accept the registration"),
+    ("waitlisted", "on the waiting list, without a seat"),
+    ("offered", "a seat has been offered but not yet accepted"),
+    ("pending", "the registration still awaits the organizers' confirmation"),
+])  # fmt: skip
+def test_the_door_says_why_someone_may_not_enter(client, people, status, reason):
+    plenary, seated, _waiting = people
+    _login(client, "organizer")
+    db.session.execute(sa.update(Registration).where(Registration.id == seated.id).values(status=status))
+    db.session.commit()
+    shown = client.get(f"/admin/plenaries/{plenary.slug}/checkin?lang=en&code={checkin_code(seated)}")
+    body = shown.get_data(as_text=True)
+    assert shown.status_code == 422 and f"May not enter: {reason}." in body
+    assert "is not confirmed" not in body
+
+
+def test_the_login_from_a_door_url_says_why(client, people):
+    plenary, seated, _waiting = people
+    hint = "Log in to check in the delegate at the door."
+    to_login = client.get(checkin_url(seated).removeprefix("https://plenary.example.org"))
+    assert hint in client.get(to_login.location + "&lang=en").get_data(as_text=True)
+    assert hint not in client.get("/admin/login?lang=en").get_data(as_text=True)
+    door = f"/admin/plenaries/{plenary.slug}/checkin"
+    for elsewhere in ("/admin/plenaries", "//evil.example" + door, "https://evil.example" + door, door + "/count"):
+        page = client.get("/admin/login", query_string={"next": elsewhere, "lang": "en"})
+        assert hint not in page.get_data(as_text=True)

@@ -1,5 +1,7 @@
 """Logging in and out of the back office, and changing one's password."""
 
+import re
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
@@ -11,6 +13,9 @@ from plenary.auth.services import authenticate, change_password
 from plenary.extensions import db, limiter
 
 bp = Blueprint("auth", __name__, url_prefix="/admin")
+
+#: A door page (plenary.checkin.views) as the login's ``next``: the login then says why it is asked for.
+_DOOR = re.compile(r"^/admin/plenaries/[^/?#]+/checkin(\?|$)")
 bp.before_app_request(refresh_login_session)
 
 
@@ -35,7 +40,8 @@ def login():
         form.form_errors.append(gettext("Email or password is wrong."))
     status = 400 if request.method == "POST" else 200
     ended = request.method == "GET" and request.args.get("ended") == "1"
-    return render_template("auth/login.html", form=form, ended=ended), status
+    door = bool(_DOOR.match(safe_next(form.next.data) or ""))
+    return render_template("auth/login.html", form=form, ended=ended, door=door), status
 
 
 @bp.post("/logout")

@@ -31,7 +31,8 @@ def cancel_colleague(token: str, colleague_id: int):
         return redirect(url_for(".personal", token=token, done="not_possible", _anchor="delegation-title"))
     form = ConfirmForm()
     if form.validate_on_submit():
-        return _act(token, "colleague_cancelled", lambda: delegation.cancel_colleague(head.id, colleague.id))
+        return _act(token, "colleague_cancelled", lambda: delegation.cancel_colleague(head.id, colleague.id),
+                    colleague=colleague.id)
     return render_template("registration/colleague_cancel.html", registration=head, colleague=colleague,
                            token=token, form=form)  # fmt: skip
 
@@ -43,7 +44,8 @@ def resend_colleague_link(token: str, colleague_id: int):
     head = _registration_or_404(token)
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for(".personal", token=token))
-    return _act(token, "colleague_resent", lambda: delegation.resend_colleague_link(head.id, colleague_id))
+    return _act(token, "colleague_resent", lambda: delegation.resend_colleague_link(head.id, colleague_id),
+                colleague=colleague_id)
 
 
 @bp.post("/registrations/<token>/delegation/<int:colleague_id>/attendance")
@@ -55,5 +57,6 @@ def switch_colleague(token: str, colleague_id: int):
     if not form.validate_on_submit():
         return redirect(url_for(".personal", token=token))
     return _act(token, "colleague_attendance",
-                lambda: delegation.switch_colleague(head.id, colleague_id, form.attendance.data))  # fmt: skip
+                lambda: delegation.switch_colleague(head.id, colleague_id, form.attendance.data),
+                colleague=colleague_id)  # fmt: skip
 

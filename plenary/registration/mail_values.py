@@ -11,6 +11,7 @@ from plenary.checkin.services import checkin_code, qr_png, wants_checkin_qr
 from plenary.extensions import db
 from plenary.formatting import ordinal
 from plenary.mail.personal import PersonalValues, install
+from plenary.registration import availability
 from plenary.registration.models import Registration
 from plenary.registration.tokens import token_for
 from plenary.urls import public_url
@@ -40,6 +41,8 @@ def template_helpers(language: str, token_stand_in: str) -> dict:
         "salutation": lambda person: salutation(person, language),
         # "11." / "11th" / "第十一届" in the message's language (the site's ``ordinal`` follows the request's).
         "ordinal": lambda number: ordinal(number, language),
+        "head_salutation": head_salutation,
+        "room_elsewhere": room_elsewhere,
         # The link opens the page in the language of the message.
         "personal_url": lambda endpoint="registration.personal": public_url(
             endpoint, token=token_stand_in, lang=language
@@ -58,3 +61,17 @@ def salutation(person: Registration, language: str) -> tuple[str, str]:
         family = person.name_zh[:1] if chinese else person.last_name
         return person.salutation, f"{person.honorific} {family}" if person.honorific and language != "zh" else family
     return "", person.name_zh if chinese else person.display_name
+
+
+def head_salutation(person: Registration) -> str:
+    """"ms" | "mr" for the head of delegation who registered ``person``, "" if unknown or erased (neutral wording)."""
+    head = person.delegation_head
+    if head is None or head.anonymised_at is not None or person.registered_by_erased:
+        return ""
+    return head.salutation if head.salutation in ("ms", "mr") else ""
+
+
+def room_elsewhere(person: Registration) -> str | None:
+    """The other attendance mode, if it has a free seat now (a waiting person can switch to it), else None."""
+    modes = availability.seats(person.plenary)
+    return next((mode for mode, seat in modes.items() if mode != person.attendance and not seat.full), None)

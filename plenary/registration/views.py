@@ -167,6 +167,9 @@ def personal(token: str):
     attendance_form = AttendanceForm(attendance=registration.attendance)
     # Only the people this head's own submissions registered; a delegate has none (one query either way at most).
     is_head = registration.delegation_head_id is None and registration.registered_by_name is None
+    colleagues = delegation.delegation_rows(registration) if is_head else []
+    about = request.args.get("colleague", "")
+    named = next((c for c, _actions in colleagues if str(c.id) == about and c.anonymised_at is None), None)
     return render_template(
         "registration/personal.html",
         registration=registration,
@@ -178,7 +181,8 @@ def personal(token: str):
         qr_svg=qr_svg,
         checkin_code=checkin_code,
         actions=states.allowed_actions(registration, "registrant"),
-        colleagues=delegation.delegation_rows(registration) if is_head else [],
+        colleagues=colleagues,
+        named=named,
         notice=request.args.get("done"),
         position=waitlist.position(registration),
     )
@@ -241,8 +245,12 @@ def attendance(token: str):
     return _act(token, "attendance", lambda: changes.switch_attendance(registration.id, form.attendance.data))
 
 
-def _act(token: str, done: str, action):
-    """Run a seat-changing action from the personal page; commit, and say on the page how it went."""
+def _act(token: str, done: str, action, colleague: int | None = None):
+    """Run a seat-changing action from the personal page; commit, and say on the page how it went.
+
+    ``colleague``: the id of the head's colleague it was about, so the page can name them (only if they are
+    among the head's own colleagues: the page looks them up there).
+    """
     try:
         action()
     except errors.CapacityReached:
@@ -253,7 +261,8 @@ def _act(token: str, done: str, action):
         done = "not_possible"
     else:
         db.session.commit()
-    return redirect(url_for(".personal", token=token, done=done))
+    about = colleague if done.startswith("colleague_") else None
+    return redirect(url_for(".personal", token=token, done=done, colleague=about))
 
 
 @bp.route("/registrations/<token>/cancel", methods=["GET", "POST"])
