@@ -33,7 +33,9 @@ def smtp(smtp_server):
 @pytest.fixture
 def app(make_app, smtp, tmp_path):
     """The app sending by SMTP to ``smtp``; nothing delivered after requests (the jobs do it)."""
-    app = make_app(MAIL_SERVER=smtp.host, MAIL_PORT=smtp.port, MAIL_TIMEOUT=3, MAIL_FILE_DIR=str(tmp_path / "eml"),
+    # No test here is about a slow server: a timeout long enough for a loaded CI machine (a stalled round would
+    # leave the fixture's messages for the test's own run).
+    app = make_app(MAIL_SERVER=smtp.host, MAIL_PORT=smtp.port, MAIL_TIMEOUT=15, MAIL_FILE_DIR=str(tmp_path / "eml"),
                    OUTBOX_DELIVER_AFTER_REQUEST=False)  # fmt: skip
     with app.app_context():
         yield app
@@ -47,6 +49,8 @@ def plenary(open_plenary):
         signup.register(plenary.id, person(f"p{i}@example.org", language="de" if i % 2 else "en"))
         db.session.commit()
     run_due(catalog.JOBS)
+    pending = db.session.scalar(sa.select(sa.func.count()).where(OutboxMessage.status == OutboxStatus.PENDING))
+    assert pending == 0, "the fixture's own messages were not all delivered"
     return plenary
 
 
