@@ -74,3 +74,23 @@ ROLE_LABELS = {
     "organizer": _l("Organizer"),
     "viewer": _l("Viewer"),
 }
+
+
+#: A registration's person fields as the back office names them (the export's columns, the audit log's changes).
+PERSON_FIELD_LABELS = {
+    "status": _l("Status"),
+    "attendance": _l("Attendance"),
+    "salutation": _l("Salutation"),
+    "honorific": _l("Title or honorific"),
+    "first_name": _l("First name"),
+    "last_name": _l("Last name"),
+    "name_zh": _l("Name in Chinese characters"),
+    "organisation": _l("Organisation"),
+    "position": _l("Position"),
+    "country": _l("Country"),
+    "email": _l("Email"),
+    "phone": _l("Phone"),
+    "interpretation": _l("Interpretation"),
+    "dietary": _l("Dietary requirements"),
+    "remarks": _l("Remarks"),
+}

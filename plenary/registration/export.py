@@ -25,7 +25,7 @@ from sqlalchemy.orm import joinedload
 from plenary.countries import country_names
 from plenary.extensions import db
 from plenary.i18n import BABEL_LOCALES, localize
-from plenary.labels import ATTENDANCE_LABELS, REGISTRATION_STATUS_LABELS
+from plenary.labels import ATTENDANCE_LABELS, PERSON_FIELD_LABELS, REGISTRATION_STATUS_LABELS
 from plenary.registration.forms import SALUTATIONS
 from plenary.registration.models import Registration
 from plenary.validation import strip_controls
@@ -33,30 +33,19 @@ from plenary.validation import strip_controls
 #: What the back office may export (a whitelist), in this order, with the column titles.
 EXPORT_COLUMNS = {
     "id": _l("No."),
-    "status": _l("Status"),
-    "attendance": _l("Attendance"),
-    "salutation": _l("Salutation"),
-    "honorific": _l("Title or honorific"),
-    "first_name": _l("First name"),
-    "last_name": _l("Last name"),
-    "name_zh": _l("Name in Chinese characters"),
-    "organisation": _l("Organisation"),
-    "position": _l("Position"),
+    **{name: PERSON_FIELD_LABELS[name] for name in ("status", "attendance", "salutation", "honorific", "first_name",
+                                                    "last_name", "name_zh", "organisation", "position")},
     "member_city": _l("Member city or region"),
-    "country": _l("Country"),
-    "email": _l("Email"),
-    "phone": _l("Phone"),
+    **{name: PERSON_FIELD_LABELS[name] for name in ("country", "email", "phone")},
     "language": _l("Language"),
-    "interpretation": _l("Interpretation"),
-    "dietary": _l("Dietary requirements"),
-    "remarks": _l("Remarks"),
+    **{name: PERSON_FIELD_LABELS[name] for name in ("interpretation", "dietary", "remarks")},
     "delegation_head": _l("Head of delegation"),
     "created_at": _l("Registered at"),
     "waitlisted_at": _l("On the waiting list since"),
     "offer_expires_at": _l("Offer of a place until"),
     "checked_in_at": _l("Checked in at"),
     "consent_listing": _l("Listed as participant"),
-}
+}  # fmt: skip
 
 #: The columns ticked when the export form opens (and what the command exports without --columns).
 DEFAULT_EXPORT_COLUMNS = (
