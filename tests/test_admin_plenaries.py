@@ -233,6 +233,8 @@ def test_cancel_asks_first_then_tells_everyone(client, accounts, open_plenary):
     ({"slug": "Bad Slug!"}, "slug", "Only lower-case letters, digits and single hyphens"),
     ({"end_time": "14:00"}, "end_time", "The plenary cannot end before it starts."),
     ({"closes_date": "2032-04-01"}, "closes_time", "Registration cannot close before it opens."),
+    ({"opens_date": "2032-07-05", "closes_date": "2032-07-06"}, "opens_date",
+     "Registration cannot open after the plenary has ended."),
     ({"capacity_in_person": "-3"}, "capacity_in_person", "Number must be between 0 and 100000."),
     ({"contact_email": "not an address"}, "contact_email", "Please enter a valid email address."),
     ({"online_url": "meet.example.org"}, "online_url",

@@ -85,6 +85,8 @@ def test_reimport_with_fewer_items_deletes_the_rest(make_plenary):
         (lambda d: d["agenda"][0].update(duration_minutes=-5), "agenda[0].duration_minutes"),
         (lambda d: d["registration"].update(capacity_in_person="many"), "registration.capacity_in_person"),
         (lambda d: d["registration"].update(closes_at="2031-08-01T09:00:00+02:00"), "registration.closes_at"),
+        (lambda d: d["registration"].update(opens_at="2031-11-01T09:00:00+01:00",
+                                            closes_at="2031-11-02T09:00:00+01:00"), "registration.opens_at"),
         (lambda d: d.update(online_url="javascript:alert(1)"), "online_url"),
         (lambda d: d["title"].update(fr="Assemblée"), "title"),
         (lambda d: d.update(title={"de": "  "}), "title"),

@@ -232,6 +232,9 @@ class PlenaryForm(RegistrationSettings, FlaskForm):
         if opens and closes and closes < opens:
             self.closes_time.errors.append(_l("Registration cannot close before it opens."))
             ok = False
+        if opens and end and opens >= end:  # the rule of events.checks, said at its field
+            self.opens_date.errors.append(_l("Registration cannot open after the plenary has ended."))
+            ok = False
         if not self.venue_name.value() and (self.venue_address.value() or self.venue_city.value()):
             self.venue_name.de.errors.append(_l("Please name the venue."))  # else address and city would be lost
             ok = False

@@ -190,6 +190,9 @@ def _semantic_errors(data: dict) -> list[str]:
     if opens and closes and closes < opens:
         problems.append(Problem("registration.closes_at: registration closes before it opens",
                                 N_("Registration cannot close before it opens.")))  # fmt: skip
+    if opens and end and opens >= end:
+        problems.append(Problem("registration.opens_at: registration opens after the plenary has ended",
+                                N_("Registration cannot open after the plenary has ended.")))  # fmt: skip
     email = data.get("contact_email")
     if email is not None and normalised_email(email) is None:  # the forms' rule; the schema only sees an @
         problems.append(f"contact_email: {email!r} is not a valid email address")
