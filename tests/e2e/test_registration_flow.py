@@ -58,6 +58,7 @@ def _register(page, url: str, lang: str, first: str, last: str, email: str) -> N
     page.fill("#last_name", last)
     page.fill("#organisation", "佛山市人民政府" if lang == "zh" else "Stadt Köln")
     page.fill("#email", email)
+    page.check('input[name="attendance"][value="in_person"]')  # they want the hall, full or not
     page.check(f"#language-{['de', 'en', 'zh'].index(lang)}")
     page.check("#consent_privacy")
     page.locator("#submit").click()
