@@ -256,9 +256,9 @@ def _act(token: str, done: str, action, colleague: int | None = None):
     except errors.CapacityReached:
         db.session.rollback()
         done = "full"
-    except errors.RegistrationError:
+    except errors.RegistrationError as refused:
         db.session.rollback()
-        done = "not_possible"
+        done = "offer_lapsed" if refused.code == "offer_lapsed" else "not_possible"  # the page says why
     else:
         db.session.commit()
     about = colleague if done.startswith("colleague_") else None
@@ -284,14 +284,7 @@ def accept_offer(token: str):
     registration = _registration_or_404(token)
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for(".personal", token=token))
-    try:
-        offers.accept(registration.id)
-    except errors.RegistrationError as refused:
-        db.session.rollback()
-        done = "offer_lapsed" if refused.code == "offer_lapsed" else "not_possible"
-        return redirect(url_for(".personal", token=token, done=done))
-    db.session.commit()
-    return redirect(url_for(".personal", token=token, done="accepted"))
+    return _act(token, "accepted", lambda: offers.accept(registration.id))
 
 
 @bp.route("/registrations/<token>/offer/decline", methods=["GET", "POST"])
