@@ -12,13 +12,14 @@ import sqlalchemy as sa
 from flask_babel import force_locale, lazy_gettext
 
 from plenary.admin import audit_labels
+from plenary.attendance import services as attendance
+from plenary.attendance.models import AttendanceChannel, AttendanceSource
 from plenary.audit.services import record
 from plenary.checkin.services import undo_check_in
 from plenary.extensions import db
 from plenary.labels import ATTENDANCE_LABELS, REGISTRATION_STATUS_LABELS
 from plenary.mail.models import FinalReason, OutboxMessage
 from plenary.registration import changes, email_change, signup
-from plenary.registration.models import Registration
 from tests.conftest import login, person
 
 #: Stored codes and machine times that must not reach the page's text.
@@ -45,8 +46,7 @@ def story(app, open_plenary):
     registration = signup.register(plenary.id, person("anna@example.org")).created[0]
     db.session.commit()
     arrived = datetime(2031, 10, 15, 7, 30, tzinfo=UTC)
-    db.session.execute(sa.update(Registration).where(Registration.id == registration.id)
-                       .values(checked_in_at=arrived, checked_in_by="door"))  # fmt: skip
+    attendance.record_arrival(registration, AttendanceChannel.HALL, AttendanceSource.DOOR, by="door", at=arrived)
     db.session.commit()
     undo_check_in(plenary.id, registration.id)
     db.session.commit()

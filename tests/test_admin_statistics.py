@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from plenary.admin.charts import bar_chart, nice_ticks, shorten, timeline_chart
 from plenary.admin.statistics import plenary_statistics
+from plenary.attendance.models import AttendanceRecord
 from plenary.extensions import db
 from plenary.members.models import Member
 from plenary.registration.models import Registration
@@ -17,12 +18,17 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 
 def add(plenary, n, **values):
-    """Insert ``n`` registrations directly (no services: this is about counting)."""
+    """Insert ``n`` registrations directly (no services: this is about counting); ``checked_in_at``: a hall record."""
+    arrived = values.pop("checked_in_at", None)
     start = db.session.scalar(sa.select(sa.func.count()).select_from(Registration))
     rows = [{"plenary_id": plenary.id, "status": "confirmed", "attendance": "in_person", "first_name": "A",
              "last_name": f"N{start + i}", "email": f"p{start + i}@example.org", "language": "de",
              "interpretation": False, "consent_listing": False, "token_salt": "", **values} for i in range(n)]
     db.session.execute(sa.insert(Registration.__table__), rows)
+    if arrived:
+        ids = db.session.scalars(sa.select(Registration.id).where(Registration.email.in_([r["email"] for r in rows])))
+        db.session.add_all(AttendanceRecord(registration_id=i, channel="hall", source="door", first_seen_at=arrived,
+                                            last_seen_at=arrived) for i in ids)  # fmt: skip
     db.session.commit()
 
 

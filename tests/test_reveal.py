@@ -11,6 +11,8 @@ import lxml.html
 import pytest
 import sqlalchemy as sa
 
+from plenary.attendance import services as attendance
+from plenary.attendance.models import AttendanceChannel, AttendanceSource
 from plenary.extensions import db
 from plenary.mail.delivery import deliver_due
 from plenary.mail.models import OutboxMessage
@@ -268,11 +270,14 @@ def test_the_download_holds_everything_about_the_person(client, open_plenary):
     db.session.commit()
     changes.reactivate(li.id)
     db.session.commit()
-    li.checked_in_at = datetime(2031, 10, 15, 7, 12, tzinfo=UTC)
+    attendance.record_arrival(li, AttendanceChannel.HALL, AttendanceSource.DOOR, by="door@isa.example",
+                              at=datetime(2031, 10, 15, 7, 12, tzinfo=UTC))  # fmt: skip
     db.session.commit()
     data = json.loads(client.get(f"/registrations/{token_for(li)}/data.json").data)
 
-    assert data["checked_in_at"].startswith("2031-10-15T07:12")
+    assert [(a["channel"], a["source"], a["first_seen_at"][:16]) for a in data["attendance"]] == [
+        ("hall", "door", "2031-10-15T07:12")]
+    assert "door@isa.example" not in json.dumps(data)  # the organizer's account is not the person's data
     assert data["registered_by"] == "Zoë O'Brien-Zwetschgenbaum"
     assert data["consent_privacy_at"] is None and "consent_listing_at" in data
     statuses = [entry["changes"].get("status") for entry in data["history"]]

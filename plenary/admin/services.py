@@ -46,13 +46,14 @@ def valid_sort(value: str | None) -> str:
 
 def registration_list(plenary_id: int, filters: RegistrationFilter, sort: str = DEFAULT_SORT, page: int = 1,
                       per_page: int = 50):  # fmt: skip
-    """One page of the list: filtered, sorted, with member and head of delegation loaded (two queries)."""
+    """One page of the list: filtered, sorted, with member, head of delegation and attendance loaded (three queries)."""
     sort = valid_sort(sort)
     descending = sort.startswith("-")
     keys = SORTS[sort.lstrip("-")] + (Registration.id,)
     order = [key.desc() if descending else key.asc() for key in keys]
     query = filtered_registrations(plenary_id, filters).options(
-        sa.orm.joinedload(Registration.member), sa.orm.joinedload(Registration.delegation_head)
+        sa.orm.joinedload(Registration.member), sa.orm.joinedload(Registration.delegation_head),
+        sa.orm.selectinload(Registration.attendance_records),
     )
     return db.paginate(query.order_by(*order), page=page, per_page=per_page, error_out=False)
 

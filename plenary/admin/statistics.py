@@ -70,7 +70,7 @@ def plenary_statistics(plenary: Plenary) -> Statistics:
     """The figures of one plenary's registrations (five grouped queries)."""
     stats = Statistics()
     of_plenary = Registration.plenary_id == plenary.id
-    checked = Registration.checked_in_at.is_not(None)
+    checked = Registration.checked_in
     rows = db.session.execute(
         sa.select(Registration.status, Registration.attendance, Registration.interpretation, checked, sa.func.count())
         .where(of_plenary).group_by(Registration.status, Registration.attendance, Registration.interpretation, checked)

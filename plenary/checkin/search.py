@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from pypinyin import lazy_pinyin
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from plenary.checkin.services import CheckinResult, admission
 from plenary.extensions import db
@@ -113,8 +113,9 @@ def search(plenary_id: int, query: str) -> SearchResult:
         r.id: r
         for r in db.session.scalars(
             sa.select(Registration).where(Registration.id.in_(shown))
-            .options(selectinload(Registration.delegation_head), selectinload(Registration.plenary))
-        )
+            .options(selectinload(Registration.delegation_head), selectinload(Registration.plenary),
+                     joinedload(Registration.attendance_records))  # the door asks who arrived: no extra query
+        ).unique()
     }  # fmt: skip
     results = [admission(plenary_id, loaded[i]) for i in shown if i in loaded]
     return SearchResult(query, results, more=max(0, len(ranked) - LIMIT))

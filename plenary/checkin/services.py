@@ -23,8 +23,9 @@ import sqlalchemy as sa
 from flask import current_app
 from itsdangerous import BadSignature, Signer
 
+from plenary.attendance import services as attendance
+from plenary.attendance.models import AttendanceChannel, AttendanceSource
 from plenary.audit.services import record
-from plenary.db import utcnow
 from plenary.events.models import PlenaryStatus
 from plenary.extensions import db
 from plenary.registration.models import Attendance, Registration, RegistrationStatus
@@ -126,7 +127,7 @@ def admission(plenary_id: int, registration: Registration | None) -> CheckinResu
         return CheckinResult("unknown")
     if registration.plenary_id != plenary_id:
         return CheckinResult("other_plenary", registration)
-    if registration.checked_in_at is not None and registration.status == RegistrationStatus.CONFIRMED:
+    if registration.checked_in and registration.status == RegistrationStatus.CONFIRMED:
         return CheckinResult("again", registration)
     if registration.status != RegistrationStatus.CONFIRMED:
         return CheckinResult("not_confirmed", registration)
@@ -158,29 +159,23 @@ def check_in_registration(plenary_id: int, registration_id: int, by: str) -> Che
     if not result.may_enter:
         return result
     registration = result.registration
-    # One UPDATE that only succeeds once, so two scanners at two doors cannot both "arrive" a person.
-    done = db.session.execute(
-        sa.update(Registration).where(Registration.id == registration.id, Registration.checked_in_at.is_(None))
-        .values(checked_in_at=utcnow(), checked_in_by=by)
-    ).rowcount  # fmt: skip
-    db.session.refresh(registration)
-    return CheckinResult("arrived" if done == 1 else "again", registration)
+    # One INSERT that only succeeds once (a record per registration and channel), so two scanners at two
+    # doors cannot both "arrive" a person.
+    made = attendance.record_arrival(registration, AttendanceChannel.HALL, AttendanceSource.DOOR, by=by)
+    return CheckinResult("arrived" if made else "again", registration)
 
 
 def undo_check_in(plenary_id: int, registration_id: int) -> Registration | None:
     """Take back a check-in made by mistake (audited); None if there was none at this plenary. Flushes."""
     registration = db.session.get(Registration, registration_id)
-    if registration is None or registration.plenary_id != plenary_id or registration.checked_in_at is None:
+    if registration is None or registration.plenary_id != plenary_id or registration.anonymised_at is not None:
         return None
-    if registration.anonymised_at is not None:
+    undone = attendance.undo(registration, AttendanceChannel.HALL)
+    if undone is None:
         return None
-    when, by = registration.checked_in_at, registration.checked_in_by
-    db.session.execute(
-        sa.update(Registration).where(Registration.id == registration.id).values(checked_in_at=None, checked_in_by=None)
-    )
-    db.session.refresh(registration)
     record("registration.checkin_undone", registration, summary=f"#{registration.id}",
-           changes={"checked_in_at": [when.isoformat(), None], "checked_in_by": [by, None]})  # fmt: skip
+           changes={"checked_in_at": [undone.first_seen_at.isoformat(), None],
+                    "checked_in_by": [undone.recorded_by, None]})  # fmt: skip
     db.session.flush()
     return registration
 
@@ -188,7 +183,7 @@ def undo_check_in(plenary_id: int, registration_id: int) -> Registration | None:
 def arrivals(plenary_id: int) -> tuple[int, int]:
     """(arrived, expected) for a plenary: in-person arrivals against confirmed in-person registrations."""
     expected, arrived = db.session.execute(
-        sa.select(sa.func.count(), sa.func.count(Registration.checked_in_at)).where(
+        sa.select(sa.func.count(), sa.func.count().filter(Registration.checked_in)).where(
             Registration.plenary_id == plenary_id,
             Registration.status == RegistrationStatus.CONFIRMED,
             Registration.attendance == Attendance.IN_PERSON,

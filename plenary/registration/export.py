@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from plenary.countries import country_names
 from plenary.extensions import db
@@ -103,9 +103,10 @@ def time_title(label: str, zone: str) -> str:
 
 
 def export_table(query: sa.Select, columns: list[str], lang: str, zone: str) -> ExportTable:
-    """Titles and values (in ``lang``) of each registration ``query`` selects, in sign-up order; one query."""
+    """Titles and values (in ``lang``) of each registration ``query`` selects, in sign-up order; two queries."""
     registrations = db.session.scalars(
-        query.options(joinedload(Registration.member), joinedload(Registration.delegation_head))
+        query.options(joinedload(Registration.member), joinedload(Registration.delegation_head),
+                      selectinload(Registration.attendance_records))
         .order_by(None).order_by(Registration.id)
     ).unique()  # fmt: skip
     tz = ZoneInfo(zone)

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from plenary.attendance.models import AttendanceChannel, AttendanceRecord
 from plenary.db import UTCDateTime, utcnow
 from plenary.events.models import Plenary, PlenaryStatus
 from plenary.extensions import db
@@ -106,9 +107,6 @@ class Registration(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, info=FACT)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, info=FACT)
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime, info=NOT_PERSONAL)
-    # Arrival at the door (check-in), and who scanned it (an organizer's account, not the person's data).
-    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime, info=FACT)
-    checked_in_by: Mapped[str | None] = mapped_column(sa.String(254), info=NOT_PERSONAL)
     # The last calendar copy queued to this person (iTIP): its SEQUENCE and METHOD (REQUEST or CANCEL);
     # a REQUEST after a CANCEL must outrank it. NULL: they were never sent one.
     calendar_sequence: Mapped[int | None] = mapped_column(info=NOT_PERSONAL)
@@ -118,6 +116,10 @@ class Registration(db.Model):
     member: Mapped["Member | None"] = relationship()  # noqa: F821
     delegation_head: Mapped["Registration | None"] = relationship(remote_side=[id], back_populates="delegates")
     delegates: Mapped[list["Registration"]] = relationship(back_populates="delegation_head", order_by="Registration.id")
+    # Attendance in the hall and online (plenary/attendance): written only through attendance.services.
+    attendance_records: Mapped[list["AttendanceRecord"]] = relationship(
+        back_populates="registration", passive_deletes=True, order_by="AttendanceRecord.id"
+    )
 
     __table_args__ = (
         # One registration per person and plenary, whatever the concurrency.
@@ -170,6 +172,37 @@ class Registration(db.Model):
     @classmethod
     def _is_active_expression(cls):
         return cls.status.in_(ACTIVE)
+
+    @hybrid_property
+    def attended(self) -> bool:
+        """True if the person attended, in the hall or online (an attendance record; also in queries)."""
+        return bool(self.attendance_records)
+
+    @attended.inplace.expression
+    @classmethod
+    def _attended_expression(cls):
+        return sa.exists().where(AttendanceRecord.registration_id == cls.id)
+
+    @hybrid_property
+    def checked_in(self) -> bool:
+        """True if the person arrived in the hall (the door's attendance record; also in queries)."""
+        return any(r.channel == AttendanceChannel.HALL for r in self.attendance_records)
+
+    @checked_in.inplace.expression
+    @classmethod
+    def _checked_in_expression(cls):
+        return sa.exists().where(AttendanceRecord.registration_id == cls.id,
+                                 AttendanceRecord.channel == AttendanceChannel.HALL)  # fmt: skip
+
+    @property
+    def checked_in_at(self) -> datetime | None:
+        """When the person arrived in the hall (their hall record's first sighting), or None."""
+        return next((r.first_seen_at for r in self.attendance_records if r.channel == AttendanceChannel.HALL), None)
+
+    @property
+    def checked_in_by(self) -> str | None:
+        """The organizer's account that checked the person in at the door, or None."""
+        return next((r.recorded_by for r in self.attendance_records if r.channel == AttendanceChannel.HALL), None)
 
     @hybrid_property
     def gets_checkin_code(self) -> bool:

@@ -10,6 +10,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from markupsafe import escape
 
+from plenary.attendance.services import download as attendance_download
 from plenary.audit.services import history as audit_history
 from plenary.audit.services import scrub_registration
 from plenary.db import utcnow
@@ -155,7 +156,7 @@ _READABLE = {
 def personal_data(registration: Registration) -> dict:
     """Everything stored about a person, for the download of one's data (GDPR Art. 15/20).
 
-    Their details and consents, check-in, the history of their status (from the audit log, without
+    Their details and consents, attendance (hall and online), the history of their status (from the audit log, without
     the organizers' accounts) and every message sent to them, with its texts. Not the people they
     registered as delegates: those registrations are their owners' (and an address that was already
     registered is never attached, so a list would tell who else is registered).
@@ -168,6 +169,7 @@ def personal_data(registration: Registration) -> dict:
             data[key] = value(registration)
         else:
             data[name] = _plain(getattr(registration, name))
+    data["attendance"] = attendance_download(registration)
     data["history"] = [
         {"at": _iso(entry.at), "action": entry.action, "by": entry.actor_kind, "changes": entry.changes}
         for entry in audit_history("registration", registration.id)

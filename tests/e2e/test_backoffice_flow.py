@@ -266,10 +266,10 @@ def test_an_organizer_runs_the_twelfth_plenary(office_app, office, new_page, tmp
     phone.fill('input[name="q"]', code.lower())  # typed: any case
     phone.keyboard.press("Enter")
     expect(phone.locator(".checkin-ready .checkin-name")).to_contain_text("张")  # shown, not yet checked in
-    assert not query(office_app, sa.select(Registration.checked_in_at).where(Registration.id == zhang_id))[0][0]
+    assert not query(office_app, sa.select(Registration.checked_in).where(Registration.id == zhang_id))[0][0]
     submit(phone, ".checkin-confirm")
     expect(phone.locator(".checkin-arrived .checkin-name")).to_contain_text("张")
-    assert query(office_app, sa.select(Registration.checked_in_at).where(Registration.id == zhang_id))[0][0]
+    assert query(office_app, sa.select(Registration.checked_in).where(Registration.id == zhang_id))[0][0]
     phone.fill('input[name="q"]', code)
     phone.keyboard.press("Enter")
     expect(phone.locator(".checkin-again .checkin-name")).to_contain_text("张")  # the warning of a second scan

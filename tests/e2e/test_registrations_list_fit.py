@@ -24,7 +24,8 @@ LONG_ORGANISATIONS = (
 def list_app(tmp_path_factory):
     """The demo content, an organizer, and 50 registrations with long names, organisations and check-ins."""
 
-    from plenary.db import utcnow
+    from plenary.attendance import services as attendance
+    from plenary.attendance.models import AttendanceChannel, AttendanceSource
     from plenary.events.models import Plenary
     from plenary.extensions import db
     from plenary.members.models import Member
@@ -49,7 +50,8 @@ def list_app(tmp_path_factory):
             }  # fmt: skip
             organizer.register_by_hand(plenary_id, data, send_messages=False)
             db.session.commit()
-        db.session.execute(sa.update(Registration).where(Registration.id % 2 == 0).values(checked_in_at=utcnow()))
+        for registration in db.session.scalars(sa.select(Registration).where(Registration.id % 2 == 0)).all():
+            attendance.record_arrival(registration, AttendanceChannel.HALL, AttendanceSource.DOOR, by="door")
         db.session.commit()
         db.session.remove()
     return app

@@ -1,0 +1,1 @@
+"""Attendance: one record per registration and channel (the hall's door today, online join links next)."""

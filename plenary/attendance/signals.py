@@ -1,0 +1,8 @@
+"""What the attendance record tells the areas above it (blinker): documents that rest on it listen."""
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+#: An attendance record was deleted (an arrival undone); ``sender`` is the registration, ``channel`` the channel.
+attendance_undone = _signals.signal("attendance-undone")
