@@ -19,7 +19,7 @@ from plenary.registration.models import Registration
 def _insert_once():
     """An INSERT that does nothing when the (registration, channel) row exists (both databases speak it)."""
     dialect = db.session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(AttendanceRecord)
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(AttendanceRecord.__table__)
 
 
 def record_arrival(registration: Registration, channel: AttendanceChannel, source: AttendanceSource,
@@ -30,7 +30,7 @@ def record_arrival(registration: Registration, channel: AttendanceChannel, sourc
     at = at or utcnow()
     statement = _insert_once().values(registration_id=registration.id, channel=channel, source=source,
                                       first_seen_at=at, last_seen_at=at, recorded_by=by)  # fmt: skip
-    made = db.session.execute(statement.on_conflict_do_nothing()).rowcount == 1
+    made = db.session.execute(statement.on_conflict_do_nothing().returning(AttendanceRecord.id)).first() is not None
     if not made:
         db.session.execute(
             sa.update(AttendanceRecord)
