@@ -40,6 +40,8 @@ def test_check_ins_move_into_the_attendance_record_and_back(make_app):
         back = back.all()
         db.session.rollback()
         assert [(r[0], str(r[1])[:16] if r[1] else None, r[2]) for r in back] == [
-            (1, "2026-11-01 08:15", "door@isa.example"), (2, None, None)]  # online had no column: not a check-in
+            (1, "2026-11-01 08:15", "door@isa.example"),
+            (2, None, None),
+        ]  # online had no column: not a check-in
         assert _links() == before
         assert "attendance" not in sa.inspect(db.engine).get_table_names()
