@@ -8,7 +8,7 @@ from flask_migrate import downgrade, upgrade
 from plenary.extensions import db
 from tests.test_offers_migration import _fill, _links
 
-BEFORE, AFTER = "11c000000001", "12c000000001"
+BEFORE, AFTER = "12a000000001", "12c000000001"
 ARRIVED = datetime(2026, 11, 1, 8, 15)  # naive: the wall time as UTCDateTime stores it
 
 
