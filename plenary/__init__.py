@@ -34,6 +34,8 @@ from plenary.auth.access import configure_login
 from plenary.auth.views import bp as auth_bp
 from plenary.calendar.ical import add_to_calendar_links
 from plenary.calendar.views import bp as calendar_bp
+from plenary.certificates import cli as certificates_cli  # noqa: F401  (adds `flask documents certificate`)
+from plenary.certificates import views as certificate_views
 from plenary.checkin import views as checkin_views
 from plenary.cli import register_commands
 from plenary.config import DEFAULT_TIMEZONE, load_config
@@ -58,7 +60,7 @@ ADMIN_AREAS = (admin_views, accounts, agenda, audit, content, messages, plenarie
                registration_import)  # fmt: skip
 
 #: Pages that add their routes to ``registration_bp`` when imported (views.py keeps under 400 lines).
-REGISTRATION_PAGES = (delegation_views, email_views)
+REGISTRATION_PAGES = (delegation_views, email_views, certificate_views)
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -206,6 +208,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(documents_bp)
     app.after_request(deliver_after_response)
     documents.install(app)  # documents follow their registrations, and mails can attach them
+    certificate_views.install(app)
     install_mail_values(app)  # the outbox asks registrations for tokens, check-in codes, greetings
 
 

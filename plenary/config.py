@@ -90,6 +90,13 @@ def default_config(app: Flask) -> dict:
         # Anonymise a plenary's registrations this many days after it ended (the worker; None: only by
         # `flask registrations purge`). Off by default: erasing is irreversible, and when is the organizers' call.
         "REGISTRATION_RETENTION_DAYS": None,
+        # Certificates of attendance (plenary/certificates): who signs them, and the follow-up mail that carries
+        # them this many hours after a plenary's end (for plenaries that ended at most FOLLOW_UP_WITHIN_DAYS ago).
+        "CERTIFICATE_SIGNATORY_NAME": "Yi Liu",
+        "CERTIFICATE_SIGNATORY_TITLE": {"de": "Generalsekretär der ISA", "en": "Secretary General of the ISA",
+                                        "zh": "中德工业城市联盟秘书长"},  # fmt: skip
+        "FOLLOW_UP_HOURS": 12,
+        "FOLLOW_UP_WITHIN_DAYS": 14,
         "SESSION_COOKIE_HTTPONLY": True,
         # Cookies are Secure on HTTPS requests (behind a proxy: with TRUSTED_PROXIES); True makes them Secure always.
         "SESSION_COOKIE_SECURE": False,

@@ -12,6 +12,7 @@ from plenary.audit import models as audit
 from plenary.audit.services import install as install_audit
 from plenary.auth import models as auth
 from plenary.broadcasts import models as broadcasts
+from plenary.certificates import models as certificates
 from plenary.documents import models as documents
 from plenary.events import models as events
 from plenary.mail import models as mail
@@ -20,7 +21,8 @@ from plenary.news import models as news
 from plenary.registration import models as registration
 
 #: The model modules (one per domain).
-MODEL_MODULES = (agenda, attendance, audit, auth, broadcasts, documents, events, mail, members, news, registration)
+MODEL_MODULES = (agenda, attendance, audit, auth, broadcasts, certificates, documents, events, mail, members, news,
+                 registration)  # fmt: skip
 
 
 def register_models() -> None:

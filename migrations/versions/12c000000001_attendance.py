@@ -1,4 +1,5 @@
-"""attendance: one record per registration and channel (hall, online); the door's two columns move into it
+"""attendance: one record per registration and channel (hall, online); the door's two columns move into it;
+the follow-up after a plenary (one row per registration it dealt with)
 
 Revision ID: 12c000000001
 Revises: 12a000000001
@@ -35,6 +36,16 @@ def upgrade():
     )
     with op.batch_alter_table('attendance', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_attendance_registration_id'), ['registration_id'], unique=False)
+    op.create_table(
+        'follow_up',
+        sa.Column('registration_id', sa.Integer(), nullable=False),
+        sa.Column('outcome', sa.Enum('certificate', 'not_attended', native_enum=False, create_constraint=True,
+                                     length=16, name='outcome_known'), nullable=False),
+        sa.Column('done_at', plenary.db.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(['registration_id'], ['registration.id'],
+                                name=op.f('fk_follow_up_registration_id_registration'), ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('registration_id', name=op.f('pk_follow_up')),
+    )
     # Every arrival at the door so far becomes a hall record, seen first and last when it was checked in.
     op.execute("INSERT INTO attendance (registration_id, channel, source, first_seen_at, last_seen_at, recorded_by) "
                "SELECT id, 'hall', 'door', checked_in_at, checked_in_at, checked_in_by FROM registration "
@@ -62,3 +73,4 @@ def downgrade():
     with op.batch_alter_table('attendance', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_attendance_registration_id'))
     op.drop_table('attendance')
+    op.drop_table('follow_up')

@@ -7,19 +7,13 @@ links of the next issue tomorrow. Functions flush, never commit.
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from plenary.attendance.models import AttendanceChannel, AttendanceRecord, AttendanceSource
 from plenary.attendance.signals import attendance_undone
 from plenary.db import utcnow
 from plenary.extensions import db
 from plenary.registration.models import Registration
-
-
-def _insert_once():
-    """An INSERT that does nothing when the (registration, channel) row exists (both databases speak it)."""
-    dialect = db.session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(AttendanceRecord.__table__)
+from plenary.upsert import insert_once
 
 
 def record_arrival(registration: Registration, channel: AttendanceChannel, source: AttendanceSource,
@@ -28,9 +22,8 @@ def record_arrival(registration: Registration, channel: AttendanceChannel, sourc
     there already (then only ``last_seen_at`` moves). One statement that succeeds once: two doors scanning the
     same person at the same moment make one record. Flushes."""
     at = at or utcnow()
-    statement = _insert_once().values(registration_id=registration.id, channel=channel, source=source,
-                                      first_seen_at=at, last_seen_at=at, recorded_by=by)  # fmt: skip
-    made = db.session.execute(statement.on_conflict_do_nothing().returning(AttendanceRecord.id)).first() is not None
+    made = insert_once(AttendanceRecord.__table__, registration_id=registration.id, channel=channel, source=source,
+                       first_seen_at=at, last_seen_at=at, recorded_by=by)  # fmt: skip
     if not made:
         db.session.execute(
             sa.update(AttendanceRecord)

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 
 from plenary.broadcasts.rendering import broadcasts_to_render, claim, render_claimed
+from plenary.certificates.followup import send_follow_ups
 from plenary.extensions import db
 from plenary.jobs.registry import Job
 from plenary.mail.delivery import deliver_due
@@ -87,6 +88,8 @@ JOBS = (
     # Offers past their deadline lapse (the seat is offered to the next); due reminders go out once.
     Job("lapse-offers", expire_due, every=timedelta(minutes=1)),
     Job("remind-offers", remind_due, every=timedelta(minutes=1)),
+    # After a plenary: the thank-you with the certificate of attendance, once per registration.
+    Job("follow-up", send_follow_ups, every=timedelta(minutes=10)),
     Job("outbox", deliver_outbox, every=timedelta(0)),
     Job("prune-sent-messages", prune_sent_messages, every=timedelta(hours=1)),
     Job("purge-registrations", purge_registrations, every=timedelta(hours=1)),
