@@ -18,8 +18,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from plenary.attendance import services as attendance
+from plenary.attendance.models import AttendanceChannel, AttendanceSource
 from plenary.broadcasts import services as broadcasts
 from plenary.broadcasts.compose import Draft
+from plenary.certificates.followup import follow_up
 from plenary.db import utcnow
 from plenary.events.editing import save_plenary
 from plenary.events.models import OrganizerNotice, Plenary
@@ -261,6 +264,13 @@ def hostile_outbox(app, make_plenary):
                                                                              **DELEGATES[0])])  # fmt: skip
     db.session.commit()
     digest.write_digest(fifth.id, utcnow().replace(hour=10) + timedelta(days=1))  # 11:00/12:00 in Berlin
+    db.session.commit()
+    # After a plenary, the thank-you with the certificate to someone who came (certificate_follow_up).
+    sixth = make_plenary(slug="sixth", number=48, registration=open_registration())
+    [came] = signup.register(sixth.id, person("came@example.org", **HEAD)).created
+    db.session.commit()
+    attendance.record_arrival(came, AttendanceChannel.HALL, AttendanceSource.DOOR, by="door@isa.example")
+    follow_up(came, sixth.ends_at + timedelta(hours=13))
     db.session.commit()
     # Without the erased person's earlier messages (scrubbed: nothing left to render).
     query = sa.select(OutboxMessage).where(OutboxMessage.recipient.is_not(None)).order_by(OutboxMessage.id)
