@@ -13,17 +13,19 @@ import time_machine
 from pypdf import PdfReader
 
 from plenary.attendance import services as attendance
-from plenary.attendance.models import AttendanceChannel, AttendanceSource
+from plenary.attendance.models import AttendanceChannel, AttendanceRecord, AttendanceSource
 from plenary.certificates import services as certificates
 from plenary.certificates.followup import send_follow_ups
 from plenary.certificates.models import FollowUp
 from plenary.checkin.services import undo_check_in
+from plenary.demo.loader import load_demo
 from plenary.documents import services as documents
 from plenary.documents.models import IssuedDocument
 from plenary.extensions import db
 from plenary.mail.delivery import deliver_due
 from plenary.mail.models import OutboxMessage
 from plenary.registration import privacy, signup
+from plenary.registration.models import Registration
 from plenary.registration.tokens import token_for
 from tests.certificate_catalogue import translation_directories
 from tests.conftest import person
@@ -246,3 +248,19 @@ def test_hostile_names_are_text_in_the_pdf_and_escaped_in_the_mail(open_plenary,
     [received] = _thanks(smtp, "odd@example.org")
     [attached] = [p for p in received.iter_attachments() if p.get_content_type() == "application/pdf"]
     assert HOSTILE in _flat(PdfReader(io.BytesIO(attached.get_content())))
+
+
+def test_the_demo_shows_two_attendees_of_the_10th_plenary_with_certificates(app, runner, tmp_path):
+    load_demo()
+    db.session.commit()
+    load_demo()  # idempotent: the same two people, one hall record each
+    db.session.commit()
+    came = list(db.session.scalars(sa.select(Registration).where(Registration.attended).order_by(Registration.id)))
+    assert [r.name_zh or r.display_name for r in came] == ["Dr. Anna Schmidt", "张伟"]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AttendanceRecord)) == 2
+    assert all(certificates.personal_state(r) == "available" for r in came)
+    output = tmp_path / "zhang.pdf"
+    result = runner.invoke(args=["documents", "certificate", str(came[1].id), "--output", str(output)])
+    assert result.exit_code == 0, result.output
+    text = _flat(PdfReader(str(output)))
+    assert "参会证明" in text and "张伟" in text and "Wei Zhang" in text and "中德工业城市联盟第十届全体大会" in text

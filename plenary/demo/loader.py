@@ -5,6 +5,7 @@ from datetime import date
 
 from plenary.auth.models import Role
 from plenary.auth.services import ensure_user
+from plenary.certificates.demo import demo_attendees
 from plenary.demo.announcements import demo_announcements
 from plenary.demo.members import MEMBERS
 from plenary.demo.plenaries import demo_plenaries
@@ -39,6 +40,7 @@ def load_demo(today: date | None = None) -> DemoReport:
     for data in demo_announcements(today):
         upsert_announcement(data)
     report.lines.append("Announcements: /news/")
+    report.lines.extend(demo_attendees())
     user, password = ensure_user(ORGANIZER_EMAIL, Role.ORGANIZER, name="ISA Sekretariat (Demo)")
     report.organizer_email, report.organizer_password = user.email, password
     return report

@@ -1,0 +1,52 @@
+"""Demo: two delegates who came to the 10th plenary (15 October 2021), so the demo shows their certificates.
+
+Added directly (no sign-up, no mails: the plenary is long over), idempotently by address; each with a hall
+record from the door. Their personal pages offer the certificate; ``flask documents certificate ID`` writes it.
+"""
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from plenary.attendance import services as attendance
+from plenary.attendance.models import AttendanceChannel, AttendanceSource
+from plenary.events.models import Plenary
+from plenary.extensions import db
+from plenary.registration.models import Registration
+from plenary.registration.states import Attendance, RegistrationStatus
+from plenary.registration.tokens import rotate_token, token_for
+from plenary.urls import public_url
+
+#: The two demo attendees: a German delegate and a Chinese one (name in characters and in pinyin).
+ATTENDEES = (
+    {"email": "anna.schmidt@demo.isa-alliance.example", "salutation": "ms", "honorific": "Dr.", "first_name": "Anna",
+     "last_name": "Schmidt", "organisation": "Stadt Köln", "country": "DE", "language": "de"},
+    {"email": "zhang.wei@demo.isa-alliance.example", "salutation": "mr", "first_name": "Wei", "last_name": "Zhang",
+     "name_zh": "张伟", "organisation": "佛山市人民政府", "country": "CN", "language": "zh"},
+)  # fmt: skip
+
+
+def demo_attendees(slug: str = "10th-plenary") -> list[str]:
+    """Create (or find) the demo attendees of plenary ``slug``; a line per person with their personal page."""
+    plenary = db.session.scalar(sa.select(Plenary).where(Plenary.slug == slug))
+    if plenary is None:
+        return []
+    lines = []
+    for data in ATTENDEES:
+        registration = db.session.scalar(
+            sa.select(Registration).where(Registration.plenary_id == plenary.id, Registration.email == data["email"])
+        )
+        if registration is None:
+            registration = Registration(plenary_id=plenary.id, status=RegistrationStatus.CONFIRMED,
+                                        attendance=Attendance.IN_PERSON, consent_privacy_at=plenary.starts_at
+                                        - timedelta(days=30), **data)  # fmt: skip
+            db.session.add(registration)
+            db.session.flush()
+            rotate_token(registration)
+            db.session.flush()
+        arrived = plenary.starts_at - timedelta(minutes=20)
+        attendance.record_arrival(registration, AttendanceChannel.HALL, AttendanceSource.DOOR,
+                                  by="organizer@isa-alliance.example", at=arrived)  # fmt: skip
+        url = public_url("registration.personal", token=token_for(registration))
+        lines.append(f"Attended plenary {plenary.number} (certificate on the page): #{registration.id} {url}")
+    return lines
