@@ -253,7 +253,7 @@ def test_hostile_names_are_text_in_the_pdf_and_escaped_in_the_mail(open_plenary,
 def test_the_demo_shows_two_attendees_of_the_10th_plenary_with_certificates(app, runner, tmp_path):
     load_demo()
     db.session.commit()
-    load_demo()  # idempotent: the same two people, one hall record each
+    load_demo()  # idempotent: the same two people, one online record each (the 10th plenary was online)
     db.session.commit()
     came = list(db.session.scalars(sa.select(Registration).where(Registration.attended).order_by(Registration.id)))
     assert [r.name_zh or r.display_name for r in came] == ["Dr. Anna Schmidt", "张伟"]
@@ -264,3 +264,4 @@ def test_the_demo_shows_two_attendees_of_the_10th_plenary_with_certificates(app,
     assert result.exit_code == 0, result.output
     text = _flat(PdfReader(str(output)))
     assert "参会证明" in text and "张伟" in text and "Wei Zhang" in text and "中德工业城市联盟第十届全体大会" in text
+    assert "以线上方式参加了" in text

@@ -1,7 +1,8 @@
-"""Demo: two delegates who came to the 10th plenary (15 October 2021), so the demo shows their certificates.
+"""Demo: two delegates who attended the 10th plenary (15 October 2021, online), so the demo shows certificates.
 
-Added directly (no sign-up, no mails: the plenary is long over), idempotently by address; each with a hall
-record from the door. Their personal pages offer the certificate; ``flask documents certificate ID`` writes it.
+Added directly (no sign-up, no mails: the plenary is long over), idempotently by address; each with an online
+attendance record entered by an organizer (join links, which record it themselves, come with issue 13).
+Their personal pages offer the certificate; ``flask documents certificate ID`` writes it.
 """
 
 from datetime import timedelta
@@ -38,15 +39,15 @@ def demo_attendees(slug: str = "10th-plenary") -> list[str]:
         )
         if registration is None:
             registration = Registration(plenary_id=plenary.id, status=RegistrationStatus.CONFIRMED,
-                                        attendance=Attendance.IN_PERSON, consent_privacy_at=plenary.starts_at
+                                        attendance=Attendance.ONLINE, consent_privacy_at=plenary.starts_at
                                         - timedelta(days=30), **data)  # fmt: skip
             db.session.add(registration)
             db.session.flush()
             rotate_token(registration)
             db.session.flush()
-        arrived = plenary.starts_at - timedelta(minutes=20)
-        attendance.record_arrival(registration, AttendanceChannel.HALL, AttendanceSource.DOOR,
-                                  by="organizer@isa-alliance.example", at=arrived)  # fmt: skip
+        joined = plenary.starts_at + timedelta(minutes=2)
+        attendance.record_arrival(registration, AttendanceChannel.ONLINE, AttendanceSource.ORGANIZER,
+                                  by="organizer@isa-alliance.example", at=joined)  # fmt: skip
         url = public_url("registration.personal", token=token_for(registration))
         lines.append(f"Attended plenary {plenary.number} (certificate on the page): #{registration.id} {url}")
     return lines
