@@ -15,10 +15,11 @@ from plenary.events import models as events
 from plenary.mail import models as mail
 from plenary.members import models as members
 from plenary.news import models as news
+from plenary.questions import models as questions
 from plenary.registration import models as registration
 
 #: The model modules (one per domain).
-MODEL_MODULES = (agenda, audit, auth, broadcasts, events, mail, members, news, registration)
+MODEL_MODULES = (agenda, audit, auth, broadcasts, events, mail, members, news, questions, registration)
 
 
 def register_models() -> None:
