@@ -9,7 +9,6 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from wtforms import Field, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -78,39 +77,45 @@ def answers_form_class(questions: list[Question], base: type = Form) -> type:
 
 
 def _value(question: Question, field: Field):
-    """The field's answer as stored, or raise ValueError with the message to show."""
+    """The field's answer as stored, or raise ValueError with the message to show.
+
+    The messages are WTForms' own, as built-in fields say them (its catalogues have them in every language).
+    """
     data = field.data
     kind = question.kind
+    invalid_choice = field.gettext("Not a valid choice.")
     if kind == QuestionKind.MULTIPLE_CHOICE:
         keys = [k for k in (data or []) if k]
         if any(k not in question.choice_keys() for k in keys):
-            raise ValueError(_l("Please choose from the list."))
+            raise ValueError(invalid_choice)
         return [k for k in question.choice_keys() if k in keys]  # in the question's order, each once
     if data is None or (isinstance(data, str) and not data.strip()):
         return None
     data = data.strip() if isinstance(data, str) else data
     if kind in (QuestionKind.SINGLE_CHOICE, QuestionKind.YES_NO):
         if data not in question.choice_keys():
-            raise ValueError(_l("Please choose from the list."))
+            raise ValueError(invalid_choice)
     elif kind == QuestionKind.COUNTRY:
         if data not in {c.value for c in country_choices() if c.value}:
-            raise ValueError(_l("Please choose from the list."))
+            raise ValueError(invalid_choice)
     elif kind == QuestionKind.DATE:
         try:
             data = date.fromisoformat(data).isoformat()
         except ValueError:
-            raise ValueError(_l("Please enter a date, for example 2026-10-15.")) from None
+            raise ValueError(field.gettext("Not a valid date value.")) from None
     elif kind == QuestionKind.NUMBER:
         try:
             number = Decimal(data.replace(",", ".").replace(" ", ""))
         except InvalidOperation:
-            raise ValueError(_l("Please enter a number.")) from None
+            raise ValueError(field.gettext("Not a valid decimal value.")) from None
         if not number.is_finite() or len(data) > 30:
-            raise ValueError(_l("Please enter a number."))
+            raise ValueError(field.gettext("Not a valid decimal value."))
         data = format(number.normalize(), "f")
     elif len(data) > (MAX_LONG if kind == QuestionKind.LONG_TEXT else MAX_SHORT):
         limit = MAX_LONG if kind == QuestionKind.LONG_TEXT else MAX_SHORT
-        raise ValueError(_l("At most %(num)s characters, please.", num=limit))
+        message = field.ngettext("Field cannot be longer than %(max)d character.",
+                                 "Field cannot be longer than %(max)d characters.", limit)  # fmt: skip
+        raise ValueError(message % {"max": limit})
     return data
 
 
@@ -137,7 +142,7 @@ def check(form: Form, questions: list[Question], attendance: str | None) -> dict
             ok = False
             continue
         if question.required and rules.is_empty(value):
-            field.errors.append(_l("Please answer this question."))
+            field.errors.append(field.gettext("This field is required."))
             ok = False
         values[question.id] = value
     return values if ok else None

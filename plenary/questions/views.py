@@ -8,7 +8,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from plenary.db import utcnow
 from plenary.extensions import db
 from plenary.form_messages import FlaskForm
-from plenary.i18n import use_language
+from plenary.i18n import current_language, use_language
 from plenary.questions import answering, follow_up, rules, services
 from plenary.questions.models import Question
 from plenary.registration.models import Registration
@@ -52,8 +52,17 @@ def can_edit(registration: Registration) -> bool:
 @bp.app_context_processor
 def helpers() -> dict:
     """For templates: whether a question is shown, a person's questions, an answer as text."""
-    return {"question_shown": rules.shown, "personal_questions": personal_questions,
-            "readable_answer": rules.readable, "question_label": rules.label}  # fmt: skip
+    return {"question_shown": rules.shown, "personal_questions": personal_questions, "readable_answer": rules.readable,
+            "question_label": rules.label, "registration_answers": registration_answers}  # fmt: skip
+
+
+def registration_answers(registration: Registration) -> list[tuple[str, str, bool]]:
+    """(question, answer, still open) of a registration's questions, in the reader's language (the back office)."""
+    lang = current_language()
+    pq = personal_questions(registration)
+    missing = {q.id for q in pq.open}
+    return [(rules.label(q, lang), rules.readable(q, pq.answers.get(q.id), lang), q.id in missing)
+            for q in pq.questions if q.id in pq.answers or q.id in missing]  # fmt: skip
 
 
 def _registration_or_404(token: str) -> Registration:
