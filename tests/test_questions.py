@@ -20,7 +20,7 @@ from plenary.registration.tokens import token_for
 from tests.conftest import login
 from tests.test_registration_views import FORM
 
-HOSTILE = '<script>alert(1)</script>{{7*7}}'
+HOSTILE = "<script>alert(1)</script>{{7*7}}"
 FOLLOW_UP_JOBS = [job for job in catalog.JOBS if job.name == "ask-follow-up-questions"]
 
 
@@ -205,13 +205,13 @@ def test_deleting_a_question_asks_then_deletes_its_answers(organizer, three):
 
 
 def _follow_up(organizer, three):
-    arrival = three[0]
     return define(organizer, kind="short_text", label_de="Flugnummer", label_en="Flight number", label_zh="航班号",
                   follow_up="y", attendance="in_person", required="y")  # fmt: skip
 
 
 def _mails(kind="questions_follow_up"):
-    return db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == kind).order_by(OutboxMessage.id)).all()
+    query = sa.select(OutboxMessage).where(OutboxMessage.kind == kind).order_by(OutboxMessage.id)
+    return db.session.scalars(query).all()
 
 
 def test_follow_up_mail_on_confirmation_with_the_link_then_answered_on_the_personal_page(organizer, three):
@@ -283,7 +283,7 @@ def test_hostile_values_are_escaped_in_the_page_the_mail_and_the_export(organize
     organizer.post(f"/admin/plenaries/test-plenary/questions/{flight.id}/ask")
     (mail,) = _mails()
     assert "<script>" not in mail.body_html and "&lt;script&gt;" in mail.body_html and "{{7*7}}" in mail.body_text
-    answer = "=HYPERLINK(\"http://evil.example\")<script>x</script> مرحبا 🎉" + "长" * 240
+    answer = '=HYPERLINK("http://evil.example")<script>x</script> مرحبا 🎉' + "长" * 240
     assert organizer.post(f"/registrations/{token}/answers", data={
         f"q{flight.id}": answer, f"q{three[0].id}": "2031-10-13", f"q{three[1].id}": "no",
         f"q{three[3].id}": key(three[3], "Deutsch")}).status_code == 302  # fmt: skip
@@ -295,3 +295,53 @@ def test_hostile_values_are_escaped_in_the_page_the_mail_and_the_export(organize
     csv = organizer.get("/admin/plenaries/test-plenary/registrations/export?format=csv&columns=id").get_data(
         as_text=True)  # fmt: skip
     assert "'=HYPERLINK" in csv and "مرحبا 🎉" in csv and HOSTILE in csv.splitlines()[0]
+
+
+def test_export_has_a_column_per_question_with_readable_values(organizer, three):
+    arrival, hotel, nights, language = three
+    _register_head(organizer, three, **{f"answers-q{hotel.id}": "yes", f"answers-q{nights.id}": "3"})
+    csv = organizer.get("/admin/plenaries/test-plenary/registrations/export?format=csv&columns=id&lang=de").get_data(
+        as_text=True)  # fmt: skip
+    header, row = csv.lstrip("\ufeff").splitlines()
+    assert header.split(",")[1:] == ["Anreisedatum", "Hotel benötigt?", "Wie viele Nächte?", "Dolmetschsprache"]
+    assert row.split(",")[1:] == ["14.10.2031", "Ja", "3", "Deutsch"]
+    csv = organizer.get("/admin/plenaries/test-plenary/registrations/export?format=csv&columns=id&lang=zh").get_data(
+        as_text=True)  # fmt: skip
+    assert "抵达日期" in csv and "是" in csv and "德语" in csv
+
+
+def test_statistics_count_each_choice(organizer, three):
+    arrival, hotel, nights, language = three
+    _register_head(organizer, three, **{f"answers-q{hotel.id}": "yes", f"answers-q{nights.id}": "1"})
+    _register_head(organizer, three, email="b@example.org",
+                   **{f"answers-q{hotel.id}": "yes", f"answers-q{nights.id}": "2"})  # fmt: skip
+    _register_head(organizer, three, email="c@example.org")
+    page = organizer.get("/admin/plenaries/test-plenary/statistics?lang=de").get_data(as_text=True)
+    section = page.split(f'id="section-question-{hotel.id}"')[1].split("</section>")[0]
+    assert re.search(r">Ja</th><td class=\"text-end\">2<", section)
+    assert re.search(r">Nein</th><td class=\"text-end\">1<", section)
+    languages = page.split(f'id="section-question-{language.id}"')[1].split("</section>")[0]
+    assert re.search(r">Deutsch</th><td class=\"text-end\">3<", languages)
+    assert re.search(r">Chinesisch</th><td class=\"text-end\">0<", languages)
+
+
+def test_list_filters_by_an_answer_and_shows_answers_as_columns(organizer, three):
+    arrival, hotel, nights, language = three
+    _register_head(organizer, three, **{f"answers-q{hotel.id}": "yes", f"answers-q{nights.id}": "4"})
+    _register_head(organizer, three, email="b@example.org", last_name="Zweite")
+    page = organizer.get(f"/admin/plenaries/test-plenary/registrations?answer={hotel.id}:yes").get_data(as_text=True)
+    assert "Müller-Lüdenscheidt" in page and "Zweite" not in page
+    page = organizer.get(f"/admin/plenaries/test-plenary/registrations?qcol={nights.id}").get_data(as_text=True)
+    assert '<th scope="col">Wie viele Nächte?</th>' in page and "<td><bdi>4</bdi></td>" in page
+    assert organizer.get("/admin/plenaries/test-plenary/registrations?answer=x:%27").status_code == 200
+
+
+def test_data_download_holds_the_answers_and_erasure_removes_them(organizer, three):
+    arrival, hotel, nights, language = three
+    registration = _register_head(organizer, three)
+    token = token_for(registration)
+    data = organizer.get(f"/registrations/{token}/data.json").get_json()
+    assert {"question": hotel.label, "answer": "Nein", "value": "no"} in data["answers"]
+    assert len(data["answers"]) == 3
+    assert organizer.post(f"/registrations/{token}/erase").status_code == 200
+    assert not db.session.scalars(sa.select(Answer).where(Answer.registration_id == registration.id)).all()

@@ -19,6 +19,7 @@ from plenary.questions import rules
 from plenary.questions.models import Answer, Question, QuestionKind
 from plenary.registration.forms import choices, country_choices
 from plenary.registration.models import Registration
+from plenary.registration.signals import registration_erased
 from plenary.validation import multi_line, one_line
 
 #: The longest answer a text question takes.
@@ -183,6 +184,19 @@ def save(registration: Registration, questions: list[Question], values: dict[int
     db.session.flush()
 
 
-def delete_answers(registration_id: int) -> None:
-    """Remove every answer of a registration (erasure) and its follow-up bookkeeping stays (it holds no data)."""
-    db.session.execute(sa.delete(Answer).where(Answer.registration_id == registration_id))
+@registration_erased.connect
+def delete_answers(registration: Registration, **_extra) -> None:
+    """Erasure (``registration_erased``): remove every answer of the person (the follow-up bookkeeping holds no
+    data and stays)."""
+    db.session.execute(sa.delete(Answer).where(Answer.registration_id == registration.id))
+
+
+def answers_for_download(registration: Registration) -> list[dict]:
+    """The person's answers for the download of their data: each question's texts, the answer as they read it,
+    and the stored value."""
+    lang = registration.language
+    questions = {q.id: q for q in questions_of(registration.plenary_id)}
+    stored = answers_of(registration.id)
+    return [{"question": questions[qid].label, "answer": rules.readable(questions[qid], value, lang), "value": value}
+            for qid, value in sorted(stored.items(), key=lambda item: (questions[item[0]].position, item[0]))
+            if qid in questions]  # fmt: skip

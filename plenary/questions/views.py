@@ -9,7 +9,7 @@ from plenary.db import utcnow
 from plenary.extensions import db
 from plenary.form_messages import FlaskForm
 from plenary.i18n import current_language, use_language
-from plenary.questions import answering, follow_up, rules, services
+from plenary.questions import answering, follow_up, listing, rules, services
 from plenary.questions.models import Question
 from plenary.registration.models import Registration
 from plenary.registration.tokens import hash_token
@@ -53,7 +53,9 @@ def can_edit(registration: Registration) -> bool:
 def helpers() -> dict:
     """For templates: whether a question is shown, a person's questions, an answer as text."""
     return {"question_shown": rules.shown, "personal_questions": personal_questions, "readable_answer": rules.readable,
-            "question_label": rules.label, "registration_answers": registration_answers}  # fmt: skip
+            "question_label": rules.label, "registration_answers": registration_answers,
+            "list_question_options": listing.list_question_options, "list_answer_columns": listing.list_answer_columns,
+            "list_answer_cells": listing.list_answer_cells}  # fmt: skip
 
 
 def registration_answers(registration: Registration) -> list[tuple[str, str, bool]]:
