@@ -345,3 +345,16 @@ def test_data_download_holds_the_answers_and_erasure_removes_them(organizer, thr
     assert len(data["answers"]) == 3
     assert organizer.post(f"/registrations/{token}/erase").status_code == 200
     assert not db.session.scalars(sa.select(Answer).where(Answer.registration_id == registration.id)).all()
+
+
+def test_the_demo_plenary_asks_three_questions_and_one_follow_up(app, demo):
+    from plenary.demo.loader import load_demo
+    from plenary.events.models import Plenary
+
+    plenary = db.session.scalar(sa.select(Plenary).where(Plenary.slug == "11th-plenary"))
+    questions = db.session.scalars(sa.select(Question).where(Question.plenary_id == plenary.id)).all()
+    assert [q.follow_up for q in questions] == [False, False, False, True]
+    assert questions[3].attendance == "in_person" and questions[2].kind == "single_choice"
+    load_demo()  # idempotent
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Question)) == 4
