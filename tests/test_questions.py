@@ -358,3 +358,20 @@ def test_the_demo_plenary_asks_three_questions_and_one_follow_up(app, demo):
     load_demo()  # idempotent
     db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Question)) == 4
+
+
+def test_removing_a_delegate_row_without_javascript_keeps_the_other_rows_answers(client, three):
+    arrival, hotel, nights, language = three
+    client.get("/auth/logout")
+    data = FORM | {
+        "delegates-0-first_name": "Erste", "delegates-0-last_name": "Person", "delegates-0-email": "a@example.org",
+        f"delegates-0-answers-q{arrival.id}": "2031-10-11",
+        "delegates-1-first_name": "Zweite", "delegates-1-last_name": "Person", "delegates-1-email": "b@example.org",
+        f"delegates-1-answers-q{arrival.id}": "2031-10-12", f"delegates-1-answers-q{hotel.id}": "yes",
+        "remove_delegate": "0",
+    }  # fmt: skip
+    body = client.post("/plenaries/test-plenary/register", data=data).get_data(as_text=True)
+    assert 'value="Zweite"' in body and 'value="Erste"' not in body
+    assert re.search(rf'name="delegates-0-answers-q{arrival.id}"[^>]*value="2031-10-12"', body)
+    assert re.search(rf'<input checked[^>]*name="delegates-0-answers-q{hotel.id}" type="radio" value="yes"', body)
+    assert 'name="delegates-1-first_name"' not in body
