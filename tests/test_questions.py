@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 import time_machine
 
+from plenary.admin.audit_labels import action_label
 from plenary.audit.models import AuditEntry
 from plenary.extensions import db
 from plenary.jobs import catalog
@@ -274,6 +275,10 @@ def test_ask_now_for_those_confirmed_before_and_a_reminder_only_once(organizer, 
         assert follow_up.remind(plenary_id) == 1
         db.session.commit()
     assert len(_mails()) == 3
+    actions = db.session.scalars(sa.select(AuditEntry.action).where(AuditEntry.action.like("question.%"))).all()
+    assert actions.count("question.ask") == 1 and actions.count("question.remind") == 4  # every click is logged
+    with organizer.application.test_request_context("/?lang=en"):
+        assert str(action_label("question.ask")) == "Follow-up question asked"
 
 
 def test_hostile_values_are_escaped_in_the_page_the_mail_and_the_export(organizer, three):

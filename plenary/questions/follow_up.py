@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from plenary.audit.services import record
 from plenary.db import utcnow
 from plenary.events.models import Plenary, PlenaryStatus
 from plenary.events.services import reply_address
@@ -132,6 +133,7 @@ def ask_now(question: Question, now: datetime | None = None) -> int | None:
         follow_up.asked_at = now
         _mail(registration, missing, reminder=False)
         mailed += 1
+    record("question.ask", question, summary=f"{mailed}", changes={"asked": [None, mailed]})
     db.session.flush()
     return mailed
 
@@ -166,5 +168,7 @@ def remind(plenary_id: int, now: datetime | None = None) -> int:
         if claimed:
             _mail(registration, missing, reminder=True)
             mailed += 1
+    record("question.remind", plenary_id=plenary_id, object_type="plenary", summary=f"{mailed}",
+           changes={"reminded": [None, mailed]})  # fmt: skip
     db.session.flush()
     return mailed
