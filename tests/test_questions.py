@@ -380,3 +380,25 @@ def test_removing_a_delegate_row_without_javascript_keeps_the_other_rows_answers
     assert re.search(rf'name="delegates-0-answers-q{arrival.id}"[^>]*value="2031-10-12"', body)
     assert re.search(rf'<input checked[^>]*name="delegates-0-answers-q{hotel.id}" type="radio" value="yes"', body)
     assert 'name="delegates-1-first_name"' not in body
+
+
+def test_a_removed_choice_with_answers_stays_readable_and_the_kind_cannot_change(organizer, three):
+    arrival, hotel, nights, language = three
+    registration = _register_head(organizer, three)  # chose "Deutsch"
+    german, chinese = key(language, "Deutsch"), key(language, "Chinesisch")
+    data = {"kind": "single_choice", "asked_of": "head", "label_de": "Dolmetschsprache", "condition": "",
+            "choice_rows-0-key": chinese, "choice_rows-0-label_de": "Chinesisch",
+            "choice_rows-1-key": "", "choice_rows-1-label_de": "Englisch"}  # fmt: skip
+    assert organizer.post(f"/admin/plenaries/test-plenary/questions/{language.id}/edit", data=data).status_code == 302
+    db.session.expire_all()
+    edited = db.session.get(Question, language.id)
+    assert {"key": german, "label": {"de": "Deutsch", "en": "German", "zh": "德语"}, "retired": True} in edited.choices
+    assert german not in edited.choice_keys()  # no longer offered
+    form = organizer.get("/plenaries/test-plenary/register").get_data(as_text=True)
+    assert f'value="{german}"' not in form and f'value="{chinese}"' in form
+    assert "Deutsch" in organizer.get(f"/admin/registrations/{registration.id}").get_data(as_text=True)
+    refused = organizer.post(f"/admin/plenaries/test-plenary/questions/{language.id}/edit",
+                             data=data | {"kind": "short_text"})  # fmt: skip
+    assert refused.status_code == 400 and 'id="kind-error"' in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Question, language.id).kind == "single_choice"

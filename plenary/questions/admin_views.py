@@ -23,6 +23,7 @@ from plenary.rows import replace_rows
 PROBLEMS = {
     "condition": lambda: gettext("The condition must name an answer of a choice or yes/no question above this one."),
     "order": lambda: gettext("A question must stay below the question its condition names."),
+    "kind": lambda: gettext("People have answered this question: its kind of answer can no longer be changed."),
 }
 
 
@@ -83,7 +84,7 @@ def _form(plenary: Plenary, question: Question | None):
         else:
             existing = []
         rows = [{"key": c["key"], **{f"label_{lang}": c["label"].get(lang, "") for lang in ("de", "en", "zh")}}
-                for c in existing] + [{}] * EMPTY_CHOICE_ROWS  # fmt: skip
+                for c in existing if not c.get("retired")] + [{}] * EMPTY_CHOICE_ROWS  # fmt: skip
         replace_rows(form.choice_rows, rows)
     if form.validate_on_submit():
         try:
@@ -93,7 +94,7 @@ def _form(plenary: Plenary, question: Question | None):
                 services.update_question(question, form.question_data())
         except services.QuestionProblem as problem:
             db.session.rollback()
-            form.condition.errors.append(PROBLEMS[problem.code]())
+            (form.kind if problem.code == "kind" else form.condition).errors.append(PROBLEMS[problem.code]())
         else:
             db.session.commit()
             flash(gettext("The question is saved."), "success")

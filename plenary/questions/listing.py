@@ -16,7 +16,7 @@ def list_question_options(plenary_id: int) -> tuple[list[tuple[str, str]], list[
     lang = current_language()
     questions = questions_of(plenary_id)
     answers = [(f"{q.id}:{key}", f"{rules.label(q, lang)}: {rules.choice_label(q, key, lang)}")
-               for q in questions if q.kind in CONDITION_KINDS for key in q.choice_keys()]  # fmt: skip
+               for q in questions if q.kind in CONDITION_KINDS for key in q.all_choice_keys()]  # fmt: skip
     return answers, [(q.id, rules.label(q, lang)) for q in questions]
 
 

@@ -50,7 +50,8 @@ class Question(db.Model):
     required: Mapped[bool] = mapped_column(default=False, info=NOT_PERSONAL)
     label: Mapped[dict] = mapped_column(sa.JSON, default=dict, info=NOT_PERSONAL)
     help: Mapped[dict] = mapped_column(sa.JSON, default=dict, info=NOT_PERSONAL)
-    # [{"key": "c1", "label": {"de": …, "en": …, "zh": …}}, …]: keys never change once given.
+    # [{"key": "c1", "label": {"de": …, "en": …, "zh": …}}, …]: keys never change once given. A removed choice that
+    # answers name stays, marked ``"retired": true`` (its label still reads; it is no longer offered).
     choices: Mapped[list] = mapped_column(sa.JSON, default=list, info=NOT_PERSONAL)
     ask_head: Mapped[bool] = mapped_column(default=True, info=NOT_PERSONAL)
     ask_delegates: Mapped[bool] = mapped_column(default=True, info=NOT_PERSONAL)
@@ -72,7 +73,13 @@ class Question(db.Model):
     __table_args__ = (sa.CheckConstraint("attendance IN ('in_person', 'online')", name="attendance_known"),)
 
     def choice_keys(self) -> list[str]:
-        """The keys an answer may hold (yes/no: "yes", "no"; other kinds none)."""
+        """The keys a new answer may hold (yes/no: "yes", "no"; other kinds none); not the retired choices'."""
+        if self.kind == QuestionKind.YES_NO:
+            return ["yes", "no"]
+        return [c["key"] for c in self.choices or [] if not c.get("retired")]
+
+    def all_choice_keys(self) -> list[str]:
+        """Every key an answer may hold, also of choices removed since (kept, retired, while answers name them)."""
         if self.kind == QuestionKind.YES_NO:
             return ["yes", "no"]
         return [c["key"] for c in self.choices or []]

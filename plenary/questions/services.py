@@ -15,6 +15,7 @@ from plenary.extensions import db
 from plenary.questions import follow_up as follow_ups
 from plenary.questions.answering import questions_of
 from plenary.questions.models import CONDITION_KINDS, Answer, Question, QuestionSettings
+from plenary.questions.rules import keys_of
 
 
 class QuestionProblem(ValueError):
@@ -45,8 +46,17 @@ def condition_options(plenary_id: int, before: Question | None = None) -> list[t
     return options
 
 
-def _keyed(choices: list[dict], old: list[dict]) -> list[dict]:
-    """``choices`` with their keys: a known key kept, any other (new row, forged key) a fresh one."""
+def _answered_keys(question: Question) -> set[str]:
+    """The choice keys that answers to ``question`` hold."""
+    if question.id is None:
+        return set()
+    values = db.session.scalars(sa.select(Answer.value).where(Answer.question_id == question.id))
+    return {key for value in values for key in keys_of(value)}
+
+
+def _keyed(choices: list[dict], old: list[dict], answered: set[str]) -> list[dict]:
+    """``choices`` with their keys: a known key kept, any other (new row, forged key) a fresh one; an old choice
+    left out that answers name is kept, retired."""
     known = {c["key"] for c in old}
     used = set(known)
     result = []
@@ -58,10 +68,14 @@ def _keyed(choices: list[dict], old: list[dict]) -> list[dict]:
                 key = secrets.token_hex(4)
         used.add(key)
         result.append({"key": key, "label": choice["label"]})
-    return result
+    kept = {c["key"] for c in result}
+    return result + [{"key": c["key"], "label": c["label"], "retired": True} for c in old
+                     if c["key"] not in kept and c["key"] in answered]  # fmt: skip
 
 
 def _apply(question: Question, data: dict) -> None:
+    if question.id is not None and data["kind"] != question.kind and answer_count(question):
+        raise QuestionProblem("kind")  # the answers would no longer read as what they said
     question.kind = data["kind"]
     question.required = data["required"]
     question.label, question.help = data["label"], data["help"]
@@ -70,7 +84,7 @@ def _apply(question: Question, data: dict) -> None:
         question.ask_head = question.ask_delegates = True
     question.attendance = data["attendance"]
     question.follow_up = data["follow_up"]
-    question.choices = _keyed(data["choices"], question.choices or []) if question.kind in (
+    question.choices = _keyed(data["choices"], question.choices or [], _answered_keys(question)) if question.kind in (
         "single_choice", "multiple_choice") else []  # fmt: skip
     condition = data.get("condition")
     if condition:

@@ -30,7 +30,7 @@ def choice_counts(plenary_id: int) -> list[tuple[object, list[tuple[str, int]]]]
         counts[question_id].update(rules.keys_of(value))
     result = []
     for question in questions:
-        keys = question.choice_keys()
+        keys = question.all_choice_keys()
         known = [(key, counts[question.id][key]) for key in keys]
         removed = sum(n for key, n in counts[question.id].items() if key not in keys)
         result.append((question, known + ([(rules.REMOVED_CHOICE, removed)] if removed else [])))
