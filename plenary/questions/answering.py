@@ -77,6 +77,12 @@ def answers_form_class(questions: list[Question], base: type = Form) -> type:
     return type("AnswersForm", (base,), {field_name(q): _field(q, lang) for q in questions})
 
 
+def wtforms_message(field: Field, text: str, plural: str | None = None, n: int = 1) -> str:
+    """One of WTForms' own messages in the visitor's language, from WTForms' catalogues (the form's translations):
+    its msgids, not ours (our extraction does not see them)."""
+    return field.ngettext(text, plural, n) if plural else field.gettext(text)
+
+
 def _value(question: Question, field: Field):
     """The field's answer as stored, or raise ValueError with the message to show.
 
@@ -84,7 +90,7 @@ def _value(question: Question, field: Field):
     """
     data = field.data
     kind = question.kind
-    invalid_choice = field.gettext("Not a valid choice.")
+    invalid_choice = wtforms_message(field, "Not a valid choice.")
     if kind == QuestionKind.MULTIPLE_CHOICE:
         keys = [k for k in (data or []) if k]
         if any(k not in question.choice_keys() for k in keys):
@@ -103,19 +109,19 @@ def _value(question: Question, field: Field):
         try:
             data = date.fromisoformat(data).isoformat()
         except ValueError:
-            raise ValueError(field.gettext("Not a valid date value.")) from None
+            raise ValueError(wtforms_message(field, "Not a valid date value.")) from None
     elif kind == QuestionKind.NUMBER:
         try:
             number = Decimal(data.replace(",", ".").replace(" ", ""))
         except InvalidOperation:
-            raise ValueError(field.gettext("Not a valid decimal value.")) from None
+            raise ValueError(wtforms_message(field, "Not a valid decimal value.")) from None
         if not number.is_finite() or len(data) > 30:
-            raise ValueError(field.gettext("Not a valid decimal value."))
+            raise ValueError(wtforms_message(field, "Not a valid decimal value."))
         data = format(number.normalize(), "f")
     elif len(data) > (MAX_LONG if kind == QuestionKind.LONG_TEXT else MAX_SHORT):
         limit = MAX_LONG if kind == QuestionKind.LONG_TEXT else MAX_SHORT
-        message = field.ngettext("Field cannot be longer than %(max)d character.",
-                                 "Field cannot be longer than %(max)d characters.", limit)  # fmt: skip
+        message = wtforms_message(field, "Field cannot be longer than %(max)d character.",
+                                  "Field cannot be longer than %(max)d characters.", limit)  # fmt: skip
         raise ValueError(message % {"max": limit})
     return data
 
@@ -143,7 +149,7 @@ def check(form: Form, questions: list[Question], attendance: str | None) -> dict
             ok = False
             continue
         if question.required and rules.is_empty(value):
-            field.errors.append(field.gettext("This field is required."))
+            field.errors.append(wtforms_message(field, "This field is required."))
             ok = False
         values[question.id] = value
     return values if ok else None
