@@ -29,6 +29,8 @@ from plenary.jobs.registry import run_due
 from plenary.mail.delivery import deliver_due
 from plenary.mail.models import OutboxMessage
 from plenary.mail.outbox import CHECKIN_END, CHECKIN_START, TOKEN_PLACEHOLDER
+from plenary.questions import follow_up
+from plenary.questions.services import create_question
 from plenary.registration import changes, delegation, digest, email_change, notifications, offers, privacy, signup
 from plenary.registration import organizer as organizer_actions
 from plenary.registration.models import Registration
@@ -261,6 +263,18 @@ def hostile_outbox(app, make_plenary):
                                                                              **DELEGATES[0])])  # fmt: skip
     db.session.commit()
     digest.write_digest(fifth.id, utcnow().replace(hour=10) + timedelta(days=1))  # 11:00/12:00 in Berlin
+    db.session.commit()
+    # Follow-up questions (issue 12) whose text is hostile: asked of the newly confirmed by the worker, then reminded.
+    sixth = make_plenary(slug="sixth", number=48, registration=open_registration())
+    create_question(sixth, {"kind": "short_text", "required": True, "label": {"de": EVIL_LINK, "en": EVIL_IMG,
+                    "zh": EVIL_TABLE}, "help": {}, "ask_head": True, "ask_delegates": True, "attendance": None,
+                    "condition": None, "follow_up": True, "choices": []})  # fmt: skip
+    db.session.commit()
+    signup.register(sixth.id, person("head@example.org", **HEAD), [person("d6@example.org", **DELEGATE_WORK,
+                                                                             **DELEGATES[1])])  # fmt: skip
+    db.session.commit()
+    follow_up.ask_confirmed(utcnow())  # questions_follow_up (it commits)
+    follow_up.remind(sixth.id)  # and the reminder's wording
     db.session.commit()
     # Without the erased person's earlier messages (scrubbed: nothing left to render).
     query = sa.select(OutboxMessage).where(OutboxMessage.recipient.is_not(None)).order_by(OutboxMessage.id)
