@@ -48,6 +48,8 @@ from plenary.mail.hooks import deliver_after_response
 from plenary.main.views import bp as main_bp
 from plenary.members.views import bp as members_bp
 from plenary.news.views import bp as news_bp
+from plenary.questions import admin_views as question_admin
+from plenary.questions.views import bp as questions_bp
 from plenary.registration import delegation_views, email_views
 from plenary.registration.mail_values import install_mail_values
 from plenary.registration.views import bp as registration_bp
@@ -57,7 +59,7 @@ from plenary.unit_of_work import register_unit_of_work_check
 #: The back office's areas: each adds its routes to ``admin_bp`` when imported, before ``admin_bp`` is registered.
 ADMIN_AREAS = (admin_views, accounts, agenda, audit, content, messages, plenaries, registrations, statistics,
                checkin_views, registration_exports, registration_bulk, organizer_notice,
-               registration_import)  # fmt: skip
+               registration_import, question_admin)  # fmt: skip
 
 #: Pages that add their routes to ``registration_bp`` when imported (views.py keeps under 400 lines).
 REGISTRATION_PAGES = (delegation_views, email_views, certificate_views)
@@ -204,6 +206,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(news_bp)
     app.register_blueprint(members_bp)
     app.register_blueprint(registration_bp)
+    app.register_blueprint(questions_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(documents_bp)
     app.after_request(deliver_after_response)

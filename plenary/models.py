@@ -18,11 +18,12 @@ from plenary.events import models as events
 from plenary.mail import models as mail
 from plenary.members import models as members
 from plenary.news import models as news
+from plenary.questions import models as questions
 from plenary.registration import models as registration
 
 #: The model modules (one per domain).
 MODEL_MODULES = (agenda, attendance, audit, auth, broadcasts, certificates, documents, events, mail, members, news,
-                 registration)  # fmt: skip
+                 questions, registration)  # fmt: skip
 
 
 def register_models() -> None:

@@ -32,6 +32,8 @@ from plenary.jobs.registry import run_due
 from plenary.mail.delivery import deliver_due
 from plenary.mail.models import OutboxMessage
 from plenary.mail.outbox import CHECKIN_END, CHECKIN_START, TOKEN_PLACEHOLDER
+from plenary.questions import follow_up as questions_follow_up
+from plenary.questions.services import create_question
 from plenary.registration import changes, delegation, digest, email_change, notifications, offers, privacy, signup
 from plenary.registration import organizer as organizer_actions
 from plenary.registration.models import Registration
@@ -271,6 +273,18 @@ def hostile_outbox(app, make_plenary):
     db.session.commit()
     attendance.record_arrival(came, AttendanceChannel.HALL, AttendanceSource.DOOR, by="door@isa.example")
     follow_up(came, sixth.ends_at + timedelta(hours=13))
+    db.session.commit()
+    # Follow-up questions (issue 12) whose text is hostile: asked of the newly confirmed by the worker, then reminded.
+    seventh = make_plenary(slug="seventh", number=49, registration=open_registration())
+    create_question(seventh, {"kind": "short_text", "required": True, "label": {"de": EVIL_LINK, "en": EVIL_IMG,
+                    "zh": EVIL_TABLE}, "help": {}, "ask_head": True, "ask_delegates": True, "attendance": None,
+                    "condition": None, "follow_up": True, "choices": []})  # fmt: skip
+    db.session.commit()
+    signup.register(seventh.id, person("head@example.org", **HEAD), [person("d6@example.org", **DELEGATE_WORK,
+                                                                             **DELEGATES[1])])  # fmt: skip
+    db.session.commit()
+    questions_follow_up.ask_confirmed(utcnow())  # the questions_follow_up mail (it commits)
+    questions_follow_up.remind(seventh.id)  # and the reminder's wording
     db.session.commit()
     # Without the erased person's earlier messages (scrubbed: nothing left to render).
     query = sa.select(OutboxMessage).where(OutboxMessage.recipient.is_not(None)).order_by(OutboxMessage.id)

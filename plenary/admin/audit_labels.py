@@ -32,6 +32,7 @@ from plenary.labels import (
     STATUS_LABELS,
 )
 from plenary.mail.models import FinalReason
+from plenary.questions.labels import ACTION_LABELS as QUESTION_ACTION_LABELS
 
 ACTION_LABELS = {
     "registration.created": _l("Registered"),
@@ -67,6 +68,7 @@ ACTION_LABELS = {
     "message.send": _l("Message to attendees sent"),
     "message.retry": _l("Failed deliveries of a message sent again"),
     "outbox.retry": _l("Failed mails sent again"),
+    **QUESTION_ACTION_LABELS,
 }
 
 FIELD_LABELS = {

@@ -23,6 +23,7 @@ from plenary.extensions import db
 from plenary.i18n import current_language, localize
 from plenary.labels import ATTENDANCE_LABELS, REGISTRATION_STATUS_LABELS
 from plenary.members.models import Member
+from plenary.questions.statistics import answer_sections
 from plenary.registration.models import Registration, RegistrationStatus
 from plenary.registration.states import ACTIVE
 
@@ -176,6 +177,7 @@ def statistics(slug: str):
             if rows[key]:
                 sections.append({"id": key, "title": title, "desc": desc, "rows": rows[key],
                                  "chart": charts.bar_chart(f"chart-{key}", title, desc, rows[key])})  # fmt: skip
+        sections += answer_sections(plenary)  # the questions' choices (plenary/questions/statistics.py)
     timeline = None
     if stats.days:
         locale = get_locale()

@@ -9,6 +9,7 @@ from plenary.certificates.demo import demo_attendees
 from plenary.demo.announcements import demo_announcements
 from plenary.demo.members import MEMBERS
 from plenary.demo.plenaries import demo_plenaries
+from plenary.demo.questions import load_demo_questions
 from plenary.events.editing import save_plenary
 from plenary.events.models import Plenary
 from plenary.extensions import db
@@ -35,6 +36,7 @@ def load_demo(today: date | None = None) -> DemoReport:
         result = save_plenary(document)
         verb = "Created" if result.created else "Updated"
         report.lines.append(f"{verb} plenary {result.plenary.number}: /plenaries/{result.plenary.slug}")
+    report.lines.append(load_demo_questions())
     members = upsert_members(MEMBERS)
     report.lines.append(f"Members and advisory board: {members} entries")
     for data in demo_announcements(today):

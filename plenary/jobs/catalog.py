@@ -11,6 +11,7 @@ from plenary.extensions import db
 from plenary.jobs.registry import Job
 from plenary.mail.delivery import deliver_due
 from plenary.mail.prune import prune_sent
+from plenary.questions.follow_up import ask_confirmed
 from plenary.registration.digest import plenaries_with_digest, write_digest
 from plenary.registration.offers import expire_due, remind_due
 from plenary.registration.privacy import plenaries_ended_before, purge_plenary
@@ -90,6 +91,7 @@ JOBS = (
     Job("remind-offers", remind_due, every=timedelta(minutes=1)),
     # After a plenary: the thank-you with the certificate of attendance, once per registration.
     Job("follow-up", send_follow_ups, every=timedelta(minutes=10)),
+    Job("ask-follow-up-questions", ask_confirmed, every=timedelta(minutes=1)),
     Job("outbox", deliver_outbox, every=timedelta(0)),
     Job("prune-sent-messages", prune_sent_messages, every=timedelta(hours=1)),
     Job("purge-registrations", purge_registrations, every=timedelta(hours=1)),

@@ -9,7 +9,7 @@ import csv
 import io
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -26,6 +26,7 @@ from plenary.countries import country_names
 from plenary.extensions import db
 from plenary.i18n import BABEL_LOCALES, localize
 from plenary.labels import ATTENDANCE_LABELS, PERSON_FIELD_LABELS, REGISTRATION_STATUS_LABELS
+from plenary.questions.export import answer_columns
 from plenary.registration.forms import SALUTATIONS
 from plenary.registration.models import Registration
 from plenary.validation import strip_controls
@@ -84,6 +85,7 @@ class ExportTable:
     header: list[str]
     rows: list[list]
     lang: str
+    ids: list[int] = field(default_factory=list)  # the registrations', row by row
 
 
 def export_columns(requested: list[str]) -> list[str]:
@@ -114,8 +116,9 @@ def export_table(query: sa.Select, columns: list[str], lang: str, zone: str) -> 
         header = [time_title(str(EXPORT_COLUMNS[c]), zone) if c in TIME_COLUMNS else str(EXPORT_COLUMNS[c])
                   for c in columns]  # fmt: skip
         names = _Names(lang)
+        registrations = list(registrations)
         rows = [[names.value(r, c, tz) for c in columns] for r in registrations]
-    return ExportTable(columns, header, rows, lang)
+    return ExportTable(columns, header, rows, lang, [r.id for r in registrations])
 
 
 class _Names:
@@ -179,10 +182,20 @@ def export_file(plenary, query: sa.Select, columns: list[str], fmt: str, lang: s
                 today: date | None = None) -> tuple[bytes, str, str]:  # fmt: skip
     """The registrations ``query`` selects as a file: its bytes, its name and its content type."""
     table = export_table(query, columns, lang, plenary.timezone)
+    with_answers(table, plenary.id)
     data = xlsx_bytes(table, sheet_title(localize(plenary.title, lang).text or plenary.slug)) if fmt == "xlsx" \
         else csv_bytes(table, _DELIMITERS[fmt])  # fmt: skip
     extension = "xlsx" if fmt == "xlsx" else "csv"
     return data, f"registrations-{plenary.slug}-{(today or date.today()).isoformat()}.{extension}", MIMETYPES[fmt]
+
+
+def with_answers(table: ExportTable, plenary_id: int) -> None:
+    """Add one column per question of the plenary (plenary/questions/export.py) to ``table``."""
+    keys, titles, values = answer_columns(plenary_id, table.ids, table.lang)
+    table.columns += keys
+    table.header += titles
+    for row, more in zip(table.rows, values, strict=True):
+        row += more
 
 
 def csv_bytes(table: ExportTable, delimiter: str = ",") -> bytes:

@@ -1,14 +1,18 @@
 """Which registrations of a plenary an organizer looks at: the list's filters, also a broadcast's recipients."""
 
+import re
 from dataclasses import asdict, dataclass, fields
 
 import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 
+from plenary.questions.models import Answer
 from plenary.registration.models import Attendance, Registration, RegistrationStatus
 
 #: At most this many chosen ids in a filter (a bulk selection; a page of the list holds 50).
 MAX_IDS = 200
+#: An answer filter's value: a question id and a choice key.
+ANSWER_PATTERN = re.compile(r"[0-9]{1,9}:[A-Za-z0-9_-]{1,32}")
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,8 @@ class RegistrationFilter:
     delegation: str = ""
     #: Chosen people: registration ids, comma-separated ("12,15,40"; ticked in the list), or "".
     ids: str = ""
+    #: An answer to one of the plenary's questions: "<question id>:<choice key>" (choice and yes/no questions).
+    answer: str = ""
 
     @classmethod
     def from_args(cls, args: MultiDict | dict) -> "RegistrationFilter":
@@ -46,8 +52,10 @@ class RegistrationFilter:
             delegation = ""
         ids = [part.strip() for part in str(get("ids", "") or "").split(",")[:MAX_IDS]]
         ids = ",".join(dict.fromkeys(part for part in ids if part.isdecimal() and len(part) < 10))
+        answer = get("answer", "") or ""
+        answer = answer if isinstance(answer, str) and ANSWER_PATTERN.fullmatch(answer) else ""
         return cls(q=(get("q", "") or "")[:100].strip(), status=status, attendance=attendance, country=country,
-                   member=member, delegation=delegation, ids=ids)  # fmt: skip
+                   member=member, delegation=delegation, ids=ids, answer=answer)  # fmt: skip
 
     def id_list(self) -> list[int]:
         """The chosen registration ids (empty: no choice by id)."""
@@ -80,6 +88,12 @@ class RegistrationFilter:
             query = query.where(sa.or_(Registration.id == head, Registration.delegation_head_id == head))
         if self.ids:
             query = query.where(Registration.id.in_(self.id_list()))
+        if self.answer:
+            question_id, key = self.answer.split(":")
+            # The stored JSON holds the key in quotes ("ab12" or ["ab12", "cd34"]); keys are letters and digits.
+            query = query.where(sa.exists().where(
+                Answer.registration_id == Registration.id, Answer.question_id == int(question_id),
+                sa.cast(Answer.value, sa.Text).contains(f'"{key}"', autoescape=True)))  # fmt: skip
         if self.q:
             # What was typed is matched as text: % and _ are not wildcards (autoescape).
             typed = self.q.lower()

@@ -19,6 +19,7 @@ from plenary.extensions import db
 from plenary.mail.files import forget_mail_files
 from plenary.mail.models import FinalReason, OutboxMessage
 from plenary.personal import personal_columns
+from plenary.questions.answering import answers_for_download
 from plenary.registration.locking import lock_plenary, locked_registration
 from plenary.registration.models import ERASED, Registration
 from plenary.registration.notifications import farewell
@@ -173,6 +174,7 @@ def personal_data(registration: Registration) -> dict:
         else:
             data[name] = _plain(getattr(registration, name))
     data["attendance"] = attendance_download(registration)
+    data["answers"] = answers_for_download(registration)  # to the organizers' questions (plenary/questions/)
     data["history"] = [
         {"at": _iso(entry.at), "action": entry.action, "by": entry.actor_kind, "changes": entry.changes}
         for entry in audit_history("registration", registration.id)

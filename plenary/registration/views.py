@@ -10,6 +10,7 @@ from plenary.extensions import db, limiter
 from plenary.i18n import current_language, use_language
 from plenary.legal import legal_details
 from plenary.members.services import member_choices
+from plenary.questions.signup import signup_form, store_answers
 from plenary.registration import availability, changes, delegation, errors, offers, signup, states, waitlist
 from plenary.registration.forms import (
     AddDelegateForm,
@@ -67,20 +68,23 @@ def register(slug: str):
     modes = states.attendance_modes(plenary)
     seats = availability.seats(plenary)  # said at the attendance choice (one query)
     most = current_app.config["REGISTRATION_MAX_DELEGATES"]
+    form_class, asked = signup_form(plenary.id)  # with the plenary's questions (plenary/questions/signup.py)
     if request.method == "POST" and len(delegate_rows(request.form)) > most:
         # Refused before any row is built or checked: the cost stays that of a normal form, and so does the answer.
-        form = _form_for(plenary, formdata=with_at_most(request.form, most))
+        form = _form_for(plenary, form_class, formdata=with_at_most(request.form, most))
         form.form_errors.append(gettext("At most %(num)s further delegates per submission.", num=most))
-        page = render_template("registration/form.html", plenary=plenary, form=form, modes=modes, seats=seats)
+        page = render_template("registration/form.html", plenary=plenary, form=form, modes=modes, seats=seats,
+                               asked=asked)  # fmt: skip
         return page, 400
-    form = _form_for(plenary)
+    form = _form_for(plenary, form_class)
     if request.method == "GET":
         form.language.data = form.language.data or current_language()
         form.attendance.data = form.attendance.data or availability.default_mode(seats)
     if request.method == "POST" and _is_row_change():
         # Whatever else such a press carries, it only changes the rows shown: it never stores.
         _change_delegate_rows(form)
-        return render_template("registration/form.html", plenary=plenary, form=form, modes=modes, seats=seats)
+        return render_template("registration/form.html", plenary=plenary, form=form, modes=modes, seats=seats,
+                               asked=asked)  # fmt: skip
     if form.validate_on_submit():
         if form.website.data:  # the honeypot: answer as if all went well, store nothing
             return redirect(url_for(".sent", slug=slug))
@@ -91,7 +95,8 @@ def register(slug: str):
         if not ratelimits.spend(_rate_limit(), "registration", ratelimits.client_address(), cost=1 + len(delegates)):
             abort(429)
         try:
-            signup.register(plenary.id, head, delegates)
+            result = signup.register(plenary.id, head, delegates)
+            store_answers(form, asked, result, modes)
         except errors.CapacityReached as full:
             db.session.rollback()
             form.form_errors.append(_capacity_message(full.details.get("attendance")))
@@ -103,7 +108,7 @@ def register(slug: str):
             db.session.commit()
             return redirect(url_for(".sent", slug=slug))
     status = 400 if request.method == "POST" else 200
-    page = render_template("registration/form.html", plenary=plenary, form=form, modes=modes, seats=seats)
+    page = render_template("registration/form.html", plenary=plenary, form=form, modes=modes, seats=seats, asked=asked)
     return page, status
 
 
