@@ -9,6 +9,7 @@ app factory imports this module before any area.
 from plenary.agenda import models as agenda
 from plenary.audit import models as audit
 from plenary.audit.services import install as install_audit
+from plenary.badges import models as badges
 from plenary.auth import models as auth
 from plenary.broadcasts import models as broadcasts
 from plenary.events import models as events
@@ -18,7 +19,7 @@ from plenary.news import models as news
 from plenary.registration import models as registration
 
 #: The model modules (one per domain).
-MODEL_MODULES = (agenda, audit, auth, broadcasts, events, mail, members, news, registration)
+MODEL_MODULES = (agenda, audit, auth, badges, broadcasts, events, mail, members, news, registration)
 
 
 def register_models() -> None:
