@@ -9,8 +9,8 @@ app factory imports this module before any area.
 from plenary.agenda import models as agenda
 from plenary.audit import models as audit
 from plenary.audit.services import install as install_audit
-from plenary.badges import models as badges
 from plenary.auth import models as auth
+from plenary.badges import models as badges
 from plenary.broadcasts import models as broadcasts
 from plenary.events import models as events
 from plenary.mail import models as mail

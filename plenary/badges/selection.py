@@ -41,7 +41,8 @@ class BadgeSelection:
         status = str(get("status", "") or RegistrationStatus.CONFIRMED.value)
         status = status if status == ANY or status in RegistrationStatus.__members__.values() else cls.status
         attendance = str(get("attendance", "") or Attendance.IN_PERSON.value)
-        attendance = attendance if attendance == ANY or attendance in Attendance.__members__.values() else cls.attendance
+        known = attendance == ANY or attendance in Attendance.__members__.values()
+        attendance = attendance if known else cls.attendance
         role = str(get("role", "") or "")
         role = role if role in ParticipantRole.__members__.values() else ""
         delegation = str(get("delegation", "") or "").strip()
@@ -84,3 +85,12 @@ def selected(plenary_id: int, selection: BadgeSelection) -> list[Registration]:
     """The registrations ``selection`` prints, in print order, with their delegation heads (one query)."""
     rows = db.session.scalars(selection.query(plenary_id).options(joinedload(Registration.delegation_head))).unique()
     return sorted(rows, key=sort_key)
+
+
+def delegation_heads(plenary_id: int) -> list[Registration]:
+    """The plenary's heads of delegation (who registered others), for the delegation filter."""
+    delegate = sa.orm.aliased(Registration)
+    heads = sa.exists().where(delegate.delegation_head_id == Registration.id)
+    query = sa.select(Registration).where(Registration.plenary_id == plenary_id,
+                                          Registration.anonymised_at.is_(None), heads)  # fmt: skip
+    return list(db.session.scalars(query.order_by(Registration.last_name, Registration.id)))

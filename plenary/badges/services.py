@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import force_locale, gettext
 from pypdf import PdfWriter
 
+from plenary.audit.services import record
 from plenary.badges.layout import (
     CHINESE_CLASSES,
     LATIN_CLASSES,
@@ -27,6 +28,7 @@ from plenary.badges.names import badge_name, is_han
 from plenary.checkin.services import checkin_code, checkin_url
 from plenary.documents.render import qr_data_uri, render_pdf
 from plenary.events.models import Plenary
+from plenary.extensions import db
 from plenary.formatting import ordinal
 from plenary.i18n import BABEL_LOCALES
 from plenary.registration.models import Registration
@@ -105,7 +107,8 @@ def badge_card(registration: Registration) -> dict:
     }
 
 
-def _plenary_context(plenary: Plenary) -> dict:
+def plenary_context(plenary: Plenary) -> dict:
+    """What every badge and name plate of ``plenary`` shows: its short titles and date."""
     return {"titles": short_titles(plenary), "date": plenary_date(plenary)}
 
 
@@ -122,46 +125,48 @@ def _merge(parts: Iterator[bytes]) -> bytes:
     return out.getvalue()
 
 
-def badge_chunks(plenary: Plenary, registrations: list[Registration], size: CardSize,
+def badge_chunks(context: dict, cards: list[dict], size: CardSize,
                  progress: Callable[[int], None] | None = None) -> Iterator[bytes]:  # fmt: skip
-    """The badge PDF in parts of SHEETS_PER_CHUNK sheets; ``progress(done)`` after each part."""
-    context = _plenary_context(plenary)
+    """The badges' PDF in parts of SHEETS_PER_CHUNK sheets; ``progress(done)`` after each part.
+
+    Works on ``cards`` (``badge_card``'s dicts), not on database rows: a caller may commit between parts.
+    """
     positions = slots(size)
     chunk = size.per_sheet * SHEETS_PER_CHUNK
-    done = 0
-    for start in range(0, len(registrations), chunk):
-        people = registrations[start : start + chunk]
-        cards = [badge_card(r) for r in people]
-        pages = [list(zip(positions, sheet, strict=False)) for sheet in sheets(cards, size.per_sheet)]
+    for start in range(0, len(cards), chunk):
+        part = cards[start : start + chunk]
+        pages = [list(zip(positions, sheet, strict=False)) for sheet in sheets(part, size.per_sheet)]
         yield render_pdf("badges/badges.html", "de", context | {"size": size, "pages": pages})
-        done += len(people)
         if progress is not None:
-            progress(done)
+            progress(start + len(part))
 
 
-def nameplate_chunks(plenary: Plenary, registrations: list[Registration],
+def nameplate_chunks(context: dict, cards: list[dict],
                      progress: Callable[[int], None] | None = None) -> Iterator[bytes]:  # fmt: skip
     """The name plates' PDF (one A4 landscape page per person) in parts; ``progress(done)`` after each part."""
-    context = _plenary_context(plenary)
-    done = 0
-    for start in range(0, len(registrations), PLATES_PER_CHUNK):
-        people = registrations[start : start + PLATES_PER_CHUNK]
-        yield render_pdf("badges/nameplates.html", "de", context | {"plates": [badge_card(r) for r in people]})
-        done += len(people)
+    for start in range(0, len(cards), PLATES_PER_CHUNK):
+        part = cards[start : start + PLATES_PER_CHUNK]
+        yield render_pdf("badges/nameplates.html", "de", context | {"plates": part})
         if progress is not None:
-            progress(done)
+            progress(start + len(part))
 
 
-def render_badges(plenary: Plenary, registrations: list[Registration], size: str | None = None,
-                  progress: Callable[[int], None] | None = None) -> bytes:  # fmt: skip
+def render_cards(kind: str, context: dict, cards: list[dict], size: str | None = None,
+                 progress: Callable[[int], None] | None = None) -> bytes:  # fmt: skip
+    """The PDF of ``cards``: badges (``size`` cards, A6: 4 per A4 sheet, cut marks) or name plates."""
+    if kind == "nameplate":
+        return _merge(nameplate_chunks(context, cards, progress))
+    return _merge(badge_chunks(context, cards, card_size(size), progress))
+
+
+def render_badges(plenary: Plenary, registrations: list[Registration], size: str | None = None) -> bytes:
     """The PDF of these people's badges, ``size`` cards (A6: 4 per A4 sheet) with cut marks."""
-    return _merge(badge_chunks(plenary, registrations, card_size(size), progress))
+    return render_cards("badge", plenary_context(plenary), [badge_card(r) for r in registrations], size)
 
 
-def render_nameplates(plenary: Plenary, registrations: list[Registration],
-                      progress: Callable[[int], None] | None = None) -> bytes:  # fmt: skip
+def render_nameplates(plenary: Plenary, registrations: list[Registration]) -> bytes:
     """The PDF of these people's table name plates: one folded A4 landscape page each."""
-    return _merge(nameplate_chunks(plenary, registrations, progress))
+    return render_cards("nameplate", plenary_context(plenary), [badge_card(r) for r in registrations])
 
 
 def render_first_sheet(plenary: Plenary, registrations: list[Registration], kind: str, size: str | None) -> bytes:
@@ -170,3 +175,20 @@ def render_first_sheet(plenary: Plenary, registrations: list[Registration], kind
         return render_nameplates(plenary, registrations[:1])
     cards = card_size(size)
     return render_badges(plenary, registrations[: cards.per_sheet], cards.key)
+
+
+class UnknownRole(ValueError):
+    """Not one of the roles (ParticipantRole)."""
+
+
+def set_role(registration: Registration, role: str) -> bool:
+    """Give ``registration`` the role ``role`` (audited; flushes, never commits); False if it had it already."""
+    if role not in ParticipantRole.__members__.values():
+        raise UnknownRole(role)
+    before = str(registration.role or ParticipantRole.DELEGATE)
+    if before == role:
+        return False
+    registration.role = ParticipantRole(role)
+    record("registration.update", registration, changes={"role": [before, role]}, summary="role changed")
+    db.session.flush()
+    return True

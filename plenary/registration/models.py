@@ -115,8 +115,9 @@ class Registration(db.Model):
     calendar_sequence: Mapped[int | None] = mapped_column(info=NOT_PERSONAL)
     calendar_method: Mapped[str | None] = mapped_column(sa.String(8), info=NOT_PERSONAL)
     # What the person does at the plenary (the badge's colour band); organizers set it (plenary/badges).
-    role: Mapped[ParticipantRole] = mapped_column(_enum(ParticipantRole, "role_known"), default=ParticipantRole.DELEGATE,
-                                                  server_default="delegate", info=FACT)  # fmt: skip
+    role: Mapped[ParticipantRole] = mapped_column(
+        _enum(ParticipantRole, "role_known"), default=ParticipantRole.DELEGATE, server_default="delegate", info=FACT
+    )
 
     plenary: Mapped["Plenary"] = relationship()  # noqa: F821
     member: Mapped["Member | None"] = relationship()  # noqa: F821
