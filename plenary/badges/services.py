@@ -6,6 +6,7 @@ WeasyPrint document of 500 badges is slow and large to hold in memory; each chun
 """
 
 import io
+import re
 from collections.abc import Callable, Iterator
 from zoneinfo import ZoneInfo
 
@@ -67,9 +68,17 @@ def delegation_of(registration: Registration) -> str:
     return head.display_name
 
 
+#: Bidi embeddings, overrides, isolates and marks: they would reorder what a badge shows ("‮RTL" read backwards).
+_BIDI = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+#: Characters beyond the Basic Multilingual Plane that no installed font draws (emoji): WeasyPrint would print an
+#: empty box and write a broken text layer for the whole line's font. Chinese characters of the supplementary
+#: ideographic planes (U+20000–U+3FFFF, in rare names) stay.
+_UNPRINTABLE = re.compile("[\U00010000-\U0001ffff\U00040000-\U0010ffff\ufe0e\ufe0f\u200d]")
+
+
 def _clean(text: str | None) -> str:
-    """One line of text: no control characters, runs of white space as one space."""
-    return " ".join(strip_controls(text or "").split())
+    """One line of printable text: no control or bidi characters, no emoji, runs of white space as one space."""
+    return " ".join(_UNPRINTABLE.sub("", _BIDI.sub("", strip_controls(text or ""))).split())
 
 
 def _latin_class(text: str) -> str:
