@@ -9,6 +9,7 @@ from flask.cli import AppGroup
 
 from plenary.auth.cli import users_cli
 from plenary.demo.loader import load_demo
+from plenary.documents.cli import documents_cli
 from plenary.events.editing import save_plenary
 from plenary.events.exchange import ExchangeError, dumps, export_plenary
 from plenary.events.models import Plenary
@@ -82,3 +83,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(outbox_cli)  # with `outbox send` (plenary.jobs.cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(documents_cli)

@@ -12,6 +12,7 @@ from plenary.audit.services import install as install_audit
 from plenary.auth import models as auth
 from plenary.badges import models as badges
 from plenary.broadcasts import models as broadcasts
+from plenary.documents import models as documents
 from plenary.events import models as events
 from plenary.mail import models as mail
 from plenary.members import models as members
@@ -19,7 +20,7 @@ from plenary.news import models as news
 from plenary.registration import models as registration
 
 #: The model modules (one per domain).
-MODEL_MODULES = (agenda, audit, auth, badges, broadcasts, events, mail, members, news, registration)
+MODEL_MODULES = (agenda, audit, auth, badges, broadcasts, documents, events, mail, members, news, registration)
 
 
 def register_models() -> None:
