@@ -5,14 +5,14 @@ import click
 from plenary.badges.layout import SIZES
 from plenary.badges.selection import ANY, BadgeSelection, selected
 from plenary.badges.services import render_badges, render_nameplates
-from plenary.documents.cli import documents_cli
+from plenary.documents.cli import documents_cli, write_pdf
 from plenary.events.models import Plenary
 from plenary.extensions import db
 from plenary.registration.roles import ParticipantRole
 from plenary.registration.states import Attendance, RegistrationStatus
 
-_STATUSES = click.Choice([*RegistrationStatus.__members__.values(), ANY])
-_ATTENDANCES = click.Choice([*Attendance.__members__.values(), ANY])
+_STATUSES = click.Choice([*(s.value for s in RegistrationStatus), ANY])
+_ATTENDANCES = click.Choice([*(a.value for a in Attendance), ANY])
 
 
 def _people(slug: str, status: str, attendance: str, role: str | None) -> tuple[Plenary, list]:
@@ -28,33 +28,26 @@ def _people(slug: str, status: str, attendance: str, role: str | None) -> tuple[
     return plenary, people
 
 
-def _write(output, pdf: bytes, what: str) -> None:
-    output.write(pdf)
-    click.echo(f"Wrote {what} to {output.name} ({len(pdf)} bytes).")
-
-
 @documents_cli.command("badges")
 @click.argument("slug")
-@click.option("--output", type=click.File("wb"), required=True, help="The PDF file to write.")
+@click.option("--output", required=True, help="The PDF file to write (- for standard output).")
 @click.option("--status", type=_STATUSES, default=RegistrationStatus.CONFIRMED.value, show_default=True)
 @click.option("--attendance", type=_ATTENDANCES, default=Attendance.IN_PERSON.value, show_default=True)
-@click.option("--role", type=click.Choice(list(ParticipantRole.__members__.values())), default=None)
+@click.option("--role", type=click.Choice([r.value for r in ParticipantRole]), default=None)
 @click.option("--size", type=click.Choice(list(SIZES)), default="a6", show_default=True)
-def badges_command(slug: str, output, status: str, attendance: str, role: str | None, size: str) -> None:
+def badges_command(slug: str, output: str, status: str, attendance: str, role: str | None, size: str) -> None:
     """Write the badges of plenary SLUG (confirmed, in person by default) as one PDF."""
     plenary, people = _people(slug, status, attendance, role)
-    pdf = render_badges(plenary, people, size)
-    _write(output, pdf, f"{len(people)} badges")
+    write_pdf(output, render_badges(plenary, people, size))
 
 
 @documents_cli.command("nameplates")
 @click.argument("slug")
-@click.option("--output", type=click.File("wb"), required=True, help="The PDF file to write.")
+@click.option("--output", required=True, help="The PDF file to write (- for standard output).")
 @click.option("--status", type=_STATUSES, default=RegistrationStatus.CONFIRMED.value, show_default=True)
 @click.option("--attendance", type=_ATTENDANCES, default=Attendance.IN_PERSON.value, show_default=True)
-@click.option("--role", type=click.Choice(list(ParticipantRole.__members__.values())), default=None)
-def nameplates_command(slug: str, output, status: str, attendance: str, role: str | None) -> None:
+@click.option("--role", type=click.Choice([r.value for r in ParticipantRole]), default=None)
+def nameplates_command(slug: str, output: str, status: str, attendance: str, role: str | None) -> None:
     """Write the table name plates of plenary SLUG (one folded A4 landscape page each) as one PDF."""
     plenary, people = _people(slug, status, attendance, role)
-    pdf = render_nameplates(plenary, people)
-    _write(output, pdf, f"{len(people)} name plates")
+    write_pdf(output, render_nameplates(plenary, people))
