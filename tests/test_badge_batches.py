@@ -11,6 +11,7 @@ from plenary.audit.models import AuditEntry
 from plenary.badges import batches, services
 from plenary.badges.models import BadgeBatch
 from plenary.extensions import db
+from plenary.registration import privacy
 from plenary.registration.models import Registration
 from tests.badge_helpers import add_person, pdf_reader, pdf_text
 from tests.conftest import login
@@ -227,3 +228,17 @@ def test_the_bulk_action_opens_the_badges_page_for_the_ticked(client, nine):
     location = response.headers["Location"]
     assert f"/admin/plenaries/{plenary.slug}/badges?" in location and f"ids={people[2].id},{people[4].id}" in location
     assert 'data-count="2"' in client.get(location).get_data(as_text=True)
+
+
+def test_erasing_someone_deletes_the_plenarys_built_pdfs(client, nine):
+    plenary, people = nine
+    login(client, "organizer@isa.example")
+    client.post(f"/admin/plenaries/{plenary.slug}/badges", data={})
+    batches.build_due(datetime.now(UTC), lambda: True)
+    path = batches.batch_path(_batch())
+    open(path, "rb").close()
+    privacy.erase(people[5].id)
+    db.session.commit()
+    with pytest.raises(FileNotFoundError):
+        open(path, "rb")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(BadgeBatch)) == 0

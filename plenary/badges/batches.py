@@ -5,7 +5,7 @@ LEASE (renewed after every chunk of sheets), renders it chunk by chunk, committi
 ``instance/badges/<token>.pdf`` (to a temporary name first, then renamed: a half-written file is never served)
 and marks it done. A worker that dies mid-way leaves the batch running with a lease that runs out: the next
 round claims it again and starts over (nothing half-made is kept). Files and their rows are deleted KEEP after
-they were asked for.
+they were asked for, and at once when someone of their plenary erases their data (a PDF may name them).
 """
 
 import logging
@@ -23,6 +23,7 @@ from plenary.badges.services import badge_card, plenary_context, render_cards
 from plenary.db import utcnow
 from plenary.events.models import Plenary
 from plenary.extensions import db
+from plenary.registration.signals import registration_erased
 from plenary.sqlite import begin_write
 
 log = logging.getLogger(__name__)
@@ -135,9 +136,12 @@ def build_claimed(batch_id: int) -> bool:
         db.session.commit()
         return False
     begin_write(db.session())
-    db.session.execute(sa.update(BadgeBatch.__table__).where(BadgeBatch.__table__.c.id == batch_id).values(
+    result = db.session.execute(sa.update(BadgeBatch.__table__).where(BadgeBatch.__table__.c.id == batch_id).values(
         status=BatchStatus.DONE.value, done=total, locked_until=None, finished_at=utcnow()))  # fmt: skip
     db.session.commit()
+    if result.rowcount == 0:  # deleted meanwhile (someone of it erased their data): the file goes too
+        os.remove(path)
+        return False
     return True
 
 
@@ -160,6 +164,17 @@ def forget_file(batch: BadgeBatch) -> None:
             os.remove(name)
         except FileNotFoundError:
             pass
+
+
+def _forget_batches_naming(registration, **_) -> None:
+    """Someone erased their data: the plenary's PDFs may name them, so they go (organizers build them again)."""
+    for batch in db.session.scalars(sa.select(BadgeBatch).where(BadgeBatch.plenary_id == registration.plenary_id)):
+        forget_file(batch)
+        db.session.delete(batch)
+    db.session.flush()
+
+
+registration_erased.connect(_forget_batches_naming, weak=False)
 
 
 def build_due(now: datetime, keep_going) -> int:
