@@ -6,6 +6,7 @@ from datetime import date
 from plenary.auth.models import Role
 from plenary.auth.services import ensure_user
 from plenary.demo.announcements import demo_announcements
+from plenary.demo.attendees import load_attendees
 from plenary.demo.members import MEMBERS
 from plenary.demo.plenaries import demo_plenaries
 from plenary.events.editing import save_plenary
@@ -34,6 +35,7 @@ def load_demo(today: date | None = None) -> DemoReport:
         result = save_plenary(document)
         verb = "Created" if result.created else "Updated"
         report.lines.append(f"{verb} plenary {result.plenary.number}: /plenaries/{result.plenary.slug}")
+    report.lines.append(f"Demo attendees of the 11th plenary: {load_attendees('11th-plenary')} added")
     members = upsert_members(MEMBERS)
     report.lines.append(f"Members and advisory board: {members} entries")
     for data in demo_announcements(today):
