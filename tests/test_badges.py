@@ -154,3 +154,11 @@ def test_the_commands_refuse_an_unknown_plenary_and_an_empty_selection(runner, n
     result = runner.invoke(args=["documents", "nameplates", plenary.slug, "--output", str(out), "--status", "pending"])
     assert result.exit_code == 1 and "no PDF was written" in result.output
     assert not out.exists()
+
+
+def test_a_long_honorific_has_a_line_of_its_own(make_plenary):
+    plenary = make_plenary()
+    add_person(plenary, 1, first_name="Friedhelm", last_name="Ost", honorific="Staatssekretär a. D.")
+    db.session.commit()
+    text = pdf_text(render_badges(plenary, selected(plenary.id, BadgeSelection())))
+    assert "Staatssekretär a. D.\nFriedhelm OST\n" in text

@@ -86,6 +86,8 @@ class BadgeName:
     family: str  # the Latin family name as sorted ("schmidt", "zhang")
     given: str
     chinese_order: bool  # family name first on the Latin line
+    latin_honorific: str = ""  # the Latin honorific in front ("Dr."), or ""
+    latin_name: str = ""  # the Latin line without it ("Anna SCHMIDT")
 
     @property
     def sort_key(self) -> tuple[str, str]:
@@ -126,6 +128,8 @@ def badge_name(first_name: str | None, last_name: str | None, honorific: str | N
 
     family_caps = family.upper()
     parts = [family_caps, given] if chinese_order else [given, family_caps]
-    latin = " ".join(p for p in (latin_honorific, *parts) if p)
+    latin_name = " ".join(p for p in parts if p)
+    latin = " ".join(p for p in (latin_honorific, latin_name) if p)
     return BadgeName(chinese=chinese, chinese_honorific=chinese_honorific, latin=latin, family=family,
-                     given=given, chinese_order=chinese_order)  # fmt: skip
+                     given=given, chinese_order=chinese_order, latin_honorific=latin_honorific,
+                     latin_name=latin_name)  # fmt: skip

@@ -38,6 +38,8 @@ from plenary.validation import strip_controls
 
 #: The badge's two languages: its fixed words are German and Chinese (the plenary's working languages).
 BADGE_LANGUAGES = ("de", "zh")
+#: Honorifics longer than this many characters are printed on a line of their own ("Dr." and "Prof. Dr." stay).
+LONG_HONORIFIC = 10
 #: Sheets per WeasyPrint document: a 20-page PDF is one document (its size bound), 500 badges are a few.
 SHEETS_PER_CHUNK = 25
 #: Name plates per WeasyPrint document.
@@ -95,14 +97,18 @@ def badge_card(registration: Registration) -> dict:
     organisation = _clean(registration.organisation)
     delegation = _clean(delegation_of(registration))
     chinese = name.chinese + name.chinese_honorific
+    # A long honorific (Staatssekretär a. D.) gets a line of its own above the name, which then stays large.
+    title_line = len(name.latin_honorific) > LONG_HONORIFIC
+    latin = name.latin_name if title_line else name.latin
     with_qr = bool(registration.gets_checkin_code)
     return {
         "id": registration.id,
         "chinese": name.chinese,
         "chinese_honorific": name.chinese_honorific,
         "chinese_class": size_class(chinese, CHINESE_CLASSES),
-        "latin": name.latin,
-        "latin_class": _latin_class(name.latin),
+        "latin_title": name.latin_honorific if title_line else "",
+        "latin": latin,
+        "latin_class": _latin_class(latin),
         "organisation": organisation,
         "organisation_class": size_class(organisation, ORGANISATION_CLASSES),
         "organisation_zh": is_han(organisation),
