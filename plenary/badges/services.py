@@ -5,6 +5,7 @@
 WeasyPrint document of 500 badges is slow and large to hold in memory; each chunk embeds its own font subset).
 """
 
+import base64
 import io
 import re
 from collections.abc import Callable, Iterator
@@ -140,6 +141,19 @@ def _merge(parts: Iterator[bytes]) -> bytes:
     return out.getvalue()
 
 
+def cut_marks_uri(size: CardSize) -> str:
+    """The cut marks of one A4 sheet of ``size`` cards as an SVG ``data:`` URI (ticks 5 mm long at every corner)."""
+    lines = []
+    for slot in slots(size):
+        for x in (slot.left, slot.left + size.width):
+            for y, direction in ((slot.top, 1), (slot.top + size.height, -1)):
+                inward = 1 if x == slot.left else -1
+                lines.append(f'<path d="M{x:.2f} {y:.2f}h{5 * inward}M{x:.2f} {y:.2f}v{5 * direction}"/>')
+    svg = ('<svg xmlns="http://www.w3.org/2000/svg" width="210mm" height="297mm" viewBox="0 0 210 297">'
+           f'<g stroke="#555" stroke-width="0.1" fill="none">{"".join(lines)}</g></svg>')  # fmt: skip
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii")
+
+
 def badge_chunks(context: dict, cards: list[dict], size: CardSize,
                  progress: Callable[[int], None] | None = None) -> Iterator[bytes]:  # fmt: skip
     """The badges' PDF in parts of SHEETS_PER_CHUNK sheets; ``progress(done)`` after each part.
@@ -147,11 +161,12 @@ def badge_chunks(context: dict, cards: list[dict], size: CardSize,
     Works on ``cards`` (``badge_card``'s dicts), not on database rows: a caller may commit between parts.
     """
     positions = slots(size)
+    context = context | {"size": size, "cut_marks": cut_marks_uri(size)}
     chunk = size.per_sheet * SHEETS_PER_CHUNK
     for start in range(0, len(cards), chunk):
         part = cards[start : start + chunk]
         pages = [list(zip(positions, sheet, strict=False)) for sheet in sheets(part, size.per_sheet)]
-        yield render_pdf("badges/badges.html", "de", context | {"size": size, "pages": pages})
+        yield render_pdf("badges/badges.html", "de", context | {"pages": pages})
         if progress is not None:
             progress(start + len(part))
 
