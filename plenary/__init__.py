@@ -32,6 +32,7 @@ from plenary.api.views import bp as api_bp
 from plenary.api.views import is_api_request, json_error
 from plenary.auth.access import configure_login
 from plenary.auth.views import bp as auth_bp
+from plenary.badges import views as badge_views
 from plenary.calendar.ical import add_to_calendar_links
 from plenary.calendar.views import bp as calendar_bp
 from plenary.certificates import cli as certificates_cli  # noqa: F401  (adds `flask documents certificate`)
@@ -59,7 +60,7 @@ from plenary.unit_of_work import register_unit_of_work_check
 #: The back office's areas: each adds its routes to ``admin_bp`` when imported, before ``admin_bp`` is registered.
 ADMIN_AREAS = (admin_views, accounts, agenda, audit, content, messages, plenaries, registrations, statistics,
                checkin_views, registration_exports, registration_bulk, organizer_notice,
-               registration_import, question_admin)  # fmt: skip
+               registration_import, question_admin, badge_views)  # fmt: skip
 
 #: Pages that add their routes to ``registration_bp`` when imported (views.py keeps under 400 lines).
 REGISTRATION_PAGES = (delegation_views, email_views, certificate_views)

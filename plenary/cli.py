@@ -8,6 +8,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from plenary.auth.cli import users_cli
+from plenary.badges import cli as badges_cli  # noqa: F401 (adds badges and nameplates to documents_cli)
 from plenary.demo.loader import load_demo
 from plenary.documents.cli import documents_cli
 from plenary.events.editing import save_plenary

@@ -93,4 +93,5 @@ PERSON_FIELD_LABELS = {
     "interpretation": _l("Interpretation"),
     "dietary": _l("Dietary requirements"),
     "remarks": _l("Remarks"),
+    "role": _l("Role at the plenary"),
 }

@@ -11,6 +11,7 @@ from plenary.attendance import models as attendance
 from plenary.audit import models as audit
 from plenary.audit.services import install as install_audit
 from plenary.auth import models as auth
+from plenary.badges import models as badges
 from plenary.broadcasts import models as broadcasts
 from plenary.certificates import models as certificates
 from plenary.documents import models as documents
@@ -22,8 +23,8 @@ from plenary.questions import models as questions
 from plenary.registration import models as registration
 
 #: The model modules (one per domain).
-MODEL_MODULES = (agenda, attendance, audit, auth, broadcasts, certificates, documents, events, mail, members, news,
-                 questions, registration)  # fmt: skip
+MODEL_MODULES = (agenda, attendance, audit, auth, badges, broadcasts, certificates, documents, events, mail, members,
+                 news, questions, registration)  # fmt: skip
 
 
 def register_models() -> None:

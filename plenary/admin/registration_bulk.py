@@ -65,6 +65,9 @@ def registrations_bulk(slug: str):
         return redirect(back)
     if action == "message":
         return redirect(url_for("admin.message_new", slug=slug, ids=",".join(map(str, names))))
+    if action == "badges":  # the badges page for exactly these people, whatever their status (plenary/badges)
+        ids = ",".join(map(str, names))
+        return redirect(url_for("admin.badges", slug=slug, ids=ids, status="any", attendance="any"))
     attendance = request.form.get("attendance", "")
     if action not in bulk.BULK_ACTIONS or (action == "move" and attendance not in states.attendance_modes(plenary)):
         flash(gettext("Choose what to do with the selected registrations."), "warning")

@@ -7,6 +7,7 @@ from plenary.auth.models import Role
 from plenary.auth.services import ensure_user
 from plenary.certificates.demo import demo_attendees
 from plenary.demo.announcements import demo_announcements
+from plenary.demo.attendees import load_attendees
 from plenary.demo.members import MEMBERS
 from plenary.demo.plenaries import demo_plenaries
 from plenary.demo.questions import load_demo_questions
@@ -37,6 +38,7 @@ def load_demo(today: date | None = None) -> DemoReport:
         verb = "Created" if result.created else "Updated"
         report.lines.append(f"{verb} plenary {result.plenary.number}: /plenaries/{result.plenary.slug}")
     report.lines.append(load_demo_questions())
+    report.lines.append(f"Demo attendees of the 11th plenary: {load_attendees('11th-plenary')} added")
     members = upsert_members(MEMBERS)
     report.lines.append(f"Members and advisory board: {members} entries")
     for data in demo_announcements(today):

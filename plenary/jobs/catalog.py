@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 
+from plenary.badges.batches import build_due as build_badge_batches
 from plenary.broadcasts.rendering import broadcasts_to_render, claim, render_claimed
 from plenary.certificates.followup import send_follow_ups
 from plenary.extensions import db
@@ -95,4 +96,5 @@ JOBS = (
     Job("outbox", deliver_outbox, every=timedelta(0)),
     Job("prune-sent-messages", prune_sent_messages, every=timedelta(hours=1)),
     Job("purge-registrations", purge_registrations, every=timedelta(hours=1)),
+    Job("badge-batches", build_badge_batches, every=timedelta(0)),
 )

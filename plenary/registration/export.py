@@ -29,6 +29,7 @@ from plenary.labels import ATTENDANCE_LABELS, PERSON_FIELD_LABELS, REGISTRATION_
 from plenary.questions.export import answer_columns
 from plenary.registration.forms import SALUTATIONS
 from plenary.registration.models import Registration
+from plenary.registration.roles import PARTICIPANT_ROLE_LABELS
 from plenary.validation import strip_controls
 
 #: What the back office may export (a whitelist), in this order, with the column titles.
@@ -46,6 +47,7 @@ EXPORT_COLUMNS = {
     "offer_expires_at": _l("Offer of a place until"),
     "checked_in_at": _l("Checked in at"),
     "consent_listing": _l("Listed as participant"),
+    "role": _l("Role at the plenary"),
 }  # fmt: skip
 
 #: The columns ticked when the export form opens (and what the command exports without --columns).
@@ -131,6 +133,7 @@ class _Names:
         self.languages = locale.languages
         self.status = {k: str(v) for k, v in REGISTRATION_STATUS_LABELS.items()}
         self.attendance = {k: str(v) for k, v in ATTENDANCE_LABELS.items()}
+        self.roles = {k: str(v) for k, v in PARTICIPANT_ROLE_LABELS.items()}
         self.salutations = {c.value: str(c.label) for c in SALUTATIONS if c.value}
         self.flags = {True: gettext("Yes"), False: gettext("No")}
 
@@ -145,6 +148,8 @@ class _Names:
             return self.status.get(raw, raw)
         if column == "attendance":
             return self.attendance.get(raw, raw)
+        if column == "role":
+            return self.roles.get(raw, raw)
         if column == "salutation":
             return self.salutations.get(raw, raw)
         if column == "country":

@@ -11,6 +11,7 @@ from plenary.db import UTCDateTime, utcnow
 from plenary.events.models import Plenary, PlenaryStatus
 from plenary.extensions import db
 from plenary.personal import FACT, NOT_PERSONAL, PERSONAL, SECRET
+from plenary.registration.roles import ParticipantRole
 from plenary.registration.states import ACTIVE, SEAT_HOLDING, Attendance, RegistrationStatus
 
 
@@ -111,6 +112,10 @@ class Registration(db.Model):
     # a REQUEST after a CANCEL must outrank it. NULL: they were never sent one.
     calendar_sequence: Mapped[int | None] = mapped_column(info=NOT_PERSONAL)
     calendar_method: Mapped[str | None] = mapped_column(sa.String(8), info=NOT_PERSONAL)
+    # What the person does at the plenary (the badge's colour band); organizers set it (plenary/badges).
+    role: Mapped[ParticipantRole] = mapped_column(
+        _enum(ParticipantRole, "role_known"), default=ParticipantRole.DELEGATE, server_default="delegate", info=FACT
+    )
 
     plenary: Mapped["Plenary"] = relationship()  # noqa: F821
     member: Mapped["Member | None"] = relationship()  # noqa: F821
