@@ -87,6 +87,12 @@ def default_config(app: Flask) -> dict:
         # Anonymise a plenary's registrations this many days after it ended (the worker; None: only by
         # `flask registrations purge`). Off by default: erasing is irreversible, and when is the organizers' call.
         "REGISTRATION_RETENTION_DAYS": None,
+        # Visa invitation letters (plenary/visa/): off everywhere unless True; then VISA_KEY (a Fernet key, which
+        # encrypts the passport data) must be set, or the app refuses to start. Passport data is deleted this many
+        # days after the plenary's end.
+        "VISA_LETTERS": False,
+        "VISA_KEY": None,
+        "VISA_RETENTION_DAYS": 30,
         "SESSION_COOKIE_HTTPONLY": True,
         # Cookies are Secure on HTTPS requests (behind a proxy: with TRUSTED_PROXIES); True makes them Secure always.
         "SESSION_COOKIE_SECURE": False,

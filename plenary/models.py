@@ -16,9 +16,10 @@ from plenary.mail import models as mail
 from plenary.members import models as members
 from plenary.news import models as news
 from plenary.registration import models as registration
+from plenary.visa import models as visa
 
 #: The model modules (one per domain).
-MODEL_MODULES = (agenda, audit, auth, broadcasts, events, mail, members, news, registration)
+MODEL_MODULES = (agenda, audit, auth, broadcasts, events, mail, members, news, registration, visa)
 
 
 def register_models() -> None:

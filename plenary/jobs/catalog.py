@@ -13,6 +13,7 @@ from plenary.mail.prune import prune_sent
 from plenary.registration.digest import plenaries_with_digest, write_digest
 from plenary.registration.offers import expire_due, remind_due
 from plenary.registration.privacy import plenaries_ended_before, purge_plenary
+from plenary.visa.jobs import purge_passport_data
 
 
 def render_broadcasts(now: datetime, keep_going: Callable[[], bool]) -> int:
@@ -90,4 +91,5 @@ JOBS = (
     Job("outbox", deliver_outbox, every=timedelta(0)),
     Job("prune-sent-messages", prune_sent_messages, every=timedelta(hours=1)),
     Job("purge-registrations", purge_registrations, every=timedelta(hours=1)),
+    Job("purge-passport-data", purge_passport_data, every=timedelta(hours=1)),
 )
