@@ -38,6 +38,9 @@ from plenary.checkin import views as checkin_views
 from plenary.cli import register_commands
 from plenary.config import DEFAULT_TIMEZONE, load_config
 from plenary.cookies import SessionInterface
+from plenary.documents import services as documents
+from plenary.documents.labels import WITHDRAWN_REASONS
+from plenary.documents.views import bp as documents_bp
 from plenary.events.views import bp as events_bp
 from plenary.mail.hooks import deliver_after_response
 from plenary.main.views import bp as main_bp
@@ -202,8 +205,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(members_bp)
     app.register_blueprint(registration_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(documents_bp)
     app.register_blueprint(visa_bp)  # refuses to start with letters enabled and no key
     app.after_request(deliver_after_response)
+    documents.install(app)  # documents follow their registrations, and mails can attach them
     install_mail_values(app)  # the outbox asks registrations for tokens, check-in codes, greetings
 
 
@@ -226,6 +231,7 @@ def register_template_helpers(app: Flask) -> None:
         ATTENDANCE_LABELS=labels.ATTENDANCE_LABELS,
         STATUS_LABELS=labels.STATUS_LABELS,
         ROLE_LABELS=labels.ROLE_LABELS,
+        WITHDRAWN_REASONS=WITHDRAWN_REASONS,
         DEFAULT_TIMEZONE=DEFAULT_TIMEZONE,
     )
 

@@ -9,6 +9,7 @@ from flask.cli import AppGroup
 
 from plenary.auth.cli import users_cli
 from plenary.demo.loader import load_demo
+from plenary.documents.cli import documents_cli
 from plenary.events.editing import save_plenary
 from plenary.events.exchange import ExchangeError, dumps, export_plenary
 from plenary.events.models import Plenary
@@ -16,6 +17,7 @@ from plenary.extensions import db
 from plenary.jobs.cli import jobs_cli
 from plenary.mail.cli import outbox_cli
 from plenary.registration.cli import deliver_now, registrations_cli
+from plenary.visa.cli import visa_letter  # noqa: F401 (adds `documents visa-letter` to documents_cli)
 
 plenary_cli = AppGroup("plenary", help="Import and export plenaries in the exchange format.")
 
@@ -33,8 +35,9 @@ def import_command(file) -> None:
     except UnicodeDecodeError:
         raise click.ClickException(f"{file.name}: not UTF-8 text") from None
     except RecursionError:
-        raise click.ClickException(f"{file.name}: nested too deeply to be an exchange document; nothing was changed"
-                                   ) from None
+        raise click.ClickException(
+            f"{file.name}: nested too deeply to be an exchange document; nothing was changed"
+        ) from None
     except ValueError as exc:  # e.g. a number of more than 4,300 digits
         raise click.ClickException(f"{file.name}: not valid JSON ({exc}); nothing was changed") from None
     try:
@@ -82,3 +85,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(outbox_cli)  # with `outbox send` (plenary.jobs.cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(documents_cli)

@@ -48,6 +48,9 @@ def default_config(app: Flask) -> dict:
         # Agenda documents (PDF) uploaded in the back office: the largest accepted file, in bytes (a larger one
         # gets a clear message). MAX_CONTENT_LENGTH (every request body) defaults to this plus 1 MB.
         "DOCUMENT_MAX_BYTES": 20 * 1024 * 1024,
+        # Verification pages of documents (/verify/<code>) per client address: codes are unguessable, this
+        # only keeps anyone from trying.
+        "DOCUMENT_VERIFY_RATE_LIMIT": "30 per minute",
         "ORGANIZER_MAIL_LANGUAGE": "de",
         # The local hour (plenary's zone) from which the organizers' daily digest of new registrations goes out.
         "ORGANIZER_DIGEST_HOUR": 7,

@@ -15,10 +15,10 @@ CONTENT_SECURITY_POLICY = (
 )
 
 #: Blueprints whose every answer is private: the back office (with the check-in door), its login, the
-#: registration form and the personal pages /registrations/<token>/….
-PRIVATE_BLUEPRINTS = frozenset({"admin", "auth", "registration"})
+#: registration form and the personal pages /registrations/<token>/…, and documents' verification pages (a name).
+PRIVATE_BLUEPRINTS = frozenset({"admin", "auth", "registration", "documents"})
 #: The same for addresses no route matched (a 404 under /admin/ or for a mistyped personal link).
-PRIVATE_PATH_PREFIXES = ("/admin/", "/registrations/")
+PRIVATE_PATH_PREFIXES = ("/admin/", "/registrations/", "/verify/")
 
 
 def is_private_page() -> bool:

@@ -11,6 +11,7 @@ from plenary.audit import models as audit
 from plenary.audit.services import install as install_audit
 from plenary.auth import models as auth
 from plenary.broadcasts import models as broadcasts
+from plenary.documents import models as documents
 from plenary.events import models as events
 from plenary.mail import models as mail
 from plenary.members import models as members
@@ -19,7 +20,7 @@ from plenary.registration import models as registration
 from plenary.visa import models as visa
 
 #: The model modules (one per domain).
-MODEL_MODULES = (agenda, audit, auth, broadcasts, events, mail, members, news, registration, visa)
+MODEL_MODULES = (agenda, audit, auth, broadcasts, documents, events, mail, members, news, registration, visa)
 
 
 def register_models() -> None:

@@ -6,6 +6,7 @@ from email.message import EmailMessage
 
 from flask import current_app
 
+from plenary.mail.attachments import attachment
 from plenary.mail.mime import Envelope, InlineImage, build_email
 from plenary.mail.models import FinalReason, OutboxMessage
 from plenary.mail.outbox import CHECKIN_CID, CHECKIN_CODE_PLACEHOLDER, CHECKIN_END, CHECKIN_START, TOKEN_PLACEHOLDER
@@ -37,6 +38,13 @@ def build_message(message: OutboxMessage) -> Outgoing:
     """The MIME message for an outbox row (PermanentDeliveryError if it cannot go out)."""
     if not message.recipient:
         raise PermanentDeliveryError("no recipient (erased)", FinalReason.UNDELIVERABLE)
+    files = []
+    if message.attachment_ref:
+        file = attachment(message.attachment_ref)
+        if file is None:  # withdrawn since it was written: a letter that no longer holds never goes out
+            raise PermanentDeliveryError("the attached document was withdrawn or can no longer be made",
+                                         FinalReason.UNDELIVERABLE)  # fmt: skip
+        files.append(file)
     host = mail_host()
     wants_token = TOKEN_PLACEHOLDER in message.body_text or TOKEN_PLACEHOLDER in message.body_html
     wants_checkin = CHECKIN_START in message.body_text or CHECKIN_START in message.body_html
@@ -52,7 +60,7 @@ def build_message(message: OutboxMessage) -> Outgoing:
         headers=(("Auto-Submitted", "auto-generated"),),
     )
     email = build_email(envelope, message.subject, personalise(text, values), personalise(html, values),
-                        message.calendar_method, message.calendar_ics, images)  # fmt: skip
+                        message.calendar_method, message.calendar_ics, images, files)  # fmt: skip
     return Outgoing(email, envelope)
 
 

@@ -10,8 +10,10 @@ multipart/mixed
       image/png; Content-ID: <checkin-qr.…@host>    (inline)
     text/calendar; charset=UTF-8; method=REQUEST    (base64: it carries Chinese text)
   application/ics; name=invite.ics                  (attachment, the same calendar)
+  application/pdf; name=….pdf                       (attachments: a letter, a certificate)
 
-Without a calendar the tree is just the multipart/alternative (text, related HTML).
+Without a calendar or attachments the tree is just the multipart/alternative (text, related HTML); with
+attachments only, multipart/mixed holds the alternative and the files.
 
 The tree is built with the standard library's email package (Flask-Mail's calendar alternative has
 no ``method=`` parameter, which Outlook needs to treat the message as an invitation, and it cannot
@@ -26,6 +28,7 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import formatdate, parseaddr
 
+from plenary.mail.attachments import Attachment
 from plenary.mail.headers import address_header, one_line, text_header
 
 
@@ -53,8 +56,8 @@ class Envelope:
 
 
 def build_email(envelope: Envelope, subject: str, text: str, html: str, calendar_method: str | None = None,
-                calendar_ics: str | None = None, inline_images: list[InlineImage] | tuple = ()
-                ) -> EmailMessage:  # fmt: skip
+                calendar_ics: str | None = None, inline_images: list[InlineImage] | tuple = (),
+                attachments: list[Attachment] | tuple = ()) -> EmailMessage:  # fmt: skip
     """The MIME message (see the module's docstring for its tree), dated now."""
     message = EmailMessage(policy=SMTP)
     message["Subject"] = text_header("Subject", one_line(subject or ""))
@@ -83,4 +86,6 @@ def build_email(envelope: Envelope, subject: str, text: str, html: str, calendar
         # act on a second text/calendar part (two invitations in one mail) leave it alone.
         message.add_attachment(calendar_ics.encode("utf-8"), maintype="application", subtype="ics",
                                filename="invite.ics")  # fmt: skip
+    for file in attachments:
+        message.add_attachment(file.data, maintype=file.maintype, subtype=file.subtype, filename=file.filename)
     return message

@@ -60,6 +60,8 @@ class OutboxMessage(db.Model):
     # text/calendar alternative and as invite.ics attachment.
     calendar_method: Mapped[str | None] = mapped_column(sa.String(16), info=NOT_PERSONAL)
     calendar_ics: Mapped[str | None] = mapped_column(sa.Text, info=PERSONAL)
+    # A file attached when the message is sent, by reference (``plenary.mail.attachments``): "document:42".
+    attachment_ref: Mapped[str | None] = mapped_column(sa.String(100), info=NOT_PERSONAL)
     status: Mapped[OutboxStatus] = mapped_column(
         sa.Enum(OutboxStatus, native_enum=False, create_constraint=True, length=16, name="status_known",
                 values_callable=_values),

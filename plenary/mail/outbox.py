@@ -48,8 +48,12 @@ def queue_message(
     registration_id: int | None = None,
     reply_to: str | None = None,
     calendar: tuple[str, str] | None = None,
+    attachment_ref: str | None = None,
 ) -> OutboxMessage:
-    """Render mail/<kind>.txt and .html in ``language`` and add the message to the session."""
+    """Render mail/<kind>.txt and .html in ``language`` and add the message to the session.
+
+    ``attachment_ref``: a file to attach when the message is sent (``plenary.mail.attachments``).
+    """
     subject, body_text, html = render_message(kind, language, context)
     message = OutboxMessage(
         kind=kind,
@@ -62,6 +66,7 @@ def queue_message(
         reply_to=reply_to,
         calendar_method=calendar[0] if calendar else None,
         calendar_ics=calendar[1] if calendar else None,
+        attachment_ref=attachment_ref,
     )
     db.session.add(message)
     if has_app_context():

@@ -22,6 +22,7 @@ from plenary.registration.locking import lock_plenary, locked_registration
 from plenary.registration.models import ERASED, Registration
 from plenary.registration.notifications import farewell
 from plenary.registration.seats import promote_from_waitlist
+from plenary.registration.signals import registration_erased
 from plenary.registration.states import RegistrationStatus, change_status
 
 
@@ -52,7 +53,9 @@ def erased_value(column: sa.Column):
 
 
 def anonymise(registration: Registration) -> None:
-    """Blank every personal column; forget the link and the messages' personal contents."""
+    """Blank every personal column; forget the link and the messages' personal contents (and what other areas hold:
+    ``registration_erased``)."""
+    registration_erased.send(registration)  # while the data is still readable
     _forget_name_in_delegates_messages(registration)  # while the name is still known
     columns = sa.inspect(Registration).columns
     for name in personal_columns(Registration):

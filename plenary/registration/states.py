@@ -18,6 +18,7 @@ from plenary.db import utcnow
 from plenary.events.models import Plenary, PlenaryFormat, PlenaryStatus
 from plenary.events.services import RegistrationState, registration_state
 from plenary.registration.errors import CapacityReached, InvalidTransition
+from plenary.registration.signals import registration_ended
 
 
 class RegistrationStatus(StrEnum):
@@ -137,6 +138,8 @@ def change_status(registration, action: str, status: RegistrationStatus) -> None
         registration.offer_expires_at = registration.offer_reminder_at = None
     if status != OFFERED:
         registration.offer_reminder_at = None
+    if status in ENDED:
+        registration_ended.send(registration, action=action)
 
 
 def refusal(registration, action: str) -> str | None:

@@ -3,7 +3,7 @@
 import click
 
 from plenary.documents import services as documents
-from plenary.documents.cli import documents_cli
+from plenary.documents.cli import documents_cli, write_pdf
 from plenary.extensions import db
 from plenary.registration.models import Registration
 from plenary.visa import review
@@ -11,8 +11,8 @@ from plenary.visa import review
 
 @documents_cli.command("visa-letter")
 @click.argument("registration_id", type=int)
-@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False, writable=True),
-              help="Where to write the PDF.")  # fmt: skip
+@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False),
+              help="Where to write the PDF (- for standard output).")  # fmt: skip
 def visa_letter(registration_id: int, output: str) -> None:
     """Write the valid visa invitation letter of registration REGISTRATION_ID to FILE."""
     registration = db.session.get(Registration, registration_id)
@@ -26,6 +26,4 @@ def visa_letter(registration_id: int, output: str) -> None:
         raise click.ClickException(
             f"The letter of registration {registration_id} can no longer be made: its passport data has been deleted."
         )
-    with open(output, "wb") as fh:
-        fh.write(pdf)
-    click.echo(f"Wrote {output} ({len(pdf)} bytes, {document.language}).")
+    write_pdf(output, pdf)
