@@ -5,10 +5,10 @@ import io
 
 import pytest
 import sqlalchemy as sa
-from plenary.documents import services as documents
-from plenary.documents.models import DocumentKind, IssuedDocument
 from pypdf import PdfReader
 
+from plenary.documents import services as documents
+from plenary.documents.models import DocumentKind, IssuedDocument
 from plenary.extensions import db
 from plenary.mail.models import OutboxMessage
 from plenary.registration import changes
@@ -157,7 +157,7 @@ def test_the_command_writes_the_approved_letter_and_refuses_without_one(app, ple
 
 def test_hostile_values_are_text_in_the_pdf_the_pages_and_the_mails(app, plenary, client, accounts):
     registration = register(plenary, organisation=HOSTILE)
-    visa = request_letter(registration, passport_name=HOSTILE[:200], birth_place=HOSTILE[:100], mission="other",
+    visa = request_letter(registration, passport_name=HOSTILE, birth_place=HOSTILE, mission="other",
                           mission_other=HOSTILE)  # fmt: skip
     login(client, "organizer@isa.example")
     detail = client.get(f"/admin/plenaries/{plenary.slug}/visa/{visa.id}").get_data(as_text=True)
@@ -166,19 +166,27 @@ def test_hostile_values_are_text_in_the_pdf_the_pages_and_the_mails(app, plenary
     client.post(f"/admin/plenaries/{plenary.slug}/visa/{visa.id}/correction", data={"note": HOSTILE})
     mail = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.kind == "visa_correction"))
     assert HOSTILE in mail.body_text and "<script>" not in mail.body_html and "&lt;script&gt;" in mail.body_html
-    page = client.get(f"/registrations/{token_for(registration)}").get_data(as_text=True)
+    token = token_for(registration)
+    page = client.get(f"/registrations/{token}").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in page and "{{7*7}}" in page
-    client.post(f"/registrations/{token_for(registration)}/visa", data={
-        "passport_name": HOSTILE, "passport_number": "E12345678", "passport_expiry": "2033-01-31",
-        "nationality": "CN", "birth_date": "1980-05-04", "birth_place": HOSTILE, "entry_date": "2031-10-13",
-        "exit_date": "2031-10-18", "mission": "other", "mission_other": HOSTILE})  # fmt: skip
+    form = client.get(f"/registrations/{token}/visa").get_data(as_text=True)  # the request as sent, to correct
+    assert "<script>alert(1)</script>" not in form and "&lt;script&gt;alert(1)&lt;/script&gt;" in form
+    typed = {"passport_name": HOSTILE, "passport_number": "E12345678", "passport_expiry": "2033-01-31",
+             "nationality": "CN", "birth_date": "1980-05-04", "birth_place": "Foshan", "entry_date": "2031-10-13",
+             "exit_date": "2031-10-18", "mission": "other", "mission_other": HOSTILE}  # fmt: skip
+    refused = client.post(f"/registrations/{token}/visa", data=typed)
+    assert refused.status_code == 400  # a passport prints no markup or emoji: refused beside the field, kept
+    assert "&lt;script&gt;" in refused.get_data(as_text=True) and "<script>alert" not in refused.get_data(True)
+    name = "MÜLLER-LÜDENSCHEIDT O'BRIEN שלום"
+    assert client.post(f"/registrations/{token}/visa", data=typed | {"passport_name": name}).status_code == 302
     db.session.refresh(visa)
-    assert visa.status == "requested"  # the corrected request, typed in the form, was taken
-    assert services.passport_data(visa)["passport_name"] == HOSTILE
+    assert visa.status == "requested" and services.passport_data(visa)["passport_name"] == name
     document = review.approve(visa)
     db.session.commit()
     text = _text(_pdf(document)).replace("\n", "")
-    assert '<script>alert(1)</script>{{7*7}} "Müller"' in text
+    # Markup stays text; the emoji (no installed font has one) is U+FFFD, and the text layer stays readable.
+    assert '<script>alert(1)</script>{{7*7}} "Müller"' in text and "שלום" in text and "\ufffd" in text
+    assert name in text and "Einladung" in text
     page = client.get(documents.verification_url(document).split("plenary.example.org", 1)[1]).get_data(True)
-    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page and "MÜLLER-LÜDENSCHEIDT" in page
     assert db.session.scalar(sa.select(sa.func.count()).select_from(IssuedDocument)) == 1

@@ -1,13 +1,18 @@
 """Visa letter forms: the delegate's request, the organizers' note, the plenary's settings (shapes only)."""
 
+import unicodedata
+
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, Regexp, StopValidation
+from wtforms.validators import DataRequired, Length, Optional, Regexp, StopValidation, ValidationError
 
 from plenary.form_messages import FlaskForm
 from plenary.registration.forms import country_choices
 from plenary.validation import multi_line, one_line, optional_choice
 from plenary.visa.missions import OTHER, missions_for
+
+#: One wording for every required field (ours, as the dates' ``Given`` says it; not WTForms' own).
+REQUIRED = _l("This field is required.")
 
 
 class Given:
@@ -17,7 +22,15 @@ class Given:
 
     def __call__(self, form, field):
         if not field.raw_data or not str(field.raw_data[0]).strip():
-            raise StopValidation(_l("This field is required."))
+            raise StopValidation(REQUIRED)
+
+
+class AsInPassport:
+    """Letters (of any script), spaces and the marks names use (- ' . , ( )): what a passport prints."""
+
+    def __call__(self, form, field):
+        if field.data and any(not (unicodedata.category(ch)[0] in "LM" or ch in " -'.,()") for ch in field.data):
+            raise ValidationError(_l("Only letters, spaces, hyphens and apostrophes, as printed in the passport."))
 
 
 def _upper(value):
@@ -27,19 +40,20 @@ def _upper(value):
 class VisaRequestForm(FlaskForm):
     """What a letter needs: the passport's data, the planned stay and the mission where the person applies."""
 
-    passport_name = StringField(_l("Name exactly as in the passport"), filters=[one_line],
-                                validators=[DataRequired(), Length(max=200)])  # fmt: skip
+    passport_name = StringField(_l("Name exactly as in the passport"), filters=[one_line], validators=[
+        DataRequired(message=REQUIRED), Length(max=200), AsInPassport()])  # fmt: skip
     passport_number = StringField(_l("Passport number"), filters=[one_line, _upper], validators=[
-        DataRequired(), Length(min=5, max=20),
+        DataRequired(message=REQUIRED), Length(min=5, max=20),
         Regexp(r"^[A-Z0-9]+$", message=_l("Only Latin letters and digits, as printed in the passport.")),
     ])  # fmt: skip
     passport_expiry = DateField(_l("Passport valid until"), validators=[Given()])
-    nationality = SelectField(_l("Nationality"), validators=[DataRequired()])
+    nationality = SelectField(_l("Nationality"), validators=[DataRequired(message=REQUIRED)])
     birth_date = DateField(_l("Date of birth"), validators=[Given()])
-    birth_place = StringField(_l("Place of birth"), filters=[one_line], validators=[DataRequired(), Length(max=100)])
+    birth_place = StringField(_l("Place of birth"), filters=[one_line], validators=[
+        DataRequired(message=REQUIRED), Length(max=100), AsInPassport()])  # fmt: skip
     entry_date = DateField(_l("Planned date of entry"), validators=[Given()])
     exit_date = DateField(_l("Planned date of exit"), validators=[Given()])
-    mission = SelectField(_l("Where you apply for the visa"), validators=[DataRequired()])
+    mission = SelectField(_l("Where you apply for the visa"), validators=[DataRequired(message=REQUIRED)])
     mission_other = StringField(_l("Other mission (its name and city)"), filters=[one_line],
                                 validators=[Optional(), Length(max=300)])  # fmt: skip
     english = BooleanField(_l("I need the letter in English"))
@@ -62,7 +76,7 @@ class NoteForm(FlaskForm):
     """The organizers' note to the person: what to correct, or why the request is declined."""
 
     note = TextAreaField(_l("Message to the delegate"), filters=[multi_line],
-                         validators=[DataRequired(), Length(max=1000)])  # fmt: skip
+                         validators=[DataRequired(message=REQUIRED), Length(max=1000)])  # fmt: skip
 
 
 class ApproveForm(FlaskForm):

@@ -71,17 +71,21 @@ def request_letter(token: str):
         else:
             form.passport_name.data = f"{registration.last_name} {registration.first_name}".upper()
             form.nationality.data = registration.country
-    if form.validate_on_submit():
-        try:
-            services.submit(registration, form.request_data(), utcnow().astimezone(plenary.zone).date())
-        except services.VisaRequestInvalid as invalid:
-            db.session.rollback()
-            for name, message in invalid.problems.items():
-                getattr(form, name).errors = [*getattr(form, name).errors, message]
-        except services.VisaRefused:
-            db.session.rollback()
-            return redirect(url_for("registration.personal", token=token, done="not_possible"))
-        else:
+    if request.method == "POST":
+        valid = form.validate_on_submit()
+        today = utcnow().astimezone(plenary.zone).date()
+        # The service's checks too, on what could be read: every problem is named at once, beside its field.
+        problems = services.check_request(plenary, form.request_data(), today)
+        for name, message in problems.items():
+            field = getattr(form, name)
+            if not field.errors:
+                field.errors = [*field.errors, message]
+        if valid and not problems:
+            try:
+                services.submit(registration, form.request_data(), today)
+            except services.VisaRefused:
+                db.session.rollback()
+                return redirect(url_for("registration.personal", token=token, done="not_possible"))
             db.session.commit()
             return redirect(url_for("registration.personal", token=token, _anchor="visa"))
     status = 400 if request.method == "POST" else 200
