@@ -120,9 +120,21 @@ def visa_approve(slug: str, request_id: int):
     return _decided(slug, request_id, gettext("The letter has been issued and sent to the delegate."))
 
 
-@bp.post("/plenaries/<slug>/visa/<int:request_id>/<any(correction, decline):action>")
+@bp.post("/plenaries/<slug>/visa/<int:request_id>/correction")
 @organizer_required
-def visa_note(slug: str, request_id: int, action: str):
+def visa_correction(slug: str, request_id: int):
+    """Send the request back to the delegate with what to correct."""
+    return _with_note(slug, request_id, "correction")
+
+
+@bp.post("/plenaries/<slug>/visa/<int:request_id>/decline")
+@organizer_required
+def visa_decline(slug: str, request_id: int):
+    """Decline the request, telling the delegate why."""
+    return _with_note(slug, request_id, "decline")
+
+
+def _with_note(slug: str, request_id: int, action: str):
     """Ask for a correction or decline, with a note to the delegate."""
     plenary = plenary_or_404(slug)
     visa = _request_or_404(plenary, request_id)
