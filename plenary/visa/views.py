@@ -1,5 +1,7 @@
 """The delegate's side: the visa card on the personal page, the request form, the letter's download."""
 
+from datetime import timedelta
+
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import format_date
 
@@ -71,6 +73,9 @@ def request_letter(token: str):
         else:
             form.passport_name.data = f"{registration.last_name} {registration.first_name}".upper()
             form.nationality.data = registration.country
+            # A stay from the day before to the day after: what most delegates plan (changed at will).
+            form.entry_date.data = plenary.local_start.date() - timedelta(days=1)
+            form.exit_date.data = plenary.local_end.date() + timedelta(days=1)
     if request.method == "POST":
         valid = form.validate_on_submit()
         today = utcnow().astimezone(plenary.zone).date()
@@ -89,8 +94,9 @@ def request_letter(token: str):
             db.session.commit()
             return redirect(url_for("registration.personal", token=token, _anchor="visa"))
     status = 400 if request.method == "POST" else 200
-    window = [format_date(day, "long") for day in (*services.stay_window(plenary), plenary.local_start.date(),
-                                                    plenary.local_end.date())]  # fmt: skip
+    start, end = plenary.local_start.date(), plenary.local_end.date()
+    dates = format_date(start, "long") if start == end else f"{format_date(start, 'long')} – {format_date(end, 'long')}"
+    window = [format_date(day, "long") for day in services.stay_window(plenary)] + [dates]
     return render_template("visa/request.html", registration=registration, plenary=plenary, form=form,
                            token=token, visa=visa, window=window), status  # fmt: skip
 
