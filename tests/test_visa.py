@@ -305,3 +305,33 @@ def test_passport_data_is_deleted_retention_days_after_the_plenary_once(app, ple
     db.session.refresh(visa)
     assert visa.passport_token is None and visa.purged_at == ends + timedelta(days=30, minutes=1)
     assert datetime.now(UTC) < ends  # the real clock never moved
+
+
+def test_no_decision_once_the_registration_has_changed(app, plenary, client, accounts):
+    registration = register(plenary)
+    visa = request_letter(registration)
+    changes.switch_attendance(registration.id, "online")
+    db.session.commit()
+    login(client, "organizer@isa.example")
+    response = client.post(f"/admin/plenaries/{plenary.slug}/visa/{visa.id}/approve")
+    assert response.status_code == 302
+    db.session.refresh(visa)
+    assert visa.status == VisaStatus.REQUESTED and not _mails(registration, "visa_approved")
+    with pytest.raises(services.VisaRefused, match="online"):
+        services.mark_approved(visa)
+    # Declining (with a reason) is still possible: the request does not hang.
+    client.post(f"/admin/plenaries/{plenary.slug}/visa/{visa.id}/decline", data={"note": "Online-Teilnahme."})
+    db.session.refresh(visa)
+    assert visa.status == VisaStatus.DECLINED
+
+
+def test_opening_a_letter_in_the_back_office_is_audited(app, plenary, client, accounts):
+    registration = register(plenary)
+    visa = request_letter(registration)
+    login(client, "organizer@isa.example")
+    assert client.get(f"/admin/plenaries/{plenary.slug}/visa/{visa.id}/letter.pdf").status_code == 404  # none yet
+    client.post(f"/admin/plenaries/{plenary.slug}/visa/{visa.id}/approve")
+    before = _views(visa)
+    response = client.get(f"/admin/plenaries/{plenary.slug}/visa/{visa.id}/letter.pdf")
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")
+    assert _views(visa) == before + 1

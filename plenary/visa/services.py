@@ -229,12 +229,17 @@ def _decide(visa: VisaRequest, status: VisaStatus, note: str | None, action: str
            changes={"status": [str(before), str(status)]} | ({"note": [None, note]} if note else {}))  # fmt: skip
 
 
-def _open_request(visa: VisaRequest) -> None:
+def _open_request(visa: VisaRequest, approving: bool = False) -> None:
+    """Refuse a decision on a request that is no longer open (another organizer decided); an approval also where
+    no letter may be made now (the registration moved online, was cancelled; letters were switched off)."""
+    # Row lock (PostgreSQL): two organizers deciding at once decide one after the other, the second sees the first.
+    db.session.refresh(visa, with_for_update=True)
     if visa.status not in OPEN:
         raise VisaRefused(str(visa.status))
-    if offer_refusal(visa.registration) not in (None, "disabled"):
-        # The registration has changed since (cancelled, moved online …): nothing to decide.
-        raise VisaRefused(offer_refusal(visa.registration))
+    refusal = offer_refusal(visa.registration) if approving else None
+    if refusal is not None:
+        # The registration or the settings have changed since (cancelled, moved online, letters off): no decision.
+        raise VisaRefused(refusal)
 
 
 def ask_correction(visa: VisaRequest, note: str) -> VisaRequest:
@@ -254,8 +259,8 @@ def decline(visa: VisaRequest, reason: str) -> VisaRequest:
 
 
 def mark_approved(visa: VisaRequest) -> VisaRequest:
-    """Mark the request approved (the letter is issued by ``plenary.visa.letter.approve``)."""
-    _open_request(visa)
+    """Mark the request approved (the letter is issued by ``plenary.visa.review.approve``)."""
+    _open_request(visa, approving=True)
     if passport_data(visa) is None:
         raise VisaRefused("no_passport_data")
     _decide(visa, VisaStatus.APPROVED, None, "visa.approved")
