@@ -18,6 +18,7 @@ from plenary.jobs.cli import jobs_cli
 from plenary.mail.cli import outbox_cli
 from plenary.registration.cli import deliver_now, registrations_cli
 from plenary.visa.cli import visa_letter  # noqa: F401 (adds `documents visa-letter` to documents_cli)
+from plenary.visa.demo import load_visa_demo
 
 plenary_cli = AppGroup("plenary", help="Import and export plenaries in the exchange format.")
 
@@ -69,6 +70,7 @@ def demo_command() -> None:
     """Load the demo content (idempotent): plenaries, members, announcements, an organizer."""
     report = load_demo()
     db.session.commit()
+    report.lines += load_visa_demo()  # after the commit: it registers a delegate (capacity lock first)
     for line in report.lines:
         click.echo(line)
     click.echo("")

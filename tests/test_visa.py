@@ -335,3 +335,20 @@ def test_opening_a_letter_in_the_back_office_is_audited(app, plenary, client, ac
     response = client.get(f"/admin/plenaries/{plenary.slug}/visa/{visa.id}/letter.pdf")
     assert response.status_code == 200 and response.data.startswith(b"%PDF")
     assert _views(visa) == before + 1
+
+
+def test_the_key_may_come_from_the_instance_folder(tmp_path):
+    (tmp_path / "visa_key").write_text(KEY + "\n")
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                      "VISA_LETTERS": True}, instance_path=str(tmp_path))  # fmt: skip
+    assert app.config["VISA_KEY"] == KEY
+
+
+def test_the_demo_offers_letters_and_holds_a_request_once(app, runner):
+    for _ in range(2):  # idempotent
+        result = runner.invoke(args=["demo"])
+        assert result.exit_code == 0, result.output
+    assert "Visa letters: offered for plenary 11" in result.output
+    [visa] = db.session.scalars(sa.select(VisaRequest)).all()
+    assert visa.status == VisaStatus.REQUESTED and services.passport_data(visa)["passport_name"] == "VOGEL KATRIN"
+    assert services.settings_for(visa.registration.plenary).host_country == "CN"

@@ -1,6 +1,7 @@
 """The passport data's encryption: cryptography's Fernet (AES-128-CBC + HMAC-SHA256), key from FLASK_VISA_KEY."""
 
 import json
+import os
 
 from cryptography.fernet import Fernet, InvalidToken
 from flask import Flask, current_app
@@ -17,9 +18,17 @@ def _fernet(key) -> Fernet:
 
 
 def check_configuration(app: Flask) -> None:
-    """Refuse to start when FLASK_VISA_LETTERS is on and FLASK_VISA_KEY is missing or not a Fernet key."""
+    """Refuse to start when FLASK_VISA_LETTERS is on and FLASK_VISA_KEY is missing or not a Fernet key.
+
+    Without FLASK_VISA_KEY, the key is read from instance/visa_key if that file exists (as ``scripts/run`` writes it
+    for the demo, beside instance/secret_key).
+    """
     if not app.config.get("VISA_LETTERS"):
         return
+    key_file = os.path.join(app.instance_path, "visa_key")
+    if not app.config.get("VISA_KEY") and os.path.exists(key_file):
+        with open(key_file, encoding="ascii") as fh:
+            app.config["VISA_KEY"] = fh.read().strip()
     key = app.config.get("VISA_KEY")
     try:
         if not key:
@@ -31,7 +40,8 @@ def check_configuration(app: Flask) -> None:
             + ("not set" if not key else f"not a valid Fernet key ({problem})")
             + ". It encrypts the delegates' passport data. Create one with "
             "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`, "
-            "set FLASK_VISA_KEY to it and keep it safe (without it the stored passport data cannot be read), "
+            f"set FLASK_VISA_KEY to it (or write it into {key_file}) and keep it safe "
+            "(without it the stored passport data cannot be read), "
             "or set FLASK_VISA_LETTERS=false. Refusing to start."
         ) from None
 
