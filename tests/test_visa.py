@@ -352,3 +352,19 @@ def test_the_demo_offers_letters_and_holds_a_request_once(app, runner):
     [visa] = db.session.scalars(sa.select(VisaRequest)).all()
     assert visa.status == VisaStatus.REQUESTED and services.passport_data(visa)["passport_name"] == "VOGEL KATRIN"
     assert services.settings_for(visa.registration.plenary).host_country == "CN"
+
+
+def test_registered_again_after_cancelling_one_may_ask_anew(app, plenary, client):
+    registration = register(plenary)
+    visa = request_letter(registration)
+    changes.cancel(registration.id)
+    db.session.commit()
+    assert not services.may_request(registration)  # cancelled: no request
+    changes.reactivate(registration.id)
+    db.session.commit()
+    db.session.refresh(visa)
+    assert visa.status == VisaStatus.WITHDRAWN and services.may_request(registration)
+    assert f"/registrations/{token_for(registration)}/visa" in _personal(client, registration)
+    assert client.post(f"/registrations/{token_for(registration)}/visa", data=GOOD).status_code == 302
+    db.session.refresh(visa)
+    assert visa.status == VisaStatus.REQUESTED

@@ -28,6 +28,8 @@ class VisaStatus(StrEnum):
 
 #: A request the person may (still) change: new, or sent back for correction.
 EDITABLE = frozenset({VisaStatus.REQUESTED, VisaStatus.CORRECTION})
+#: A request after which the person may ask anew (their registration ended, and they registered again).
+RENEWABLE = frozenset({VisaStatus.WITHDRAWN})
 #: Requests the organizers can decide on now.
 OPEN = frozenset({VisaStatus.REQUESTED})
 

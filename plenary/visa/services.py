@@ -19,7 +19,7 @@ from plenary.registration.models import Registration
 from plenary.registration.states import Attendance, RegistrationStatus
 from plenary.visa import crypto
 from plenary.visa.missions import MISSIONS, OTHER, missions_for
-from plenary.visa.models import EDITABLE, OPEN, VisaRequest, VisaSettings, VisaStatus
+from plenary.visa.models import EDITABLE, OPEN, RENEWABLE, VisaRequest, VisaSettings, VisaStatus
 
 #: The passport data's fields (encrypted together); dates as ISO strings inside the token.
 PASSPORT_FIELDS = ("passport_name", "passport_number", "passport_expiry", "nationality", "birth_date", "birth_place")
@@ -111,7 +111,7 @@ def may_request(registration: Registration) -> bool:
     if offer_refusal(registration) is not None:
         return False
     existing = request_for(registration)
-    return existing is None or existing.status in EDITABLE
+    return existing is None or existing.status in EDITABLE | RENEWABLE
 
 
 def stay_window(plenary: Plenary) -> tuple[date, date]:
@@ -163,7 +163,7 @@ def submit(registration: Registration, data: dict, today: date) -> VisaRequest:
     if offer_refusal(registration) is not None:
         raise VisaRefused(offer_refusal(registration))
     existing = request_for(registration)
-    if existing is not None and existing.status not in EDITABLE:
+    if existing is not None and existing.status not in EDITABLE | RENEWABLE:
         raise VisaRefused(str(existing.status))
     problems = check_request(registration.plenary, data, today)
     if problems:
@@ -177,6 +177,7 @@ def submit(registration: Registration, data: dict, today: date) -> VisaRequest:
     visa.english = bool(data.get("english"))
     corrected = existing is not None and existing.status == VisaStatus.CORRECTION
     visa.status = VisaStatus.REQUESTED
+    visa.note = None if existing is not None and existing.status in RENEWABLE else visa.note
     visa.requested_at = utcnow()
     visa.purged_at = None
     db.session.add(visa)
