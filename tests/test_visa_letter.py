@@ -11,7 +11,7 @@ from plenary.documents import services as documents
 from plenary.documents.models import DocumentKind, IssuedDocument
 from plenary.extensions import db
 from plenary.mail.models import OutboxMessage
-from plenary.registration import changes
+from plenary.registration import changes, privacy
 from plenary.registration.tokens import token_for
 from plenary.visa import review, services
 from tests.conftest import login
@@ -118,6 +118,8 @@ def test_the_verify_page_shows_the_letter_valid_then_withdrawn_after_cancelling(
     db.session.commit()
     page = client.get(path, query_string={"lang": "en"}).get_data(as_text=True)
     assert "Withdrawn." in page and "Valid." not in page
+    db.session.refresh(document)
+    assert document.withdrawn_reason == "cancelled"
     # Withdrawn: no download any more, and the mail still waiting is not sent with it.
     assert client.get(f"/registrations/{token_for(registration)}/visa/letter.pdf").status_code == 404
     assert review.current_letter(registration) is None
@@ -131,6 +133,17 @@ def test_the_approval_mail_carries_the_letter_in_the_persons_language(app, plena
     attachment = documents.attachment_for(mail.attachment_ref)
     assert attachment is not None and attachment.data.startswith(b"%PDF")
     assert attachment.filename.endswith(".pdf") and "ZHANG" not in attachment.filename
+
+
+def test_erasure_withdraws_the_letter_as_erased_and_deletes_the_passport_data(app, plenary, client):
+    registration = register(plenary)
+    visa, document = _approved(registration)
+    privacy.erase(registration.id)
+    db.session.commit()
+    db.session.refresh(document)
+    db.session.refresh(visa)
+    assert document.withdrawn_reason == "erased" and document.statement == []
+    assert visa.passport_token is None and documents.render_document(document) is None
 
 
 def test_after_the_purge_no_letter_can_be_made(app, plenary, client):

@@ -56,10 +56,13 @@ def current_letter(registration: Registration) -> IssuedDocument | None:
     return document if document is not None and documents.is_valid(document) else None
 
 
-def registration_ended(registration: Registration, reason: str = "cancelled") -> None:
-    """The registration was cancelled or rejected: its request and letter are withdrawn."""
+def registration_ended(registration: Registration) -> None:
+    """The registration was cancelled or rejected: its request is withdrawn.
+
+    The letter itself is withdrawn by the documents' own receiver of the same signal, with the reason the
+    action gives (cancelled, rejected, erased) — so not here, where it would come first with the wrong reason.
+    """
     services.withdraw_request(registration)
-    documents.withdraw_all(registration, reason, kinds=[DocumentKind.VISA_LETTER])
 
 
 def registration_erased(registration: Registration) -> None:
