@@ -18,6 +18,8 @@ from plenary.extensions import db
 from plenary.jobs.cli import jobs_cli
 from plenary.mail.cli import outbox_cli
 from plenary.registration.cli import deliver_now, registrations_cli
+from plenary.visa.cli import visa_letter  # noqa: F401 (adds `documents visa-letter` to documents_cli)
+from plenary.visa.demo import load_visa_demo
 
 plenary_cli = AppGroup("plenary", help="Import and export plenaries in the exchange format.")
 
@@ -35,8 +37,9 @@ def import_command(file) -> None:
     except UnicodeDecodeError:
         raise click.ClickException(f"{file.name}: not UTF-8 text") from None
     except RecursionError:
-        raise click.ClickException(f"{file.name}: nested too deeply to be an exchange document; nothing was changed"
-                                   ) from None
+        raise click.ClickException(
+            f"{file.name}: nested too deeply to be an exchange document; nothing was changed"
+        ) from None
     except ValueError as exc:  # e.g. a number of more than 4,300 digits
         raise click.ClickException(f"{file.name}: not valid JSON ({exc}); nothing was changed") from None
     try:
@@ -68,6 +71,7 @@ def demo_command() -> None:
     """Load the demo content (idempotent): plenaries, members, announcements, an organizer."""
     report = load_demo()
     db.session.commit()
+    report.lines += load_visa_demo()  # after the commit: it registers a delegate (capacity lock first)
     for line in report.lines:
         click.echo(line)
     click.echo("")

@@ -97,6 +97,12 @@ def default_config(app: Flask) -> dict:
                                         "zh": "中德工业城市联盟秘书长"},  # fmt: skip
         "FOLLOW_UP_HOURS": 12,
         "FOLLOW_UP_WITHIN_DAYS": 14,
+        # Visa invitation letters (plenary/visa/): off everywhere unless True; then VISA_KEY (a Fernet key, which
+        # encrypts the passport data) must be set, or the app refuses to start. Passport data is deleted this many
+        # days after the plenary's end.
+        "VISA_LETTERS": False,
+        "VISA_KEY": None,
+        "VISA_RETENTION_DAYS": 30,
         "SESSION_COOKIE_HTTPONLY": True,
         # Cookies are Secure on HTTPS requests (behind a proxy: with TRUSTED_PROXIES); True makes them Secure always.
         "SESSION_COOKIE_SECURE": False,

@@ -16,6 +16,7 @@ from plenary.questions.follow_up import ask_confirmed
 from plenary.registration.digest import plenaries_with_digest, write_digest
 from plenary.registration.offers import expire_due, remind_due
 from plenary.registration.privacy import plenaries_ended_before, purge_plenary
+from plenary.visa.jobs import purge_passport_data
 
 
 def render_broadcasts(now: datetime, keep_going: Callable[[], bool]) -> int:
@@ -97,4 +98,5 @@ JOBS = (
     Job("prune-sent-messages", prune_sent_messages, every=timedelta(hours=1)),
     Job("purge-registrations", purge_registrations, every=timedelta(hours=1)),
     Job("badge-batches", build_badge_batches, every=timedelta(0)),
+    Job("purge-passport-data", purge_passport_data, every=timedelta(hours=1)),
 )

@@ -1,0 +1,14 @@
+"""What visa letters do when a registration ends or is erased (signals of plenary.registration.signals)."""
+
+from plenary.registration.signals import registration_ended, registration_erased
+from plenary.visa import review
+
+
+@registration_ended.connect
+def _withdraw_on_end(sender, **_extra) -> None:
+    review.registration_ended(sender)
+
+
+@registration_erased.connect
+def _purge_on_erasure(sender, **_extra) -> None:
+    review.registration_erased(sender)
