@@ -1,7 +1,7 @@
 """badges and name plates: the registration's role, and the batches the worker builds
 
 Revision ID: 12b000000001
-Revises: 12a000000001
+Revises: 12q000000001
 Create Date: 2026-12-01 18:50:00
 """
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '12b000000001'
-down_revision = '12a000000001'
+down_revision = '12q000000001'
 branch_labels = None
 depends_on = None
 

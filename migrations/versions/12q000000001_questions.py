@@ -1,7 +1,7 @@
 """questions: the organizers' questions of a plenary, the answers, the follow-up bookkeeping, the answer deadline
 
 Revision ID: 12q000000001
-Revises: 12a000000001
+Revises: 12c000000001
 Create Date: 2026-12-01 18:50:00
 """
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ import plenary.db
 
 # revision identifiers, used by Alembic.
 revision = '12q000000001'
-down_revision = '12a000000001'
+down_revision = '12c000000001'
 branch_labels = None
 depends_on = None
 

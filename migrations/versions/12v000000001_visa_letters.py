@@ -1,7 +1,7 @@
 """visa invitation letters: a plenary's visa settings, and one request per registration (passport data encrypted)
 
 Revision ID: 12v000000001
-Revises: 12a000000001
+Revises: 12b000000001
 Create Date: 2026-12-01 18:45:00
 """
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '12v000000001'
-down_revision = '12a000000001'
+down_revision = '12b000000001'
 branch_labels = None
 depends_on = None
 
