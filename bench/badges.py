@@ -33,8 +33,14 @@ from plenary.registration.models import Registration  # noqa: E402
 FAMILY = "张王李赵刘陈杨黄周吴徐孙马朱胡郭何高林罗欧阳司马"
 GIVEN = ["伟", "芳", "娜娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛"]
 GERMAN = ["Anna Schmidt", "Jörg Müller", "Claudia Weber-Hoffmann", "Friedhelm Ost", "Sabine Köhler", "Jan Becker"]
-ORGS = ["佛山市人民政府", "湖州市商务局", "许昌市投资促进局", "Stadt Köln, Amt für Wirtschaftsförderung",
-        "Industrie- und Handelskammer Nürnberg für Mittelfranken", "Fraunhofer-Institut für Produktionstechnologie"]
+ORGS = [
+    "佛山市人民政府",
+    "湖州市商务局",
+    "许昌市投资促进局",
+    "Stadt Köln, Amt für Wirtschaftsförderung",
+    "Industrie- und Handelskammer Nürnberg für Mittelfranken",
+    "Fraunhofer-Institut für Produktionstechnologie",
+]
 ROLES = ["delegate"] * 7 + ["speaker", "press", "organizer"]
 
 

@@ -35,8 +35,18 @@ def test_nine_badges_are_three_a4_sheets_with_the_names_exactly_and_the_cjk_font
     width, height = float(reader.pages[0].mediabox.width), float(reader.pages[0].mediabox.height)
     assert (round(width / 72 * 25.4), round(height / 72 * 25.4)) == (210, 297)
     text = pdf_text(pdf)
-    for name in ("张伟", "ZHANG Wei", "Dr. Anna SCHMIDT", "王丽", "WANG Li", "Delegierte/r · 代表",
-                 "Referent/in · 发言嘉宾", "Presse · 媒体", "第四十二届全体大会", "42. Plenarversammlung"):
+    for name in (
+        "张伟",
+        "ZHANG Wei",
+        "Dr. Anna SCHMIDT",
+        "王丽",
+        "WANG Li",
+        "Delegierte/r · 代表",
+        "Referent/in · 发言嘉宾",
+        "Presse · 媒体",
+        "第四十二届全体大会",
+        "42. Plenarversammlung",
+    ):
         assert name in text, name
     assert "Online" not in text and "Waiting" not in text
     for person in people:  # the code printed under each QR is the one the door page takes (checkin_url)
