@@ -102,8 +102,9 @@ def _attempt(message_id: int, now: datetime | None, session: SMTPSession, report
     message = db.session.get(OutboxMessage, message_id)
     kind, attempts = message.kind, message.attempts
     try:
-        outgoing = _prepare(message)
-        _send(outgoing, message_id, kind, session, deadline=lease_start + smtp_budget())
+        outgoing = _prepare(message)  # may build an attached PDF: the SMTP budget starts after it, within the lease
+        deadline = min(time.monotonic() + smtp_budget(), lease_start + lease_seconds() * 0.8)
+        _send(outgoing, message_id, kind, session, deadline=deadline)
     except Exception as exc:  # SMTP answers, the network, anything unexpected: retry.verdict decides
         _failed_attempt(message_id, kind, attempts, exc, report)
         if isinstance(exc, SMTPTimeout):
