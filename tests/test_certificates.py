@@ -27,7 +27,6 @@ from plenary.mail.models import OutboxMessage
 from plenary.registration import privacy, signup
 from plenary.registration.models import Registration
 from plenary.registration.tokens import token_for
-from tests.certificate_catalogue import translation_directories
 from tests.conftest import person
 from tests.test_paperwork_foundation import pdf_fonts
 
@@ -37,12 +36,9 @@ HOSTILE = "<script>alert(1)</script>{{7*7}}"
 
 
 @pytest.fixture
-def smtp_app_config(tmp_path_factory) -> dict:
+def smtp_app_config() -> dict:
     # Each PDF is built during the delivery round (mail.compose): on a busy 2-core machine that can take seconds.
-    return {
-        "BABEL_TRANSLATION_DIRECTORIES": translation_directories(tmp_path_factory.mktemp("catalogue")),
-        "MAIL_TIMEOUT": 30,
-    }
+    return {"MAIL_TIMEOUT": 30}
 
 
 @pytest.fixture

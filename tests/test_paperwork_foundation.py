@@ -17,7 +17,7 @@ from weasyprint.urls import URLFetchingError
 
 from plenary.documents import services
 from plenary.documents.models import DocumentKind, IssuedDocument
-from plenary.documents.render import StaticOnlyFetcher, qr_data_uri, render_pdf
+from plenary.documents.render import StaticOnlyFetcher, printable, qr_data_uri, render_pdf
 from plenary.events.editing import set_status
 from plenary.events.models import PlenaryStatus
 from plenary.extensions import db
@@ -197,3 +197,12 @@ def test_a_document_withdrawn_before_its_mail_went_out_is_never_sent(app, regist
     db.session.refresh(message)
     assert message.status == OutboxStatus.FAILED and message.final_reason == FinalReason.UNDELIVERABLE
     assert smtp.received_by("zhang@example.cn") == []
+
+
+def test_a_character_no_font_draws_becomes_a_replacement_and_keeps_the_text_layer_whole(app):
+    # 🦊 and U+20000 are in no installed font: printed raw, WeasyPrint's .notdef glyph garbled the whole line's
+    # text layer ("C+&¤\x00 ÿÿ…" instead of 张伟). 😀 is in DejaVu Sans and prints; Arabic too.
+    name = "张伟 🦊 \U00020000 😀 مرحبا\u2028Müller \x07"
+    text = sample(app, name=name).pages[0].extract_text()
+    assert "张伟 \ufffd \ufffd 😀" in text and "Müller" in text and "\x00" not in text
+    assert printable("a\u2028b\x07c\ufe0f") == "a bc"

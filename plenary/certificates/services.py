@@ -94,13 +94,6 @@ def certificate_for(registration: Registration, now: datetime | None = None) -> 
     return document
 
 
-def printable(text: str | None) -> str:
-    """``text`` without what no installed font draws (emoji and other pictographs from U+1F000, emoji variation
-    selectors): WeasyPrint would print a .notdef box, and that glyph breaks the CJK font's text layer (a PDF
-    reader then extracts garbage for every word in that font). Arabic, Hebrew, Latin and CJK stay."""
-    return "".join(ch for ch in text or "" if ord(ch) < 0x1F000 and ch not in "\ufe0e\ufe0f")
-
-
 def names(registration: Registration) -> tuple[str, str]:
     """(the name in Chinese characters or "", the Latin name or "") as the certificate prints them."""
     chinese = registration.name_zh or ""
@@ -178,11 +171,11 @@ def render(document: IssuedDocument) -> bytes | None:
         how = attendance_words(registration)
     online_only = channels(registration) == {AttendanceChannel.ONLINE}
     context = {
-        "document": document, "registration": registration, "plenary": plenary, "name_zh": printable(chinese),
-        "name_latin": printable(latin), "organisation": printable(registration.organisation),
-        "plenary_title": printable(title), "plenary_number": None if number in title else number,
+        "document": document, "registration": registration, "plenary": plenary, "name_zh": chinese,
+        "name_latin": latin, "organisation": registration.organisation,
+        "plenary_title": title, "plenary_number": None if number in title else number,
         "dates": dates(plenary, language), "how": how,
-        "venue": "" if online_only else printable(venue(plenary, language)),
+        "venue": "" if online_only else venue(plenary, language),
         "online_only": online_only, "signatory": signatory(language), "url": url, "qr": qr_data_uri(url, scale=4),
         "issued_on": format_date(document.issued_at.astimezone(plenary.zone).date(), "long",
                                  locale=BABEL_LOCALES[language]),

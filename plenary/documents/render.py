@@ -8,11 +8,13 @@ app's static folder only, and refuses everything else. The fonts come from the s
 """
 
 import base64
+import bisect
 import functools
 import io
 import os
 import shutil
 import subprocess
+import unicodedata
 from urllib.parse import unquote, urlsplit
 
 import segno
@@ -48,6 +50,61 @@ def missing_fonts() -> tuple[str, ...]:
         return FONT_FAMILIES
     listed = subprocess.run(["fc-list", ":", "family"], capture_output=True, text=True, check=False).stdout
     return tuple(family for family in FONT_FAMILIES if family not in listed)
+
+
+@functools.cache
+def _font_coverage() -> tuple[list[int], list[int]]:
+    """The code points some installed font draws, as sorted (starts, ends) of ranges (fontconfig's charsets)."""
+    if shutil.which("fc-list") is None:
+        return [0x20], [0x7E]
+    listed = subprocess.run(["fc-list", "--format=%{charset}\\n"], capture_output=True, text=True, check=False).stdout
+    ranges = []
+    for item in listed.split():
+        first, _, last = item.partition("-")
+        try:
+            ranges.append((int(first, 16), int(last or first, 16)))
+        except ValueError:
+            continue
+    merged: list[list[int]] = []
+    for start, end in sorted(ranges):
+        if merged and start <= merged[-1][1] + 1:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [start for start, _ in merged], [end for _, end in merged]
+
+
+def _drawable(ch: str) -> bool:
+    starts, ends = _font_coverage()
+    index = bisect.bisect_right(starts, ord(ch)) - 1
+    return index >= 0 and ord(ch) <= ends[index]
+
+
+def printable(text: str) -> str:
+    """``text`` as the installed fonts can print it: a character no font draws (an emoji) becomes U+FFFD, line and
+    paragraph separators become spaces, other control characters go.
+
+    WeasyPrint draws a character no font has as the .notdef glyph, and that glyph breaks the font's text mapping:
+    the whole page's text layer (what a consulate's staff copies out, and what pypdf reads) comes out as garbage.
+    Every document's HTML passes through here before it is printed (``render_pdf``).
+    """
+    out = []
+    for ch in text:
+        if ch < "\x7f" and (ch >= " " or ch in "\t\n\r"):
+            out.append(ch)
+            continue
+        category = unicodedata.category(ch)
+        if "\ufe00" <= ch <= "\ufe0f":
+            continue  # variation selectors (an emoji's presentation): nothing to draw on paper
+        if category in ("Zl", "Zp"):
+            out.append(" ")
+        elif category == "Cc":
+            continue
+        elif category == "Cf" or _drawable(ch):
+            out.append(ch)  # format characters (soft hyphens, joiners) take no glyph of their own
+        else:
+            out.append("\ufffd")
+    return "".join(out)
 
 
 class StaticOnlyFetcher(URLFetcher):
@@ -90,7 +147,7 @@ def render_pdf(template_name: str, language: str, context: dict) -> bytes:
         raise DocumentFontMissing(
             f"documents need the fonts {', '.join(missing)} (Debian: apt-get install fonts-noto-cjk)"
         )
-    html = render_html(template_name, language, context)
+    html = printable(render_html(template_name, language, context))
     base_url = "file://" + os.path.realpath(current_app.static_folder) + "/"
     return HTML(string=html, base_url=base_url, url_fetcher=StaticOnlyFetcher(current_app.static_folder)).write_pdf()
 
