@@ -5,7 +5,6 @@ document (code, language, date) and the request's passport data. Once that data 
 made any more (``render`` returns None); the verify page still shows the statement (passport number masked).
 """
 
-import unicodedata
 from datetime import date
 
 from flask import current_app
@@ -41,27 +40,6 @@ LABELS = {
     "stay": _l("Planned stay"),
     "mission": _l("Addressed to"),
 }
-
-
-def printable(text: str | None) -> str:
-    """``text`` as the letter's fonts can print it: a character no installed font has (emoji: Debian's Noto CJK and
-    DejaVu have none) becomes U+FFFD, invisible controls go, line separators become spaces.
-
-    Such a character is drawn as WeasyPrint's .notdef glyph, which breaks the font's text mapping: the whole page's
-    text layer (what a mission's staff copies out, and what pypdf reads) came out as garbage.
-    """
-    out = []
-    for ch in text or "":
-        category = unicodedata.category(ch)
-        if ord(ch) >= 0x1F000 or category in ("Co", "Cs", "Cn"):
-            out.append("\ufffd")
-        elif category in ("Zl", "Zp") or ch in "\t\n\r":
-            out.append(" ")
-        elif category in ("Cc", "Cf") and ch not in ("\u200c", "\u200d"):
-            continue
-        else:
-            out.append(ch)
-    return "".join(out)
 
 
 def masked(number: str) -> str:
@@ -114,7 +92,7 @@ def letter_context(document: IssuedDocument, visa: VisaRequest, passport: dict) 
     settings = services.settings_for(plenary)
     legal = legal_details(language)
     mission = services.mission_name(visa, language)
-    passport = {key: printable(value) if isinstance(value, str) else value for key, value in passport.items()}
+    passport = {key: value if isinstance(value, str) else value for key, value in passport.items()}
     with force_locale(BABEL_LOCALES[language]):
         issued = format_date(document.issued_at.astimezone(plenary.zone).date(), "long")
         nationality = country_name(passport["nationality"], language) or passport["nationality"]
@@ -128,10 +106,10 @@ def letter_context(document: IssuedDocument, visa: VisaRequest, passport: dict) 
         "contact_email": plenary.contact_email or legal.email or current_app.config["CONTACT_EMAIL"],
         "place": _text(plenary.venue_city, language),
         "issued": issued,
-        "mission": printable(mission),
+        "mission": mission,
         "plenary": plenary,
         "ordinal_text": ordinal(plenary.number, language),
-        "title": printable(localize(plenary.title, language).text),
+        "title": localize(plenary.title, language).text,
         "generic_title": _generic(localize(plenary.title, language).text, ordinal(plenary.number, language)),
         "dates": _dates(plenary, language),
         "venue": _text(plenary.venue_name, language),
@@ -142,10 +120,10 @@ def letter_context(document: IssuedDocument, visa: VisaRequest, passport: dict) 
         "expiry": expiry,
         "entry": entry,
         "exit": exit_,
-        "name_zh": printable(registration.name_zh),
-        "organisation": printable(", ".join(p for p in (registration.organisation, registration.position) if p)),
-        "organisation_zh": printable("，".join(p for p in (registration.organisation, registration.position) if p)),
-        "costs": printable((settings.costs or {}).get(language) or DEFAULT_COSTS[language]),
+        "name_zh": registration.name_zh,
+        "organisation": ", ".join(p for p in (registration.organisation, registration.position) if p),
+        "organisation_zh": "，".join(p for p in (registration.organisation, registration.position) if p),
+        "costs": (settings.costs or {}).get(language) or DEFAULT_COSTS[language],
         "signatory_name": _text(settings.signatory_name, language),
         "signatory_function": _text(settings.signatory_function, language),
         "document": document,
@@ -166,7 +144,7 @@ def _generic(title: str, ordinal_text: str) -> bool:
 
 def _text(values: str | dict | None, language: str) -> str:
     """A setting's text in ``language`` (falling back as page content does); empty if it has none."""
-    return printable(localize_any(values, language).text) if values else ""
+    return localize_any(values, language).text if values else ""
 
 
 def _request_of(document: IssuedDocument) -> VisaRequest | None:
