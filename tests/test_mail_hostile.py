@@ -37,6 +37,8 @@ from plenary.questions.services import create_question
 from plenary.registration import changes, delegation, digest, email_change, notifications, offers, privacy, signup
 from plenary.registration import organizer as organizer_actions
 from plenary.registration.models import Registration
+from plenary.visa import review as visa_review
+from tests import visa_helpers
 from tests.conftest import open_registration, person, plenary_document
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "mail"
@@ -169,7 +171,7 @@ FIRST_MESSAGES = ("registration_received", "registration_confirmed", "registrati
 @pytest.fixture
 def smtp_app_config():
     """conftest's ``smtp_app`` with a longer SMTP timeout and this module's public address."""
-    return {"PUBLIC_URL": PUBLIC_URL, "MAIL_TIMEOUT": 5}
+    return {"PUBLIC_URL": PUBLIC_URL, "MAIL_TIMEOUT": 5, "VISA_LETTERS": True, "VISA_KEY": visa_helpers.KEY}
 
 
 @pytest.fixture
@@ -285,6 +287,16 @@ def hostile_outbox(app, make_plenary):
     db.session.commit()
     questions_follow_up.ask_confirmed(utcnow())  # the questions_follow_up mail (it commits)
     questions_follow_up.remind(seventh.id)  # and the reminder's wording
+    db.session.commit()
+    # Visa letters (issue 12): hostile names and organizer's notes; sent back, declined, approved (the letter attached).
+    eighth = visa_helpers.offering(make_plenary(slug="eighth", number=50,
+                                               registration=open_registration(capacity_in_person=10)))
+    hostile_names = {key: HEAD[key] for key in ("honorific", "first_name", "last_name", "name_zh", "organisation")}
+    visas = [visa_helpers.request_letter(visa_helpers.register(eighth, email=f"visa{n}@example.cn", **hostile_names))
+             for n in range(3)]  # fmt: skip
+    visa_review.ask_correction(visas[0], EVIL_LINK + EVIL_TABLE)
+    visa_review.decline(visas[1], EVIL_IMG + BROADCAST_LINES[1])
+    visa_review.approve(visas[2])
     db.session.commit()
     # Without the erased person's earlier messages (scrubbed: nothing left to render).
     query = sa.select(OutboxMessage).where(OutboxMessage.recipient.is_not(None)).order_by(OutboxMessage.id)
