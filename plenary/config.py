@@ -100,6 +100,8 @@ def default_config(app: Flask) -> dict:
         # Visa invitation letters (plenary/visa/): off everywhere unless True; then VISA_KEY (a Fernet key, which
         # encrypts the passport data) must be set, or the app refuses to start. Passport data is deleted this many
         # days after the plenary's end.
+        # A person is reminded of unanswered follow-up questions at most once in this many hours (plenary/questions).
+        "QUESTIONS_REMINDER_GAP_HOURS": 12,
         "VISA_LETTERS": False,
         "VISA_KEY": None,
         "VISA_RETENTION_DAYS": 30,

@@ -15,6 +15,7 @@ from plenary.registration import changes, privacy
 from plenary.registration.tokens import token_for
 from plenary.visa import review, services
 from tests.conftest import login
+from tests.test_paperwork_foundation import pdf_fonts
 from tests.visa_helpers import HOSTILE, KEY, offering, register, request_letter
 
 
@@ -49,17 +50,6 @@ def _text(reader: PdfReader) -> str:
     return "\n".join(page.extract_text() for page in reader.pages)
 
 
-def _fonts(reader: PdfReader) -> dict[str, bool]:
-    fonts = {}
-    for page in reader.pages:
-        for ref in page["/Resources"].get("/Font", {}).values():
-            font = ref.get_object()
-            described = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
-            descriptor = described["/FontDescriptor"].get_object()
-            fonts[str(font["/BaseFont"])] = any(key.startswith("/FontFile") for key in descriptor)
-    return fonts
-
-
 def test_a_letter_to_a_german_mission_is_in_german(app, plenary):
     registration = register(plenary)
     visa, document = _approved(registration)
@@ -73,7 +63,7 @@ def test_a_letter_to_a_german_mission_is_in_german(app, plenary):
     assert "Dr. Klaus Weber" in text and "Generalsekretär" in text
     assert "Die Kosten für Reise und Unterkunft" in flat  # the default costs sentence
     assert document.display_code in text and documents.verification_url(document) in flat.replace(" ", "")
-    fonts = _fonts(reader)
+    fonts = pdf_fonts(reader)
     assert fonts and all(fonts.values()) and any("CJK" in name for name in fonts)
     # The statement masks the passport number; the PDF is the same when built again.
     assert dict(document.statement)["passport"] == "•••••5678"
@@ -95,7 +85,7 @@ def test_a_letter_to_a_chinese_mission_is_a_chinese_invitation_with_the_chinese_
     assert "中华人民共和国驻德国大使馆" in text or "中华人民共和国驻德国大使馆" in text.replace("\n", "")
     assert "受邀人在华期间的食宿费用由邀请方承担" in text.replace("\n", "")
     assert "魏克劳" in text and "秘书长" in text
-    fonts = _fonts(reader)
+    fonts = pdf_fonts(reader)
     assert all(fonts.values()) and any("CJK" in name for name in fonts)
 
 

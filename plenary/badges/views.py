@@ -18,7 +18,7 @@ from plenary.badges.layout import SIZES, card_size
 from plenary.badges.models import BadgeBatch, BatchKind, BatchStatus
 from plenary.badges.selection import ANY, BadgeSelection, count, delegation_heads, selected
 from plenary.badges.services import UnknownRole, render_first_sheet, set_role
-from plenary.events.services import plenary_or_404
+from plenary.events.services import plenary_item_or_404, plenary_or_404
 from plenary.extensions import db
 from plenary.registration.models import Registration
 from plenary.registration.roles import PARTICIPANT_ROLE_LABELS
@@ -79,10 +79,7 @@ def badges_build(slug: str):
 
 def _batch_of(slug: str, batch_id: int) -> BadgeBatch:
     plenary = plenary_or_404(slug)
-    batch = db.session.get(BadgeBatch, batch_id)
-    if batch is None or batch.plenary_id != plenary.id:
-        abort(404)
-    return batch
+    return plenary_item_or_404(BadgeBatch, batch_id, plenary)
 
 
 @bp.get("/plenaries/<slug>/badges/<int:batch_id>.json")

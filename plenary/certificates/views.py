@@ -5,13 +5,14 @@ from flask import Flask, current_app, redirect, url_for
 from plenary.certificates.services import CertificateRefused, certificate_for, personal_state
 from plenary.documents import services as documents
 from plenary.extensions import db
-from plenary.registration.views import _registration_or_404, bp
+from plenary.registration.tokens import registration_or_404
+from plenary.registration.views import bp
 
 
 @bp.get("/registrations/<token>/certificate.pdf")
 def certificate(token: str):
     """Download one's certificate of attendance (issued on the first download); back to the page if there is none."""
-    registration = _registration_or_404(token)
+    registration = registration_or_404(token)
     try:
         document = certificate_for(registration)
     except CertificateRefused:

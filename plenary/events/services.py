@@ -91,6 +91,14 @@ def get_public_plenary(slug: str) -> Plenary | None:
     )
 
 
+def plenary_item_or_404(model, item_id: int, plenary: Plenary):
+    """The row of ``model`` with ``item_id`` if it belongs to ``plenary`` (its ``plenary_id``), else 404."""
+    item = db.session.get(model, item_id)
+    if item is None or item.plenary_id != plenary.id:
+        abort(404)
+    return item
+
+
 def plenary_or_404(slug: str, *options, public: bool = False) -> Plenary:
     """The plenary of ``slug`` (loaded with the loader ``options``), or 404; ``public``: as the public site sees it.
 

@@ -11,7 +11,7 @@ from plenary.admin.language_fields import fill_language_fields
 from plenary.admin.plenary_forms import ConfirmForm
 from plenary.auth.access import organizer_required, viewer_required
 from plenary.events.models import Plenary
-from plenary.events.services import plenary_or_404
+from plenary.events.services import plenary_item_or_404, plenary_or_404
 from plenary.extensions import db
 from plenary.i18n import current_language
 from plenary.questions import follow_up, rules, services
@@ -25,13 +25,6 @@ PROBLEMS = {
     "order": lambda: gettext("A question must stay below the question its condition names."),
     "kind": lambda: gettext("People have answered this question: its kind of answer can no longer be changed."),
 }
-
-
-def _question_or_404(plenary: Plenary, question_id: int) -> Question:
-    question = db.session.get(Question, question_id)
-    if question is None or question.plenary_id != plenary.id:
-        abort(404)
-    return question
 
 
 @bp.get("/plenaries/<slug>/questions")
@@ -115,7 +108,7 @@ def question_new(slug: str):
 def question_edit(slug: str, question_id: int):
     """Change a question (its answers keep their meaning)."""
     plenary = plenary_or_404(slug)
-    return _form(plenary, _question_or_404(plenary, question_id))
+    return _form(plenary, plenary_item_or_404(Question, question_id, plenary))
 
 
 @bp.post("/plenaries/<slug>/questions/<int:question_id>/move")
@@ -123,7 +116,7 @@ def question_edit(slug: str, question_id: int):
 def question_move(slug: str, question_id: int):
     """Move a question one place up or down (direction=up|down)."""
     plenary = plenary_or_404(slug)
-    question = _question_or_404(plenary, question_id)
+    question = plenary_item_or_404(Question, question_id, plenary)
     if request.form.get("direction") not in ("up", "down") or not ConfirmForm().validate_on_submit():
         abort(400)
     try:
@@ -141,7 +134,7 @@ def question_move(slug: str, question_id: int):
 def question_delete(slug: str, question_id: int):
     """Ask (saying how many answers go with it), then delete a question and its answers."""
     plenary = plenary_or_404(slug)
-    question = _question_or_404(plenary, question_id)
+    question = plenary_item_or_404(Question, question_id, plenary)
     form = ConfirmForm()
     if request.method == "POST":
         if not form.validate_on_submit():
@@ -160,7 +153,7 @@ def question_delete(slug: str, question_id: int):
 def question_ask(slug: str, question_id: int):
     """Mail a follow-up question now to the confirmed who have not answered it."""
     plenary = plenary_or_404(slug)
-    question = _question_or_404(plenary, question_id)
+    question = plenary_item_or_404(Question, question_id, plenary)
     if not question.follow_up or not ConfirmForm().validate_on_submit():
         abort(400)
     mailed = follow_up.ask_now(question)

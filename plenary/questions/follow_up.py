@@ -23,9 +23,6 @@ from plenary.questions.models import FollowUp, Question
 from plenary.registration.models import Registration
 from plenary.registration.states import RegistrationStatus
 
-#: Hours between two reminders to the same person, whatever the organizers press.
-DEFAULT_REMINDER_GAP_HOURS = 12
-
 
 def _confirmed(plenary_id: int):
     return sa.select(Registration).where(
@@ -155,7 +152,7 @@ def _follow_up(registration_id: int) -> FollowUp:
 def remind(plenary_id: int, now: datetime | None = None) -> int:
     """Remind everyone with open follow-up questions who was not reminded lately; how many were mailed."""
     now = now or utcnow()
-    gap = timedelta(hours=float(current_app.config.get("QUESTIONS_REMINDER_GAP_HOURS", DEFAULT_REMINDER_GAP_HOURS)))
+    gap = timedelta(hours=float(current_app.config["QUESTIONS_REMINDER_GAP_HOURS"]))
     if not _takes_answers(db.session.get(Plenary, plenary_id), now):
         return 0
     mailed = 0

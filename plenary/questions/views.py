@@ -8,11 +8,11 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from plenary.db import utcnow
 from plenary.extensions import db
 from plenary.form_messages import FlaskForm
-from plenary.i18n import current_language, use_language
+from plenary.i18n import current_language
 from plenary.questions import answering, follow_up, listing, rules, services
 from plenary.questions.models import Question
 from plenary.registration.models import Registration
-from plenary.registration.tokens import hash_token
+from plenary.registration.tokens import registration_or_404
 from plenary.registration.views import personal_page_limit
 
 bp = Blueprint("questions", __name__)
@@ -67,14 +67,6 @@ def registration_answers(registration: Registration) -> list[tuple[str, str, boo
             for q in pq.questions if q.id in pq.answers or q.id in missing]  # fmt: skip
 
 
-def _registration_or_404(token: str) -> Registration:
-    registration = db.session.scalar(db.select(Registration).where(Registration.token_hash == hash_token(token)))
-    if registration is None:
-        abort(404)
-    use_language(registration.language)
-    return registration
-
-
 def _shown_now(registration: Registration, questions: list[Question]) -> list[Question]:
     """The questions the answers page offers: those of the sign-up form, and follow-ups once confirmed."""
     confirmed = registration.status == "confirmed"
@@ -85,7 +77,7 @@ def _shown_now(registration: Registration, questions: list[Question]) -> list[Qu
 @personal_page_limit
 def answers(token: str):
     """The person's answers: a form until the deadline, read-only after it."""
-    registration = _registration_or_404(token)
+    registration = registration_or_404(token)
     questions = _shown_now(registration, _asked(registration))
     if not questions:
         return redirect(url_for("registration.personal", token=token))

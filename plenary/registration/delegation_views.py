@@ -10,7 +10,8 @@ from plenary.extensions import db
 from plenary.registration import delegation, states
 from plenary.registration.forms import AttendanceForm, ConfirmForm
 from plenary.registration.models import Registration
-from plenary.registration.views import _act, _registration_or_404, bp, personal_page_limit
+from plenary.registration.tokens import registration_or_404
+from plenary.registration.views import _act, bp, personal_page_limit
 
 
 def _colleague(head: Registration, colleague_id: int, action: str) -> Registration | None:
@@ -25,7 +26,7 @@ def _colleague(head: Registration, colleague_id: int, action: str) -> Registrati
 @personal_page_limit
 def cancel_colleague(token: str, colleague_id: int):
     """Ask, then cancel a colleague's registration."""
-    head = _registration_or_404(token)
+    head = registration_or_404(token)
     colleague = _colleague(head, colleague_id, "cancel")
     if colleague is None:
         return redirect(url_for(".personal", token=token, done="not_possible", _anchor="delegation-title"))
@@ -41,7 +42,7 @@ def cancel_colleague(token: str, colleague_id: int):
 @personal_page_limit
 def resend_colleague_link(token: str, colleague_id: int):
     """Send a colleague their personal link again (to the colleague's address)."""
-    head = _registration_or_404(token)
+    head = registration_or_404(token)
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for(".personal", token=token))
     return _act(token, "colleague_resent", lambda: delegation.resend_colleague_link(head.id, colleague_id),
@@ -52,7 +53,7 @@ def resend_colleague_link(token: str, colleague_id: int):
 @personal_page_limit
 def switch_colleague(token: str, colleague_id: int):
     """Move a colleague to the other attendance mode, if there is room."""
-    head = _registration_or_404(token)
+    head = registration_or_404(token)
     form = AttendanceForm()
     if not form.validate_on_submit():
         return redirect(url_for(".personal", token=token))

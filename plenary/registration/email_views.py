@@ -8,15 +8,15 @@ from plenary.extensions import db
 from plenary.i18n import use_language
 from plenary.registration import email_change, errors
 from plenary.registration.forms import ConfirmForm, EmailChangeForm
-from plenary.registration.tokens import token_for
-from plenary.registration.views import _registration_or_404, bp, personal_page_limit
+from plenary.registration.tokens import registration_or_404, token_for
+from plenary.registration.views import bp, personal_page_limit
 
 
 @bp.route("/registrations/<token>/email", methods=["GET", "POST"])
 @personal_page_limit
 def change_email(token: str):
     """Ask for a new address; the link that confirms it goes to that address."""
-    registration = _registration_or_404(token)
+    registration = registration_or_404(token)
     if registration.anonymised_at is not None or not registration.is_active:
         return redirect(url_for(".personal", token=token, done="not_possible"))
     form = EmailChangeForm()

@@ -11,8 +11,10 @@ import hashlib
 import hmac
 import secrets
 
-from flask import current_app
+from flask import abort, current_app
 
+from plenary.extensions import db
+from plenary.i18n import use_language
 from plenary.registration.models import Registration
 
 
@@ -36,3 +38,12 @@ def rotate_token(registration: Registration) -> None:
 def token_for(registration: Registration) -> str:
     """Derive the current token of ``registration`` (for links in messages)."""
     return _derive(registration.id, registration.token_salt)
+
+
+def registration_or_404(token: str) -> Registration:
+    """The registration of a personal page's token, its page then in the person's language; 404 for a wrong link."""
+    registration = db.session.scalar(db.select(Registration).where(Registration.token_hash == hash_token(token)))
+    if registration is None:
+        abort(404)
+    use_language(registration.language)
+    return registration

@@ -7,7 +7,7 @@ import plenary.ratelimits as ratelimits
 from plenary.checkin.services import checkin_code, qr_svg
 from plenary.events.services import get_public_plenary
 from plenary.extensions import db, limiter
-from plenary.i18n import current_language, use_language
+from plenary.i18n import current_language
 from plenary.legal import legal_details
 from plenary.members.services import member_choices
 from plenary.questions.signup import signup_form, store_answers
@@ -21,10 +21,9 @@ from plenary.registration.forms import (
     delegate_rows,
     with_at_most,
 )
-from plenary.registration.models import Registration
 from plenary.registration.privacy import erase as erase_registration
 from plenary.registration.privacy import personal_data
-from plenary.registration.tokens import hash_token
+from plenary.registration.tokens import registration_or_404
 from plenary.rows import add_row, remove_row
 
 bp = Blueprint("registration", __name__)
@@ -157,18 +156,10 @@ def sent(slug: str):
     return render_template("registration/sent.html", plenary=plenary)
 
 
-def _registration_or_404(token: str) -> Registration:
-    registration = db.session.scalar(db.select(Registration).where(Registration.token_hash == hash_token(token)))
-    if registration is None:
-        abort(404)
-    use_language(registration.language)
-    return registration
-
-
 @bp.get("/registrations/<token>")
 def personal(token: str):
     """The registrant's own page: status, details, agenda, actions."""
-    registration = _registration_or_404(token)
+    registration = registration_or_404(token)
     attendance_form = AttendanceForm(attendance=registration.attendance)
     # Only the people this head's own submissions registered; a delegate has none (one query either way at most).
     is_head = registration.delegation_head_id is None and registration.registered_by_name is None
@@ -197,7 +188,7 @@ def personal(token: str):
 @personal_page_limit
 def add_delegate(token: str):
     """Register a further member of one's delegation (the head's own page: the only way to join a delegation)."""
-    registration = _registration_or_404(token)
+    registration = registration_or_404(token)
     if not signup.can_add_delegates(registration):
         return redirect(url_for(".personal", token=token, done="not_possible"))
     modes = states.attendance_modes(registration.plenary)
@@ -221,7 +212,7 @@ def add_delegate(token: str):
 @personal_page_limit
 def edit(token: str):
     """Edit one's details."""
-    registration = _registration_or_404(token)
+    registration = registration_or_404(token)
     form = _form_for(registration.plenary, DetailsForm, keep_member=registration.member_id, obj=registration)
     if request.method == "GET":
         form.member_city.data = str(registration.member_id) if registration.member_id else ""
@@ -243,7 +234,7 @@ def edit(token: str):
 @personal_page_limit
 def attendance(token: str):
     """Switch between in person and online, if there is room."""
-    registration = _registration_or_404(token)
+    registration = registration_or_404(token)
     form = AttendanceForm()
     if not form.validate_on_submit():
         return redirect(url_for(".personal", token=token))
@@ -274,7 +265,7 @@ def _act(token: str, done: str, action, colleague: int | None = None):
 @personal_page_limit
 def cancel(token: str):
     """Ask, then cancel the registration."""
-    registration = _registration_or_404(token)
+    registration = registration_or_404(token)
     form = ConfirmForm()
     if form.validate_on_submit():
         return _act(token, "cancelled", lambda: changes.cancel(registration.id))
@@ -286,7 +277,7 @@ def cancel(token: str):
 @personal_page_limit
 def accept_offer(token: str):
     """Accept the place held for one (an offer from the waiting list); refused after its deadline."""
-    registration = _registration_or_404(token)
+    registration = registration_or_404(token)
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for(".personal", token=token))
     return _act(token, "accepted", lambda: offers.accept(registration.id))
@@ -296,7 +287,7 @@ def accept_offer(token: str):
 @personal_page_limit
 def decline_offer(token: str):
     """Ask, then decline the place held for one (it goes to the next on the waiting list)."""
-    registration = _registration_or_404(token)
+    registration = registration_or_404(token)
     form = ConfirmForm()
     if form.validate_on_submit():
         return _act(token, "declined", lambda: offers.decline(registration.id))
@@ -308,7 +299,7 @@ def decline_offer(token: str):
 @personal_page_limit
 def reactivate(token: str):
     """Register again after cancelling."""
-    registration = _registration_or_404(token)
+    registration = registration_or_404(token)
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for(".personal", token=token))
     return _act(token, "reactivated", lambda: changes.reactivate(registration.id))
@@ -317,7 +308,7 @@ def reactivate(token: str):
 @bp.get("/registrations/<token>/data.json")
 def data(token: str):
     """Download everything stored about oneself."""
-    registration = _registration_or_404(token)
+    registration = registration_or_404(token)
     # Readable in an editor: indented, Chinese as characters rather than \u escapes.
     body = current_app.json.dumps(personal_data(registration), ensure_ascii=False, indent=2)
     response = current_app.response_class(body + "\n", mimetype="application/json")
@@ -330,7 +321,7 @@ def data(token: str):
 @personal_page_limit
 def erase(token: str):
     """Ask, then anonymise the registration."""
-    registration = _registration_or_404(token)
+    registration = registration_or_404(token)
     form = ConfirmForm()
     if form.validate_on_submit():
         slug = registration.plenary.slug

@@ -11,7 +11,7 @@ from plenary.admin.blueprint import bp
 from plenary.auth.access import organizer_required
 from plenary.countries import country_name
 from plenary.documents import services as documents
-from plenary.events.services import plenary_or_404
+from plenary.events.services import plenary_item_or_404, plenary_or_404
 from plenary.extensions import db
 from plenary.i18n import current_language
 from plenary.visa import letter, review, services
@@ -19,13 +19,6 @@ from plenary.visa.forms import ApproveForm, NoteForm, VisaSettingsForm
 from plenary.visa.labels import STATUS_LABELS
 from plenary.visa.models import VisaRequest, VisaStatus
 from plenary.visa.views import pdf_response
-
-
-def _request_or_404(plenary, request_id: int) -> VisaRequest:
-    visa = db.session.get(VisaRequest, request_id)
-    if visa is None or visa.plenary_id != plenary.id:
-        abort(404)
-    return visa
 
 
 @bp.get("/plenaries/<slug>/visa")
@@ -63,7 +56,7 @@ def visa_settings(slug: str):
 def visa_request(slug: str, request_id: int):
     """One request with its passport data (the view is audited)."""
     plenary = plenary_or_404(slug)
-    visa = _request_or_404(plenary, request_id)
+    visa = plenary_item_or_404(VisaRequest, request_id, plenary)
     return _detail_page(plenary, visa, NoteForm())
 
 
@@ -83,7 +76,7 @@ def _detail_page(plenary, visa: VisaRequest, note_form: NoteForm, note_action: s
 def visa_letter_pdf(slug: str, request_id: int):
     """The request's valid letter as PDF (it holds the passport data: audited like the detail page)."""
     plenary = plenary_or_404(slug)
-    visa = _request_or_404(plenary, request_id)
+    visa = plenary_item_or_404(VisaRequest, request_id, plenary)
     document = review.current_letter(visa.registration)
     pdf = documents.render_document(document) if document is not None else None
     if pdf is None:
@@ -110,7 +103,7 @@ def _refused(slug: str, request_id: int):
 def visa_approve(slug: str, request_id: int):
     """Approve: the letter is issued and mailed to the delegate."""
     plenary = plenary_or_404(slug)
-    visa = _request_or_404(plenary, request_id)
+    visa = plenary_item_or_404(VisaRequest, request_id, plenary)
     if not ApproveForm().validate_on_submit():
         abort(400)
     try:
@@ -137,7 +130,7 @@ def visa_decline(slug: str, request_id: int):
 def _with_note(slug: str, request_id: int, action: str):
     """Ask for a correction or decline, with a note to the delegate."""
     plenary = plenary_or_404(slug)
-    visa = _request_or_404(plenary, request_id)
+    visa = plenary_item_or_404(VisaRequest, request_id, plenary)
     form = NoteForm()
     if not form.validate_on_submit():
         return _detail_page(plenary, visa, form, action), 400

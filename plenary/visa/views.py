@@ -8,9 +8,9 @@ from flask_babel import format_date
 from plenary.db import utcnow
 from plenary.documents import services as documents
 from plenary.extensions import db
-from plenary.i18n import current_language, use_language
+from plenary.i18n import current_language
 from plenary.registration.models import Registration
-from plenary.registration.tokens import hash_token
+from plenary.registration.tokens import registration_or_404
 from plenary.registration.views import personal_page_limit
 from plenary.visa import crypto, handlers, letter, review, services
 from plenary.visa.forms import VisaRequestForm
@@ -47,19 +47,11 @@ def visa_panel(registration: Registration) -> dict | None:
     }
 
 
-def _registration_or_404(token: str) -> Registration:
-    registration = db.session.scalar(db.select(Registration).where(Registration.token_hash == hash_token(token)))
-    if registration is None:
-        abort(404)
-    use_language(registration.language)
-    return registration
-
-
 @bp.route("/registrations/<token>/visa", methods=["GET", "POST"])
 @personal_page_limit
 def request_letter(token: str):
     """Request a visa invitation letter, or correct a request the organizers sent back."""
-    registration = _registration_or_404(token)
+    registration = registration_or_404(token)
     if not services.may_request(registration):
         return redirect(url_for("registration.personal", token=token, done="not_possible"))
     plenary = registration.plenary
@@ -114,7 +106,7 @@ def _fill(form: VisaRequestForm, visa) -> None:
 @bp.get("/registrations/<token>/visa/letter.pdf")
 def letter_pdf(token: str):
     """Download the valid letter (404 when there is none, or it can no longer be made)."""
-    registration = _registration_or_404(token)
+    registration = registration_or_404(token)
     document = review.current_letter(registration)
     pdf = documents.render_document(document) if document is not None else None
     if pdf is None:
