@@ -160,6 +160,15 @@ def test_the_passport_data_is_only_ciphertext_in_the_database(app, plenary, clie
     assert "visa-requested" in _personal(client, registration)  # the card shows the state
 
 
+def test_the_persons_data_download_holds_their_request_with_their_own_passport_data(app, plenary, client):
+    registration = register(plenary)
+    assert client.get(f"/registrations/{token_for(registration)}/data.json").get_json()["visa_request"] is None
+    client.post(f"/registrations/{token_for(registration)}/visa", data=GOOD)
+    request = client.get(f"/registrations/{token_for(registration)}/data.json").get_json()["visa_request"]
+    assert request["status"] == "requested" and request["entry_date"] == GOOD["entry_date"]
+    assert request["passport"]["passport_number"] == "E12345678" and request["passport"]["birth_date"] == "1980-05-04"
+
+
 def test_the_app_refuses_to_start_with_letters_on_and_no_valid_key(tmp_path):
     base = {"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://", "VISA_LETTERS": True}
     with pytest.raises(crypto.VisaKeyMissing, match="FLASK_VISA_KEY is not set"):

@@ -204,6 +204,22 @@ def passport_data(visa: VisaRequest) -> dict | None:
     return data
 
 
+def download(registration: Registration) -> dict | None:
+    """The person's visa request for their data download (their own passport data included), or None."""
+    visa = request_for(registration)
+    if visa is None:
+        return None
+    passport = passport_data(visa)
+    return {
+        "status": visa.status.value, "requested_at": visa.requested_at.isoformat(timespec="seconds"),
+        "decided_at": visa.decided_at.isoformat(timespec="seconds") if visa.decided_at else None,
+        "note": visa.note, "mission": mission_name(visa, registration.language), "english": visa.english,
+        "entry_date": _jsonable(visa.entry_date), "exit_date": _jsonable(visa.exit_date),
+        "passport": {key: _jsonable(value) for key, value in passport.items()} if passport else None,
+        "passport_deleted_at": visa.purged_at.isoformat(timespec="seconds") if visa.purged_at else None,
+    }  # fmt: skip
+
+
 def view_passport_data(visa: VisaRequest) -> dict | None:
     """The passport data for an organizer's eyes: every such view is written to the audit log."""
     record("visa.viewed", visa, object_type="visa_request", plenary_id=visa.plenary_id,
