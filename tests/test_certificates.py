@@ -148,11 +148,14 @@ def test_the_personal_page_offers_the_download_after_the_end_to_attendees_only(p
     with time_machine.travel(BEFORE_END, tick=False):
         page = client.get(f"/registrations/{token_for(anna)}").get_data(as_text=True)
         assert "Teilnahmebestätigung" not in page and "certificate.pdf" not in page
+        assert "checkin-card" in page and "Wir freuen uns" in page
         refused = client.get(f"/registrations/{token_for(anna)}/certificate.pdf")
         assert refused.status_code == 302 and "done=not_possible" in refused.headers["Location"]
     with time_machine.travel(AFTER_END, tick=False):
         page = client.get(f"/registrations/{token_for(anna)}").get_data(as_text=True)
         assert "Teilnahmebestätigung" in page and "Bestätigung herunterladen (PDF)" in page
+        # Over: no check-in code to show, no "we look forward to seeing you".
+        assert "checkin-card" not in page and "Wir freuen uns" not in page and "Sie ist zu Ende" in page
         response = client.get(f"/registrations/{token_for(anna)}/certificate.pdf")
         assert response.status_code == 200 and response.mimetype == "application/pdf"
         assert response.headers["Cache-Control"] == "no-store"

@@ -67,7 +67,7 @@ def refusal(registration: Registration, now: datetime | None = None) -> str | No
         return "plenary_cancelled"
     if registration.status != RegistrationStatus.CONFIRMED:
         return "not_confirmed"
-    if plenary.ends_at > now:
+    if not plenary.has_ended(now):
         return "not_ended"
     if not registration.attended:
         return "not_attended"

@@ -115,6 +115,10 @@ class Plenary(db.Model):
         """End in the plenary's own zone."""
         return self.ends_at.astimezone(self.zone)
 
+    def has_ended(self, now: datetime | None = None) -> bool:
+        """True once the plenary is over (its end has passed)."""
+        return self.ends_at <= (now or utcnow())
+
     @property
     def is_public(self) -> bool:
         """Published and cancelled plenaries are shown; drafts are not."""
