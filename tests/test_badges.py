@@ -172,3 +172,30 @@ def test_a_long_honorific_has_a_line_of_its_own(make_plenary):
     db.session.commit()
     text = pdf_text(render_badges(plenary, selected(plenary.id, BadgeSelection())))
     assert "Staatssekretär a. D.\nFriedhelm OST\n" in text
+
+
+def test_each_badge_carries_its_verification_url_which_follows_the_registration(nine, client):
+    from plenary.documents import services as documents
+    from plenary.documents.models import DocumentKind, IssuedDocument
+    from plenary.registration import changes
+
+    plenary, people = nine
+    chosen = selected(plenary.id, BadgeSelection())
+    preview = compact(pdf_text(render_badges(plenary, chosen, issue=False)))
+    assert "/verify/" not in preview and db.session.query(IssuedDocument).count() == 0  # looking issues nothing
+    text = compact(pdf_text(render_badges(plenary, chosen)))
+    db.session.commit()
+    zhang = people[0]
+    badge = documents.current(DocumentKind.BADGE, zhang)
+    assert compact(documents.verification_url(badge)) in text
+    assert ["name", "ZHANG Wei 张伟"] in badge.statement
+    page = client.get(f"/verify/{badge.code}?lang=de").get_data(as_text=True)
+    assert "Gültig." in page and "ZHANG Wei 张伟" in page and "Namensschild" in page  # the kind, in German
+    # Printed again with the same details: the same code (badges handed out stay valid).
+    render_badges(plenary, chosen)
+    db.session.commit()
+    assert documents.current(DocumentKind.BADGE, zhang) == badge
+    changes.cancel(zhang.id)
+    db.session.commit()
+    page = client.get(f"/verify/{badge.code}?lang=zh").get_data(as_text=True)
+    assert "已撤销" in page and "报名已取消" in page

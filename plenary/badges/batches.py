@@ -19,7 +19,7 @@ from flask import current_app
 from plenary.badges.layout import card_size
 from plenary.badges.models import BadgeBatch, BatchKind, BatchStatus
 from plenary.badges.selection import BadgeSelection, count, selected
-from plenary.badges.services import badge_card, plenary_context, render_cards
+from plenary.badges.services import cards_for, plenary_context, render_cards
 from plenary.db import utcnow
 from plenary.events.models import Plenary
 from plenary.extensions import db
@@ -113,7 +113,7 @@ def build_claimed(batch_id: int) -> bool:
     try:
         people = selected(plenary.id, BadgeSelection.from_args(batch.filters or {}))
         context = plenary_context(plenary)
-        cards = [badge_card(r) for r in people]
+        cards = cards_for(kind, people)  # badges: their documents issued, committed below
         total = len(cards)
         begin_write(db.session())
         batch.total = total

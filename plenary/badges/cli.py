@@ -38,7 +38,9 @@ def _people(slug: str, status: str, attendance: str, role: str | None) -> tuple[
 def badges_command(slug: str, output: str, status: str, attendance: str, role: str | None, size: str) -> None:
     """Write the badges of plenary SLUG (confirmed, in person by default) as one PDF."""
     plenary, people = _people(slug, status, attendance, role)
-    write_pdf(output, render_badges(plenary, people, size))
+    pdf = render_badges(plenary, people, size)
+    db.session.commit()  # the badges' documents (their verification codes)
+    write_pdf(output, pdf)
 
 
 @documents_cli.command("nameplates")

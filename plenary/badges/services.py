@@ -27,6 +27,7 @@ from plenary.badges.layout import (
     slots,
 )
 from plenary.badges.names import badge_name, is_han
+from plenary.badges.verification import verify
 from plenary.checkin.services import checkin_code, checkin_url
 from plenary.documents.render import qr_data_uri, render_pdf
 from plenary.events.models import Plenary
@@ -189,9 +190,19 @@ def render_cards(kind: str, context: dict, cards: list[dict], size: str | None =
     return _merge(badge_chunks(context, cards, card_size(size), progress))
 
 
-def render_badges(plenary: Plenary, registrations: list[Registration], size: str | None = None) -> bytes:
-    """The PDF of these people's badges, ``size`` cards (A6: 4 per A4 sheet) with cut marks."""
-    return render_cards("badge", plenary_context(plenary), [badge_card(r) for r in registrations], size)
+def cards_for(kind: str, registrations: list[Registration], issue: bool = True) -> list[dict]:
+    """The cards of ``registrations``; badges with their verification code (issued where needed, flushed) unless
+    ``issue`` is False (the preview)."""
+    cards = [badge_card(r) for r in registrations]
+    if kind != "nameplate" and issue:
+        verify(cards, registrations)
+    return cards
+
+
+def render_badges(plenary: Plenary, registrations: list[Registration], size: str | None = None,
+                  issue: bool = True) -> bytes:  # fmt: skip
+    """The PDF of these people's badges, ``size`` cards (A6: 4 per A4 sheet) with cut marks (the caller commits)."""
+    return render_cards("badge", plenary_context(plenary), cards_for("badge", registrations, issue), size)
 
 
 def render_nameplates(plenary: Plenary, registrations: list[Registration]) -> bytes:
@@ -204,7 +215,7 @@ def render_first_sheet(plenary: Plenary, registrations: list[Registration], kind
     if kind == "nameplate":
         return render_nameplates(plenary, registrations[:1])
     cards = card_size(size)
-    return render_badges(plenary, registrations[: cards.per_sheet], cards.key)
+    return render_badges(plenary, registrations[: cards.per_sheet], cards.key, issue=False)
 
 
 class UnknownRole(ValueError):
