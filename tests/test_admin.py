@@ -156,7 +156,8 @@ def test_registration_list_search_filter_and_query_count(app, client, accounts, 
     assert "Name1" in page and "Name12" in page and "Name2 " not in page
     with count_queries() as queries:
         assert client.get("/admin/plenaries/test-plenary/registrations").status_code == 200
-    assert queries.count <= 10  # the login's session and account (3), the page (7, with the questions): none per row
+    # The login's session and account (3), the page (8, with the questions and the attendance records): none per row.
+    assert queries.count <= 11
     assert client.get("/admin/plenaries/test-plenary/registrations?status=bogus&page=abc").status_code == 200
     assert client.get("/admin/plenaries/nope/registrations").status_code == 404
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 30

@@ -85,3 +85,15 @@ def test_a6_is_four_per_a4_sheet_and_fits_the_paper():
             assert 0 <= slot.left and slot.left + cards.width <= 210
             assert 0 <= slot.top and slot.top + cards.height <= 297
     assert card_size("a7").per_sheet == 8 and card_size("card").per_sheet == 10
+
+
+def test_a_chinese_mail_greets_a_compound_surname_whole():
+    from types import SimpleNamespace
+
+    from plenary.registration.mail_values import salutation
+
+    person = SimpleNamespace(salutation="ms", honorific=None, name_zh="欧阳志远", last_name="Ouyang",
+                             display_name="Zhiyuan Ouyang")  # fmt: skip
+    assert salutation(person, "zh") == ("ms", "欧阳")  # "尊敬的欧阳女士", not "欧女士"
+    assert salutation(SimpleNamespace(**{**vars(person), "name_zh": "张伟"}), "zh") == ("ms", "张")
+    assert salutation(person, "de") == ("ms", "Ouyang")

@@ -206,3 +206,17 @@ def test_a_character_no_font_draws_becomes_a_replacement_and_keeps_the_text_laye
     text = sample(app, name=name).pages[0].extract_text()
     assert "张伟 \ufffd \ufffd 😀" in text and "Müller" in text and "\x00" not in text
     assert printable("a\u2028b\x07c\ufe0f") == "a bc"
+
+
+def test_the_verification_page_dates_the_document_as_the_plenarys_zone_does(app, registered, client):
+    import time_machine
+
+    # 23:30 in Berlin on 1 December is already 2 December in Beijing; the plenary (tests' default) is in Berlin.
+    with time_machine.travel("2026-12-01T22:30:00+00:00", tick=False):
+        document = issue_sample(registered)
+    html = client.get(f"/verify/{document.code}?lang=de").get_data(as_text=True)
+    assert "1. Dezember 2026" in html
+    registered.plenary.timezone = "Asia/Shanghai"
+    db.session.commit()
+    html = client.get(f"/verify/{document.code}?lang=de").get_data(as_text=True)
+    assert "2. Dezember 2026" in html and "1. Dezember 2026" not in html

@@ -24,11 +24,7 @@ from dataclasses import dataclass
 
 from pypinyin import lazy_pinyin
 
-#: Two-character family names (复姓) taken as one family name when a name in characters is split.
-COMPOUND_SURNAMES = frozenset(
-    "欧阳 司马 诸葛 上官 东方 皇甫 令狐 夏侯 慕容 尉迟 公孙 长孙 宇文 司徒 轩辕 端木 独孤 南宫 西门 万俟 闻人 "
-    "澹台 呼延 申屠 单于 太史 东郭 公羊 赫连 钟离 宗政 濮阳 淳于 仲孙 鲜于 闾丘 亓官 司空 百里 拓跋".split()
-)
+from plenary.chinese_names import COMPOUND_SURNAMES, is_han, split_han_name  # noqa: F401  (also the badges' API)
 
 #: Family names whose reading as a surname differs from pypinyin's default reading of the character.
 SURNAME_READINGS = {
@@ -36,11 +32,6 @@ SURNAME_READINGS = {
     "盖": "ge", "覃": "qin", "召": "shao", "缪": "miao", "秘": "bi", "种": "chong", "翟": "zhai", "尉迟": "yuchi",
     "万俟": "moqi", "单于": "chanyu", "长孙": "zhangsun", "澹台": "tantai", "繁": "po", "员": "yun", "宓": "fu",
 }  # fmt: skip
-
-
-def is_han(text: str | None) -> bool:
-    """True if ``text`` contains Chinese characters (CJK unified ideographs)."""
-    return any("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in text or "")
 
 
 def _fold(text: str) -> str:
@@ -51,14 +42,6 @@ def _fold(text: str) -> str:
     plain = plain.replace("ó", "o").replace("ǒ", "o").replace("ò", "o").replace("ū", "u").replace("ú", "u")
     plain = plain.replace("ǔ", "u").replace("ù", "u")
     return "".join(ch for ch in plain if ch.isalpha())
-
-
-def split_han_name(name: str) -> tuple[str, str]:
-    """A name in characters as (family name, given name): a listed compound surname, else the first character."""
-    name = "".join(name.split())
-    if len(name) > 2 and name[:2] in COMPOUND_SURNAMES:
-        return name[:2], name[2:]
-    return name[:1], name[1:]
 
 
 def surname_pinyin(family: str) -> str:

@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 
 from plenary.attendance.models import AttendanceChannel
 from plenary.attendance.signals import attendance_undone
+from plenary.chinese_names import is_han
 from plenary.db import utcnow
 from plenary.documents import services as documents
 from plenary.documents.models import DocumentKind, IssuedDocument
@@ -24,7 +25,7 @@ from plenary.documents.render import qr_data_uri, render_pdf
 from plenary.events.models import Plenary, PlenaryStatus
 from plenary.formatting import ordinal
 from plenary.i18n import BABEL_LOCALES, localize, localize_any
-from plenary.registration.models import Registration, _is_cjk
+from plenary.registration.models import Registration
 from plenary.registration.states import RegistrationStatus
 
 KIND = DocumentKind.CERTIFICATE
@@ -98,7 +99,7 @@ def names(registration: Registration) -> tuple[str, str]:
     """(the name in Chinese characters or "", the Latin name or "") as the certificate prints them."""
     chinese = registration.name_zh or ""
     shown = registration.display_name
-    if _is_cjk(shown):
+    if is_han(shown):
         return chinese or shown, ""
     return chinese, shown
 

@@ -8,6 +8,7 @@ token and the check-in code; when rendering, ``template_helpers`` give the mail 
 from flask import Flask
 
 from plenary.checkin.services import checkin_code, qr_png, wants_checkin_qr
+from plenary.chinese_names import split_han_name
 from plenary.extensions import db
 from plenary.formatting import ordinal
 from plenary.mail.personal import PersonalValues, install
@@ -53,12 +54,12 @@ def template_helpers(language: str, token_stand_in: str) -> dict:
 def salutation(person: Registration, language: str) -> tuple[str, str]:
     """How a letter greets ``person`` (a registration): ("ms" | "mr" | "", the name to put in the greeting).
 
-    Formal with a known salutation ("Frau Dr. Schmidt"; in Chinese the family name of name_zh: "张"),
+    Formal with a known salutation ("Frau Dr. Schmidt"; in Chinese the family name of name_zh: "张", "欧阳"),
     else the whole name (name_zh in Chinese messages, if given).
     """
     chinese = language == "zh" and person.name_zh
     if person.salutation in ("ms", "mr"):
-        family = person.name_zh[:1] if chinese else person.last_name
+        family = split_han_name(person.name_zh)[0] if chinese else person.last_name
         return person.salutation, f"{person.honorific} {family}" if person.honorific and language != "zh" else family
     return "", person.name_zh if chinese else person.display_name
 

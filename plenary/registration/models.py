@@ -7,6 +7,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from plenary.attendance.models import AttendanceChannel, AttendanceRecord
+from plenary.chinese_names import is_han
 from plenary.db import UTCDateTime, utcnow
 from plenary.events.models import Plenary, PlenaryStatus
 from plenary.extensions import db
@@ -15,18 +16,13 @@ from plenary.registration.roles import ParticipantRole
 from plenary.registration.states import ACTIVE, SEAT_HOLDING, Attendance, RegistrationStatus
 
 
-def _is_cjk(text: str) -> bool:
-    """True if ``text`` contains Chinese characters (CJK unified ideographs)."""
-    return any("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in text or "")
-
-
 def person_name(first_name: str, last_name: str, honorific: str | None = None) -> str:
     """A name as its owner writes it: "Dr. Anna Schmidt", or "张伟市长" for a name in Chinese characters."""
     first_name, last_name = first_name or "", last_name or ""
-    if _is_cjk(first_name + last_name):
+    if is_han(first_name + last_name):
         name = f"{last_name}{first_name}"
         if honorific:
-            name = f"{name}{honorific}" if _is_cjk(honorific) else f"{honorific} {name}"
+            name = f"{name}{honorific}" if is_han(honorific) else f"{honorific} {name}"
         return name
     return " ".join(p for p in (honorific, first_name, last_name) if p)
 
