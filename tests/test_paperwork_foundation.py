@@ -220,3 +220,29 @@ def test_the_verification_page_dates_the_document_as_the_plenarys_zone_does(app,
     db.session.commit()
     html = client.get(f"/verify/{document.code}?lang=de").get_data(as_text=True)
     assert "2. Dezember 2026" in html and "1. Dezember 2026" not in html
+
+
+def test_moving_the_plenary_withdraws_the_documents_that_state_its_dates(app, registered, client, monkeypatch):
+    from plenary.events.editing import save_plenary
+    from plenary.events.exchange import export_plenary
+
+    monkeypatch.setitem(services._KINDS, DocumentKind.CERTIFICATE, services.KindSpec(
+        title="Sample", labels={}, render=lambda d: None, filename=lambda d: "x.pdf", states_time_and_place=True))
+    monkeypatch.setitem(services._KINDS, DocumentKind.BADGE, services.KindSpec(
+        title="Badge", labels={}, render=lambda d: None, filename=lambda d: "x.pdf"))  # fmt: skip
+    dated = issue_sample(registered)
+    badge = services.issue(DocumentKind.BADGE, registered, "zh", [("name", "张伟")])
+    db.session.commit()
+    plenary = registered.plenary
+    save_plenary(export_plenary(plenary, include_private=True) | {"title": {"de": "Neuer Titel"}})
+    db.session.commit()
+    assert services.is_valid(dated)  # a new title: nothing the letter states of time and place
+    document = export_plenary(plenary, include_private=True)
+    save_plenary(document | {"starts_at": "2031-10-16T09:00:00+02:00", "ends_at": "2031-10-16T12:30:00+02:00"},
+                 move_agenda=True)  # fmt: skip
+    db.session.commit()
+    db.session.refresh(dated)
+    db.session.refresh(badge)
+    assert dated.withdrawn_reason == "rescheduled" and badge.withdrawn_at is None
+    html = client.get(f"/verify/{dated.code}?lang=de").get_data(as_text=True)
+    assert "Termin oder Ort der Plenarversammlung haben sich nach der Ausstellung geändert." in html

@@ -194,5 +194,6 @@ def _attendance_undone(registration: Registration, channel: AttendanceChannel | 
     documents.withdraw_all(registration, "undone", kinds=(KIND,))
 
 
-documents.register_kind(KIND, title=_l("Certificate of attendance"), labels=LABELS, render=render, filename=filename)
+documents.register_kind(KIND, title=_l("Certificate of attendance"), labels=LABELS, render=render, filename=filename,
+                        states_time_and_place=True)  # fmt: skip
 attendance_undone.connect(_attendance_undone, weak=False)

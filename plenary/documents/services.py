@@ -22,6 +22,7 @@ from flask import Flask
 from plenary.db import utcnow
 from plenary.documents.models import DocumentKind, IssuedDocument
 from plenary.events.models import PlenaryStatus
+from plenary.events.signals import plenary_rescheduled
 from plenary.extensions import db
 from plenary.mail.attachments import Attachment
 from plenary.mail.attachments import install as install_attachments
@@ -41,15 +42,19 @@ class KindSpec:
     labels: dict  # statement key → lazy label
     render: Callable[[IssuedDocument], bytes | None]
     filename: Callable[[IssuedDocument], str]
+    #: True if the document states the plenary's dates or venue: a change of them withdraws it ("rescheduled").
+    states_time_and_place: bool = False
 
 
 _KINDS: dict[DocumentKind, KindSpec] = {}
 
 
 def register_kind(kind: DocumentKind, *, title, labels: dict, render: Callable[[IssuedDocument], bytes | None],
-                  filename: Callable[[IssuedDocument], str]) -> None:  # fmt: skip
-    """Make ``kind`` known: its title and statement labels (verification page), its PDF and its file name."""
-    _KINDS[DocumentKind(kind)] = KindSpec(title=title, labels=labels, render=render, filename=filename)
+                  filename: Callable[[IssuedDocument], str], states_time_and_place: bool = False) -> None:  # fmt: skip
+    """Make ``kind`` known: its title and statement labels (verification page), its PDF and its file name; whether
+    it states the plenary's dates or venue (then moving the plenary withdraws it)."""
+    _KINDS[DocumentKind(kind)] = KindSpec(title=title, labels=labels, render=render, filename=filename,
+                                          states_time_and_place=states_time_and_place)  # fmt: skip
 
 
 def kind_spec(kind: DocumentKind) -> KindSpec | None:
@@ -179,8 +184,20 @@ def _erased(registration, **_) -> None:
         document.statement = []
 
 
+def _rescheduled(plenary, **_) -> None:
+    """The plenary moved (time or place): documents that state its dates or venue no longer hold."""
+    kinds = [kind for kind, spec in _KINDS.items() if spec.states_time_and_place]
+    if not kinds or getattr(plenary, "id", None) is None:
+        return
+    for document in db.session.scalars(sa.select(IssuedDocument).where(
+            IssuedDocument.plenary_id == plenary.id, IssuedDocument.kind.in_(kinds),
+            IssuedDocument.withdrawn_at.is_(None))):  # fmt: skip
+        withdraw(document, "rescheduled")
+
+
 def install(app: Flask) -> None:
-    """Connect to the registration's signals and let the outbox attach documents (once per app)."""
+    """Connect to the registration's and plenary's signals and let the outbox attach documents (once per app)."""
     registration_ended.connect(_ended, weak=False)
     registration_erased.connect(_erased, weak=False)
+    plenary_rescheduled.connect(_rescheduled, weak=False)
     install_attachments(app, attachment_for)

@@ -23,6 +23,7 @@ from plenary.audit.services import diff, record
 from plenary.events.changes import snapshot, tell_attendees
 from plenary.events.exchange import apply_document, check_document, export_plenary, parse_instant
 from plenary.events.models import Plenary
+from plenary.events.signals import TIME_AND_PLACE, plenary_rescheduled
 from plenary.extensions import db
 from plenary.registration.locking import lock_plenary
 from plenary.registration.models import Registration
@@ -56,7 +57,11 @@ def save_plenary(data: Any, action: str | None = None, *, move_agenda: bool = Fa
         existing = lock_plenary(existing.id)  # 2. lock (freshly loaded under it)
         before, calendar_before = export_plenary(existing, include_private=True), snapshot(existing)
     plenary, created = apply_document(data, existing)  # 3. apply
-    told = tell_attendees(plenary, calendar_before)  # 4. tell attendees
+    told = tell_attendees(plenary, calendar_before)  # 4. tell attendees (and what documents state of it)
+    if calendar_before is not None:
+        moved = [name for name in TIME_AND_PLACE if calendar_before[name] != snapshot(plenary)[name]]
+        if moved:
+            plenary_rescheduled.send(plenary, changed=moved)
     promoted = [] if created else _promote(plenary)  # 5. promote
     changes = _audit(plenary, created, before, action)  # 6. audit
     db.session.flush()

@@ -172,4 +172,4 @@ def filename(document: IssuedDocument) -> str:
 
 
 documents.register_kind(DocumentKind.VISA_LETTER, title=_l("Visa invitation letter"), labels=LABELS,
-                        render=render, filename=filename)  # fmt: skip
+                        render=render, filename=filename, states_time_and_place=True)  # fmt: skip
