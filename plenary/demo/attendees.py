@@ -18,7 +18,7 @@ ATTENDEES = (
      "name_zh": "陈梅", "organisation": "佛山市商务局", "country": "CN", "language": "zh"}),
     ("ouyang.nana@foshan.example", "delegate", "liu.yang@foshan.example", {"first_name": "娜娜", "last_name": "欧阳",
      "organisation": "佛山市商务局", "country": "CN", "language": "zh"}),
-    ("anna.schmidt@koeln.example", "delegate", None, {"honorific": "Dr.", "first_name": "Anna", "last_name": "Schmidt",
+    ("sabine.krueger@koeln.example", "delegate", None, {"honorific": "Dr.", "first_name": "Sabine", "last_name": "Krüger",
      "organisation": "Stadt Köln, Amt für Wirtschaftsförderung", "country": "DE", "language": "de"}),
     ("f.ost@isa-alliance.example", "speaker", None, {"honorific": "Staatssekretär a. D.", "first_name": "Friedhelm",
      "last_name": "Ost", "organisation": "Chinesisch-Deutsche Industriestädteallianz", "country": "DE",

@@ -89,7 +89,9 @@ def query(app, statement):
 def registration(app, email: str):
     from plenary.registration.models import Registration
 
-    [(found,)] = query(app, sa.select(Registration).where(Registration.email == email))
+    # With its attendance records loaded: checked_in_at reads the hall's record (plenary/attendance/).
+    [(found,)] = query(app, sa.select(Registration).where(Registration.email == email)
+                       .options(sa.orm.selectinload(Registration.attendance_records)))  # fmt: skip
     return found
 
 
