@@ -10,4 +10,5 @@ WITHDRAWN_REASONS = {
     "replaced": _l("A newer document replaces it."),
     "undone": _l("The attendance it certified was withdrawn."),
     "revoked": _l("The organizers withdrew it."),
+    "online": _l("The holder no longer attends in person."),
 }
