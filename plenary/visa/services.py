@@ -217,7 +217,10 @@ def passport_state(visa: VisaRequest) -> str:
     """Whether the passport data is there, deleted, or cannot be read with the configured FLASK_VISA_KEY."""
     if visa.passport_token is None:
         return PASSPORT_DELETED
-    return PASSPORT_PRESENT if crypto.decrypt(visa.passport_token) is not None else PASSPORT_UNREADABLE
+    if crypto.decrypt(visa.passport_token) is not None:
+        return PASSPORT_PRESENT
+    current_app.logger.warning("visa request %s: passport data unreadable with FLASK_VISA_KEY (another key?)", visa.id)
+    return PASSPORT_UNREADABLE
 
 
 def download(registration: Registration) -> dict | None:
