@@ -11,4 +11,5 @@ WITHDRAWN_REASONS = {
     "undone": _l("The attendance it certified was withdrawn."),
     "revoked": _l("The organizers withdrew it."),
     "rescheduled": _l("The plenary's dates or venue changed after it was issued."),
+    "online": _l("The holder no longer attends in person."),
 }

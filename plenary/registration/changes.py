@@ -13,6 +13,7 @@ from plenary.registration.locking import locked_registration
 from plenary.registration.models import PERSON_FIELDS, Registration
 from plenary.registration.notifications import notify, notify_organizers, notify_status, queue_registration_message
 from plenary.registration.seats import promote_from_waitlist, seat_free, tell_positions
+from plenary.registration.signals import attendance_changed
 from plenary.registration.signup import check_open
 from plenary.registration.states import RegistrationStatus, attendance_modes, change_status, check, landing
 from plenary.registration.waitlist import position
@@ -72,6 +73,7 @@ def move_attendance(registration: Registration, plenary: Plenary, attendance: st
         registration.waitlist_position_told = position(registration)  # their page says it; moves are told from here
     if registration.status == RegistrationStatus.CONFIRMED:
         plenary.sequence += 1  # their copy changes (place or online link): an update for them
+    attendance_changed.send(registration, attendance=attendance)
     notify(registration, "registration_updated", **context)
     if freed:
         promote_from_waitlist(plenary, old_mode)

@@ -9,6 +9,8 @@ connect to these signals, so that erasure and cancellation stay one path each.
 - ``registration_ended``: sent by ``states.change_status`` when a registration moves into one of ``ENDED``
   (rejected, cancelled — by the person, an organizer, a head, erasure or a lapsed offer); ``sender`` is the
   registration, ``action`` the transition's action.
+- ``attendance_changed``: sent by ``changes.move_attendance`` after a registration switched its attendance
+  (in person ↔ online); ``sender`` is the registration, ``attendance`` the new mode. Receivers flush, never commit.
 """
 
 from blinker import Namespace
@@ -17,3 +19,4 @@ _signals = Namespace()
 
 registration_erased = _signals.signal("registration-erased")
 registration_ended = _signals.signal("registration-ended")
+attendance_changed = _signals.signal("attendance-changed")

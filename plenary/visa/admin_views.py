@@ -67,6 +67,7 @@ def _detail_page(plenary, visa: VisaRequest, note_form: NoteForm, note_action: s
     return render_template(
         "visa/admin_request.html", plenary=plenary, visa=visa, passport=passport, labels=STATUS_LABELS,
         note_form=note_form, note_action=note_action, approve_form=ApproveForm(), country_name=country_name,
+        passport_state=services.passport_state(visa),
         letter=review.current_letter(visa.registration), mission=services.mission_name(visa, current_language()),
     )  # fmt: skip
 
@@ -92,9 +93,16 @@ def _decided(slug: str, request_id: int, message: str):
     return redirect(url_for("admin.visa_request", slug=slug, request_id=request_id))
 
 
-def _refused(slug: str, request_id: int):
+def _refused(slug: str, request_id: int, code: str = ""):
     db.session.rollback()
-    flash(gettext("This request cannot be decided any more (it has changed in the meantime)."), "warning")
+    if code == "passport_unreadable":
+        message = gettext("The passport data cannot be read with the configured key (FLASK_VISA_KEY), so no letter "
+                          "can be made. The key must be the one the data was written with.")  # fmt: skip
+    elif code == "approved":
+        message = gettext("This request has already been approved; the letter was sent once.")
+    else:
+        message = gettext("This request cannot be decided any more (it has changed in the meantime).")
+    flash(message, "warning")
     return redirect(url_for("admin.visa_request", slug=slug, request_id=request_id))
 
 
@@ -108,8 +116,8 @@ def visa_approve(slug: str, request_id: int):
         abort(400)
     try:
         review.approve(visa)
-    except services.VisaRefused:
-        return _refused(slug, request_id)
+    except services.VisaRefused as refusal:
+        return _refused(slug, request_id, refusal.code)
     return _decided(slug, request_id, gettext("The letter has been issued and sent to the delegate."))
 
 
@@ -139,8 +147,8 @@ def _with_note(slug: str, request_id: int, action: str):
             review.ask_correction(visa, form.note.data)
         else:
             review.decline(visa, form.note.data)
-    except services.VisaRefused:
-        return _refused(slug, request_id)
+    except services.VisaRefused as refusal:
+        return _refused(slug, request_id, refusal.code)
     done = (
         gettext("The delegate has been asked to correct the request.")
         if action == "correction"

@@ -1,6 +1,6 @@
-"""What visa letters do when a registration ends or is erased (signals of plenary.registration.signals)."""
+"""What visa letters do when a registration ends, is erased or moves online (plenary.registration.signals)."""
 
-from plenary.registration.signals import registration_ended, registration_erased
+from plenary.registration.signals import attendance_changed, registration_ended, registration_erased
 from plenary.visa import review
 
 
@@ -12,3 +12,8 @@ def _withdraw_on_end(sender, **_extra) -> None:
 @registration_erased.connect
 def _purge_on_erasure(sender, **_extra) -> None:
     review.registration_erased(sender)
+
+
+@attendance_changed.connect
+def _withdraw_when_online(sender, attendance: str, **_extra) -> None:
+    review.attendance_changed(sender, attendance)

@@ -9,6 +9,7 @@ from plenary.documents.models import DocumentKind, IssuedDocument
 from plenary.events.services import reply_address
 from plenary.mail.outbox import queue_message
 from plenary.registration.models import Registration
+from plenary.registration.states import Attendance
 from plenary.visa import letter, services
 from plenary.visa.models import VisaRequest
 
@@ -57,12 +58,28 @@ def current_letter(registration: Registration) -> IssuedDocument | None:
 
 
 def registration_ended(registration: Registration) -> None:
-    """The registration was cancelled or rejected: its request is withdrawn.
+    """The registration was cancelled or rejected: its request is withdrawn, its passport data deleted at once.
 
     The letter itself is withdrawn by the documents' own receiver of the same signal, with the reason the
     action gives (cancelled, rejected, erased) — so not here, where it would come first with the wrong reason.
     """
     services.withdraw_request(registration)
+
+
+def attendance_changed(registration: Registration, attendance: str) -> None:
+    """The person no longer attends in person: their request and letter are withdrawn, the passport data deleted."""
+    if attendance == Attendance.IN_PERSON:
+        return
+    services.withdraw_request(registration)
+    document = documents.current(DocumentKind.VISA_LETTER, registration)
+    if document is not None:
+        documents.withdraw(document, "online")
+
+
+def letter_available(registration: Registration, document: IssuedDocument | None) -> bool:
+    """True if the valid letter's PDF can still be made (its passport data is there and readable)."""
+    visa = services.request_for(registration)
+    return document is not None and visa is not None and services.passport_state(visa) == services.PASSPORT_PRESENT
 
 
 def registration_erased(registration: Registration) -> None:

@@ -15,8 +15,10 @@ from plenary.audit.services import current_actor, record
 from plenary.db import utcnow
 from plenary.events.models import Plenary, PlenaryStatus
 from plenary.extensions import db
+from plenary.registration.locking import lock_plenary
 from plenary.registration.models import Registration
 from plenary.registration.states import Attendance, RegistrationStatus
+from plenary.sqlite import begin_write
 from plenary.visa import crypto
 from plenary.visa.missions import MISSIONS, OTHER, missions_for
 from plenary.visa.models import EDITABLE, OPEN, RENEWABLE, VisaRequest, VisaSettings, VisaStatus
@@ -160,6 +162,9 @@ def check_request(plenary: Plenary, data: dict, today: date) -> dict:
 
 def submit(registration: Registration, data: dict, today: date) -> VisaRequest:
     """Store (or correct) the person's request; raise VisaRefused or VisaRequestInvalid, storing nothing."""
+    # Under the plenary's lock, then everything re-read: two submissions at once are one after the other.
+    lock_plenary(registration.plenary_id)
+    db.session.refresh(registration)
     if offer_refusal(registration) is not None:
         raise VisaRefused(offer_refusal(registration))
     existing = request_for(registration)
@@ -204,6 +209,20 @@ def passport_data(visa: VisaRequest) -> dict | None:
     return data
 
 
+#: What became of a request's passport data: there, deleted (purged or never stored), or unreadable.
+PASSPORT_PRESENT, PASSPORT_DELETED, PASSPORT_UNREADABLE = "present", "deleted", "unreadable"
+
+
+def passport_state(visa: VisaRequest) -> str:
+    """Whether the passport data is there, deleted, or cannot be read with the configured FLASK_VISA_KEY."""
+    if visa.passport_token is None:
+        return PASSPORT_DELETED
+    if crypto.decrypt(visa.passport_token) is not None:
+        return PASSPORT_PRESENT
+    current_app.logger.warning("visa request %s: passport data unreadable with FLASK_VISA_KEY (another key?)", visa.id)
+    return PASSPORT_UNREADABLE
+
+
 def download(registration: Registration) -> dict | None:
     """The person's visa request for their data download (their own passport data included), or None."""
     visa = request_for(registration)
@@ -222,6 +241,8 @@ def download(registration: Registration) -> dict | None:
 
 def view_passport_data(visa: VisaRequest) -> dict | None:
     """The passport data for an organizer's eyes: every such view is written to the audit log."""
+    # A write after the page's reads: start it as one (SQLite waits for another writer instead of failing).
+    begin_write(db.session())
     record("visa.viewed", visa, object_type="visa_request", plenary_id=visa.plenary_id,
            summary=f"registration {visa.registration_id}")  # fmt: skip
     return passport_data(visa)
@@ -249,8 +270,10 @@ def _decide(visa: VisaRequest, status: VisaStatus, note: str | None, action: str
 def _open_request(visa: VisaRequest, approving: bool = False) -> None:
     """Refuse a decision on a request that is no longer open (another organizer decided); an approval also where
     no letter may be made now (the registration moved online, was cancelled; letters were switched off)."""
-    # Row lock (PostgreSQL): two organizers deciding at once decide one after the other, the second sees the first.
-    db.session.refresh(visa, with_for_update=True)
+    # The plenary's lock: two organizers deciding at once decide one after the other, the second sees the first.
+    lock_plenary(visa.plenary_id)
+    db.session.refresh(visa)
+    db.session.refresh(visa.registration)
     if visa.status not in OPEN:
         raise VisaRefused(str(visa.status))
     refusal = offer_refusal(visa.registration) if approving else None
@@ -278,7 +301,10 @@ def decline(visa: VisaRequest, reason: str) -> VisaRequest:
 def mark_approved(visa: VisaRequest) -> VisaRequest:
     """Mark the request approved (the letter is issued by ``plenary.visa.review.approve``)."""
     _open_request(visa, approving=True)
-    if passport_data(visa) is None:
+    state = passport_state(visa)
+    if state == PASSPORT_UNREADABLE:
+        raise VisaRefused("passport_unreadable")
+    if state != PASSPORT_PRESENT:
         raise VisaRefused("no_passport_data")
     _decide(visa, VisaStatus.APPROVED, None, "visa.approved")
     db.session.flush()
@@ -295,8 +321,11 @@ def purge(visa: VisaRequest) -> bool:
 
 
 def withdraw_request(registration: Registration) -> VisaRequest | None:
-    """The registration ended: an open or approved request is withdrawn (its letter by the caller)."""
+    """The registration ended (or moved online): an open or approved request is withdrawn and its passport data
+    deleted at once, as nothing needs it any more (its letter is withdrawn by the caller)."""
     visa = request_for(registration)
+    if visa is not None:
+        purge(visa)
     if visa is not None and visa.status not in (VisaStatus.DECLINED, VisaStatus.WITHDRAWN):
         visa.status = VisaStatus.WITHDRAWN
         visa.decided_at = utcnow()

@@ -10,6 +10,7 @@ from plenary.documents import services as documents
 from plenary.extensions import db
 from plenary.i18n import current_language
 from plenary.registration.models import Registration
+from plenary.registration.states import Attendance
 from plenary.registration.tokens import registration_or_404
 from plenary.registration.views import personal_page_limit
 from plenary.visa import crypto, handlers, letter, review, services
@@ -38,10 +39,13 @@ def visa_panel(registration: Registration) -> dict | None:
     may = services.may_request(registration)
     if visa is None and not may:
         return None
+    document = review.current_letter(registration)
     return {
         "request": visa,
         "may_request": may,
-        "letter": review.current_letter(registration),
+        "letter": document,
+        "letter_available": review.letter_available(registration, document),
+        "online": registration.attendance != Attendance.IN_PERSON,
         "labels": STATUS_LABELS,
         "mission": services.mission_name(visa, current_language()) if visa is not None else None,
     }
