@@ -33,7 +33,6 @@ def demo_questions() -> list[dict]:
         _question(
             "yes_no",
             {"de": "Benötigen Sie ein Hotelzimmer?", "en": "Do you need a hotel room?", "zh": "您是否需要预订酒店？"},
-            required=True,
             attendance="in_person",
         ),  # fmt: skip
         _question(

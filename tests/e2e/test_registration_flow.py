@@ -31,15 +31,20 @@ def mail_server():
 
 @pytest.fixture(scope="module")
 def flow_app(tmp_path_factory, mail_server):
-    """The demo on its own database, its 11th plenary with a single seat in Foshan."""
+    """The demo on its own database, its 11th plenary in Foshan with a single seat left (the demo's attendees hold
+    the others)."""
 
     from plenary.events.models import Plenary
     from plenary.extensions import db
+    from plenary.registration.models import Registration
 
     app = demo_app(tmp_path_factory.mktemp("flow"), MAIL_SERVER=mail_server.host, MAIL_PORT=mail_server.port,
                    MAIL_TIMEOUT=2)  # fmt: skip
     with app.app_context():
-        db.session.execute(sa.update(Plenary).where(Plenary.number == 11).values(capacity_in_person=1))
+        eleventh = db.session.scalar(sa.select(Plenary.id).where(Plenary.number == 11))
+        taken = db.session.scalar(sa.select(sa.func.count()).where(
+            Registration.plenary_id == eleventh, Registration.attendance == "in_person", Registration.holds_seat))
+        db.session.execute(sa.update(Plenary).where(Plenary.id == eleventh).values(capacity_in_person=taken + 1))
         db.session.commit()
         db.session.remove()
     return app
