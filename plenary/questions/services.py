@@ -110,9 +110,14 @@ def _apply(question: Question, data: dict) -> None:
 
 
 def create_question(plenary: Plenary, data: dict) -> Question:
-    """Add a question at the end of the plenary's list; flushes, never commits."""
-    plenary_id = plenary.id
-    lock_plenary(plenary_id)  # one change of the plenary's questions at a time (re-read below)
+    """Add a question at the end of the plenary's list, under the plenary's lock; flushes, never commits."""
+    lock_plenary(plenary.id)  # one change of the plenary's questions at a time (the last position read under it)
+    return add_question(plenary, data)
+
+
+def add_question(plenary: Plenary, data: dict) -> Question:
+    """``create_question`` without taking the lock: for the demo loader, the only writer of its unit of work
+    (it has written plenaries already, so the lock can no longer be taken first). Flushes."""
     last = db.session.scalar(sa.select(sa.func.max(Question.position)).where(Question.plenary_id == plenary.id))
     question = Question(plenary_id=plenary.id, position=(last or 0) + 1, choices=[], condition_values=[])
     _apply(question, data)
