@@ -128,7 +128,9 @@ def test_unknown_filters_are_refused_never_everyone(app, printing, query):
     preview = client.get(f"{base}/preview.pdf?{query}&lang=en")
     assert preview.status_code == 302 and preview.mimetype != "application/pdf"
     page = client.get(preview.headers["Location"]).get_data(as_text=True)
-    assert "This selection cannot be used (unknown value for: " + query.split("=")[0] in page
+    label = {"ids": "Only these registration numbers", "status": "Status", "attendance": "Attendance",
+             "role": "Role at the plenary", "delegation": "Delegation"}[query.split("=")[0]]  # fmt: skip
+    assert f"This selection cannot be used (unknown value for: {label})" in page
     key, value = query.split("=")
     assert client.post(f"{base}?lang=de", data={"kind": "badge", key: value}).status_code == 302
     assert _batches() == []

@@ -9,6 +9,7 @@ import os
 
 from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from plenary.admin.blueprint import bp
@@ -29,10 +30,16 @@ def _kind(value: str | None) -> str:
     return value if value in BatchKind.__members__.values() else BatchKind.BADGE.value
 
 
+#: The filters as the page names them (the refusal names the wrong ones so).
+FILTER_LABELS = {"status": _l("Status"), "attendance": _l("Attendance"), "role": _l("Role at the plenary"),
+                 "delegation": _l("Delegation"), "ids": _l("Only these registration numbers")}  # fmt: skip
+
+
 def _refuse_selection(slug: str, error: InvalidSelection):
     """An unknown filter value: say so and show the page with the default selection (nothing is printed)."""
+    fields = ", ".join(str(FILTER_LABELS[name]) for name in error.fields)
     flash(gettext("This selection cannot be used (unknown value for: %(fields)s). Please choose again.",
-                  fields=", ".join(error.fields)), "danger")  # fmt: skip
+                  fields=fields), "danger")  # fmt: skip
     return redirect(url_for("admin.badges", slug=slug))
 
 
