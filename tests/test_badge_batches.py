@@ -73,7 +73,8 @@ def test_a_batch_is_built_by_the_job_with_progress_and_downloaded(app, client, r
     batch = _batch()
     assert (batch.status, batch.done, batch.total, batch.created_by) == ("queued", 0, 9, "organizer@isa.example")
     status_url = f"/admin/plenaries/{plenary.slug}/badges/{batch.id}.json"
-    assert client.get(status_url).get_json() == {"status": "queued", "done": 0, "total": 9, "download": None}
+    assert client.get(status_url).get_json() == {"status": "queued", "done": 0, "total": 9, "download": None,
+                                                     "stalled": False, "message": None}
     assert client.get(f"/admin/plenaries/{plenary.slug}/badges/{batch.id}.pdf").status_code == 404
 
     # One sheet per chunk: the progress is committed after each (read back from the database as it is written).

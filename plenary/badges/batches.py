@@ -23,6 +23,7 @@ from plenary.badges.services import cards_for, plenary_context, render_cards
 from plenary.db import utcnow
 from plenary.events.models import Plenary
 from plenary.extensions import db
+from plenary.registration.locking import lock_plenary
 from plenary.registration.signals import registration_erased
 from plenary.sqlite import begin_write
 
@@ -48,18 +49,35 @@ def batch_path(batch: BadgeBatch) -> str:
     return os.path.join(batch_dir(), f"{batch.file_token}.pdf")
 
 
+def pending_batch(plenary_id: int, kind: str, filters: dict, size: str) -> BadgeBatch | None:
+    """A batch of the same kind, size and selection still queued or running (it is reused, not queued again)."""
+    query = sa.select(BadgeBatch).where(
+        BadgeBatch.plenary_id == plenary_id, BadgeBatch.kind == BatchKind(kind), BadgeBatch.size == size,
+        BadgeBatch.status.in_((BatchStatus.QUEUED, BatchStatus.RUNNING))).order_by(BadgeBatch.id)  # fmt: skip
+    return next((batch for batch in db.session.scalars(query) if (batch.filters or {}) == filters), None)
+
+
 def queue_batch(plenary: Plenary, kind: str, selection: BadgeSelection, size: str | None,
-                created_by: str | None) -> BadgeBatch:  # fmt: skip
-    """Store a batch for the worker (flushes, never commits); EmptySelection if it would print nobody."""
-    total = count(plenary.id, selection)
+                created_by: str | None) -> tuple[BadgeBatch, bool]:  # fmt: skip
+    """Store a batch for the worker (flushes, never commits); EmptySelection if it would print nobody.
+
+    Under the plenary's lock: an identical batch still queued or running is returned instead (then the flag is
+    False), so that several presses of "Build PDF" (or several organizers at once) queue one batch.
+    """
+    plenary_id, filters, size = plenary.id, selection.args(), card_size(size).key
+    lock_plenary(plenary_id)
+    existing = pending_batch(plenary_id, kind, filters, size)
+    if existing is not None:
+        return existing, False
+    total = count(plenary_id, selection)
     if not total:
         raise EmptySelection
-    batch = BadgeBatch(plenary_id=plenary.id, kind=BatchKind(kind), filters=selection.args(),
-                       size=card_size(size).key, status=BatchStatus.QUEUED, done=0, total=total,
+    batch = BadgeBatch(plenary_id=plenary_id, kind=BatchKind(kind), filters=filters,
+                       size=size, status=BatchStatus.QUEUED, done=0, total=total,
                        file_token=secrets.token_urlsafe(32), created_by=created_by)  # fmt: skip
     db.session.add(batch)
     db.session.flush()
-    return batch
+    return batch, True
 
 
 def recent_batches(plenary_id: int, limit: int = 10) -> list[BadgeBatch]:
@@ -121,11 +139,8 @@ def build_claimed(batch_id: int) -> bool:
         if not total:
             raise EmptySelection("nobody is selected any more")
         pdf = render_cards(kind, context, cards, size, progress=lambda done: _progress(batch_id, done))
-        os.makedirs(batch_dir(), exist_ok=True)
         path = os.path.join(batch_dir(), f"{token}.pdf")
-        with open(path + ".part", "wb") as out:
-            out.write(pdf)
-        os.replace(path + ".part", path)
+        write_private(path, pdf)
     except Exception as exc:
         log.exception("badge batch %s failed", batch_id)
         db.session.rollback()
@@ -143,6 +158,22 @@ def build_claimed(batch_id: int) -> bool:
         os.remove(path)
         return False
     return True
+
+
+def write_private(path: str, data: bytes) -> None:
+    """Write ``data`` to ``path`` readable by this user only (600, in a 700 directory): badges carry check-in codes.
+
+    Written to ``path.part`` first, then renamed (a half-written file is never served).
+    """
+    directory = os.path.dirname(path)
+    os.makedirs(directory, mode=0o700, exist_ok=True)
+    os.chmod(directory, 0o700)  # also when it existed already (made by an earlier version with the umask's mode)
+    part = path + ".part"
+    descriptor = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)  # O_CREAT's mode is masked by the umask and ignored for an existing file
+    with os.fdopen(descriptor, "wb") as out:
+        out.write(data)
+    os.replace(part, path)
 
 
 def prune(now: datetime) -> int:

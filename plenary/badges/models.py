@@ -59,3 +59,7 @@ class BadgeBatch(db.Model):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, info=NOT_PERSONAL)
     # Why it failed (an error's class name, for the page and the log), or None.
     error: Mapped[str | None] = mapped_column(sa.String(200), info=NOT_PERSONAL)
+
+    def stalled(self, now: datetime) -> bool:
+        """Running, but its worker's lease ran out (the worker died): the next round of the worker starts it again."""
+        return self.status == BatchStatus.RUNNING and (self.locked_until is None or self.locked_until < now)

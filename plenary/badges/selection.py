@@ -24,6 +24,18 @@ ANY = "any"
 MAX_IDS = 2000
 
 
+class InvalidSelection(ValueError):
+    """A filter of the page's arguments has a value that is none of the known ones (``fields`` names them)."""
+
+    def __init__(self, fields: list[str]):
+        super().__init__(", ".join(fields))
+        self.fields = fields
+
+
+def _is_id(value: str) -> bool:
+    return value.isdecimal() and len(value) < 10
+
+
 @dataclass(frozen=True)
 class BadgeSelection:
     """A selection of a plenary's registrations to print; built from query arguments, unknown values ignored."""
@@ -50,6 +62,34 @@ class BadgeSelection:
         parts = str(get("ids", "") or "").replace(" ", ",").split(",")[:MAX_IDS]
         ids = ",".join(dict.fromkeys(p.strip() for p in parts if p.strip().isdecimal() and len(p.strip()) < 10))
         return cls(status=status, attendance=attendance, role=role, delegation=delegation, ids=ids)
+
+    @classmethod
+    def parse(cls, args: MultiDict | dict) -> "BadgeSelection":
+        """The selection an organizer asked for; ``InvalidSelection`` if a filter's value is unknown.
+
+        Never widened silently: ``ids=abc`` or ``status=bogus`` must not print everyone (``from_args`` is for
+        stored filters, which were checked when they were stored).
+        """
+        get = args.get
+        wrong = []
+        status = str(get("status", "") or "")
+        if status and status != ANY and status not in RegistrationStatus.__members__.values():
+            wrong.append("status")
+        attendance = str(get("attendance", "") or "")
+        if attendance and attendance != ANY and attendance not in Attendance.__members__.values():
+            wrong.append("attendance")
+        role = str(get("role", "") or "")
+        if role and role not in ParticipantRole.__members__.values():
+            wrong.append("role")
+        delegation = str(get("delegation", "") or "").strip()
+        if delegation and not _is_id(delegation):
+            wrong.append("delegation")
+        parts = [p.strip() for p in str(get("ids", "") or "").replace(" ", ",").split(",") if p.strip()]
+        if any(not _is_id(p) for p in parts) or len(parts) > MAX_IDS:
+            wrong.append("ids")
+        if wrong:
+            raise InvalidSelection(wrong)
+        return cls.from_args(args)
 
     def args(self) -> dict:
         """The selection as query arguments (for links and for storing with a batch)."""

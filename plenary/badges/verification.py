@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from plenary.documents import services as documents
 from plenary.documents.models import DocumentKind, IssuedDocument
 from plenary.extensions import db
+from plenary.registration.locking import lock_plenary
 from plenary.registration.models import Registration
 
 #: The statement's words on the verification page.
@@ -29,14 +30,19 @@ def statement(card: dict) -> list[list[str]]:
 
 
 def verify(cards: list[dict], registrations: list[Registration]) -> None:
-    """Give each badge card its document's code and URL, issuing a document where the details changed (flushes)."""
+    """Give each badge card its document's code and URL, issuing a document where the details changed (flushes).
+
+    Under the plenary's lock (a batch and a CLI run at once must not leave two valid badges for one person):
+    the valid documents are read inside it.
+    """
     ids = [registration.id for registration in registrations]
-    valid = {
-        document.registration_id: document
-        for document in db.session.scalars(sa.select(IssuedDocument).where(
-            IssuedDocument.registration_id.in_(ids), IssuedDocument.kind == DocumentKind.BADGE,
-            IssuedDocument.withdrawn_at.is_(None)))  # fmt: skip
-    } if ids else {}
+    valid = {}
+    if ids:
+        lock_plenary(db.session.scalar(sa.select(Registration.plenary_id).where(Registration.id == ids[0])))
+        query = sa.select(IssuedDocument).where(IssuedDocument.registration_id.in_(ids),
+                                                IssuedDocument.kind == DocumentKind.BADGE,
+                                                IssuedDocument.withdrawn_at.is_(None))  # fmt: skip
+        valid = {document.registration_id: document for document in db.session.scalars(query)}
     for card, registration in zip(cards, registrations, strict=True):
         said = statement(card)
         document = valid.get(registration.id)

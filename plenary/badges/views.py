@@ -9,6 +9,7 @@ import os
 
 from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from plenary.admin.blueprint import bp
@@ -16,8 +17,9 @@ from plenary.auth.access import organizer_required
 from plenary.badges.batches import EmptySelection, batch_path, queue_batch, recent_batches
 from plenary.badges.layout import SIZES, card_size
 from plenary.badges.models import BadgeBatch, BatchKind, BatchStatus
-from plenary.badges.selection import ANY, BadgeSelection, count, delegation_heads, selected
+from plenary.badges.selection import ANY, BadgeSelection, InvalidSelection, count, delegation_heads, selected
 from plenary.badges.services import UnknownRole, render_first_sheet, set_role
+from plenary.db import utcnow
 from plenary.events.services import plenary_item_or_404, plenary_or_404
 from plenary.extensions import db
 from plenary.registration.models import Registration
@@ -28,17 +30,33 @@ def _kind(value: str | None) -> str:
     return value if value in BatchKind.__members__.values() else BatchKind.BADGE.value
 
 
+#: The filters as the page names them (the refusal names the wrong ones so).
+FILTER_LABELS = {"status": _l("Status"), "attendance": _l("Attendance"), "role": _l("Role at the plenary"),
+                 "delegation": _l("Delegation"), "ids": _l("Only these registration numbers")}  # fmt: skip
+
+
+def _refuse_selection(slug: str, error: InvalidSelection):
+    """An unknown filter value: say so and show the page with the default selection (nothing is printed)."""
+    fields = ", ".join(str(FILTER_LABELS[name]) for name in error.fields)
+    flash(gettext("This selection cannot be used (unknown value for: %(fields)s). Please choose again.",
+                  fields=fields), "danger")  # fmt: skip
+    return redirect(url_for("admin.badges", slug=slug))
+
+
 @bp.get("/plenaries/<slug>/badges")
 @organizer_required
 def badges(slug: str):
     """Choose whom to print, see how many, preview the first sheet, build the PDF; the recent batches."""
     plenary = plenary_or_404(slug)
-    selection = BadgeSelection.from_args(request.args)
+    try:
+        selection = BadgeSelection.parse(request.args)
+    except InvalidSelection as error:
+        return _refuse_selection(slug, error)
     kind, size = _kind(request.args.get("kind")), card_size(request.args.get("size")).key
     return render_template(
         "badges/admin.html", plenary=plenary, selection=selection, kind=kind, size=size, sizes=SIZES,
         total=count(plenary.id, selection), batches=recent_batches(plenary.id), heads=delegation_heads(plenary.id),
-        roles=PARTICIPANT_ROLE_LABELS, any=ANY,
+        roles=PARTICIPANT_ROLE_LABELS, any=ANY, now=utcnow(),
     )  # fmt: skip
 
 
@@ -47,7 +65,10 @@ def badges(slug: str):
 def badges_preview(slug: str):
     """The first A4 sheet of the selection's badges (or the first name plate), shown inline in a new tab."""
     plenary = plenary_or_404(slug)
-    selection = BadgeSelection.from_args(request.args)
+    try:
+        selection = BadgeSelection.parse(request.args)
+    except InvalidSelection as error:
+        return _refuse_selection(slug, error)
     kind = _kind(request.args.get("kind"))
     people = selected(plenary.id, selection)
     if not people:
@@ -64,16 +85,22 @@ def badges_preview(slug: str):
 def badges_build(slug: str):
     """Queue a batch for the worker (CSRF); the page then shows its progress."""
     plenary = plenary_or_404(slug)
-    selection = BadgeSelection.from_args(request.form)
+    try:
+        selection = BadgeSelection.parse(request.form)
+    except InvalidSelection as error:
+        return _refuse_selection(slug, error)
     kind = _kind(request.form.get("kind"))
     try:
-        batch = queue_batch(plenary, kind, selection, request.form.get("size"), current_user.email)
+        batch, new = queue_batch(plenary, kind, selection, request.form.get("size"), current_user.email)
     except EmptySelection:
         db.session.rollback()
         flash(gettext("Nobody matches this selection: there is nothing to print."), "warning")
         return redirect(url_for("admin.badges", slug=slug, **selection.args(), kind=kind))
     db.session.commit()
-    flash(gettext("The PDF is being built. This page shows when it is ready."), "success")
+    if new:
+        flash(gettext("The PDF is being built. This page shows when it is ready."), "success")
+    else:
+        flash(gettext("This PDF is already being built (see below): it was not asked for again."), "info")
     return redirect(url_for("admin.badges", slug=slug, **selection.args(), kind=kind, _anchor=f"batch-{batch.id}"))
 
 
@@ -88,7 +115,9 @@ def badges_status(slug: str, batch_id: int):
     """A batch's progress, for the page's script: status, done, total and, once done, the download's address."""
     batch = _batch_of(slug, batch_id)
     download = url_for("admin.badges_download", slug=slug, batch_id=batch.id)
-    return jsonify(status=str(batch.status), done=batch.done, total=batch.total,
+    stalled = batch.stalled(utcnow())
+    return jsonify(status=str(batch.status), done=batch.done, total=batch.total, stalled=stalled,
+                   message=gettext("stalled: the worker will start it again") if stalled else None,
                    download=download if batch.status == BatchStatus.DONE else None)  # fmt: skip
 
 

@@ -20,6 +20,7 @@ from plenary.events.models import Plenary, PlenaryStatus
 from plenary.events.services import reply_address
 from plenary.extensions import db
 from plenary.mail.outbox import queue_message
+from plenary.registration.locking import lock_plenary
 from plenary.registration.models import Registration
 from plenary.registration.states import RegistrationStatus
 from plenary.upsert import insert_once
@@ -56,7 +57,11 @@ def _claim(registration: Registration, outcome: FollowUpOutcome, now: datetime) 
 
 
 def follow_up(registration: Registration, now: datetime) -> FollowUpOutcome | None:
-    """Deal with one registration: a thank-you with the certificate if they attended; None if already done."""
+    """Deal with one registration: a thank-you with the certificate if they attended; None if already done.
+
+    The plenary's lock comes first (before the claim writes): the certificate is issued under it.
+    """
+    lock_plenary(registration.plenary_id)
     if not registration.attended:
         # Issue 13 (online attendance) may write to those who did not attend here; for now: no mail.
         return FollowUpOutcome.NOT_ATTENDED if _claim(registration, FollowUpOutcome.NOT_ATTENDED, now) else None

@@ -23,8 +23,10 @@ from plenary.documents import services as documents
 from plenary.documents.models import DocumentKind, IssuedDocument
 from plenary.documents.render import qr_data_uri, render_pdf
 from plenary.events.models import Plenary, PlenaryStatus
+from plenary.extensions import db
 from plenary.formatting import ordinal
 from plenary.i18n import BABEL_LOCALES, localize, localize_any
+from plenary.registration.locking import lock_plenary
 from plenary.registration.models import Registration
 from plenary.registration.states import RegistrationStatus
 
@@ -84,7 +86,13 @@ def personal_state(registration: Registration, now: datetime | None = None) -> s
 
 
 def certificate_for(registration: Registration, now: datetime | None = None) -> IssuedDocument:
-    """The registration's valid certificate, issued now if there is none; raises ``CertificateRefused``. Flushes."""
+    """The registration's valid certificate, issued now if there is none; raises ``CertificateRefused``. Flushes.
+
+    Checked and issued under the plenary's lock (two downloads at once, or a download and the follow-up job,
+    issue one certificate, not two): the state is read again inside it.
+    """
+    lock_plenary(registration.plenary_id)
+    db.session.refresh(registration)
     reason = refusal(registration, now)
     if reason is not None:
         raise CertificateRefused(reason)

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from plenary.events.models import Plenary
 from plenary.extensions import db
 from plenary.questions.answering import questions_of
-from plenary.questions.services import create_question
+from plenary.questions.services import add_question
 
 DEMO_SLUG = "11th-plenary"
 
@@ -61,5 +61,5 @@ def load_demo_questions() -> str:
         return "Questions: no demo plenary"
     if not questions_of(plenary.id):
         for data in demo_questions():
-            create_question(plenary, data)
+            add_question(plenary, data)
     return f"Questions: /admin/plenaries/{DEMO_SLUG}/questions"

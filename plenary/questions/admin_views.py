@@ -24,6 +24,7 @@ PROBLEMS = {
     "condition": lambda: gettext("The condition must name an answer of a choice or yes/no question above this one."),
     "order": lambda: gettext("A question must stay below the question its condition names."),
     "kind": lambda: gettext("People have answered this question: its kind of answer can no longer be changed."),
+    "gone": lambda: gettext("This question was deleted meanwhile."),
 }
 
 
@@ -31,15 +32,20 @@ PROBLEMS = {
 @viewer_required
 def questions(slug: str):
     """The plenary's questions in order, who has not answered the follow-ups, the deadline."""
-    plenary = plenary_or_404(slug)
+    return _list_page(plenary_or_404(slug))
+
+
+def _list_page(plenary: Plenary, deadline: DeadlineForm | None = None, status: int = 200):
+    """The questions page; ``deadline``: the deadline form as it was sent (with its error and what was typed)."""
     items = questions_of(plenary.id)
     waiting = follow_up.not_answered(plenary.id)
     until = services.answers_until(plenary)
-    deadline = DeadlineForm(answers_until=until.astimezone(plenary.zone).replace(tzinfo=None))
+    if deadline is None:
+        deadline = DeadlineForm(answers_until=until.astimezone(plenary.zone).replace(tzinfo=None))
     return render_template("questions/admin_list.html", plenary=plenary, questions=items, waiting=waiting,
                            confirm=ConfirmForm(), deadline=deadline, until=until, KIND_LABELS=KIND_LABELS,
                            ASKED_OF=ASKED_OF, MODES=MODES, label=lambda q: rules.label(q, current_language()),
-                           condition_text=_condition_text)  # fmt: skip
+                           condition_text=_condition_text), status  # fmt: skip
 
 
 def _condition_text(question: Question) -> str:
@@ -87,6 +93,9 @@ def _form(plenary: Plenary, question: Question | None):
                 services.update_question(question, form.question_data())
         except services.QuestionProblem as problem:
             db.session.rollback()
+            if problem.code == "gone":
+                flash(PROBLEMS["gone"](), "warning")
+                return redirect(url_for("admin.questions", slug=plenary.slug))
             (form.kind if problem.code == "kind" else form.condition).errors.append(PROBLEMS[problem.code]())
         else:
             db.session.commit()
@@ -185,8 +194,9 @@ def questions_deadline(slug: str):
     plenary = plenary_or_404(slug)
     form = DeadlineForm()
     if not form.validate_on_submit():
-        flash(gettext("Please enter a date and time."), "warning")
-        return redirect(url_for("admin.questions", slug=slug))
+        # Shown again with the error beside the field and what was typed still in it (no redirect: it would be lost).
+        form.answers_until.errors = [gettext("Please enter a date and time.")]
+        return _list_page(plenary, deadline=form, status=400)
     local = form.answers_until.data
     until = local.replace(tzinfo=plenary.zone).astimezone(UTC) if local else None
     services.set_answers_until(plenary, until)

@@ -18,6 +18,7 @@ from plenary.i18n import current_language, localize
 from plenary.questions import rules
 from plenary.questions.models import Answer, Question, QuestionKind
 from plenary.registration.forms import choices, country_choices
+from plenary.registration.locking import lock_plenary
 from plenary.registration.models import Registration
 from plenary.registration.signals import registration_erased
 from plenary.validation import multi_line, one_line
@@ -174,7 +175,9 @@ def fill(form: Form, questions: list[Question], answers: dict[int, object]) -> N
 
 def save(registration: Registration, questions: list[Question], values: dict[int, object]) -> None:
     """Store ``values`` (shown questions' answers, from ``check``) for ``registration``; the answers to the other
-    ``questions`` (now hidden) are removed. Flushes, never commits."""
+    ``questions`` (now hidden) are removed. Flushes, never commits. Under the plenary's lock (two saves at once
+    would both insert the same answer)."""
+    lock_plenary(registration.plenary_id)
     existing = {a.question_id: a for a in db.session.scalars(sa.select(Answer).where(
         Answer.registration_id == registration.id, Answer.question_id.in_([q.id for q in questions])))}  # fmt: skip
     for question in questions:

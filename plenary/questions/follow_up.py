@@ -20,6 +20,7 @@ from plenary.extensions import db
 from plenary.mail.outbox import queue_message
 from plenary.questions import answering, rules
 from plenary.questions.models import FollowUp, Question
+from plenary.registration.locking import lock_plenary
 from plenary.registration.models import Registration
 from plenary.registration.states import RegistrationStatus
 
@@ -98,6 +99,7 @@ def ask_confirmed(now: datetime, keep_going=lambda: True) -> int:
     for plenary in list(plenaries):
         if not keep_going():
             break
+        lock_plenary(plenary.id)  # with "ask now", a reminder or a new question at the same time
         questions = answering.questions_of(plenary.id)
         fresh = _confirmed(plenary.id).where(Registration.id.not_in(sa.select(FollowUp.registration_id)))
         for registration in db.session.scalars(fresh).all():
@@ -116,6 +118,7 @@ def ask_now(question: Question, now: datetime | None = None) -> int | None:
     None if it was asked less than a minute ago (a double click).
     """
     now = now or utcnow()
+    lock_plenary(question.plenary_id)  # "ask now" twice at once, or with a reminder: nobody mailed twice
     claimed = db.session.execute(sa.update(Question).where(
         Question.id == question.id,
         sa.or_(Question.asked_at.is_(None), Question.asked_at < now - timedelta(minutes=1)),
@@ -153,6 +156,7 @@ def remind(plenary_id: int, now: datetime | None = None) -> int:
     """Remind everyone with open follow-up questions who was not reminded lately; how many were mailed."""
     now = now or utcnow()
     gap = timedelta(hours=float(current_app.config["QUESTIONS_REMINDER_GAP_HOURS"]))
+    lock_plenary(plenary_id)  # two presses at once: the second sees the first's follow-up rows and reminders
     if not _takes_answers(db.session.get(Plenary, plenary_id), now):
         return 0
     mailed = 0

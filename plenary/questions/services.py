@@ -16,6 +16,17 @@ from plenary.questions import follow_up as follow_ups
 from plenary.questions.answering import questions_of
 from plenary.questions.models import CONDITION_KINDS, Answer, Question, QuestionSettings
 from plenary.questions.rules import keys_of
+from plenary.registration.locking import lock_plenary
+
+
+def _locked(question: Question) -> Question:
+    """Take the plenary's lock, then read ``question`` again; QuestionProblem "gone" if it was deleted meanwhile."""
+    question_id, plenary_id = question.id, question.plenary_id
+    lock_plenary(plenary_id)
+    fresh = db.session.get(Question, question_id, populate_existing=True)
+    if fresh is None:
+        raise QuestionProblem("gone")
+    return fresh
 
 
 class QuestionProblem(ValueError):
@@ -99,7 +110,14 @@ def _apply(question: Question, data: dict) -> None:
 
 
 def create_question(plenary: Plenary, data: dict) -> Question:
-    """Add a question at the end of the plenary's list; flushes, never commits."""
+    """Add a question at the end of the plenary's list, under the plenary's lock; flushes, never commits."""
+    lock_plenary(plenary.id)  # one change of the plenary's questions at a time (the last position read under it)
+    return add_question(plenary, data)
+
+
+def add_question(plenary: Plenary, data: dict) -> Question:
+    """``create_question`` without taking the lock: for the demo loader, the only writer of its unit of work
+    (it has written plenaries already, so the lock can no longer be taken first). Flushes."""
     last = db.session.scalar(sa.select(sa.func.max(Question.position)).where(Question.plenary_id == plenary.id))
     question = Question(plenary_id=plenary.id, position=(last or 0) + 1, choices=[], condition_values=[])
     _apply(question, data)
@@ -114,6 +132,7 @@ def create_question(plenary: Plenary, data: dict) -> Question:
 
 def update_question(question: Question, data: dict) -> Question:
     """Change a question (its choices keep their keys; answers stay as they are); flushes."""
+    question = _locked(question)  # one change of the plenary's questions at a time
     before = snapshot(question)
     if data.get("follow_up") and not question.follow_up:
         follow_ups.mark_already_confirmed(question.plenary_id)
@@ -137,7 +156,11 @@ def dependents(question: Question) -> list[Question]:
 
 def delete_question(question: Question) -> None:
     """Delete a question and its answers (asked for confirmation first); questions depending on it lose their
-    condition (they are shown to everyone)."""
+    condition (they are shown to everyone); nothing to do if it is gone already (two presses at once)."""
+    try:
+        question = _locked(question)
+    except QuestionProblem:
+        return
     for dependent in dependents(question):
         dependent.condition_question_id, dependent.condition_values = None, []
     record("question.delete", question, changes=diff(snapshot(question), {}),
@@ -150,6 +173,7 @@ def delete_question(question: Question) -> None:
 def move_question(question: Question, direction: str) -> None:
     """Move a question one place up or down; refused (QuestionProblem "order") where a condition would then
     come after the question that depends on it."""
+    question = _locked(question)  # one change of the plenary's questions at a time
     questions = questions_of(question.plenary_id)
     index = questions.index(question)
     other = index - 1 if direction == "up" else index + 1
@@ -176,6 +200,7 @@ def answers_until(plenary: Plenary) -> datetime:
 
 def set_answers_until(plenary: Plenary, until: datetime | None) -> None:
     """Set (None: clear) until when answers can be changed."""
+    lock_plenary(plenary.id)  # one change of the plenary's questions at a time (re-read below)
     settings = db.session.get(QuestionSettings, plenary.id)
     before = settings.answers_until if settings else None
     if settings is None:

@@ -14,7 +14,7 @@ document.addEventListener("DOMContentLoaded", function () {
           if (!state) { return; }
           bar.max = state.total || 1;
           bar.value = state.done;
-          text.textContent = state.done + " / " + state.total;
+          text.textContent = (state.message ? state.message + " " : "") + state.done + " / " + state.total;
           if (state.download) {
             var link = document.createElement("a");
             link.href = state.download;
