@@ -157,20 +157,21 @@ def test_ten_thousand_registrations_take_a_few_queries_on_every_page(organizer, 
     db.session.commit()
     base = f"/admin/plenaries/{plenary.slug}/registrations"
     first, page = _count_statements(organizer, base)
-    assert first <= 10, first
+    # A constant 11: the page's own, the questions' answer filter and the attendance records (one query each).
+    assert first <= 11, first
     assert "10000 registrations found" in page and "Page 1 of 200" in page
     filtered = f"{base}?status=confirmed&attendance=online&country=CN&q=last&sort=-name"
     counts = [_count_statements(organizer, f"{filtered}&page={n}")[0] for n in (1, 7, 20)]
-    assert max(counts) <= 10 and len(set(counts)) == 1, counts
+    assert max(counts) <= 11 and len(set(counts)) == 1, counts
     by_member, page = _count_statements(organizer, f"{base}?member={member.id}&sort=organisation&page=3")
-    assert by_member <= 10
+    assert by_member <= 11
     # Pagination keeps every filter and the sort order.
     _, page = _count_statements(organizer, f"{filtered}&page=2")
     next_link = re.search(r'href="([^"]*)" rel="next"', page).group(1).replace("&amp;", "&")
     for part in ("status=confirmed", "attendance=online", "country=CN", "q=last", "sort=-name", "page=3"):
         assert part in next_link
     heads, page = _count_statements(organizer, f"{base}?delegation=heads")
-    assert heads <= 10 and "2 delegates" in page and _names(page) == [str(head.id)]
+    assert heads <= 11 and "2 delegates" in page and _names(page) == [str(head.id)]
 
 
 def test_registration_page_shows_details_history_and_messages(organizer, people):

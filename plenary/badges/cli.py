@@ -4,7 +4,7 @@ import click
 
 from plenary.badges.layout import SIZES
 from plenary.badges.selection import ANY, BadgeSelection, selected
-from plenary.badges.services import render_badges, render_nameplates
+from plenary.badges.services import cards_for, plenary_context, render_cards, render_nameplates
 from plenary.documents.cli import documents_cli, write_pdf
 from plenary.events.models import Plenary
 from plenary.extensions import db
@@ -38,9 +38,10 @@ def _people(slug: str, status: str, attendance: str, role: str | None) -> tuple[
 def badges_command(slug: str, output: str, status: str, attendance: str, role: str | None, size: str) -> None:
     """Write the badges of plenary SLUG (confirmed, in person by default) as one PDF."""
     plenary, people = _people(slug, status, attendance, role)
-    pdf = render_badges(plenary, people, size)
-    db.session.commit()  # the badges' documents (their verification codes)
-    write_pdf(output, pdf)
+    cards = cards_for("badge", people)
+    db.session.commit()  # the badges' documents (their codes), before rendering: no lock held while it takes
+    write_pdf(output, render_cards("badge", plenary_context(plenary), cards, size))
+    click.echo(f"{len(cards)} badges", err=True)
 
 
 @documents_cli.command("nameplates")
