@@ -231,6 +231,7 @@ def test_follow_up_mail_on_confirmation_with_the_link_then_answered_on_the_perso
     assert 'id="questions-open"' in personal and "航班号" in personal
     form = organizer.get(f"/registrations/{token}/answers").get_data(as_text=True)
     assert f'name="q{flight.id}"' in form
+    assert "Europe/Berlin" not in form and "Asia/Shanghai" not in form  # the deadline's zone as the pages name it
     response = organizer.post(f"/registrations/{token}/answers", data={f"q{flight.id}": ""})
     assert response.status_code == 400 and "该字段是必填字段。" in response.get_data(as_text=True)
     response = organizer.post(f"/registrations/{token}/answers", data={
