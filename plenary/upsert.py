@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from plenary.extensions import db
+from plenary.sqlite import FLUSHED
 
 
 def insert_once(table: sa.Table, **values) -> bool:
@@ -14,4 +15,9 @@ def insert_once(table: sa.Table, **values) -> bool:
     """
     insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
     statement = insert(table).values(**values).on_conflict_do_nothing()
-    return db.session.execute(statement.returning(*table.primary_key.columns)).first() is not None
+    inserted = db.session.execute(statement.returning(*table.primary_key.columns)).first() is not None
+    if inserted:
+        # A Core statement is no ORM flush: mark the write, so the capacity lock refuses to roll it back unseen
+        # (LockOrderError) and a request that forgets to commit it fails (plenary/unit_of_work.py).
+        db.session().info[FLUSHED] = True
+    return inserted

@@ -274,6 +274,7 @@ def hostile_outbox(app, make_plenary):
     [came] = signup.register(sixth.id, person("came@example.org", **HEAD)).created
     db.session.commit()
     attendance.record_arrival(came, AttendanceChannel.HALL, AttendanceSource.DOOR, by="door@isa.example")
+    db.session.commit()  # the follow-up takes the plenary's lock: the arrival must be committed before it
     follow_up(came, sixth.ends_at + timedelta(hours=13))
     db.session.commit()
     # Follow-up questions (issue 12) whose text is hostile: asked of the newly confirmed by the worker, then reminded.

@@ -14,17 +14,25 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from plenary.attendance import services as attendance
+from plenary.attendance.models import AttendanceChannel, AttendanceSource
 from plenary.broadcasts import services as broadcasts
 from plenary.broadcasts.compose import Draft
+from plenary.certificates.followup import follow_up as certificate_follow_up
+from plenary.db import utcnow
 from plenary.events.editing import save_plenary
 from plenary.extensions import db
 from plenary.jobs.catalog import JOBS
 from plenary.jobs.registry import run_due
 from plenary.mail.compose import build_message
 from plenary.mail.models import OutboxMessage
+from plenary.questions import follow_up as questions_follow_up
+from plenary.questions.services import create_question
 from plenary.registration import changes, delegation, email_change, notifications, offers, privacy, signup
 from plenary.registration import organizer as organizer_actions
 from plenary.registration.models import Registration
+from plenary.visa import review as visa_review
+from tests import visa_helpers
 from tests.conftest import open_registration, person, plenary_document
 from tests.test_mail_hostile import Elements, forged_html, mail_kinds
 
@@ -41,7 +49,8 @@ SENDER_NAMES = {"de": "ISA Plenarversammlung", "en": "ISA Plenary Assembly", "zh
 @pytest.fixture
 def app(make_app):
     """The app (replacing conftest's) with a display name of the sender per language."""
-    app = make_app(MAIL_SENDER_NAMES=SENDER_NAMES, MAIL_DEFAULT_SENDER="ISA <plenary@isa.example>")
+    app = make_app(MAIL_SENDER_NAMES=SENDER_NAMES, MAIL_DEFAULT_SENDER="ISA <plenary@isa.example>", VISA_LETTERS=True,
+                   VISA_KEY=visa_helpers.KEY)  # fmt: skip
     with app.app_context():
         yield app
 
@@ -110,6 +119,27 @@ def every_kind(lang: str, make) -> list[OutboxMessage]:
     offers.remind(offered.id, deadline - timedelta(hours=1))
     db.session.commit()
     offers.lapse(offered.id, deadline + timedelta(minutes=1))
+    db.session.commit()
+
+    # Issue 12: follow-up questions, visa letters (sent back, declined, approved), the certificate's thank-you.
+    papers = make(venue_document(slug="papers", number=46, registration=open_registration(capacity_in_person=10)))
+    create_question(papers, {"kind": "short_text", "required": True, "label": {"de": "Flug", "en": "Flight",
+                    "zh": "航班"}, "help": {}, "ask_head": True, "ask_delegates": True, "attendance": None,
+                    "condition": None, "follow_up": True, "choices": []})  # fmt: skip
+    db.session.commit()
+    visa_helpers.offering(papers)
+    asking = [signup.register(papers.id, person(f"v{n}@example.org", **data | {"country": "CN"})).created[0]
+              for n in range(3)]  # fmt: skip
+    db.session.commit()
+    questions_follow_up.ask_confirmed(utcnow())
+    visas = [visa_helpers.request_letter(registration) for registration in asking]
+    visa_review.ask_correction(visas[0], "Bitte den Geburtsort prüfen.")
+    visa_review.decline(visas[1], "Kein Aufenthalt.")
+    visa_review.approve(visas[2])
+    db.session.commit()
+    attendance.record_arrival(asking[2], AttendanceChannel.HALL, AttendanceSource.DOOR, by="door@isa.example")
+    db.session.commit()
+    certificate_follow_up(asking[2], papers.ends_at + timedelta(hours=13))
     db.session.commit()
 
     third = make(venue_document(slug="third", number=44, registration=open_registration()))
