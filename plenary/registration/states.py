@@ -138,7 +138,7 @@ def change_status(registration, action: str, status: RegistrationStatus) -> None
         registration.offer_expires_at = registration.offer_reminder_at = None
     if status != OFFERED:
         registration.offer_reminder_at = None
-    if status in ENDED:
+    if status in ENDED and getattr(registration, "id", None) is not None:  # a stored one (rules run on plain objects)
         registration_ended.send(registration, action=action)
 
 
