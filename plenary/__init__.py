@@ -45,6 +45,7 @@ from plenary.documents import services as documents
 from plenary.documents.labels import WITHDRAWN_REASONS
 from plenary.documents.views import bp as documents_bp
 from plenary.events.views import bp as events_bp
+from plenary.join.views import bp as join_bp
 from plenary.mail.hooks import deliver_after_response
 from plenary.main.views import bp as main_bp
 from plenary.members.views import bp as members_bp
@@ -212,6 +213,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(questions_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(documents_bp)
+    app.register_blueprint(join_bp)
     app.register_blueprint(visa_bp)  # refuses to start with letters enabled and no key
     app.after_request(deliver_after_response)
     documents.install(app)  # documents follow their registrations, and mails can attach them

@@ -9,7 +9,14 @@ from flask import current_app
 from plenary.mail.attachments import attachment
 from plenary.mail.mime import Envelope, InlineImage, build_email
 from plenary.mail.models import FinalReason, OutboxMessage
-from plenary.mail.outbox import CHECKIN_CID, CHECKIN_CODE_PLACEHOLDER, CHECKIN_END, CHECKIN_START, TOKEN_PLACEHOLDER
+from plenary.mail.outbox import (
+    CHECKIN_CID,
+    CHECKIN_CODE_PLACEHOLDER,
+    CHECKIN_END,
+    CHECKIN_START,
+    JOIN_TOKEN_PLACEHOLDER,
+    TOKEN_PLACEHOLDER,
+)
 from plenary.mail.personal import PersonalValues, personal_values
 from plenary.mail.retry import PermanentDeliveryError
 
@@ -46,7 +53,8 @@ def build_message(message: OutboxMessage) -> Outgoing:
                                          FinalReason.UNDELIVERABLE)  # fmt: skip
         files.append(file)
     host = mail_host()
-    wants_token = TOKEN_PLACEHOLDER in message.body_text or TOKEN_PLACEHOLDER in message.body_html
+    wants_token = any(mark in body for mark in (TOKEN_PLACEHOLDER, JOIN_TOKEN_PLACEHOLDER)
+                      for body in (message.body_text, message.body_html))  # fmt: skip
     wants_checkin = CHECKIN_START in message.body_text or CHECKIN_START in message.body_html
     values = personal_values(message.registration_id, wants_checkin) if wants_token or wants_checkin else None
     text, html, images = with_checkin(message.body_text, message.body_html, message.id, values, host)
@@ -65,13 +73,16 @@ def build_message(message: OutboxMessage) -> Outgoing:
 
 
 def personalise(text: str, values: PersonalValues | None) -> str:
-    """Put the registrant's current personal token where the placeholder stands."""
-    if TOKEN_PLACEHOLDER not in text:
-        return text
-    if values is None or values.token is None:
-        raise PermanentDeliveryError("the registration behind this message no longer exists",
-                                     FinalReason.UNDELIVERABLE)  # fmt: skip
-    return text.replace(TOKEN_PLACEHOLDER, values.token)
+    """Put the registrant's current personal and join tokens where their placeholders stand."""
+    for placeholder, field in ((TOKEN_PLACEHOLDER, "token"), (JOIN_TOKEN_PLACEHOLDER, "join_token")):
+        if placeholder not in text:
+            continue
+        value = getattr(values, field) if values is not None else None
+        if value is None:
+            raise PermanentDeliveryError("the registration behind this message no longer exists",
+                                         FinalReason.UNDELIVERABLE)  # fmt: skip
+        text = text.replace(placeholder, value)
+    return text
 
 
 def with_checkin(text: str, html: str, message_id: int, values: PersonalValues | None,

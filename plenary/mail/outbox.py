@@ -20,6 +20,9 @@ from plenary.urls import public_url
 #: Stands in for the registrant's secret token in stored bodies; replaced at delivery.
 TOKEN_PLACEHOLDER = "PERSONAL-LINK-TOKEN"
 
+#: Stands in for the registrant's join token (plenary.join.tokens) in stored bodies; replaced at delivery.
+JOIN_TOKEN_PLACEHOLDER = "JOIN-LINK-TOKEN"
+
 #: The check-in block of a confirmation (QR image in the HTML, the code in the text) stands between
 #: these markers in stored bodies. At delivery the block is kept (the code put in, the PNG attached
 #: as inline image) while the registration is still confirmed and in person, and removed otherwise.
@@ -33,9 +36,11 @@ CHECKIN_CID = "checkin-qr"
 #: What delivery replaces in stored bodies. Templates get one-time stand-ins for them, and any of them
 #: that a person typed (a name "PERSONAL-LINK-TOKEN", "<!--checkin-->") is defused before the stand-ins
 #: become the real placeholders: a value from a person can never open a check-in block or pull a token in.
-PLACEHOLDERS = (TOKEN_PLACEHOLDER, CHECKIN_START, CHECKIN_END, CHECKIN_CODE_PLACEHOLDER, CHECKIN_CID)
+PLACEHOLDERS = (TOKEN_PLACEHOLDER, JOIN_TOKEN_PLACEHOLDER, CHECKIN_START, CHECKIN_END, CHECKIN_CODE_PLACEHOLDER,
+                CHECKIN_CID)  # fmt: skip
 #: What delivery looks for (the QR image's reference only as ``cid:…``).
-DELIVERY_MARKS = (TOKEN_PLACEHOLDER, CHECKIN_START, CHECKIN_END, CHECKIN_CODE_PLACEHOLDER, f"cid:{CHECKIN_CID}")
+DELIVERY_MARKS = (TOKEN_PLACEHOLDER, JOIN_TOKEN_PLACEHOLDER, CHECKIN_START, CHECKIN_END, CHECKIN_CODE_PLACEHOLDER,
+                  f"cid:{CHECKIN_CID}")  # fmt: skip
 #: Put into a defused placeholder after its first character: invisible, and no longer the placeholder.
 WORD_JOINER = "\u2060"
 
@@ -93,7 +98,7 @@ def render_message(kind: str, language: str, context: dict) -> tuple[str, str, s
             "checkin_code": stand_in[CHECKIN_CODE_PLACEHOLDER],
             "checkin_cid": stand_in[CHECKIN_CID],
             # The recipient's greeting and personal link: the domain's (plenary.mail.personal).
-            **template_helpers(language, stand_in[TOKEN_PLACEHOLDER]),
+            **template_helpers(language, stand_in[TOKEN_PLACEHOLDER], stand_in[JOIN_TOKEN_PLACEHOLDER]),
         }
         subject, text = _render_text(kind, {**helpers, **context})
         html = render_template(f"mail/{kind}.html", **helpers, **context)

@@ -18,6 +18,8 @@ class PersonalValues:
 
     #: The personal link's token; None: the person has no working link (erased).
     token: str | None
+    #: The join link's token (plenary.join.tokens); None: no working link.
+    join_token: str | None = None
     #: The check-in code, if the message's check-in block is to stay (confirmed, in person); else None.
     checkin_code: str | None = None
     #: The QR code of ``checkin_code`` as PNG.
@@ -26,8 +28,8 @@ class PersonalValues:
 
 #: (registration id or None, whether the message has a check-in block) → the values, or None if nobody.
 Personaliser = Callable[[int | None, bool], PersonalValues | None]
-#: (language, the stand-in of the personal link's token) → further names for the mail templates.
-TemplateHelpers = Callable[[str, str], dict]
+#: (language, the stand-ins of the personal link's and the join link's tokens) → further names for mail templates.
+TemplateHelpers = Callable[[str, str, str], dict]
 
 
 def install(app: Flask, personaliser: Personaliser, template_helpers: TemplateHelpers,
@@ -53,7 +55,7 @@ def personal_values(registration_id: int | None, checkin: bool) -> PersonalValue
     return personaliser(registration_id, checkin) if personaliser else None
 
 
-def template_helpers(language: str, token_stand_in: str) -> dict:
+def template_helpers(language: str, token_stand_in: str, join_stand_in: str) -> dict:
     """The installed template helpers for a message in ``language`` (none without them)."""
     helpers = current_app.extensions.get("outbox_template_helpers")
-    return helpers(language, token_stand_in) if helpers else {}
+    return helpers(language, token_stand_in, join_stand_in) if helpers else {}

@@ -11,6 +11,7 @@ from plenary.checkin.services import checkin_code, qr_png, wants_checkin_qr
 from plenary.chinese_names import split_han_name
 from plenary.extensions import db
 from plenary.formatting import ordinal
+from plenary.join.tokens import join_token_for
 from plenary.mail.personal import PersonalValues, install
 from plenary.registration import availability
 from plenary.registration.models import Registration
@@ -31,13 +32,16 @@ def personal_values(registration_id: int | None, checkin: bool) -> PersonalValue
     registration = db.session.get(Registration, registration_id) if registration_id else None
     if registration is None:
         return None
-    token = token_for(registration) if registration.token_hash is not None else None
+    linked = registration.token_hash is not None
+    token = token_for(registration) if linked else None
     code = checkin_code(registration) if checkin and wants_checkin_qr(registration) else None
-    return PersonalValues(token=token, checkin_code=code, checkin_png=qr_png(registration) if code else None)
+    return PersonalValues(token=token, join_token=join_token_for(registration) if linked else None,
+                          checkin_code=code, checkin_png=qr_png(registration) if code else None)  # fmt: skip
 
 
-def template_helpers(language: str, token_stand_in: str) -> dict:
-    """``salutation(registration)``, ``ordinal(number)``, ``personal_url(endpoint=…)`` for a message in ``language``."""
+def template_helpers(language: str, token_stand_in: str, join_stand_in: str) -> dict:
+    """``salutation(registration)``, ``ordinal(number)``, ``personal_url(endpoint=…)``, ``join_url()`` for a message
+    in ``language``."""
     return {
         "salutation": lambda person: salutation(person, language),
         # "11." / "11th" / "第十一届" in the message's language (the site's ``ordinal`` follows the request's).
@@ -48,6 +52,8 @@ def template_helpers(language: str, token_stand_in: str) -> dict:
         "personal_url": lambda endpoint="registration.personal": public_url(
             endpoint, token=token_stand_in, lang=language
         ),
+        # The personal join link (plenary.join): the meeting's address itself is never written into a mail.
+        "join_url": lambda: public_url("join.open", token=join_stand_in, lang=language),
     }
 
 
