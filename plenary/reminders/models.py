@@ -11,7 +11,7 @@ from plenary.personal import FACT, NOT_PERSONAL
 
 
 class PlenaryReminder(db.Model):
-    """"``days_before`` days before the start, at ``local_time`` in the plenary's zone": one reminder of a plenary.
+    """ "``days_before`` days before the start, at ``local_time`` in the plenary's zone": one reminder of a plenary.
 
     Stored relative to the start, so a moved plenary moves its reminders (``plenary.reminders.schedule.due_at``).
     ``subject`` and ``intro``: the organizers' own words per language ({"de", "en", "zh"}), optional; the intro is
