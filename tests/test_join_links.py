@@ -62,6 +62,7 @@ def _records(registration):
 def test_unknown_forged_and_erased_tokens_answer_like_any_unknown_page(client, hybrid):
     anna = _register(hybrid, "anna@example.org", attendance="online")
     token = join_token_for(anna)
+
     def main(response):  # the page itself (the head's language links name the address asked for)
         return response.get_data(as_text=True).split("<main", 1)[1].split("</main>", 1)[0]
 
@@ -351,7 +352,7 @@ def test_an_old_snapshot_with_the_address_is_no_change(hybrid):
 def test_no_address_in_public_pages_feeds_exports_or_the_api(client, hybrid):
     _register(hybrid, "on@example.org", attendance="online", country="CN")
     urls = ["/", "/plenaries/test-plenary", "/plenaries/test-plenary.ics", "/plenaries/test-plenary/agenda.ics",
-            "/calendar.ics", "/api/v1/plenaries", "/api/v1/plenaries/test-plenary", "/api/v1/openapi.json"]
+            "/calendar.ics", "/api/v1/plenaries", "/api/v1/plenaries/test-plenary", "/api/v1/openapi.json"]  # fmt: skip
     seen = 0
     for url in urls:
         for lang in ("de", "zh", "en"):

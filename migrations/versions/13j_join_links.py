@@ -15,10 +15,13 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('plenary', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('online_url_cn', sa.String(length=500), nullable=True))
+    # ADD COLUMN in place on every database (no batch: copying the plenary table on SQLite would delete its agenda
+    # items and registrations through ON DELETE CASCADE).
+    op.add_column('plenary', sa.Column('online_url_cn', sa.String(length=500), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table('plenary', schema=None) as batch_op:
-        batch_op.drop_column('online_url_cn')
+    if op.get_bind().dialect.name == 'sqlite':
+        op.execute("ALTER TABLE plenary DROP COLUMN online_url_cn")  # in place (SQLite 3.35+), as above
+        return
+    op.drop_column('plenary', 'online_url_cn')

@@ -27,6 +27,7 @@ from plenary.extensions import db
 #: for them (``include_private``) has them, and an import without them keeps what is stored.
 PRIVATE_FIELDS = ("online_url", "online_url_cn")
 
+
 def _instant_or_none(value: str | None) -> datetime | None:
     return parse_instant(value) if value else None
 
