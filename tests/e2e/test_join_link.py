@@ -71,8 +71,9 @@ def test_early_then_inside_the_window(join_app, join_site, new_page, tmp_path):
         assert page.locator("a[href$='/invite.ics']").count() == 1
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= (viewport or {"width": 1366})["width"]
-        page.screenshot(path=str(tmp_path / f"waiting-{lang or 'zh'}-{(viewport or {}).get('width', 1366)}.png"),
-                        full_page=True)
+        page.screenshot(
+            path=str(tmp_path / f"waiting-{lang or 'zh'}-{(viewport or {}).get('width', 1366)}.png"), full_page=True
+        )
     with join_app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(AttendanceRecord).where(
             AttendanceRecord.registration_id == registration_id)) == 0  # fmt: skip
