@@ -382,3 +382,28 @@ def test_confirmation_mail_queued_with_the_join_placeholder_not_the_address(hybr
     [message] = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.recipient == on.email)).all()
     assert "JOIN-LINK-TOKEN" in message.body_text and "JOIN-LINK-TOKEN" in message.calendar_ics.replace("\r\n ", "")
     assert "secret" not in message.body_text + message.body_html + message.calendar_ics
+
+
+# The back office
+
+
+def test_the_back_office_sets_the_china_address_audited_and_refuses_a_bad_one(client, accounts, demo):
+    from plenary.admin.audit_labels import FIELD_LABELS
+    from plenary.events.models import Plenary
+    from tests.conftest import login
+    from tests.test_admin_plenaries import audit, new_plenary_data
+
+    login(client, "organizer@isa.example")
+    bad = client.post("/admin/plenaries/new", data=new_plenary_data(online_url_cn="javascript:alert(1)"))
+    body = bad.get_data(as_text=True)
+    assert bad.status_code == 400 and 'id="online_url_cn"' in body and "javascript:alert(1)" in body  # kept, shown
+    with force_locale("de"):
+        assert gettext("Please enter a web address starting with https:// or http://.") in body
+    response = client.post("/admin/plenaries/new", data=new_plenary_data(online_url_cn=CHINA))
+    assert response.status_code == 302
+    plenary = db.session.scalar(sa.select(Plenary).where(Plenary.slug == "12th-plenary"))
+    assert plenary.online_url_cn == CHINA
+    assert audit("plenary.create")[-1].changes["online_url_cn"] == [None, CHINA]
+    assert "online_url_cn" in FIELD_LABELS
+    edit = client.get("/admin/plenaries/12th-plenary/edit").get_data(as_text=True)
+    assert f'value="{CHINA}"' in edit

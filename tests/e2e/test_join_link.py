@@ -52,6 +52,25 @@ def _wang(app):
     return wang.id, token
 
 
+def test_the_personal_page_shows_the_join_link(join_app, join_site, new_page, tmp_path):
+    from plenary.extensions import db
+    from plenary.registration.models import Registration
+    from plenary.registration.tokens import token_for
+
+    _move_plenary(join_app, timedelta(days=3))
+    _registration_id, token = _wang(join_app)
+    with join_app.app_context():
+        personal = token_for(db.session.scalar(sa.select(Registration).where(
+            Registration.email == "wang.fang@luoyang.example")))  # fmt: skip
+        db.session.remove()
+    page = new_page(viewport=PHONE, locale="zh-CN")
+    page.goto(f"{join_site}/registrations/{personal}")
+    link = page.locator(".join-link a.btn")
+    assert link.get_attribute("href").endswith(f"/join/{token}?lang=zh")
+    assert "北京时间" in page.inner_text(".join-link") and "tencent" not in page.content()
+    page.screenshot(path=str(tmp_path / "personal-zh-390.png"), full_page=True)
+
+
 def test_early_then_inside_the_window(join_app, join_site, new_page, tmp_path):
     from plenary.attendance.models import AttendanceRecord
     from plenary.extensions import db
