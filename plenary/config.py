@@ -51,6 +51,10 @@ def default_config(app: Flask) -> dict:
         # Verification pages of documents (/verify/<code>) per client address: codes are unguessable, this
         # only keeps anyone from trying.
         "DOCUMENT_VERIFY_RATE_LIMIT": "30 per minute",
+        # Personal join links (/join/<token>): how many minutes before the start they lead into the meeting (before
+        # that: a waiting page), and how often one client address may open join links.
+        "JOIN_OPENS_MINUTES_BEFORE": 30,
+        "JOIN_RATE_LIMIT": "30 per minute",
         "ORGANIZER_MAIL_LANGUAGE": "de",
         # The local hour (plenary's zone) from which the organizers' daily digest of new registrations goes out.
         "ORGANIZER_DIGEST_HOUR": 7,

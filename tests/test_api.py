@@ -70,8 +70,8 @@ def test_openapi_document_is_valid_and_describes_the_public_plenary(client):
     assert set(document["paths"]) == {"/plenaries", "/plenaries/{slug}", "/members", "/openapi.json"}
     plenary = document["components"]["schemas"]["Plenary"]
     exchange_fields = set(plenary_schema()["properties"])
-    assert "online_url" not in plenary["properties"]
-    assert set(plenary["properties"]) == exchange_fields - {"online_url"} | {"url"}
+    assert "online_url" not in plenary["properties"] and "online_url_cn" not in plenary["properties"]
+    assert set(plenary["properties"]) == exchange_fields - {"online_url", "online_url_cn"} | {"url"}
     assert plenary["properties"]["status"] == {"enum": ["published", "cancelled"]}
     assert "$defs" not in json.dumps(document)  # every reference resolvable inside the document
     assert SECRET not in response.get_data(as_text=True)

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from plenary.events.editing import save_plenary
 from plenary.extensions import db
+from plenary.join.tokens import join_token_for
 from plenary.mail.models import OutboxMessage
 from plenary.registration import changes, notifications, privacy, signup
 from plenary.registration import organizer as organizer_actions
@@ -137,13 +138,15 @@ def _itip(ics_text: str) -> dict:
 import vobject  # noqa: E402  (used by _itip)
 
 
-def test_personal_copy_has_the_online_link_only_for_online_attendees(client, open_plenary):
+def test_personal_copy_has_the_join_link_only_for_online_attendees(client, open_plenary):
     plenary = open_plenary(capacity_online=None)
     online = _register(plenary, "online@example.org", attendance="online", language="zh")
     in_person = _register(plenary, "seat@example.org", attendance="in_person")
     online_ics = _get(client, f"/registrations/{token_for(online)}/invite.ics").get_data(as_text=True)
     unfolded = online_ics.replace("\r\n ", "")
-    assert "https://meet.example.org/secret-room-4711" in unfolded and "CONFERENCE;" in unfolded
+    # The personal join link (plenary.join), never the meeting's own address.
+    assert f"/join/{join_token_for(online)}" in unfolded and "CONFERENCE;" in unfolded
+    assert "secret-room-4711" not in unfolded
     assert "第四十二届全体大会" in unfolded and "ATTENDEE" not in unfolded and "METHOD" not in unfolded
     seat_ics = _get(client, f"/registrations/{token_for(in_person)}/invite.ics").get_data(as_text=True)
     assert "secret-room-4711" not in seat_ics and "Rathaus" in seat_ics

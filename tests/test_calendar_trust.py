@@ -366,6 +366,8 @@ def test_cancelled_plenaries_in_the_feed_are_transparent_and_marked(client, make
 
 
 def test_an_online_attendee_is_invited_to_the_online_meeting_not_the_hall(client, open_plenary):
+    from plenary.join.tokens import join_token_for
+
     plenary = open_plenary()  # hybrid, in the Rathaus and online
     online = _register(plenary, "online@example.org", attendance="online")
     seat = _register(plenary, "seat@example.org")
@@ -374,11 +376,13 @@ def test_an_online_attendee_is_invited_to_the_online_meeting_not_the_hall(client
         text = calendar_messages(registration.email)[0].calendar_ics
         [event] = vobject.readOne(text).vevent_list
         location[registration.attendance] = event.location.value
-    assert location["online"] == "https://meet.example.org/secret-room-4711"
+    # Their personal join link (the token filled in at delivery), never the meeting's own address.
+    assert location["online"] == "https://plenary.example.org/join/JOIN-LINK-TOKEN?lang=de"
     assert "Rathaus" in location["in_person"]
     personal = client.get(f"/registrations/{token_for(online)}/invite.ics").get_data(as_text=True)
     [event] = vobject.readOne(personal).vevent_list
-    assert event.location.value == "https://meet.example.org/secret-room-4711"
+    assert event.location.value == f"https://plenary.example.org/join/{join_token_for(online)}?lang=de"
+    assert "secret-room-4711" not in personal
 
 
 def test_erasing_a_confirmed_registration_takes_the_plenary_out_of_their_calendar(app, open_plenary, tmp_path):

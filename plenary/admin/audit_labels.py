@@ -99,6 +99,7 @@ FIELD_LABELS = {
     "address": _l("Address"),
     "city": _l("City"),
     "online_url": _l("Online meeting link (private)"),
+    "online_url_cn": _l("Online meeting link for mainland China (private)"),
     "contact_email": _l("Contact email"),
     "starts_at": _l("Starts"),
     "ends_at": _l("Ends"),

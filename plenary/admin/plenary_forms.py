@@ -176,8 +176,16 @@ class PlenaryForm(RegistrationSettings, FlaskForm):
     online_url = StringField(_l("Online meeting link (private)"), filters=[one_line],
                              validators=[Optional(), Length(max=500),
                                          Regexp(URL_PATTERN, message=URL_MESSAGE)],
-                             description=_l("Sent only to registered online attendees; never shown publicly."),
+                             description=_l("Reached by registered online attendees through their personal join "
+                                            "link; never shown publicly."),
                              )  # fmt: skip
+    online_url_cn = StringField(_l("Online meeting link for mainland China (private)"), filters=[one_line],
+                                validators=[Optional(), Length(max=500),
+                                            Regexp(URL_PATTERN, message=URL_MESSAGE)],
+                                description=_l("For example Tencent Meeting / VooV. Participants from China are "
+                                               "sent here, everyone else to the link above; each is offered the "
+                                               "other as a fallback."),
+                                )  # fmt: skip
     contact_email = StringField(_l("Contact email"), filters=[one_line],
                                 validators=[Optional(), Length(max=254), EmailAddress()])  # fmt: skip
     opens_date = DateField(_l("Registration opens (date)"), validators=[Optional()])
@@ -260,6 +268,7 @@ class PlenaryForm(RegistrationSettings, FlaskForm):
         self.venue_address.set_value(plenary.venue_address)
         self.venue_city.set_value(plenary.venue_city)
         self.online_url.data = plenary.online_url
+        self.online_url_cn.data = plenary.online_url_cn
         self.contact_email.data = plenary.contact_email
         self.fill_registration_settings(plenary)
 
@@ -282,6 +291,7 @@ class PlenaryForm(RegistrationSettings, FlaskForm):
         doc["venue"] = {"name": name, "address": self.venue_address.value(),
                         "city": self.venue_city.value()} if name else None  # fmt: skip
         doc["online_url"] = self.online_url.data or None
+        doc["online_url_cn"] = self.online_url_cn.data or None
         doc["contact_email"] = self.contact_email.data or None
         registration = doc.get("registration") or {}
         registration.update({"opens_at": iso("registration.opens_at"), "closes_at": iso("registration.closes_at"),
@@ -295,7 +305,8 @@ PLENARY_ERROR_FIELDS = {
     "number": "number", "slug": "slug", "title": "title-de", "summary": "summary-de", "description": "description-de",
     "timezone": "timezone", "starts_at": "start_time", "ends_at": "end_time", "format": "format",
     "venue": "venue_name-de", "venue.name": "venue_name-de", "venue.address": "venue_address-de",
-    "venue.city": "venue_city-de", "online_url": "online_url", "contact_email": "contact_email",
+    "venue.city": "venue_city-de", "online_url": "online_url",
+    "online_url_cn": "online_url_cn", "contact_email": "contact_email",
     "registration.opens_at": "opens_time", "registration.closes_at": "closes_time", **REGISTRATION_ERROR_FIELDS,
 }  # fmt: skip
 

@@ -2,7 +2,8 @@
 
 The plenary shape is not written twice: ``plenary/events/plenary.schema.json`` is copied in,
 its ``$defs`` moved to ``components/schemas`` (so that every OpenAPI tool resolves them) and
-the private ``online_url`` removed; a change to the exchange format reaches the API document.
+the private meeting addresses (``online_url``, ``online_url_cn``) removed; a change to the exchange format
+reaches the API document.
 """
 
 import copy
@@ -10,10 +11,8 @@ from functools import cache
 from typing import Any
 
 from plenary.api.services import DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE, PUBLIC_STATUSES, When
-from plenary.events.exchange import plenary_schema
+from plenary.events.exchange import PRIVATE_FIELDS, plenary_schema
 
-#: Fields of the exchange format that the public never sees.
-PRIVATE_FIELDS = ("online_url",)
 #: Prefix of the exchange format's definitions inside components/schemas.
 DEF_PREFIX = "Plenary_"
 

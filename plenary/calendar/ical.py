@@ -104,15 +104,17 @@ def plenary_event(
     attendee: Attendee | None = None,
     organizer: tuple[str, str] | None = None,
     cancelled: bool = False,
+    join_link: str | None = None,
 ) -> Event:
     """The plenary as a VEVENT in ``lang``.
 
-    Public copies carry no private online link; a personal copy (``attendee``) carries it
-    when the person attends online. ``organizer`` adds ORGANIZER and the one ATTENDEE (iTIP).
+    Public copies carry no link into the meeting; a personal copy (``attendee``) carries ``join_link`` (the
+    attendee's personal join link, never the meeting's own address) when the person attends online.
+    ``organizer`` adds ORGANIZER and the one ATTENDEE (iTIP).
     """
     with force_locale(BABEL_LOCALES[lang]):
         online = bool(attendee and attendee.attendance == "online" and plenary.format != PlenaryFormat.IN_PERSON)
-        online_link = plenary.online_url if online else None
+        online_link = join_link if online else None
         plenary_cancelled = plenary.status == PlenaryStatus.CANCELLED
         is_cancelled = cancelled or plenary_cancelled
         event = Event()

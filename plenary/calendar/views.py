@@ -12,6 +12,7 @@ from plenary.events.models import Plenary, PlenaryStatus
 from plenary.events.services import plenary_or_404
 from plenary.extensions import db
 from plenary.i18n import BABEL_LOCALES, current_language
+from plenary.join.services import gets_join_link, join_url
 from plenary.registration.models import Registration, RegistrationStatus
 from plenary.registration.tokens import hash_token
 
@@ -70,13 +71,19 @@ def feed():
 
 @bp.get("/registrations/<token>/invite.ics")
 def personal_ics(token: str):
-    """The registrant's own copy, in their language, with the online link where they attend online."""
+    """The registrant's own copy, in their language, with their join link where they attend online."""
     registration = db.session.scalar(db.select(Registration).where(Registration.token_hash == hash_token(token)))
     if registration is None or registration.status != RegistrationStatus.CONFIRMED:
         abort(404)
+    return personal_calendar(registration)
+
+
+def personal_calendar(registration: Registration) -> Response:
+    """The .ics download of one confirmed registration (also reached from its join link's waiting page)."""
     plenary = registration.plenary
     attendee = Attendee(registration.email, registration.display_name, registration.attendance)
-    event = plenary_event(plenary, registration.language, now=plenary.updated_at, attendee=attendee)
+    link = join_url(registration) if gets_join_link(registration) else None
+    event = plenary_event(plenary, registration.language, now=plenary.updated_at, attendee=attendee, join_link=link)
     # A download carries no ATTENDEE/ORGANIZER (apps would mail replies); the attendee only decides the link.
     del event["attendee"]
     del event["x-microsoft-cdo-busystatus"]

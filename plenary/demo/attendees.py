@@ -1,5 +1,6 @@
 """Demo attendees of the upcoming plenary: a Chinese delegation, German delegates, a speaker, press and staff, so
-that the back office's "Badges & name plates" shows real names in both scripts (idempotent, by address)."""
+that the back office's "Badges & name plates" shows real names in both scripts, and two online delegates (one
+in Luoyang, one in Ingolstadt) with personal join links (idempotent, by address)."""
 
 import sqlalchemy as sa
 
@@ -26,6 +27,12 @@ ATTENDEES = (
      "language": "de"}),
     ("presse@wirtschaftszeitung.example", "press", None, {"first_name": "Jonas", "last_name": "Becker",
      "organisation": "Wirtschaftszeitung Rhein-Ruhr", "country": "DE", "language": "de"}),
+    # Online delegates (their personal pages show the join link; /join/<token> the waiting page).
+    ("wang.fang@luoyang.example", "delegate", None, {"first_name": "芳", "last_name": "王",
+     "organisation": "洛阳市人民政府外事办公室", "country": "CN", "language": "zh", "attendance": "online"}),
+    ("thomas.schneider@ingolstadt.example", "delegate", None, {"first_name": "Thomas", "last_name": "Schneider",
+     "organisation": "Stadt Ingolstadt, Wirtschaftsförderung", "country": "DE", "language": "de",
+     "attendance": "online"}),
     ("staff@isa-alliance.example", "organizer", None, {"first_name": "Yi", "last_name": "Liu",
      "organisation": "中德工业城市联盟秘书处", "country": "CN", "language": "zh"}),
 )  # fmt: skip

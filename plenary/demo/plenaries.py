@@ -320,12 +320,12 @@ def eleventh_plenary(today: date) -> dict:
         "description": {
             "de": "Die 11. Plenarversammlung findet **hybrid** statt: vor Ort in Foshan, dem Sitz des "
             "ISA-Sekretariats, und online. Die Beiträge werden simultan Deutsch ↔ Chinesisch gedolmetscht.\n\n"
-            "Die Zugangsdaten für die Online-Teilnahme erhalten angemeldete Delegierte per E-Mail.",
+            "Angemeldete Online-Teilnehmende erhalten ihren persönlichen Zugangslink per E-Mail.",
             "en": "The 11th plenary assembly is **hybrid**: in person in Foshan, seat of the ISA secretariat, "
             "and online. Contributions are interpreted simultaneously German ↔ Chinese.\n\n"
-            "Registered delegates receive the online access details by email.",
+            "Registered online participants receive their personal join link by email.",
             "zh": "第十一届全体大会采用**线上线下相结合**的形式：在联盟秘书处所在地佛山现场举行，"
-            "同时线上直播。会议提供德汉同声传译。\n\n已报名代表将通过电子邮件收到线上参会信息。",
+            "同时线上直播。会议提供德汉同声传译。\n\n已报名的线上参会者将通过电子邮件收到个人专属参会链接。",
         },
         "timezone": "Asia/Shanghai",
         "starts_at": _iso(start),
@@ -337,6 +337,8 @@ def eleventh_plenary(today: date) -> dict:
             "city": {"de": "Foshan", "en": "Foshan", "zh": "佛山"},
         },
         "online_url": "https://meet.isa-alliance.example/plenary-11",
+        # Delegates in mainland China join through Tencent Meeting (their join link chooses it by their country).
+        "online_url_cn": "https://meeting.tencent.example/plenary-11",
         "status": "published",
         "contact_email": CONTACT,
         "registration": {

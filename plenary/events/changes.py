@@ -24,9 +24,10 @@ from plenary.registration.models import Registration
 from plenary.registration.notifications import queue_registration_message
 from plenary.registration.states import ACTIVE, RegistrationStatus
 
-#: What an invitation carries: a change to any of these re-invites the attendees.
-INVITATION_FIELDS = ("starts_at", "ends_at", "timezone", "format", "venue_name", "venue_address", "venue_city",
-                     "online_url")  # fmt: skip
+#: What an invitation carries: a change to any of these re-invites the attendees. Not the meeting addresses: an
+#: online attendee's invitation carries their personal join link (plenary.join), which stays the same when the
+#: organizers change where it leads, so a new address re-sends nothing.
+INVITATION_FIELDS = ("starts_at", "ends_at", "timezone", "format", "venue_name", "venue_address", "venue_city")
 
 
 def snapshot(plenary: Plenary) -> dict:
@@ -39,7 +40,8 @@ def snapshot(plenary: Plenary) -> dict:
 
 def _content(state: dict) -> dict:
     """A snapshot without the difference between draft and published (calendars show neither)."""
-    content = {name: value for name, value in state.items() if name != "status"}
+    # Only today's fields: a snapshot stored when it still held the meeting address compares equal without it.
+    content = {name: value for name, value in state.items() if name in INVITATION_FIELDS}
     return content | {"cancelled": state.get("status") == PlenaryStatus.CANCELLED}
 
 

@@ -23,6 +23,10 @@ from plenary.events.checks import (
 from plenary.events.models import Plenary
 from plenary.extensions import db
 
+#: Fields of the exchange format that the public never sees (the meeting addresses): only an export that asks
+#: for them (``include_private``) has them, and an import without them keeps what is stored.
+PRIVATE_FIELDS = ("online_url", "online_url_cn")
+
 
 def _instant_or_none(value: str | None) -> datetime | None:
     return parse_instant(value) if value else None
@@ -93,8 +97,9 @@ def _apply_plenary_fields(plenary: Plenary, data: dict) -> None:
     plenary.venue_name = venue.get("name")
     plenary.venue_address = venue.get("address")
     plenary.venue_city = venue.get("city")
-    if "online_url" in data:  # absent (a public export) keeps the stored private link; null clears it
-        plenary.online_url = data["online_url"]
+    for name in PRIVATE_FIELDS:  # absent (a public export) keeps the stored private link; null clears it
+        if name in data:
+            setattr(plenary, name, data[name])
     plenary.status = data["status"]
     plenary.contact_email = data.get("contact_email")
     plenary.registration_opens_at = _instant_or_none(registration.get("opens_at"))
@@ -174,7 +179,7 @@ def format_instant(value: datetime | None, zone: ZoneInfo) -> str | None:
 
 
 def export_plenary(plenary: Plenary, include_private: bool = False) -> dict:
-    """Return the exchange-format dict of ``plenary``; only ``include_private`` adds online_url.
+    """Return the exchange-format dict of ``plenary``; only ``include_private`` adds the meeting addresses.
 
     Private by default, so that a public caller cannot leak the online link by forgetting an argument.
     """
@@ -194,6 +199,7 @@ def export_plenary(plenary: Plenary, include_private: bool = False) -> dict:
         "format": plenary.format,
         "venue": venue,
         "online_url": plenary.online_url,
+        "online_url_cn": plenary.online_url_cn,
         "status": plenary.status,
         "contact_email": plenary.contact_email,
         "registration": {
@@ -231,7 +237,8 @@ def export_plenary(plenary: Plenary, include_private: bool = False) -> dict:
         ],
     }
     if not include_private:
-        del document["online_url"]
+        for name in PRIVATE_FIELDS:
+            del document[name]
     return document
 
 

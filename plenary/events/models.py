@@ -61,6 +61,9 @@ class Plenary(db.Model):
     venue_city: Mapped[str | dict | None] = mapped_column(sa.JSON, info=NOT_PERSONAL)
     # Private: sent to registered online attendees only, never shown on a public page.
     online_url: Mapped[str | None] = mapped_column(sa.String(500), info=NOT_PERSONAL)
+    # Private as well: the meeting for participants in mainland China (Tencent Meeting / VooV); attendees reach
+    # either only through their personal join link (plenary.join), chosen by their country.
+    online_url_cn: Mapped[str | None] = mapped_column(sa.String(500), info=NOT_PERSONAL)
     status: Mapped[PlenaryStatus] = mapped_column(
         enum_type(PlenaryStatus, "status_known"), default=PlenaryStatus.DRAFT, index=True, info=NOT_PERSONAL
     )

@@ -16,6 +16,8 @@ from plenary.mail.outbox import (
     CHECKIN_START,
     JOIN_TOKEN_PLACEHOLDER,
     TOKEN_PLACEHOLDER,
+    fold_calendar,
+    unfold_calendar,
 )
 from plenary.mail.personal import PersonalValues, personal_values
 from plenary.mail.retry import PermanentDeliveryError
@@ -53,8 +55,10 @@ def build_message(message: OutboxMessage) -> Outgoing:
                                          FinalReason.UNDELIVERABLE)  # fmt: skip
         files.append(file)
     host = mail_host()
+    ics = unfold_calendar(message.calendar_ics) if message.calendar_ics else None
     wants_token = any(mark in body for mark in (TOKEN_PLACEHOLDER, JOIN_TOKEN_PLACEHOLDER)
-                      for body in (message.body_text, message.body_html))  # fmt: skip
+                      for body in (message.body_text, message.body_html)) or (
+        ics is not None and any(JOIN_TOKEN_PLACEHOLDER in line for line in ics))  # fmt: skip
     wants_checkin = CHECKIN_START in message.body_text or CHECKIN_START in message.body_html
     values = personal_values(message.registration_id, wants_checkin) if wants_token or wants_checkin else None
     text, html, images = with_checkin(message.body_text, message.body_html, message.id, values, host)
@@ -68,7 +72,7 @@ def build_message(message: OutboxMessage) -> Outgoing:
         headers=(("Auto-Submitted", "auto-generated"),),
     )
     email = build_email(envelope, message.subject, personalise(text, values), personalise(html, values),
-                        message.calendar_method, message.calendar_ics, images, files)  # fmt: skip
+                        message.calendar_method, personalise_calendar(ics, values), images, files)  # fmt: skip
     return Outgoing(email, envelope)
 
 
@@ -83,6 +87,22 @@ def personalise(text: str, values: PersonalValues | None) -> str:
                                          FinalReason.UNDELIVERABLE)  # fmt: skip
         text = text.replace(placeholder, value)
     return text
+
+
+def personalise_calendar(lines: list[str] | None, values: PersonalValues | None) -> str | None:
+    """The stored calendar text (unfolded ``lines``) with the recipient's join token put in, folded again.
+
+    Only the join placeholder is filled in a calendar (``seal_calendar`` stored it where the join link stands);
+    the personal page's token never goes into one.
+    """
+    if lines is None:
+        return None
+    if not any(JOIN_TOKEN_PLACEHOLDER in line for line in lines):
+        return fold_calendar(lines)
+    if values is None or values.join_token is None:
+        raise PermanentDeliveryError("the registration behind this message no longer exists",
+                                     FinalReason.UNDELIVERABLE)  # fmt: skip
+    return fold_calendar([line.replace(JOIN_TOKEN_PLACEHOLDER, values.join_token) for line in lines])
 
 
 def with_checkin(text: str, html: str, message_id: int, values: PersonalValues | None,

@@ -4,6 +4,7 @@
 the change that causes it is committed. Delivery (``plenary.mail.delivery``) is separate.
 """
 
+import re
 import secrets
 
 from flask import current_app, g, has_app_context, render_template
@@ -54,12 +55,17 @@ def queue_message(
     reply_to: str | None = None,
     calendar: tuple[str, str] | None = None,
     attachment_ref: str | None = None,
+    join_slot: str | None = None,
 ) -> OutboxMessage:
     """Render mail/<kind>.txt and .html in ``language`` and add the message to the session.
 
     ``attachment_ref``: a file to attach when the message is sent (``plenary.mail.attachments``).
+    ``join_slot``: the stand-in (``calendar_slot()``) that the calendar text holds where the recipient's join
+    token belongs; it is stored as the join placeholder and filled at delivery like the bodies'.
     """
     subject, body_text, html = render_message(kind, language, context)
+    if calendar:
+        calendar = (calendar[0], seal_calendar(calendar[1], join_slot))
     message = OutboxMessage(
         kind=kind,
         recipient=recipient,
@@ -129,6 +135,53 @@ def _render_text(kind: str, context: dict) -> tuple[str, str]:
     if not text.startswith(head):
         raise ValueError("mail templates start with 'Subject: {% block subject %}…{% endblock %}'")
     return subject, text.removeprefix(head).lstrip(" ").removeprefix("\n").lstrip("\n")
+
+
+def calendar_slot() -> str:
+    """A one-time stand-in for the join token in a calendar text about to be queued (see ``queue_message``)."""
+    return f"mailslot{secrets.token_hex(8)}x"
+
+
+def unfold_calendar(ics: str) -> list[str]:
+    """The content lines of an iCalendar text, unfolded (RFC 5545 3.1: CRLF + one space or tab continues a line)."""
+    return re.sub(r"\r?\n[ \t]", "", ics).splitlines()
+
+
+def fold_calendar(lines: list[str]) -> str:
+    """Content lines folded at 75 octets again (never inside a UTF-8 character), CRLF-terminated."""
+    return "".join(_fold(line) + "\r\n" for line in lines)
+
+
+def _fold(line: str, limit: int = 75) -> str:
+    """One content line folded as RFC 5545 3.1 says (as icalendar folds; never after a lone backslash escape)."""
+    pieces, current, size = [], [], 0
+    for char in line:
+        width = len(char.encode("utf-8"))
+        if current and size + width >= limit:
+            carry = [current.pop()] if len(current) > 1 and current[-1] == "\\" else []
+            pieces.append("".join(current))
+            current, size = carry, sum(len(c.encode("utf-8")) for c in carry)
+        current.append(char)
+        size += width
+    pieces.append("".join(current))
+    return "\r\n ".join(pieces)
+
+
+def seal_calendar(ics: str, join_slot: str | None) -> str:
+    """``ics`` as stored: every placeholder a person typed defused, ``join_slot`` made the join placeholder.
+
+    Folding may cut a placeholder in two, so the text is unfolded first and folded again afterwards; delivery
+    (``plenary.mail.compose``) unfolds, fills in and folds the same way.
+    """
+    lines = unfold_calendar(ics)
+    sealed = []
+    for line in lines:
+        for mark in DELIVERY_MARKS:
+            line = line.replace(mark, mark[0] + WORD_JOINER + mark[1:])
+        if join_slot:
+            line = line.replace(join_slot, JOIN_TOKEN_PLACEHOLDER)
+        sealed.append(line)
+    return fold_calendar(sealed)
 
 
 def _seal(body: str, stand_in: dict[str, str]) -> str:

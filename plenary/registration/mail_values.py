@@ -11,6 +11,7 @@ from plenary.checkin.services import checkin_code, qr_png, wants_checkin_qr
 from plenary.chinese_names import split_han_name
 from plenary.extensions import db
 from plenary.formatting import ordinal
+from plenary.join.services import gets_join_link
 from plenary.join.tokens import join_token_for
 from plenary.mail.personal import PersonalValues, install
 from plenary.registration import availability
@@ -54,6 +55,8 @@ def template_helpers(language: str, token_stand_in: str, join_stand_in: str) -> 
         ),
         # The personal join link (plenary.join): the meeting's address itself is never written into a mail.
         "join_url": lambda: public_url("join.open", token=join_stand_in, lang=language),
+        # Whether ``join_url()`` belongs into this person's message (plenary.join.services: the one rule).
+        "gets_join_link": gets_join_link,
     }
 
 

@@ -14,11 +14,13 @@ from plenary.calendar.invitations import invitation
 from plenary.events.models import OrganizerNotice, PlenaryStatus
 from plenary.events.services import reply_address
 from plenary.extensions import db
+from plenary.join.services import gets_join_link
 from plenary.mail.models import FinalReason, OutboxMessage
-from plenary.mail.outbox import queue_message
+from plenary.mail.outbox import calendar_slot, queue_message
 from plenary.registration.models import Registration
 from plenary.registration.states import RegistrationStatus
 from plenary.registration.waitlist import position
+from plenary.urls import public_url
 
 #: Messages that carry the calendar invitation (METHOD:REQUEST) when the person is confirmed.
 INVITING_KINDS = ("registration_confirmed", "registration_promoted", "registration_approved", "registration_updated",
@@ -74,6 +76,16 @@ def queue_registration_message(
         )  # fmt: skip
         registration.calendar_sequence = registration.plenary.sequence
         registration.calendar_method = calendar_method
+    calendar, slot = None, None
+    if calendar_method:
+        # An online attendee's invitation carries their join link, its token filled in at delivery (never the
+        # meeting's address: that can change without a new invitation, and must not travel in calendars).
+        if calendar_method == "REQUEST" and gets_join_link(registration):
+            slot = calendar_slot()
+            link = public_url("join.open", token=slot, lang=registration.language)
+        else:
+            link = None
+        calendar = (calendar_method, invitation(registration, calendar_method, uninvite, join_link=link))
     return queue_message(
         kind,
         registration.email,
@@ -82,7 +94,8 @@ def queue_registration_message(
          **(context or {})},
         registration_id=registration.id,
         reply_to=reply_address(registration.plenary),
-        calendar=(calendar_method, invitation(registration, calendar_method, uninvite)) if calendar_method else None,
+        calendar=calendar,
+        join_slot=slot,
     )
 
 

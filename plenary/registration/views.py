@@ -8,6 +8,7 @@ from plenary.checkin.services import checkin_code, qr_svg
 from plenary.events.services import get_public_plenary
 from plenary.extensions import db, limiter
 from plenary.i18n import current_language
+from plenary.join import services as join_services
 from plenary.legal import legal_details
 from plenary.members.services import member_choices
 from plenary.questions.signup import signup_form, store_answers
@@ -181,6 +182,7 @@ def personal(token: str):
         named=named,
         notice=request.args.get("done"),
         position=waitlist.position(registration),
+        join=join_services.join_link_view(registration),
     )
 
 
