@@ -9,7 +9,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '13j000000001'
-down_revision = '12v000000001'
+down_revision = "13r000000001"
 branch_labels = None
 depends_on = None
 
