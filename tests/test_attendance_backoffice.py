@@ -129,7 +129,7 @@ def test_the_list_as_attended_with_channel_and_first_time(organizer, crowd):
     page = organizer.get(base).get_data(as_text=True)
     assert "Show the list as attended" in page and "as-attended" in page
     page = organizer.get(f"{base}?participants=attended").get_data(as_text=True)
-    table = page[page.index('class="table table-sm as-attended"'):]
+    table = page[page.index('class="table table-sm as-attended"') :]
     table = table[: table.index("</table>")]
     order = re.findall(r"/admin/registrations/(\d+)", table)
     # First arrivals first: door1 08:50, link1 08:55, came 09:00, door2 09:10, link2 09:15, fixed 09:25 (Berlin).
@@ -173,7 +173,7 @@ def test_statistics_arrivals_per_15_minutes_hall_and_online(organizer, crowd):
     assert data.total == {"hall": 5, "online": 2}
     page = organizer.get(f"/admin/plenaries/{plenary.slug}/statistics").get_data(as_text=True)
     assert "Attendance over time" in page and "In the hall: 3 of 4 attended" in page
-    svg = page[page.index('<svg', page.index('id="section-attendance"')):]
+    svg = page[page.index("<svg", page.index('id="section-attendance"')) :]
     root = ET.fromstring(svg[: svg.index("</svg>") + 6])
     bars = [el for el in root.iter("{http://www.w3.org/2000/svg}rect") if el.find("{http://www.w3.org/2000/svg}title")
             is not None]  # fmt: skip
@@ -336,3 +336,23 @@ def test_the_registrations_list_keeps_its_query_budget(organizer, crowd):
         assert organizer.get(url).status_code == 200
     # The attendance counts ride on the summary's one grouped query: the list's budget of 11 is unchanged.
     assert queries.count <= 11, "\n\n".join(q[:150] for q in queries.statements)
+
+
+def test_the_demo_gives_the_tenth_plenary_arrivals_twice_the_same(app):
+    from plenary.demo.loader import load_demo
+    from plenary.events.models import Plenary
+
+    load_demo()
+    db.session.commit()
+    load_demo()  # idempotent: the same records, only the latest sightings would move
+    db.session.commit()
+    plenary = db.session.scalar(sa.select(Plenary).where(Plenary.slug == "10th-plenary"))
+    summary = list_summary(plenary.id)
+    online = summary.attended["online"]
+    assert (online.confirmed, online.own) == (14, 12)
+    sources = dict(db.session.execute(
+        sa.select(AttendanceRecord.source, sa.func.count()).join(Registration)
+        .where(Registration.plenary_id == plenary.id).group_by(AttendanceRecord.source)).all())  # fmt: skip
+    assert sources == {"join_link": 11, "organizer": 1}
+    data = arrivals(plenary)
+    assert data.step == timedelta(minutes=15) and sum(data.counts["online"]) == 12
