@@ -356,3 +356,19 @@ def test_the_demo_gives_the_tenth_plenary_arrivals_twice_the_same(app):
     assert sources == {"join_link": 11, "organizer": 1}
     data = arrivals(plenary)
     assert data.step == timedelta(minutes=15) and sum(data.counts["online"]) == 12
+
+
+def test_an_online_plenary_offers_no_hall(organizer, make_plenary):
+    from tests.conftest import open_registration
+
+    plenary = make_plenary(format="online", venue=None, registration=open_registration(capacity_in_person=None))
+    online = signup.register(plenary.id, person("o@example.org", attendance="online")).created[0]
+    db.session.commit()
+    page = organizer.get(f"/admin/registrations/{online.id}").get_data(as_text=True)
+    assert f"/admin/registrations/{online.id}/attended/online" in page
+    assert f"/admin/registrations/{online.id}/attended/hall" not in page
+    response = _mark(organizer, online, "hall", day="2031-10-15", time="09:30", confirm="1")
+    assert "This plenary cannot be attended that way." in organizer.get(response.location).get_data(as_text=True)
+    assert _mark(organizer, online, "online", day="2031-10-15", time="09:30", confirm="1").status_code == 302
+    db.session.expire_all()
+    assert [r.channel for r in db.session.get(Registration, online.id).attendance_records] == ["online"]

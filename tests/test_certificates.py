@@ -13,7 +13,7 @@ import time_machine
 from pypdf import PdfReader
 
 from plenary.attendance import services as attendance
-from plenary.attendance.models import AttendanceChannel, AttendanceRecord, AttendanceSource
+from plenary.attendance.models import AttendanceChannel, AttendanceSource
 from plenary.certificates import services as certificates
 from plenary.certificates.followup import send_follow_ups
 from plenary.certificates.models import FollowUp

@@ -12,6 +12,7 @@ from flask_login import current_user
 from plenary.admin.blueprint import bp
 from plenary.attendance.corrections import (
     CorrectionError,
+    channels_of,
     mark_attended,
     parse_local,
     plenary_days,
@@ -38,6 +39,7 @@ def correction_message(reason: str, registration: Registration | None = None) ->
     return {
         "erased": gettext("This registration has been anonymised: its attendance cannot be changed."),
         "exists": gettext("This attendance is recorded already."),
+        "no_channel": gettext("This plenary cannot be attended that way."),
         "missing": gettext("There is no such attendance record (any more)."),
         "time_invalid": gettext("Enter the time as hours and minutes, for example 09:30."),
         "time_needed": gettext("It is not a day of the plenary now: enter the day and time of the arrival."),
@@ -116,6 +118,8 @@ def _refusal(registration: Registration, channel: AttendanceChannel) -> str | No
         return "not_confirmed"
     if record_of(registration, channel) is not None:
         return "exists"
+    if channel not in channels_of(registration.plenary):
+        return "no_channel"
     return None
 
 

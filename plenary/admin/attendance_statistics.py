@@ -115,9 +115,12 @@ def attendance_section(plenary: Plenary, totals: dict[str, tuple[int, int, int]]
     desc = gettext("Arrivals %(step)s from %(first)s to %(last)s (%(zone)s): %(hall)s in the hall, %(online)s online.",
                    step=step_text, first=labels[0], last=labels[-1], zone=plenary.timezone,
                    hall=total.get("hall", 0), online=total.get("online", 0))  # fmt: skip
-    series = [(names["hall"], data.counts["hall"], charts.BAR), (names["online"], data.counts["online"], charts.SECOND)]
-    rows = [(label, start, data.counts["hall"][i], data.counts["online"][i])
+    # A channel nobody came through is left out (an online plenary has no hall).
+    shown = [c for c in ("hall", "online") if total.get(c)]
+    colours = {"hall": charts.BAR, "online": charts.SECOND}
+    series = [(names[c], data.counts[c], colours[c]) for c in shown]
+    rows = [(label, start, [data.counts[c][i] for c in shown])
             for i, (label, start) in enumerate(zip(labels, data.starts, strict=True))
-            if data.counts["hall"][i] or data.counts["online"][i]]  # fmt: skip
-    return {"title": title, "desc": desc, "rows": rows, "names": names, "totals": totals,
+            if any(data.counts[c][i] for c in shown)]  # fmt: skip
+    return {"title": title, "desc": desc, "rows": rows, "names": [names[c] for c in shown], "totals": totals,
             "chart": charts.series_chart("chart-attendance", title, desc, labels, series)}  # fmt: skip

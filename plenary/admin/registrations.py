@@ -17,6 +17,7 @@ from plenary.admin.services import (
     registration_messages,
     valid_sort,
 )
+from plenary.attendance.corrections import channels_of
 from plenary.audit.services import history
 from plenary.auth.access import organizer_required, viewer_required
 from plenary.countries import country_names
@@ -85,7 +86,7 @@ def registration(registration_id: int):
         history=_history(registration), messages=registration_messages(registration.id),
         modes=states.attendance_modes(plenary), country_names=_country_names(current_language()),
         actions=states.allowed_actions(registration, "organizer"), days=day_choices(plenary),
-        attendance_note=correction_message("not_confirmed", registration),
+        attendance_note=correction_message("not_confirmed", registration), channels=channels_of(plenary),
     )  # fmt: skip
 
 

@@ -27,8 +27,8 @@ AUDIT_FIELDS = {AttendanceChannel.HALL: "attended_hall", AttendanceChannel.ONLIN
 
 class CorrectionError(ValueError):
     """A correction refused: ``reason`` is "not_found", "not_confirmed", "erased", "exists", "missing",
-    "time_outside" (not during the plenary's days), "time_invalid" (not a time) or "time_needed" (now is not
-    during the plenary: a time must be given)."""
+    "no_channel" (an online plenary has no hall), "time_outside" (not during the plenary's days), "time_invalid"
+    (not a time) or "time_needed" (now is not during the plenary: a time must be given)."""
 
     def __init__(self, reason: str):
         super().__init__(reason)
@@ -42,6 +42,12 @@ class Correction:
     registration: Registration
     channel: AttendanceChannel
     at: datetime
+
+
+def channels_of(plenary: Plenary) -> list[AttendanceChannel]:
+    """The channels a plenary can be attended through: the hall if it has a venue, online unless in person only."""
+    channels = [AttendanceChannel.HALL] if plenary.has_venue else []
+    return channels + ([AttendanceChannel.ONLINE] if plenary.format != "in_person" else [])
 
 
 def plenary_days(plenary: Plenary) -> list[date]:
@@ -98,6 +104,8 @@ def mark_attended(registration_id: int, channel: AttendanceChannel, by: str, at:
     if attendance.record_of(registration, channel) is not None:
         raise CorrectionError("exists")
     plenary = registration.plenary
+    if channel not in channels_of(plenary):
+        raise CorrectionError("no_channel")
     if at is None:
         at = utcnow()
         if not within_days(plenary, at):

@@ -39,9 +39,10 @@ def demo_attendees(slug: str = "10th-plenary") -> list[str]:
             sa.select(Registration).where(Registration.plenary_id == plenary.id, Registration.email == data["email"])
         )
         if registration is None:
+            registered = plenary.starts_at - timedelta(days=30)
             registration = Registration(plenary_id=plenary.id, status=RegistrationStatus.CONFIRMED,
-                                        attendance=Attendance.ONLINE, consent_privacy_at=plenary.starts_at
-                                        - timedelta(days=30), **data)  # fmt: skip
+                                        attendance=Attendance.ONLINE, consent_privacy_at=registered,
+                                        created_at=registered, **data)  # fmt: skip
             db.session.add(registration)
             db.session.flush()
             rotate_token(registration)
