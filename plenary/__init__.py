@@ -15,6 +15,7 @@ from plenary import errors, extensions, formatting, headers, hyphenation, i18n, 
 from plenary.admin import (
     accounts,
     agenda,
+    attendance_corrections,
     audit,
     content,
     messages,
@@ -64,7 +65,8 @@ from plenary.visa.views import bp as visa_bp
 #: The back office's areas: each adds its routes to ``admin_bp`` when imported, before ``admin_bp`` is registered.
 ADMIN_AREAS = (admin_views, accounts, agenda, audit, content, messages, plenaries, registrations, statistics,
                checkin_views, registration_exports, registration_bulk, organizer_notice,
-               registration_import, question_admin, badge_views, visa_admin, reminder_admin)  # fmt: skip
+               registration_import, question_admin, badge_views, visa_admin, reminder_admin,
+               attendance_corrections)  # fmt: skip
 
 #: Pages that add their routes to ``registration_bp`` when imported (views.py keeps under 400 lines).
 REGISTRATION_PAGES = (delegation_views, email_views, certificate_views)
@@ -239,6 +241,8 @@ def register_template_helpers(app: Flask) -> None:
         COUNTRY_LABELS=labels.COUNTRY_LABELS,
         REGISTRATION_STATUS_LABELS=labels.REGISTRATION_STATUS_LABELS,
         ATTENDANCE_LABELS=labels.ATTENDANCE_LABELS,
+        ATTENDANCE_CHANNEL_LABELS=labels.ATTENDANCE_CHANNEL_LABELS,
+        ATTENDANCE_SOURCE_LABELS=labels.ATTENDANCE_SOURCE_LABELS,
         STATUS_LABELS=labels.STATUS_LABELS,
         ROLE_LABELS=labels.ROLE_LABELS,
         WITHDRAWN_REASONS=WITHDRAWN_REASONS,

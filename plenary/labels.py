@@ -69,6 +69,19 @@ ATTENDANCE_LABELS = {
     "online": _l("Online"),
 }
 
+#: The attendance record's channels (plenary/attendance): where someone actually attended.
+ATTENDANCE_CHANNEL_LABELS = {
+    "hall": _l("In the hall"),
+    "online": _l("Online"),
+}
+
+#: What recorded an attendance: the door's check-in, a personal join link, an organizer by hand.
+ATTENDANCE_SOURCE_LABELS = {
+    "door": _l("Check-in at the door"),
+    "join_link": _l("Personal join link"),
+    "organizer": _l("By hand (organizer)"),
+}
+
 ROLE_LABELS = {
     "admin": _l("Administrator"),
     "organizer": _l("Organizer"),

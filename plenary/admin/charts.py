@@ -143,3 +143,58 @@ def timeline_chart(chart_id: str, title: str, desc: str, labels: Sequence[str], 
         body.append(_el("text", escape(labels[index]), x=_number(position), y=height - 8, text_anchor=anchor,
                         fill=TEXT))  # fmt: skip
     return _svg(chart_id, width, height, title, desc, body)
+
+
+#: The second series' colour (attendance online beside the hall's blue): Bootstrap's orange, readable on white.
+SECOND = "#fd7e14"
+
+
+def series_chart(chart_id: str, title: str, desc: str, labels: Sequence[str],
+                 series: Sequence[tuple[str, Sequence[int], str]], width: int = 360,
+                 height: int = 200) -> Markup:  # fmt: skip
+    """Counts per time step as stacked bars, one colour per series (name, values, colour), with a legend.
+
+    ``labels`` names each step (the first, middle and last are written under the axis); every series has as many
+    values as there are labels.
+    """
+    left, right, top, bottom = 36, 10, 24, 26
+    plot_w, plot_h = width - left - right, height - top - bottom
+    steps = max(len(labels), 1)
+    totals = [sum(values[i] for _, values, _ in series) for i in range(len(labels))]
+    ticks = nice_ticks(max(totals, default=0))
+    y_max = ticks[-1] or 1
+
+    def y(value: float) -> float:
+        return top + plot_h - plot_h * value / y_max
+
+    body = []
+    x_legend = left
+    for name, _, colour in series:
+        body.append(_el("rect", x=x_legend, y=4, width=10, height=10, fill=colour, rx="2"))
+        body.append(_el("text", escape(name), x=x_legend + 14, y=13, fill=TEXT))
+        x_legend += 14 + _text_width(name) * 12 + 14
+    for tick in ticks:
+        body.append(_el("line", x1=left, y1=_number(y(tick)), x2=width - right, y2=_number(y(tick)), stroke=GRID))
+        body.append(_el("text", str(tick), x=left - 5, y=_number(y(tick) + 4), text_anchor="end", fill=TEXT))
+    slot = plot_w / steps
+    bar_width = max(min(slot * 0.8, 14), 1)
+    for index, label in enumerate(labels):
+        base = 0
+        x = left + slot * (index + 0.5) - bar_width / 2
+        for name, values, colour in series:
+            value = values[index]
+            if value:
+                body.append(_el("rect", f"<title>{escape(label)} · {escape(name)}: {value}</title>", x=_number(x),
+                                y=_number(y(base + value)), width=_number(bar_width),
+                                height=_number(plot_h * value / y_max), fill=colour))  # fmt: skip
+            base += value
+    body.append(_el("line", x1=left, y1=top + plot_h, x2=width - right, y2=top + plot_h, stroke=TEXT,
+                    stroke_opacity="0.5"))  # fmt: skip
+    last = len(labels) - 1
+    shown = sorted({0, last, last // 2} if len(labels) > 4 else set(range(len(labels))))
+    for index in shown:
+        anchor = "start" if index == 0 and last > 0 else "end" if index == last and last > 0 else "middle"
+        position = left if anchor == "start" else width - right if anchor == "end" else left + slot * (index + 0.5)
+        body.append(_el("text", escape(labels[index]), x=_number(position), y=height - 8, text_anchor=anchor,
+                        fill=TEXT))  # fmt: skip
+    return _svg(chart_id, width, height, title, desc, body)

@@ -3,6 +3,7 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
+from plenary.admin.attendance_corrections import correction_message, day_choices
 from plenary.admin.audit_labels import action_label, change_rows
 from plenary.admin.blueprint import bp
 from plenary.admin.organizer_notice import NOTICE_LABELS
@@ -16,9 +17,11 @@ from plenary.admin.services import (
     registration_messages,
     valid_sort,
 )
+from plenary.attendance.corrections import channels_of
 from plenary.audit.services import history
 from plenary.auth.access import organizer_required, viewer_required
 from plenary.countries import country_names
+from plenary.db import utcnow
 from plenary.events.services import plenary_or_404
 from plenary.extensions import db
 from plenary.i18n import current_language
@@ -26,7 +29,11 @@ from plenary.labels import REGISTRATION_STATUS_LABELS
 from plenary.members.services import member_choices
 from plenary.registration import changes, errors, organizer, states
 from plenary.registration.models import Registration
-from plenary.registration.participants import published_participants, set_participants_published
+from plenary.registration.participants import (
+    attended_participants,
+    published_participants,
+    set_participants_published,
+)
 
 PER_PAGE = 50
 
@@ -49,13 +56,18 @@ def registrations(slug: str):
     # The list's preview only on request: with thousands of listed people it would weigh on every page of the list.
     show_listed = summary.listed and request.args.get("participants") == "1"
     listed = published_participants(plenary, lang, preview=True) if show_listed else []
+    # Attended / not attended per mode once the plenary has begun (or someone is recorded); "as attended" on request.
+    show_attendance = bool(summary.attended) and (plenary.starts_at <= utcnow()
+                                                  or any(a.attended for a in summary.attended.values()))  # fmt: skip
+    as_attended = attended_participants(plenary.id) if request.args.get("participants") == "attended" else None
     return render_template(
         "admin/registrations.html", plenary=plenary, pagination=pagination, filters=filters, sort=sort,
         sorts=SORTS, list_args=filters.args() | {"sort": sort}, summary=summary, participants=listed,
         delegates=delegate_counts([r.id for r in pagination.items]), members=member_choices(lang),
         countries=_country_names(lang), head=head,
         takes_registrations_by_hand=states.takes_registrations_by_hand,
-        modes=states.attendance_modes(plenary), notice_labels=NOTICE_LABELS,
+        modes=states.attendance_modes(plenary), notice_labels=NOTICE_LABELS, show_attendance=show_attendance,
+        as_attended=as_attended,
     )  # fmt: skip
 
 
@@ -73,7 +85,8 @@ def registration(registration_id: int):
         "admin/registration.html", registration=registration, plenary=plenary,
         history=_history(registration), messages=registration_messages(registration.id),
         modes=states.attendance_modes(plenary), country_names=_country_names(current_language()),
-        actions=states.allowed_actions(registration, "organizer"),
+        actions=states.allowed_actions(registration, "organizer"), days=day_choices(plenary),
+        attendance_note=correction_message("not_confirmed", registration), channels=channels_of(plenary),
     )  # fmt: skip
 
 

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
+from plenary.attendance.models import AttendanceChannel, AttendanceRecord
 from plenary.events.models import Plenary
 from plenary.extensions import db
 from plenary.mail.models import OutboxMessage
@@ -71,6 +72,23 @@ def delegate_counts(registration_ids: list[int]) -> dict[int, int]:
 
 
 @dataclass
+class ModeAttendance:
+    """Of one attendance mode's confirmed registrations: how many attended, and through which channel.
+
+    ``own``: through their mode's channel (the hall for in person, online for online); ``instead``: only through
+    the other one (registered online, came to the hall).
+    """
+
+    confirmed: int = 0
+    attended: int = 0
+    own: int = 0
+
+    @property
+    def instead(self) -> int:
+        return self.attended - self.own
+
+
+@dataclass
 class ListSummary:
     """The numbers above the list: registrations by status, the countries that occur, who may be listed."""
 
@@ -79,6 +97,8 @@ class ListSummary:
     listed: int
     #: Per attendance mode, its registrations by status (mode → status → count).
     modes: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: Per attendance mode, its confirmed registrations and who of them attended (the attendance record).
+    attended: dict[str, ModeAttendance] = field(default_factory=dict)
 
     def seats(self, mode: str) -> int:
         """How many registrations hold a seat in ``mode`` (confirmed or awaiting approval)."""
@@ -91,19 +111,25 @@ def list_summary(plenary_id: int) -> ListSummary:
                      Registration.anonymised_at.is_(None))  # fmt: skip
     inner = (
         sa.select(Registration.status, Registration.attendance, Registration.country,
-                  sa.case((listed, 1), else_=0).label("listed"))
+                  sa.case((listed, 1), else_=0).label("listed"), _channel(AttendanceChannel.HALL).label("hall"),
+                  _channel(AttendanceChannel.ONLINE).label("online"))
         .where(Registration.plenary_id == plenary_id)
         .subquery()
-    )
-    rows = db.session.execute(
-        sa.select(inner.c.status, inner.c.attendance, inner.c.country, inner.c.listed, sa.func.count())
-        .group_by(inner.c.status, inner.c.attendance, inner.c.country, inner.c.listed)
-    ).all()  # fmt: skip
+    )  # fmt: skip
+    groups = (inner.c.status, inner.c.attendance, inner.c.country, inner.c.listed, inner.c.hall, inner.c.online)
+    rows = db.session.execute(sa.select(*groups, sa.func.count()).group_by(*groups)).all()
     counts: dict[str, int] = {}
     countries: set[str] = set()
     listed_count = 0
     modes: dict[str, dict[str, int]] = {}
-    for status, attendance, country, is_listed, count in rows:
+    attended: dict[str, ModeAttendance] = {}
+    for status, attendance, country, is_listed, hall, online, count in rows:
+        if status == RegistrationStatus.CONFIRMED:
+            mode = attended.setdefault(attendance, ModeAttendance())
+            mode.confirmed += count
+            mode.attended += count if hall or online else 0
+            own = hall if attendance == Attendance.IN_PERSON else online
+            mode.own += count if own else 0
         counts[status] = counts.get(status, 0) + count
         by_status = modes.setdefault(attendance, {})
         by_status[status] = by_status.get(status, 0) + count
@@ -113,7 +139,14 @@ def list_summary(plenary_id: int) -> ListSummary:
     ordered = {s: counts[s] for s in RegistrationStatus.__members__.values() if s in counts}
     by_mode = {mode: {s: modes[mode][s] for s in RegistrationStatus.__members__.values() if s in modes[mode]}
                for mode in Attendance.__members__.values() if mode in modes}  # fmt: skip
-    return ListSummary(counts=ordered, countries=sorted(countries), listed=listed_count, modes=by_mode)
+    return ListSummary(counts=ordered, countries=sorted(countries), listed=listed_count, modes=by_mode,
+                       attended={m: attended[m] for m in Attendance.__members__.values() if m in attended})
+
+
+def _channel(channel: AttendanceChannel):
+    """1 if the registration has a record of ``channel``, else 0 (a column of the summary's one query)."""
+    exists = sa.exists().where(AttendanceRecord.registration_id == Registration.id, AttendanceRecord.channel == channel)
+    return sa.case((exists, 1), else_=0)
 
 
 def registration_messages(registration_id: int) -> list:

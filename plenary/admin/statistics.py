@@ -1,7 +1,8 @@
 """Back office: statistics of a plenary's registrations, with server-rendered SVG charts and the same figures
 as tables.
 
-Everything comes from five grouped queries, whatever the number of registrations.
+Everything comes from six grouped queries (the sixth: arrivals over time, admin/attendance_statistics.py),
+whatever the number of registrations.
 """
 
 from collections import Counter
@@ -14,7 +15,9 @@ from flask import render_template
 from flask_babel import get_locale, gettext
 
 from plenary.admin import charts
+from plenary.admin.attendance_statistics import attendance_section
 from plenary.admin.blueprint import bp
+from plenary.attendance.models import AttendanceChannel, AttendanceRecord
 from plenary.auth.access import viewer_required
 from plenary.countries import country_name
 from plenary.events.models import Plenary
@@ -58,6 +61,8 @@ class Statistics:
     member_names: dict[int, dict] = field(default_factory=dict)
     interpretation: list[tuple[bool, int]] = field(default_factory=list)
     checked_in: list[tuple[bool, int]] = field(default_factory=list)
+    #: Per attendance mode of the confirmed: (confirmed, attended at all, attended through the mode's own channel).
+    attendance_totals: dict[str, tuple[int, int, int]] = field(default_factory=dict)
 
 
 def _bucket(dialect: str):
@@ -67,23 +72,32 @@ def _bucket(dialect: str):
     return sa.cast(sa.func.strftime("%s", Registration.created_at), sa.Integer) // BUCKET_SECONDS
 
 
+def _online_record():
+    return sa.exists().where(AttendanceRecord.registration_id == Registration.id,
+                             AttendanceRecord.channel == AttendanceChannel.ONLINE)  # fmt: skip
+
+
 def plenary_statistics(plenary: Plenary) -> Statistics:
-    """The figures of one plenary's registrations (five grouped queries)."""
+    """The figures of one plenary's registrations (five grouped queries; arrivals: admin/attendance_statistics.py)."""
     stats = Statistics()
     of_plenary = Registration.plenary_id == plenary.id
-    checked = Registration.checked_in
-    rows = db.session.execute(
-        sa.select(Registration.status, Registration.attendance, Registration.interpretation, checked, sa.func.count())
-        .where(of_plenary).group_by(Registration.status, Registration.attendance, Registration.interpretation, checked)
-    ).all()  # fmt: skip
+    checked = sa.case((Registration.checked_in, 1), else_=0).label("hall")
+    online = sa.case((_online_record(), 1), else_=0).label("online")
+    groups = (Registration.status, Registration.attendance, Registration.interpretation, checked, online)
+    rows = db.session.execute(sa.select(*groups, sa.func.count()).where(of_plenary).group_by(*groups)).all()
     status, attendance, interpretation, checked_in = Counter(), Counter(), Counter(), Counter()
-    for row_status, row_attendance, row_interpretation, row_checked, count in rows:
+    confirmed, attended, own = Counter(), Counter(), Counter()
+    for row_status, row_attendance, row_interpretation, row_checked, row_online, count in rows:
         status[row_status] += count
         if row_status in ACTIVE:
             attendance[row_attendance] += count
             interpretation[bool(row_interpretation)] += count
         if row_status == RegistrationStatus.CONFIRMED:
             checked_in[bool(row_checked)] += count
+            confirmed[row_attendance] += count
+            attended[row_attendance] += count if row_checked or row_online else 0
+            own[row_attendance] += count if (row_checked if row_attendance == "in_person" else row_online) else 0
+    stats.attendance_totals = {m: (confirmed[m], attended[m], own[m]) for m in ATTENDANCE_LABELS if confirmed[m]}
     stats.total, stats.active = sum(status.values()), sum(status[s] for s in ACTIVE)
     if not stats.total:
         return stats
@@ -189,5 +203,6 @@ def statistics(slug: str):
                                                                                           strict=True) if d.count],
                     "chart": charts.timeline_chart("chart-time", title, desc, labels, [d.count for d in stats.days],
                                                    [d.cumulative for d in stats.days])}  # fmt: skip
+    attendance = attendance_section(plenary, stats.attendance_totals) if stats.total else None
     return render_template("admin/statistics.html", plenary=plenary, stats=stats, sections=sections,
-                           timeline=timeline)  # fmt: skip
+                           timeline=timeline, attendance=attendance)  # fmt: skip

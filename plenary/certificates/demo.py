@@ -1,7 +1,8 @@
 """Demo: two delegates who attended the 10th plenary (15 October 2021, online), so the demo shows certificates.
 
 Added directly (no sign-up, no mails: the plenary is long over), idempotently by address; each with an online
-attendance record entered by an organizer (join links, which record it themselves, come with issue 13).
+attendance record: Anna Schmidt's entered by an organizer (she joined through a colleague's device), Zhang Wei's
+made by his join link. More attendees of that plenary: plenary/demo/attendance.py.
 Their personal pages offer the certificate; ``flask documents certificate ID`` writes it.
 """
 
@@ -38,16 +39,20 @@ def demo_attendees(slug: str = "10th-plenary") -> list[str]:
             sa.select(Registration).where(Registration.plenary_id == plenary.id, Registration.email == data["email"])
         )
         if registration is None:
+            registered = plenary.starts_at - timedelta(days=30)
             registration = Registration(plenary_id=plenary.id, status=RegistrationStatus.CONFIRMED,
-                                        attendance=Attendance.ONLINE, consent_privacy_at=plenary.starts_at
-                                        - timedelta(days=30), **data)  # fmt: skip
+                                        attendance=Attendance.ONLINE, consent_privacy_at=registered,
+                                        created_at=registered, **data)  # fmt: skip
             db.session.add(registration)
             db.session.flush()
             rotate_token(registration)
             db.session.flush()
         joined = plenary.starts_at + timedelta(minutes=2)
-        attendance.record_arrival(registration, AttendanceChannel.ONLINE, AttendanceSource.ORGANIZER,
-                                  by="organizer@isa-alliance.example", at=joined)  # fmt: skip
+        if data["language"] == "de":  # joined through a colleague's device: entered by an organizer
+            attendance.record_arrival(registration, AttendanceChannel.ONLINE, AttendanceSource.ORGANIZER,
+                                      by="organizer@isa-alliance.example", at=joined)  # fmt: skip
+        else:
+            attendance.record_arrival(registration, AttendanceChannel.ONLINE, AttendanceSource.JOIN_LINK, at=joined)
         url = public_url("registration.personal", token=token_for(registration))
         lines.append(f"Attended plenary {plenary.number} (certificate on the page): #{registration.id} {url}")
     return lines

@@ -7,6 +7,7 @@ from plenary.auth.models import Role
 from plenary.auth.services import ensure_user
 from plenary.certificates.demo import demo_attendees
 from plenary.demo.announcements import demo_announcements
+from plenary.demo.attendance import demo_attendance
 from plenary.demo.attendees import load_attendees
 from plenary.demo.members import MEMBERS
 from plenary.demo.plenaries import demo_plenaries
@@ -45,6 +46,7 @@ def load_demo(today: date | None = None) -> DemoReport:
         upsert_announcement(data)
     report.lines.append("Announcements: /news/")
     report.lines.extend(demo_attendees())
+    report.lines.append(demo_attendance())
     user, password = ensure_user(ORGANIZER_EMAIL, Role.ORGANIZER, name="ISA Sekretariat (Demo)")
     report.organizer_email, report.organizer_password = user.email, password
     return report

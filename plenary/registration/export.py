@@ -47,6 +47,8 @@ EXPORT_COLUMNS = {
     "waitlisted_at": _l("On the waiting list since"),
     "offer_expires_at": _l("Offer of a place until"),
     "checked_in_at": _l("Checked in at"),
+    "attended_hall": _l("Attended (hall)"),
+    "attended_online": _l("Attended (online)"),
     "consent_listing": _l("Listed as participant"),
     "role": _l("Role at the plenary"),
 }  # fmt: skip
@@ -55,10 +57,14 @@ EXPORT_COLUMNS = {
 DEFAULT_EXPORT_COLUMNS = (
     "id", "status", "attendance", "salutation", "honorific", "first_name", "last_name", "name_zh", "organisation",
     "position", "member_city", "country", "email", "language", "interpretation", "delegation_head", "created_at",
+    "attended_hall", "attended_online",
 )  # fmt: skip
 
 #: Columns holding an instant: a date cell in the plenary's zone, the zone named in the title.
-TIME_COLUMNS = frozenset({"created_at", "confirmed_at", "waitlisted_at", "checked_in_at", "offer_expires_at"})
+TIME_COLUMNS = frozenset({"created_at", "confirmed_at", "waitlisted_at", "checked_in_at", "offer_expires_at",
+                          "attended_hall", "attended_online"})  # fmt: skip
+#: The attendance columns: the first time of the record of each channel (plenary/attendance), empty if none.
+ATTENDANCE_COLUMNS = {"attended_hall": "hall", "attended_online": "online"}
 #: Columns holding yes or no.
 FLAG_COLUMNS = frozenset({"interpretation", "consent_listing"})
 
@@ -140,7 +146,10 @@ class _Names:
 
     def value(self, r: Registration, column: str, tz: ZoneInfo):
         """What the cell of ``column`` shows for ``r``."""
-        raw = getattr(r, column, None)
+        if column in ATTENDANCE_COLUMNS:
+            raw = next((a.first_seen_at for a in r.attendance_records if a.channel == ATTENDANCE_COLUMNS[column]), None)
+        else:
+            raw = getattr(r, column, None)
         if column in TIME_COLUMNS:
             return raw.astimezone(tz).replace(tzinfo=None, second=0, microsecond=0) if raw else None
         if column in FLAG_COLUMNS:

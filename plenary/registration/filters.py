@@ -6,11 +6,14 @@ from dataclasses import asdict, dataclass, fields
 import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 
+from plenary.attendance.models import AttendanceChannel, AttendanceRecord
 from plenary.questions.models import Answer
 from plenary.registration.models import Attendance, Registration, RegistrationStatus
 
 #: At most this many chosen ids in a filter (a bulk selection; a page of the list holds 50).
 MAX_IDS = 200
+#: The attendance filter's values: attended at all, not at all, in the hall, online (the attendance record).
+ATTENDED_CHOICES = ("yes", "no", "hall", "online")
 #: An answer filter's value: a question id and a choice key.
 ANSWER_PATTERN = re.compile(r"[0-9]{1,9}:[A-Za-z0-9_-]{1,32}")
 
@@ -34,6 +37,8 @@ class RegistrationFilter:
     ids: str = ""
     #: An answer to one of the plenary's questions: "<question id>:<choice key>" (choice and yes/no questions).
     answer: str = ""
+    #: What the attendance record says: "yes", "no", "hall" (attended in the hall), "online" (joined online).
+    attended: str = ""
 
     @classmethod
     def from_args(cls, args: MultiDict | dict) -> "RegistrationFilter":
@@ -54,8 +59,9 @@ class RegistrationFilter:
         ids = ",".join(dict.fromkeys(part for part in ids if part.isdecimal() and len(part) < 10))
         answer = get("answer", "") or ""
         answer = answer if isinstance(answer, str) and ANSWER_PATTERN.fullmatch(answer) else ""
+        attended = get("attended", "") if get("attended", "") in ATTENDED_CHOICES else ""
         return cls(q=(get("q", "") or "")[:100].strip(), status=status, attendance=attendance, country=country,
-                   member=member, delegation=delegation, ids=ids, answer=answer)  # fmt: skip
+                   member=member, delegation=delegation, ids=ids, answer=answer, attended=attended)  # fmt: skip
 
     def id_list(self) -> list[int]:
         """The chosen registration ids (empty: no choice by id)."""
@@ -74,6 +80,12 @@ class RegistrationFilter:
             query = query.where(Registration.attendance == self.attendance)
         if self.country:
             query = query.where(Registration.country == self.country)
+        if self.attended in ("yes", "no"):
+            query = query.where(Registration.attended if self.attended == "yes" else ~Registration.attended)
+        elif self.attended:
+            channel = AttendanceChannel(self.attended)
+            query = query.where(sa.exists().where(AttendanceRecord.registration_id == Registration.id,
+                                                  AttendanceRecord.channel == channel))  # fmt: skip
         if self.member is not None:
             query = query.where(Registration.member_id == self.member)
         if self.delegation == "heads":

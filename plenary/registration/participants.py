@@ -1,8 +1,10 @@
 """The public list of participants: confirmed registrations whose owners agreed to be listed."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from plenary.audit.services import record
 from plenary.countries import country_name
@@ -54,6 +56,42 @@ def published_participants(plenary: Plenary, lang: str = "de", preview: bool = F
         )  # fmt: skip
         for r in rows
     ]
+
+
+@dataclass(frozen=True)
+class Attendee:
+    """One person of the list "as attended" (the back office): who, and through which channel since when."""
+
+    registration_id: int
+    display_name: str
+    name_zh: str | None
+    organisation: str | None
+    country: str | None
+    attendance: str
+    #: (channel, first seen) per attendance record, hall first.
+    channels: list[tuple[str, datetime]]
+
+    @property
+    def first_seen_at(self) -> datetime:
+        return min(at for _, at in self.channels)
+
+
+def attended_participants(plenary_id: int) -> list[Attendee]:
+    """Everyone who actually attended the plenary (an attendance record in the hall or online), first arrivals
+    first; erased registrations left out (their records still count). Two queries."""
+    rows = db.session.scalars(
+        sa.select(Registration)
+        .where(Registration.plenary_id == plenary_id, Registration.attended, Registration.anonymised_at.is_(None))
+        .options(selectinload(Registration.attendance_records))
+    ).all()  # fmt: skip
+    people = [
+        Attendee(registration_id=r.id, display_name=r.display_name,
+                 name_zh=r.name_zh if r.name_zh and r.name_zh not in r.display_name else None,
+                 organisation=r.organisation, country=r.country, attendance=r.attendance,
+                 channels=sorted((str(a.channel), a.first_seen_at) for a in r.attendance_records))  # fmt: skip
+        for r in rows
+    ]
+    return sorted(people, key=lambda p: (p.first_seen_at, p.registration_id))
 
 
 def set_participants_published(plenary_id: int, published: bool) -> Plenary:
