@@ -27,6 +27,7 @@ from plenary.db import utcnow
 from plenary.events.editing import save_plenary
 from plenary.events.models import OrganizerNotice, Plenary
 from plenary.extensions import db
+from plenary.followup import messages as followup_messages
 from plenary.jobs.catalog import JOBS
 from plenary.jobs.registry import run_due
 from plenary.mail.delivery import deliver_due
@@ -276,6 +277,12 @@ def hostile_outbox(app, make_plenary):
     attendance.record_arrival(came, AttendanceChannel.HALL, AttendanceSource.DOOR, by="door@isa.example")
     db.session.commit()  # the follow-up takes the plenary's lock: the arrival must be committed before it
     follow_up(came, sixth.ends_at + timedelta(hours=13))
+    db.session.commit()
+    # ... and the message to someone confirmed who did not come (follow_up_absent), with a hostile organizer text.
+    [stayed] = signup.register(sixth.id, person("stayed@example.org", **HEAD)).created
+    followup_messages.save(sixth.id, True, True, {"absent": ({"de": EVIL_LINK}, {"de": EVIL_LINK})})
+    db.session.commit()
+    follow_up(stayed, sixth.ends_at + timedelta(hours=13))
     db.session.commit()
     # Follow-up questions (issue 12) whose text is hostile: asked of the newly confirmed by the worker, then reminded.
     seventh = make_plenary(slug="seventh", number=49, registration=open_registration())
