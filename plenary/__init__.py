@@ -57,6 +57,7 @@ from plenary.questions.views import bp as questions_bp
 from plenary.registration import delegation_views, email_views
 from plenary.registration.mail_values import install_mail_values
 from plenary.registration.views import bp as registration_bp
+from plenary.reminders import admin_views as reminder_admin
 from plenary.sqlite import configure_sqlite
 from plenary.unit_of_work import register_unit_of_work_check
 from plenary.visa import admin_views as visa_admin
@@ -65,7 +66,8 @@ from plenary.visa.views import bp as visa_bp
 #: The back office's areas: each adds its routes to ``admin_bp`` when imported, before ``admin_bp`` is registered.
 ADMIN_AREAS = (admin_views, accounts, agenda, audit, content, messages, plenaries, registrations, statistics,
                checkin_views, registration_exports, registration_bulk, organizer_notice,
-               registration_import, question_admin, badge_views, visa_admin, followup_admin)  # fmt: skip
+               registration_import, question_admin, badge_views, visa_admin, reminder_admin,
+               followup_admin)  # fmt: skip
 
 #: Pages that add their routes to ``registration_bp`` when imported (views.py keeps under 400 lines).
 REGISTRATION_PAGES = (delegation_views, email_views, certificate_views, followup_views)

@@ -22,11 +22,12 @@ from plenary.members import models as members
 from plenary.news import models as news
 from plenary.questions import models as questions
 from plenary.registration import models as registration
+from plenary.reminders import models as reminders
 from plenary.visa import models as visa
 
 #: The model modules (one per domain).
 MODEL_MODULES = (agenda, attendance, audit, auth, badges, broadcasts, certificates, documents, events, followup, mail,
-                 members, news, questions, registration, visa)  # fmt: skip
+                 members, news, questions, registration, reminders, visa)  # fmt: skip
 
 
 def register_models() -> None:

@@ -29,7 +29,7 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 @pytest.fixture
 def people(open_plenary):
-    """Anna (checked in at the door), 张伟 (joined online by his link), Ben (confirmed, never came), Cleo (cancelled)."""
+    """Anna (checked in at the door), 张伟 (joined online by his link), Ben (never came), Cleo (cancelled)."""
     plenary = open_plenary(capacity_in_person=None)
     anna = signup.register(plenary.id, person("anna@example.org")).created[0]
     wei = signup.register(plenary.id, person("wei@example.cn", honorific=None, first_name="Wei", last_name="Zhang",

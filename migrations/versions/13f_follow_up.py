@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '13f000000001'
-down_revision = '12v000000001'
+down_revision = "13r000000001"
 branch_labels = None
 depends_on = None
 

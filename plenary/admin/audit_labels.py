@@ -33,6 +33,7 @@ from plenary.labels import (
 )
 from plenary.mail.models import FinalReason
 from plenary.questions.labels import ACTION_LABELS as QUESTION_ACTION_LABELS
+from plenary.reminders.labels import ACTION_LABELS as REMINDER_ACTION_LABELS
 
 ACTION_LABELS = {
     "registration.created": _l("Registered"),
@@ -69,6 +70,7 @@ ACTION_LABELS = {
     "message.retry": _l("Failed deliveries of a message sent again"),
     "outbox.retry": _l("Failed mails sent again"),
     **QUESTION_ACTION_LABELS,
+    **REMINDER_ACTION_LABELS,
 }
 
 FIELD_LABELS = {
@@ -146,6 +148,7 @@ OBJECT_TYPE_LABELS = {
 }
 
 MAIL_KIND_LABELS = {
+    "plenary_reminder": _l("Reminder before the plenary"),
     "broadcast": _l("Message to attendees"),
     "organizer_digest": _l("Daily summary for the organizers"),
     "organizer_new_registration": _l("New registration, to the organizers"),

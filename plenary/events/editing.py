@@ -23,7 +23,7 @@ from plenary.audit.services import diff, record
 from plenary.events.changes import snapshot, tell_attendees
 from plenary.events.exchange import apply_document, check_document, export_plenary, parse_instant
 from plenary.events.models import Plenary
-from plenary.events.signals import TIME_AND_PLACE, plenary_rescheduled
+from plenary.events.signals import TIME_AND_PLACE, plenary_created, plenary_rescheduled
 from plenary.extensions import db
 from plenary.registration.locking import lock_plenary
 from plenary.registration.models import Registration
@@ -57,6 +57,8 @@ def save_plenary(data: Any, action: str | None = None, *, move_agenda: bool = Fa
         existing = lock_plenary(existing.id)  # 2. lock (freshly loaded under it)
         before, calendar_before = export_plenary(existing, include_private=True), snapshot(existing)
     plenary, created = apply_document(data, existing)  # 3. apply
+    if created:
+        plenary_created.send(plenary)  # what other areas add to a new plenary (its default reminders)
     told = tell_attendees(plenary, calendar_before)  # 4. tell attendees (and what documents state of it)
     if calendar_before is not None:
         moved = [name for name in TIME_AND_PLACE if calendar_before[name] != snapshot(plenary)[name]]

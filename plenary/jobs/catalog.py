@@ -16,6 +16,7 @@ from plenary.questions.follow_up import ask_confirmed
 from plenary.registration.digest import plenaries_with_digest, write_digest
 from plenary.registration.offers import expire_due, remind_due
 from plenary.registration.privacy import plenaries_ended_before, purge_plenary
+from plenary.reminders.sending import send_reminders
 from plenary.visa.jobs import purge_passport_data
 
 
@@ -91,6 +92,8 @@ JOBS = (
     # Offers past their deadline lapse (the seat is offered to the next); due reminders go out once.
     Job("lapse-offers", expire_due, every=timedelta(minutes=1)),
     Job("remind-offers", remind_due, every=timedelta(minutes=1)),
+    # Before a plenary: its reminders (7 and 1 days before, as the organizers set), once per person and reminder.
+    Job("send-reminders", send_reminders, every=timedelta(minutes=1)),
     # After a plenary: the thank-you with the certificate of attendance, once per registration.
     Job("follow-up", send_follow_ups, every=timedelta(minutes=10)),
     Job("ask-follow-up-questions", ask_confirmed, every=timedelta(minutes=1)),

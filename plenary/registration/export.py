@@ -43,6 +43,7 @@ EXPORT_COLUMNS = {
     **{name: PERSON_FIELD_LABELS[name] for name in ("interpretation", "dietary", "remarks")},
     "delegation_head": _l("Head of delegation"),
     "created_at": _l("Registered at"),
+    "confirmed_at": _l("Confirmed at"),
     "waitlisted_at": _l("On the waiting list since"),
     "offer_expires_at": _l("Offer of a place until"),
     "checked_in_at": _l("Checked in at"),
@@ -57,7 +58,7 @@ DEFAULT_EXPORT_COLUMNS = (
 )  # fmt: skip
 
 #: Columns holding an instant: a date cell in the plenary's zone, the zone named in the title.
-TIME_COLUMNS = frozenset({"created_at", "waitlisted_at", "checked_in_at", "offer_expires_at"})
+TIME_COLUMNS = frozenset({"created_at", "confirmed_at", "waitlisted_at", "checked_in_at", "offer_expires_at"})
 #: Columns holding yes or no.
 FLAG_COLUMNS = frozenset({"interpretation", "consent_listing"})
 

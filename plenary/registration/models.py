@@ -102,6 +102,9 @@ class Registration(db.Model):
     offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, info=FACT)
     offer_reminder_at: Mapped[datetime | None] = mapped_column(UTCDateTime, info=NOT_PERSONAL)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, info=FACT)
+    # When the registration (last) became confirmed (set by ``_note_confirmation``, whatever the path): a
+    # reminder due before it is not sent late (plenary/reminders). NULL: confirmed before this column existed.
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, info=FACT)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, info=FACT)
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime, info=NOT_PERSONAL)
     # The last calendar copy queued to this person (iTIP): its SEQUENCE and METHOD (REQUEST or CANCEL);
@@ -225,3 +228,10 @@ class Registration(db.Model):
             cls.anonymised_at.is_(None),
             ~plenary_cancelled,
         )
+
+
+@sa.event.listens_for(Registration.status, "set")
+def _note_confirmation(registration: Registration, status, previous, _initiator) -> None:
+    """Stamp ``confirmed_at`` whenever a registration becomes confirmed (created so, approved, promoted, accepted)."""
+    if status == RegistrationStatus.CONFIRMED and previous != RegistrationStatus.CONFIRMED:
+        registration.confirmed_at = utcnow()
