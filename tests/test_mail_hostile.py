@@ -314,7 +314,7 @@ def hostile_outbox(app, make_plenary):
     [reminded] = signup.register(ninth.id, person("reminded@example.org", **HEAD)).created
     reminder = reminders_of(ninth.id)[0]
     save_reminder(ninth, reminder, days_before=reminder.days_before, local_time=reminder.local_time, enabled=True,
-                  subject={"de": BROADCAST_SUBJECT}, intro={"de": EVIL_LINK + EVIL_TABLE}, markdown=False)
+                  subject={"de": BROADCAST_SUBJECT}, intro={"de": EVIL_LINK + EVIL_TABLE}, markdown=False)  # fmt: skip
     db.session.commit()
     assert remind(ninth.id, reminder.id, reminded.id, reminder_due_at(ninth, reminder) + timedelta(minutes=5))
     db.session.commit()
