@@ -133,8 +133,9 @@ def test_registrants_only_documents_need_a_confirmed_token_of_that_plenary(peopl
     plenary, anna, _, _, cleo = people
     public = _add(plenary, {"de": "Öffentliche Präsentation"}, DocumentVisibility.PUBLIC)
     private = _add(plenary, {"de": "Nur für Angemeldete"}, DocumentVisibility.REGISTRANTS)
-    link = _add(plenary, {"de": "Aufzeichnung"}, DocumentVisibility.REGISTRANTS,
-                url="https://video.isa-alliance.example/42")
+    link = _add(
+        plenary, {"de": "Aufzeichnung"}, DocumentVisibility.REGISTRANTS, url="https://video.isa-alliance.example/42"
+    )
     page = client.get(f"/plenaries/{plenary.slug}").get_data(as_text=True)
     assert 'id="documents"' in page and "Öffentliche Präsentation" in page and "Nur für Angemeldete" not in page
     assert "video.isa-alliance.example" not in page
@@ -171,12 +172,28 @@ def test_the_back_office_adds_moves_deletes_and_previews(people, client, account
     refused = client.post(base, data={"title_de": "Aufzeichnung", "kind": "recording", "visibility": "public",
                                       "url": "javascript:alert(1)"})  # fmt: skip
     assert refused.status_code == 400 and "javascript:alert(1)" in refused.get_data(as_text=True)
-    not_pdf = client.post(base, data={"title_de": "Folien", "kind": "presentation", "visibility": "public",
-                                      "pdf": (io.BytesIO(b"<html>"), "a.pdf")}, content_type="multipart/form-data")
+    not_pdf = client.post(
+        base,
+        data={
+            "title_de": "Folien",
+            "kind": "presentation",
+            "visibility": "public",
+            "pdf": (io.BytesIO(b"<html>"), "a.pdf"),
+        },
+        content_type="multipart/form-data",
+    )
     assert not_pdf.status_code == 400
     for title in ("Folien", "MoU"):
-        added = client.post(base, data={"title_de": title, "kind": "presentation", "visibility": "registrants",
-                                        "pdf": (io.BytesIO(PDF), "a.pdf")}, content_type="multipart/form-data")
+        added = client.post(
+            base,
+            data={
+                "title_de": title,
+                "kind": "presentation",
+                "visibility": "registrants",
+                "pdf": (io.BytesIO(PDF), "a.pdf"),
+            },
+            content_type="multipart/form-data",
+        )
         assert added.status_code == 302, added.get_data(as_text=True)[-3000:]
     first, second = documents.documents_of(plenary.id)
     assert client.post(f"{base}/{second.id}/move", data={"direction": "up"}).status_code == 302
@@ -185,12 +202,16 @@ def test_the_back_office_adds_moves_deletes_and_previews(people, client, account
     path = documents.file_path(first)
     assert client.post(f"{base}/{first.id}/delete").status_code == 302
     assert [d.id for d in documents.documents_of(plenary.id)] == [second.id] and not __import__("os").path.exists(path)
-    page = client.post(f"/admin/plenaries/{plenary.slug}/follow-up", data={
-        "attended_subject_de": "Danke " + HOSTILE, "attended_body_de": HOSTILE, "preview": "1"})
+    page = client.post(
+        f"/admin/plenaries/{plenary.slug}/follow-up",
+        data={"attended_subject_de": "Danke " + HOSTILE, "attended_body_de": HOSTILE, "preview": "1"},
+    )
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and 'id="follow-up-preview"' in html and '<a href="https://evil' not in html
-    saved = client.post(f"/admin/plenaries/{plenary.slug}/follow-up", data={
-        "attended_subject_de": "Danke", "attended_body_de": "Text", "save": "1"})
+    saved = client.post(
+        f"/admin/plenaries/{plenary.slug}/follow-up",
+        data={"attended_subject_de": "Danke", "attended_body_de": "Text", "save": "1"},
+    )
     assert saved.status_code == 302 and messages.settings(plenary.id).send_automatically is False  # unticked
     audit = db.session.scalar(sa.text("SELECT count(*) FROM audit_entry WHERE action LIKE 'day_document.%'"))
     assert audit == 4

@@ -47,8 +47,11 @@ def personal_document(token: str, document_id: int):
     """A document of the day through a personal link (registrants-only ones for confirmed registrations)."""
     registration = registration_or_404(token)
     document = db.session.get(PlenaryDocument, document_id)
-    if document is None or document.plenary_id != registration.plenary_id or not documents.may_open(document,
-                                                                                                 registration):
+    if (
+        document is None
+        or document.plenary_id != registration.plenary_id
+        or not documents.may_open(document, registration)
+    ):
         abort(404)
     return _respond(document, private=True)
 
