@@ -3,6 +3,8 @@ languages, fallback, hostile texts), the job's split attended / not attended, on
 tests/test_certificates.py covers the certificate itself and the thank-you's attachment."""
 
 import io
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,7 +13,7 @@ import time_machine
 
 from plenary.attendance import services as attendance
 from plenary.attendance.models import AttendanceChannel, AttendanceSource
-from plenary.certificates.followup import send_follow_ups
+from plenary.certificates.followup import follow_up, send_follow_ups, waiting
 from plenary.certificates.models import FollowUp
 from plenary.extensions import db
 from plenary.followup import documents, messages
@@ -73,6 +75,53 @@ def test_the_split_attended_and_not_once_in_two_runs(people):
     assert absent.registration_id == ben.id and absent.attachment_ref is None
     counts = messages.counts(plenary.id)
     assert counts["attended"] == 2 and counts["absent"] == 1 and counts["delivery"]["absent"] == {"pending": 1}
+
+
+def test_two_workers_at_once_follow_up_each_registration_once(app, people):
+    plenary, anna, wei, ben, _ = people
+    barrier = threading.Barrier(2, timeout=60)
+
+    def work():
+        with app.app_context(), time_machine.travel(DUE, tick=False):
+            barrier.wait()
+            count = send_follow_ups(DUE, lambda: True)
+            db.session.remove()
+            return count
+
+    with ThreadPoolExecutor(2) as pool:
+        counts = list(pool.map(lambda _: work(), range(2)))
+    db.session.rollback()
+    assert sum(counts) == 3
+    assert sorted((m.kind, m.registration_id) for m in _mails()) == sorted(
+        [("certificate_follow_up", anna.id), ("certificate_follow_up", wei.id), ("follow_up_absent", ben.id)]
+    )
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(FollowUp)) == 3
+
+
+def test_a_registration_cancelled_after_the_job_read_it_gets_nothing(people):
+    plenary, anna, wei, ben, _ = people
+    with time_machine.travel(DUE, tick=False):
+        read = waiting(plenary.id)  # the job's list, read before Ben cancels
+        changes.cancel(ben.id)
+        db.session.commit()
+        done = {registration.id: follow_up(registration, DUE) for registration in read}
+        db.session.commit()
+    assert done[ben.id] is None and done[anna.id] == "certificate" and done[wei.id] == "certificate"
+    assert [m.registration_id for m in _mails()] == [anna.id, wei.id]
+    assert db.session.scalar(sa.select(FollowUp).where(FollowUp.registration_id == ben.id)) is None
+
+
+def test_a_follow_up_held_during_the_run_stops_there(people):
+    plenary = people[0]
+
+    def hold_after_the_first():
+        if _mails():
+            messages.save(plenary.id, False, True, {})  # the organizer holds it while the job runs
+            db.session.commit()
+        return True
+
+    with time_machine.travel(DUE, tick=False):
+        assert send_follow_ups(DUE, hold_after_the_first) == 1
 
 
 def test_a_held_follow_up_sends_nothing_until_released(people, client):

@@ -64,16 +64,29 @@ def _claim(registration: Registration, outcome: FollowUpOutcome, now: datetime) 
     return insert_once(FollowUp.__table__, registration_id=registration.id, outcome=outcome, done_at=now)
 
 
-def follow_up(registration: Registration, now: datetime, texts: FollowUpMessage | None = None,
-              stored: bool = False) -> FollowUpOutcome | None:  # fmt: skip
+def follow_up(registration: Registration, now: datetime, by_job: bool = False) -> FollowUpOutcome | None:
     """Deal with one registration: the thank-you with the certificate if they attended, else the message to those
-    who did not; None if already done. ``texts``: the plenary's follow-up texts (looked up unless ``stored``).
+    who did not; None if already done (or no longer due). ``by_job``: the job's call, which a hold stops.
 
-    The plenary's lock comes first (before the claim writes): the certificate is issued under it.
+    The plenary's lock comes first (before the claim writes): the certificate is issued under it. Under it the
+    plenary, the registration and the texts are read again (``waiting`` read them before: cancelled or held
+    meanwhile, nothing).
     """
-    lock_plenary(registration.plenary_id)
-    plenary = registration.plenary
-    texts = texts if stored else messages.settings(plenary.id)
+    plenary = lock_plenary(registration.plenary_id)
+    if plenary is None or plenary.status != PlenaryStatus.PUBLISHED:
+        return None
+    registration = db.session.scalar(
+        sa.select(Registration)
+        .where(Registration.id == registration.id, Registration.status == RegistrationStatus.CONFIRMED,
+               Registration.anonymised_at.is_(None), Registration.email.is_not(None))
+        .options(sa.orm.selectinload(Registration.attendance_records))
+        .execution_options(populate_existing=True)
+    )  # fmt: skip
+    if registration is None:
+        return None
+    texts = messages.settings(plenary.id)
+    if by_job and texts is not None and not texts.send_automatically:
+        return None  # held while the job ran
     outcome = FollowUpOutcome.CERTIFICATE if registration.attended else FollowUpOutcome.NOT_ATTENDED
     if not _claim(registration, outcome, now):
         return None
@@ -95,10 +108,9 @@ def send_follow_ups(now: datetime, keep_going: Callable[[], bool]) -> int:
     """The job: follow up every due registration (one unit of work each); how many mails were queued."""
     queued = 0
     for plenary_id in plenaries_due(now):
-        texts = messages.settings(plenary_id)
         for registration in waiting(plenary_id):
             if not keep_going():
                 return queued
-            queued += follow_up(registration, now, texts, stored=True) is not None
+            queued += follow_up(registration, now, by_job=True) is not None
             db.session.commit()
     return queued
