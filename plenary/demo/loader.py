@@ -8,6 +8,7 @@ from plenary.auth.services import ensure_user
 from plenary.certificates.demo import demo_attendees
 from plenary.demo.announcements import demo_announcements
 from plenary.demo.attendees import load_attendees
+from plenary.demo.documents import load_demo_documents
 from plenary.demo.members import MEMBERS
 from plenary.demo.plenaries import demo_plenaries
 from plenary.demo.questions import load_demo_questions
@@ -45,6 +46,7 @@ def load_demo(today: date | None = None) -> DemoReport:
         upsert_announcement(data)
     report.lines.append("Announcements: /news/")
     report.lines.extend(demo_attendees())
+    report.lines.append(load_demo_documents())
     user, password = ensure_user(ORGANIZER_EMAIL, Role.ORGANIZER, name="ISA Sekretariat (Demo)")
     report.organizer_email, report.organizer_password = user.email, password
     return report
