@@ -264,3 +264,34 @@ def test_the_back_office_adds_moves_deletes_and_previews(people, client, account
     assert saved.status_code == 302 and messages.settings(plenary.id).send_automatically is False  # unticked
     audit = db.session.scalar(sa.text("SELECT count(*) FROM audit_entry WHERE action LIKE 'day_document.%'"))
     assert audit == 4
+
+
+def test_the_follow_up_page_says_when_it_goes_went_or_no_longer_goes_out(people, client, accounts):
+    plenary = people[0]
+    page = f"/admin/plenaries/{plenary.slug}/follow-up?lang=de"
+
+    def read():
+        login(client, "organizer@isa.example")  # at each time (a login does not last years)
+        return client.get(page).get_data(as_text=True)
+
+    with time_machine.travel(ENDS - timedelta(hours=1), tick=False):
+        assert "Die Nachbereitung geht am" in read()
+    with time_machine.travel(DUE + timedelta(days=1), tick=False):
+        assert "Die Nachbereitung ging am" in read()
+    with time_machine.travel(DUE + timedelta(days=15), tick=False):
+        text = read()
+        assert "Es wird keine Nachbereitung mehr versandt: Sie geht spätestens 14 Tage" in text
+        assert send_follow_ups(datetime.now(UTC), lambda: True) == 0  # as the page says
+
+
+def test_the_documents_name_their_kind_and_agenda_item_in_the_readers_language(people, client):
+    plenary = people[0]
+    item = plenary.agenda_items[0]
+    documents.add_document(plenary.id, documents.DocumentInput(
+        title={"de": "Folien", "zh": "幻灯片"}, kind=DocumentKind.PRESENTATION, visibility=DocumentVisibility.PUBLIC,
+        agenda_item_id=item.id, pdf=PDF))  # fmt: skip
+    db.session.commit()
+    zh = client.get(f"/plenaries/{plenary.slug}?lang=zh").get_data(as_text=True)
+    assert "演示文稿 (PDF) · 议程第1项" in zh  # the document's kind (not the agenda's 专题介绍)
+    de = client.get(f"/plenaries/{plenary.slug}?lang=de").get_data(as_text=True)
+    assert "Präsentation (PDF) · Tagesordnungspunkt 1" in de

@@ -16,6 +16,7 @@ from plenary.admin.plenary_forms import ConfirmForm
 from plenary.audit.services import record
 from plenary.auth.access import organizer_required, viewer_required
 from plenary.broadcasts.compose import clean_subject
+from plenary.db import utcnow
 from plenary.events.services import plenary_or_404
 from plenary.extensions import db
 from plenary.followup import documents, messages
@@ -90,6 +91,8 @@ def _document_input(form: DocumentForm, plenary, new: bool) -> documents.Documen
 
 def _prepare(form: DocumentForm, plenary) -> None:
     lang = current_language()
+    for code, name in LANGUAGE_NAMES.items():  # "Titel (Deutsch)": three equal labels would not say which is which
+        form[f"title_{code}"].label.text = f"{gettext('Title')} ({name})"
     form.agenda_item.choices = [("", "—")] + [(str(i.id), localize(i.title, lang).text) for i in plenary.agenda_items]
 
 
@@ -273,7 +276,8 @@ def _follow_up_page(plenary, form: FollowUpForm, status: int = 200, preview=None
     stored = messages.settings(plenary.id)
     held = stored is not None and not stored.send_automatically
     page = render_template("followup/messages.html", plenary=plenary, form=form, preview=preview,
-                           due_at=messages.due_at(plenary), held=held, counts=messages.counts(plenary.id),
+                           due_at=messages.due_at(plenary), last_chance=messages.last_chance(plenary), now=utcnow(),
+                           held=held, counts=messages.counts(plenary.id),
                            languages=LANGUAGE_NAMES, html_langs=HTML_LANG)  # fmt: skip
     return page, status
 

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 from plenary.events.documents import NAME_PATTERN, DocumentError, new_document_name, read_upload
 from plenary.extensions import db
@@ -25,8 +26,10 @@ TITLE_MAX = 300
 URL_MAX = 2000
 __all__ = ["DocumentError", "DocumentInput", "LinkError"]
 
-KIND_LABELS = {DocumentKind.PRESENTATION: _l("Presentation"), DocumentKind.AGREEMENT: _l("Signed agreement"),
-               DocumentKind.RECORDING: _l("Recording"), DocumentKind.OTHER: _l("Other document")}  # fmt: skip
+#: A document's kind ("Presentation" in context: the agenda's kind of item has the same English word).
+KIND_LABELS = {DocumentKind.PRESENTATION: lazy_pgettext("document of the day", "Presentation"),
+               DocumentKind.AGREEMENT: _l("Signed agreement"), DocumentKind.RECORDING: _l("Recording"),
+               DocumentKind.OTHER: _l("Other document")}  # fmt: skip
 VISIBILITY_LABELS = {DocumentVisibility.PUBLIC: _l("Public"),
                      DocumentVisibility.REGISTRANTS: _l("Registrants only")}  # fmt: skip
 

@@ -156,6 +156,11 @@ def due_at(plenary: Plenary) -> datetime:
     return plenary.ends_at + timedelta(hours=float(current_app.config.get("FOLLOW_UP_HOURS", 12)))
 
 
+def last_chance(plenary: Plenary) -> datetime:
+    """After when the job no longer follows ``plenary`` up (FOLLOW_UP_WITHIN_DAYS after it was due)."""
+    return due_at(plenary) + timedelta(days=float(current_app.config.get("FOLLOW_UP_WITHIN_DAYS", 14)))
+
+
 def counts(plenary_id: int) -> dict:
     """How many the follow-up dealt with per outcome, and the state of its mails per audience."""
     outcomes = dict(db.session.execute(
