@@ -46,6 +46,8 @@ from plenary.documents import services as documents
 from plenary.documents.labels import WITHDRAWN_REASONS
 from plenary.documents.views import bp as documents_bp
 from plenary.events.views import bp as events_bp
+from plenary.followup import admin_views as followup_admin
+from plenary.followup import views as followup_views
 from plenary.join.views import bp as join_bp
 from plenary.mail.hooks import deliver_after_response
 from plenary.main.views import bp as main_bp
@@ -66,10 +68,10 @@ from plenary.visa.views import bp as visa_bp
 ADMIN_AREAS = (admin_views, accounts, agenda, audit, content, messages, plenaries, registrations, statistics,
                checkin_views, registration_exports, registration_bulk, organizer_notice,
                registration_import, question_admin, badge_views, visa_admin, reminder_admin,
-               attendance_corrections)  # fmt: skip
+               attendance_corrections, followup_admin)  # fmt: skip
 
 #: Pages that add their routes to ``registration_bp`` when imported (views.py keeps under 400 lines).
-REGISTRATION_PAGES = (delegation_views, email_views, certificate_views)
+REGISTRATION_PAGES = (delegation_views, email_views, certificate_views, followup_views)
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -221,6 +223,7 @@ def register_blueprints(app: Flask) -> None:
     app.after_request(deliver_after_response)
     documents.install(app)  # documents follow their registrations, and mails can attach them
     certificate_views.install(app)
+    followup_views.install(app)
     install_mail_values(app)  # the outbox asks registrations for tokens, check-in codes, greetings
 
 

@@ -16,6 +16,7 @@ from plenary.broadcasts import models as broadcasts
 from plenary.certificates import models as certificates
 from plenary.documents import models as documents
 from plenary.events import models as events
+from plenary.followup import models as followup
 from plenary.mail import models as mail
 from plenary.members import models as members
 from plenary.news import models as news
@@ -25,8 +26,8 @@ from plenary.reminders import models as reminders
 from plenary.visa import models as visa
 
 #: The model modules (one per domain).
-MODEL_MODULES = (agenda, attendance, audit, auth, badges, broadcasts, certificates, documents, events, mail, members,
-                 news, questions, registration, reminders, visa)  # fmt: skip
+MODEL_MODULES = (agenda, attendance, audit, auth, badges, broadcasts, certificates, documents, events, followup, mail,
+                 members, news, questions, registration, reminders, visa)  # fmt: skip
 
 
 def register_models() -> None:

@@ -79,6 +79,8 @@ def make_app(database_url, tmp_path):
         # Requests and commands run with their own app context and session, never the test's (tests/helpers.py).
         app.test_client_class = IsolatedClient
         app.test_cli_runner_class = IsolatedRunner
+        # Uploaded and generated files (documents of the day, agenda PDFs) in the test's folder, not instance/.
+        app.instance_path = str(tmp_path / "instance")
         if create_schema:
             with app.app_context():
                 db.create_all()

@@ -10,6 +10,7 @@ from plenary.demo.loader import load_demo
 from plenary.events.models import Plenary
 from plenary.events.services import RegistrationState, registration_state
 from plenary.extensions import db
+from plenary.followup.models import FollowUpMessage, PlenaryDocument
 from plenary.members.models import Member
 from plenary.news.models import Announcement
 
@@ -17,7 +18,7 @@ from plenary.news.models import Announcement
 def _counts() -> dict[str, int]:
     return {
         model.__name__: db.session.scalar(sa.select(sa.func.count()).select_from(model))
-        for model in (Plenary, AgendaItem, Speaker, Member, Announcement, User)
+        for model in (Plenary, AgendaItem, Speaker, Member, Announcement, User, PlenaryDocument, FollowUpMessage)
     }
 
 
@@ -31,6 +32,7 @@ def test_demo_is_idempotent(app):
     assert _counts() == first
     assert list(db.session.scalars(sa.select(AgendaItem.id).order_by(AgendaItem.id))) == ids
     assert first["Plenary"] == 3 and first["Announcement"] == 2 and first["User"] == 1
+    assert first["PlenaryDocument"] == 4 and first["FollowUpMessage"] == 1
 
 
 def test_demo_plenaries_follow_the_record(app):
@@ -95,3 +97,33 @@ def test_loading_the_demo_again_later_is_a_change_like_any_other(app):
     actions = db.session.scalars(sa.select(AuditEntry.action).where(AuditEntry.object_type == "plenary")
                                  .order_by(AuditEntry.id)).all()  # fmt: skip
     assert actions == ["plenary.create"] * 3 + ["plenary.update"]
+
+
+def test_the_tenth_plenary_has_documents_of_the_day_and_follow_up_texts(app, client):
+    import pypdf
+
+    from plenary.certificates.demo import ATTENDEES
+    from plenary.followup import documents, messages
+    from plenary.registration.models import Registration
+    from plenary.registration.tokens import token_for
+
+    load_demo()
+    db.session.commit()
+    tenth = db.session.scalar(sa.select(Plenary).where(Plenary.slug == "10th-plenary"))
+    docs = documents.documents_of(tenth.id)
+    expected = [("presentation", "public"), ("agreement", "public"), ("presentation", "registrants"),
+                ("recording", "public")]  # fmt: skip
+    assert [(d.kind, d.visibility) for d in docs] == expected
+    assert docs[3].url.startswith("https://video.isa-alliance.example/")
+    assert docs[1].agenda_item_id == tenth.agenda_items[2].id  # the signing
+    for document in docs[:3]:  # real, readable one-page PDFs
+        with open(documents.file_path(document), "rb") as fh:
+            assert len(pypdf.PdfReader(fh).pages) == 1
+    page = client.get("/plenaries/10th-plenary?lang=de").get_data(as_text=True)
+    assert 'id="documents"' in page and "Unterzeichnete Absichtserklärung: Pilotstadt Foshan" in page
+    assert "Studie zum Markenimage (vollständige Fassung)" not in page  # registrants only
+    anna = db.session.scalar(sa.select(Registration).where(Registration.email == ATTENDEES[0]["email"]))
+    personal = client.get(f"/registrations/{token_for(anna)}/documents/{docs[2].id}")
+    assert personal.status_code == 200 and personal.data.startswith(b"%PDF-")
+    texts = messages.texts_for(tenth, messages.settings(tenth.id), "absent", "zh")
+    assert texts.subject == "第十届全体大会资料"

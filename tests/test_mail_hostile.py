@@ -27,6 +27,7 @@ from plenary.db import utcnow
 from plenary.events.editing import save_plenary
 from plenary.events.models import OrganizerNotice, Plenary
 from plenary.extensions import db
+from plenary.followup import messages as followup_messages
 from plenary.jobs.catalog import JOBS
 from plenary.jobs.registry import run_due
 from plenary.mail.delivery import deliver_due
@@ -37,6 +38,9 @@ from plenary.questions.services import create_question
 from plenary.registration import changes, delegation, digest, email_change, notifications, offers, privacy, signup
 from plenary.registration import organizer as organizer_actions
 from plenary.registration.models import Registration
+from plenary.reminders.schedule import reminder_due_at
+from plenary.reminders.sending import remind
+from plenary.reminders.services import reminders_of, save_reminder
 from plenary.visa import review as visa_review
 from tests import visa_helpers
 from tests.conftest import open_registration, person, plenary_document
@@ -277,6 +281,12 @@ def hostile_outbox(app, make_plenary):
     db.session.commit()  # the follow-up takes the plenary's lock: the arrival must be committed before it
     follow_up(came, sixth.ends_at + timedelta(hours=13))
     db.session.commit()
+    # ... and the message to someone confirmed who did not come (follow_up_absent), with a hostile organizer text.
+    [stayed] = signup.register(sixth.id, person("stayed@example.org", **HEAD)).created
+    followup_messages.save(sixth.id, True, True, {"absent": ({"de": EVIL_LINK}, {"de": EVIL_LINK})})
+    db.session.commit()
+    follow_up(stayed, sixth.ends_at + timedelta(hours=13))
+    db.session.commit()
     # Follow-up questions (issue 12) whose text is hostile: asked of the newly confirmed by the worker, then reminded.
     seventh = make_plenary(slug="seventh", number=49, registration=open_registration())
     create_question(seventh, {"kind": "short_text", "required": True, "label": {"de": EVIL_LINK, "en": EVIL_IMG,
@@ -298,6 +308,15 @@ def hostile_outbox(app, make_plenary):
     visa_review.ask_correction(visas[0], EVIL_LINK + EVIL_TABLE)
     visa_review.decline(visas[1], EVIL_IMG + BROADCAST_LINES[1])
     visa_review.approve(visas[2])
+    db.session.commit()
+    # A reminder before a plenary (plenary_reminder) with the organizers' hostile subject and intro, to the hall.
+    ninth = make_plenary(slug="ninth", number=51, registration=open_registration())
+    [reminded] = signup.register(ninth.id, person("reminded@example.org", **HEAD)).created
+    reminder = reminders_of(ninth.id)[0]
+    save_reminder(ninth, reminder, days_before=reminder.days_before, local_time=reminder.local_time, enabled=True,
+                  subject={"de": BROADCAST_SUBJECT}, intro={"de": EVIL_LINK + EVIL_TABLE}, markdown=False)  # fmt: skip
+    db.session.commit()
+    assert remind(ninth.id, reminder.id, reminded.id, reminder_due_at(ninth, reminder) + timedelta(minutes=5))
     db.session.commit()
     # Without the erased person's earlier messages (scrubbed: nothing left to render).
     query = sa.select(OutboxMessage).where(OutboxMessage.recipient.is_not(None)).order_by(OutboxMessage.id)

@@ -31,6 +31,9 @@ from plenary.questions.services import create_question
 from plenary.registration import changes, delegation, email_change, notifications, offers, privacy, signup
 from plenary.registration import organizer as organizer_actions
 from plenary.registration.models import Registration
+from plenary.reminders.schedule import reminder_due_at
+from plenary.reminders.sending import remind
+from plenary.reminders.services import reminders_of
 from plenary.visa import review as visa_review
 from tests import visa_helpers
 from tests.conftest import open_registration, person, plenary_document
@@ -121,7 +124,8 @@ def every_kind(lang: str, make) -> list[OutboxMessage]:
     offers.lapse(offered.id, deadline + timedelta(minutes=1))
     db.session.commit()
 
-    # Issue 12: follow-up questions, visa letters (sent back, declined, approved), the certificate's thank-you.
+    # Issue 12: follow-up questions, visa letters (sent back, declined, approved), the certificate's thank-you
+    # (and, issue 13, the message to those confirmed who did not come).
     papers = make(venue_document(slug="papers", number=46, registration=open_registration(capacity_in_person=10)))
     create_question(papers, {"kind": "short_text", "required": True, "label": {"de": "Flug", "en": "Flight",
                     "zh": "航班"}, "help": {}, "ask_head": True, "ask_delegates": True, "attendance": None,
@@ -140,6 +144,15 @@ def every_kind(lang: str, make) -> list[OutboxMessage]:
     attendance.record_arrival(asking[2], AttendanceChannel.HALL, AttendanceSource.DOOR, by="door@isa.example")
     db.session.commit()
     certificate_follow_up(asking[2], papers.ends_at + timedelta(hours=13))
+    certificate_follow_up(asking[0], papers.ends_at + timedelta(hours=13))  # confirmed, not there: follow_up_absent
+    db.session.commit()
+
+    # Issue 13: the reminder before a plenary (the default texts), to someone in the hall.
+    reminding = make(venue_document(slug="reminding", number=47, registration=open_registration()))
+    [reminded] = signup.register(reminding.id, person("r@example.org", **data)).created
+    db.session.commit()
+    reminder = reminders_of(reminding.id)[0]
+    remind(reminding.id, reminder.id, reminded.id, reminder_due_at(reminding, reminder) + timedelta(minutes=5))
     db.session.commit()
 
     third = make(venue_document(slug="third", number=44, registration=open_registration()))

@@ -15,7 +15,7 @@ class FollowUpOutcome(StrEnum):
     """What the follow-up did for one registration."""
 
     CERTIFICATE = "certificate"  # thanked, with the certificate attached
-    NOT_ATTENDED = "not_attended"  # no attendance record: no mail (issue 13 may send one)
+    NOT_ATTENDED = "not_attended"  # no attendance record: the message to those who could not come
 
 
 class FollowUp(db.Model):

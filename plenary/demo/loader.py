@@ -9,6 +9,7 @@ from plenary.certificates.demo import demo_attendees
 from plenary.demo.announcements import demo_announcements
 from plenary.demo.attendance import demo_attendance
 from plenary.demo.attendees import load_attendees
+from plenary.demo.documents import load_demo_documents
 from plenary.demo.members import MEMBERS
 from plenary.demo.plenaries import demo_plenaries
 from plenary.demo.questions import load_demo_questions
@@ -47,6 +48,7 @@ def load_demo(today: date | None = None) -> DemoReport:
     report.lines.append("Announcements: /news/")
     report.lines.extend(demo_attendees())
     report.lines.append(demo_attendance())
+    report.lines.append(load_demo_documents())
     user, password = ensure_user(ORGANIZER_EMAIL, Role.ORGANIZER, name="ISA Sekretariat (Demo)")
     report.organizer_email, report.organizer_password = user.email, password
     return report

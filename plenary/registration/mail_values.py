@@ -50,8 +50,9 @@ def template_helpers(language: str, token_stand_in: str, join_stand_in: str) -> 
         "head_salutation": head_salutation,
         "room_elsewhere": room_elsewhere,
         # The link opens the page in the language of the message.
-        "personal_url": lambda endpoint="registration.personal": public_url(
-            endpoint, token=token_stand_in, lang=language
+        # Further values go into the address (``personal_url("registration.personal_document", document_id=7)``).
+        "personal_url": lambda endpoint="registration.personal", **values: public_url(
+            endpoint, token=token_stand_in, lang=language, **values
         ),
         # The personal join link (plenary.join): the meeting's address itself is never written into a mail.
         "join_url": lambda: public_url("join.open", token=join_stand_in, lang=language),
