@@ -56,6 +56,8 @@ from plenary.registration import delegation_views, email_views
 from plenary.registration.mail_values import install_mail_values
 from plenary.registration.views import bp as registration_bp
 from plenary.sqlite import configure_sqlite
+from plenary.survey import admin_views as survey_admin
+from plenary.survey.views import bp as survey_bp
 from plenary.unit_of_work import register_unit_of_work_check
 from plenary.visa import admin_views as visa_admin
 from plenary.visa.views import bp as visa_bp
@@ -63,7 +65,7 @@ from plenary.visa.views import bp as visa_bp
 #: The back office's areas: each adds its routes to ``admin_bp`` when imported, before ``admin_bp`` is registered.
 ADMIN_AREAS = (admin_views, accounts, agenda, audit, content, messages, plenaries, registrations, statistics,
                checkin_views, registration_exports, registration_bulk, organizer_notice,
-               registration_import, question_admin, badge_views, visa_admin)  # fmt: skip
+               registration_import, question_admin, badge_views, visa_admin, survey_admin)  # fmt: skip
 
 #: Pages that add their routes to ``registration_bp`` when imported (views.py keeps under 400 lines).
 REGISTRATION_PAGES = (delegation_views, email_views, certificate_views)
@@ -214,6 +216,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     app.register_blueprint(documents_bp)
     app.register_blueprint(join_bp)
+    app.register_blueprint(survey_bp)
     app.register_blueprint(visa_bp)  # refuses to start with letters enabled and no key
     app.after_request(deliver_after_response)
     documents.install(app)  # documents follow their registrations, and mails can attach them

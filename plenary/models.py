@@ -21,11 +21,12 @@ from plenary.members import models as members
 from plenary.news import models as news
 from plenary.questions import models as questions
 from plenary.registration import models as registration
+from plenary.survey import models as survey
 from plenary.visa import models as visa
 
 #: The model modules (one per domain).
 MODEL_MODULES = (agenda, attendance, audit, auth, badges, broadcasts, certificates, documents, events, mail, members,
-                 news, questions, registration, visa)  # fmt: skip
+                 news, questions, registration, survey, visa)  # fmt: skip
 
 
 def register_models() -> None:

@@ -33,6 +33,7 @@ from plenary.labels import (
 )
 from plenary.mail.models import FinalReason
 from plenary.questions.labels import ACTION_LABELS as QUESTION_ACTION_LABELS
+from plenary.survey.labels import ACTION_LABELS as SURVEY_ACTION_LABELS
 
 ACTION_LABELS = {
     "registration.created": _l("Registered"),
@@ -69,6 +70,7 @@ ACTION_LABELS = {
     "message.retry": _l("Failed deliveries of a message sent again"),
     "outbox.retry": _l("Failed mails sent again"),
     **QUESTION_ACTION_LABELS,
+    **SURVEY_ACTION_LABELS,
 }
 
 FIELD_LABELS = {

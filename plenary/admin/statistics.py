@@ -26,6 +26,7 @@ from plenary.members.models import Member
 from plenary.questions.statistics import answer_sections
 from plenary.registration.models import Registration, RegistrationStatus
 from plenary.registration.states import ACTIVE
+from plenary.survey.statistics import survey_results
 
 #: Member cities shown one by one; the rest are added up as "others".
 TOP_MEMBERS = 15
@@ -190,4 +191,4 @@ def statistics(slug: str):
                     "chart": charts.timeline_chart("chart-time", title, desc, labels, [d.count for d in stats.days],
                                                    [d.cumulative for d in stats.days])}  # fmt: skip
     return render_template("admin/statistics.html", plenary=plenary, stats=stats, sections=sections,
-                           timeline=timeline)  # fmt: skip
+                           timeline=timeline, survey=survey_results(plenary))  # fmt: skip
