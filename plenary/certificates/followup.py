@@ -23,6 +23,7 @@ from plenary.mail.outbox import queue_message
 from plenary.registration.locking import lock_plenary
 from plenary.registration.models import Registration
 from plenary.registration.states import RegistrationStatus
+from plenary.survey.services import survey_url_for
 from plenary.upsert import insert_once
 
 #: The thank-you mail (templates/mail/certificate_follow_up.txt + .html).
@@ -71,7 +72,9 @@ def follow_up(registration: Registration, now: datetime) -> FollowUpOutcome | No
     queue_message(
         MAIL_KIND, registration.email, registration.language,
         {"registration": registration, "plenary": registration.plenary, "document": document,
-         "certificate_url": documents.verification_url(document)},
+         "certificate_url": documents.verification_url(document),
+         # The survey's page while it is open to this person (the endpoint; the link is personal_url(endpoint=…)).
+         "survey_url": survey_url_for(registration, now)},
         registration_id=registration.id, reply_to=reply_address(registration.plenary),
         attachment_ref=documents.attachment_ref(document),
     )  # fmt: skip

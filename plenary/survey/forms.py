@@ -63,7 +63,7 @@ def answer_form_class(questions: list[SurveyQuestion], text_of) -> type[FlaskFor
         required = [InputRequired(message=_l("Please answer this question."))] if question.required else [Optional()]
         if question.kind == SurveyQuestionKind.RATING:
             labels = {1: f"1 – {POOR}", 5: f"5 – {EXCELLENT}"}
-            field = RadioField(text_of(question), choices=[(str(n), labels.get(n, str(n))) for n in RATINGS],
+            field = RadioField(text_of(question), choices=choices((str(n), labels.get(n, str(n))) for n in RATINGS),
                                validators=required)  # fmt: skip
         else:
             field = TextAreaField(text_of(question), validators=[*required, Length(

@@ -81,7 +81,7 @@ def closes_at(plenary: Plenary, survey: Survey) -> datetime:
 
 
 def state(plenary: Plenary, survey: Survey | None = None, now: datetime | None = None) -> str:
-    """The survey's state: "none", "draft", "scheduled" (published, not yet open), "open" or "closed" (by hand or by date)."""
+    """The survey's state: "none", "draft", "scheduled" (published, not open yet), "open" or "closed"."""
     survey = survey or survey_of(plenary.id)
     if survey is None:
         return "none"
