@@ -136,7 +136,7 @@ def test_query_count_is_constant(app, client, accounts, make_plenary):
     db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 2010
     many = statements()
-    assert many == few and many <= 10
+    assert many == few and many <= 11  # 11: the survey's settings (plenary/survey/statistics.py)
     stats = plenary_statistics(plenary)
     assert sum(n for _, n in stats.by_status) == 2010 and stats.days[-1].cumulative == 2010
     assert len(stats.by_member) == 17 and stats.by_member[15][0] == "others"  # top 15, others, none

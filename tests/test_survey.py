@@ -23,12 +23,11 @@ from plenary.audit.models import AuditEntry
 from plenary.extensions import db
 from plenary.mail.outbox import render_message
 from plenary.registration import privacy, signup
-from plenary.registration.models import Registration
 from plenary.registration.changes import cancel
+from plenary.registration.models import Registration
 from plenary.registration.tokens import token_for
 from plenary.survey import services
 from plenary.survey.models import (
-    Survey,
     SurveyAnswer,
     SurveyOpensAt,
     SurveyParticipation,
@@ -63,8 +62,9 @@ def people(open_plenary):
     return plenary, anna, wei, ben
 
 
-def build(plenary, anonymous: bool = True, kinds=("rating", "rating", "text"), open_it: bool = True,
-          extra_text: str = "") -> list[SurveyQuestion]:
+def build(
+    plenary, anonymous: bool = True, kinds=("rating", "rating", "text"), open_it: bool = True, extra_text: str = ""
+) -> list[SurveyQuestion]:
     """A survey of ``kinds`` (the first question required), saved and opened through the services."""
     services.save_settings(plenary, anonymous, SurveyOpensAt.END, None)
     questions = [services.add_question(plenary, {"kind": kind, "required": index == 0,
@@ -106,7 +106,9 @@ def test_opening_needs_three_questions_and_five_is_the_most(people):
     assert services.is_open(plenary, now=ENDS + timedelta(days=13, hours=23))
     actions = set(db.session.scalars(sa.select(AuditEntry.action).where(AuditEntry.action.like("survey.%"))))
     assert actions >= {"survey.settings", "survey.question_create", "survey.open"} or actions >= {
-        "survey.question_create", "survey.open"}
+        "survey.question_create",
+        "survey.open",
+    }
 
 
 def test_the_back_office_page_builds_reorders_opens_and_closes_with_errors_in_german(client, people, accounts):
@@ -114,8 +116,8 @@ def test_the_back_office_page_builds_reorders_opens_and_closes_with_errors_in_ge
     login(client, "organizer@isa.example")
     base = f"/admin/plenaries/{plenary.slug}/survey"
     assert client.get(f"/admin/plenaries/{plenary.slug}").get_data(as_text=True).count(base) >= 1
-    response = client.post(f"{base}/questions/new", data={"kind": "rating", "text_de": "Frage", "text_en": "Q",
-                                                          "text_zh": ""}, headers={"Accept-Language": "de"})  # fmt: skip
+    data = {"kind": "rating", "text_de": "Frage", "text_en": "Q", "text_zh": ""}
+    response = client.post(f"{base}/questions/new", data=data, headers={"Accept-Language": "de"})
     assert response.status_code == 400
     assert "Dieses Feld wird benötigt." in response.get_data(as_text=True)  # WTForms' German
     assert "Frage" in response.get_data(as_text=True)  # what was typed stays
@@ -275,10 +277,18 @@ def test_who_did_not_attend_or_cancelled_is_told_why(client, people, who):
     if who == "cancelled":
         cancel(anna.id)
         db.session.commit()
-        registration, message = anna, "The survey is for confirmed participants only; your registration is not confirmed."
+        registration, message = (
+            anna,
+            "The survey is for confirmed participants only; your registration is not confirmed.",
+        )
     else:
-        registration, message = ben, ("The survey is for those who attended the plenary, and we have no record of "
-                                      "your attendance. If you did take part, please contact the organizers.")
+        registration, message = (
+            ben,
+            (
+                "The survey is for those who attended the plenary, and we have no record of "
+                "your attendance. If you did take part, please contact the organizers."
+            ),
+        )
     url = f"/survey/{token_for(registration)}"
     page = client.get(url)
     with force_locale("de_DE"):
@@ -402,7 +412,7 @@ def test_anonymous_statistics_name_nobody(client, people, accounts):
 def test_the_export_is_formula_safe_in_csv_and_xlsx(client, people, accounts):
     plenary, anna, wei, _ = people
     questions = build(plenary, anonymous=False, extra_text=" =SUM(A1)")
-    services.submit(anna, {questions[0].id: 5, questions[2].id: "=HYPERLINK(\"http://evil\")"})
+    services.submit(anna, {questions[0].id: 5, questions[2].id: '=HYPERLINK("http://evil")'})
     services.submit(wei, {questions[0].id: 1, questions[2].id: "@cmd " + HOSTILE})
     db.session.commit()
     login(client, "viewer@isa.example")
@@ -411,14 +421,14 @@ def test_the_export_is_formula_safe_in_csv_and_xlsx(client, people, accounts):
     rows = list(csv.reader(io.StringIO(text)))
     assert len(rows) == 3
     cells = [cell for row in rows for cell in row]
-    assert "'=HYPERLINK(\"http://evil\")" in cells
+    assert '\'=HYPERLINK("http://evil")' in cells
     assert any(cell.startswith("'@cmd") for cell in cells)
     assert "\u202e" not in text
     assert "Dr. Anna Schmidt" in cells
     book = load_workbook(io.BytesIO(client.get(f"{base}?format=xlsx").get_data()))
     sheet = book.active
     values = [cell for row in sheet.iter_rows() for cell in row]
-    formula = next(c for c in values if c.value == "=HYPERLINK(\"http://evil\")")
+    formula = next(c for c in values if c.value == '=HYPERLINK("http://evil")')
     assert formula.data_type == "s" and formula.quotePrefix
     assert sorted(c.value for c in values if isinstance(c.value, int)) == [1, 5]
 
@@ -450,11 +460,30 @@ def test_the_thank_you_mail_links_the_survey_only_while_open(app, people):
 
     def render(now):
         with app.test_request_context():
-            context = {"registration": anna, "plenary": plenary, "document": document,
-                       "certificate_url": "https://example.org/v/ABCD", "survey_url": services.survey_url_for(anna, now)}
+            context = {
+                "registration": anna,
+                "plenary": plenary,
+                "document": document,
+                "certificate_url": "https://example.org/v/ABCD",
+                "survey_url": services.survey_url_for(anna, now),
+            }
             return render_message("certificate_follow_up", "de", context)
 
     _subject, text, html = render(AFTER_END)
     assert "/survey/PERSONAL-LINK-TOKEN" in text and "/survey/PERSONAL-LINK-TOKEN" in html
     _subject, text, html = render(ENDS + timedelta(days=20))
     assert "/survey/" not in text and "/survey/" not in html
+
+
+def test_the_demo_has_an_open_survey_of_the_tenth_plenary_with_answers(client, demo):
+    from plenary.events.models import Plenary
+
+    plenary = db.session.scalar(sa.select(Plenary).where(Plenary.slug == "10th-plenary"))
+    assert services.is_open(plenary) and len(services.questions_of(plenary.id)) == 4
+    assert services.response_count(plenary.id) == 3
+    assert db.session.scalars(sa.select(SurveyResponse.registration_id)).all() == [None] * 3  # anonymous
+    anna = db.session.scalar(
+        sa.select(Registration).where(Registration.email == "anna.schmidt@demo.isa-alliance.example")
+    )
+    assert services.survey_url_for(anna) == "survey.answer"
+    assert "survey-rating" in client.get(f"/survey/{token_for(anna)}").get_data(as_text=True)
