@@ -487,3 +487,43 @@ def test_the_demo_has_an_open_survey_of_the_tenth_plenary_with_answers(client, d
     )
     assert services.survey_url_for(anna) == "survey.answer"
     assert "survey-rating" in client.get(f"/survey/{token_for(anna)}").get_data(as_text=True)
+
+
+@time_machine.travel(AFTER_END, tick=False)
+def test_hostile_question_texts_are_escaped_on_every_page_and_refused_with_a_line_break(client, people, accounts):
+    plenary, anna, _, _ = people
+    login(client, "organizer@isa.example")
+    base = f"/admin/plenaries/{plenary.slug}/survey"
+    data = {"kind": "text", "text_de": "Zeile\nZwei", "text_en": "x", "text_zh": "问"}
+    broken = client.post(f"{base}/questions/new", data=data, headers={"Accept-Language": "de"})
+    assert broken.status_code == 400 and "Zeile" in broken.get_data(as_text=True)
+    assert services.questions_of(plenary.id) == []
+    long = client.post(f"{base}/questions/new", data={"kind": "text", "text_de": "x" * 301, "text_en": "x",
+                                                      "text_zh": "问"})  # fmt: skip
+    assert long.status_code == 400
+    refused = client.post(f"{base}/questions/new", data={"kind": "text", "text_de": HOSTILE, "text_en": "x",
+                                                         "text_zh": "问"})  # fmt: skip
+    assert refused.status_code == 400  # a bidi override in a one-line text
+    hostile = HOSTILE.replace("\u202e", "") + " 🎉 مرحبا"
+    for kind in ("rating", "rating", "text"):
+        assert client.post(f"{base}/questions/new", data={"kind": kind, "text_de": hostile, "text_en": hostile,
+                                                          "text_zh": hostile}).status_code == 302  # fmt: skip
+    assert client.post(f"{base}/open").status_code == 302
+    questions = services.questions_of(plenary.id)
+    services.submit(anna, {questions[0].id: 5, questions[2].id: hostile})
+    db.session.commit()
+    stats_url = f"/admin/plenaries/{plenary.slug}/statistics"
+    pages = [
+        client.get(base),
+        client.get(f"{base}/preview?lang=de"),
+        client.get(stats_url),
+        client.application.test_client().get(f"/survey/{token_for(people[2])}"),
+    ]
+    for page in pages:
+        html = page.get_data(as_text=True)
+        assert page.status_code == 200
+        assert "<script>alert(1)" not in html, page.request.path
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;{{7*7}}" in html, page.request.path
+    stats = pages[2].get_data(as_text=True)
+    assert stats.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 3  # the questions and the free text
+    assert "<svg" in stats and "<script>" not in stats.split("<svg", 1)[1].split("</svg>", 1)[0]
