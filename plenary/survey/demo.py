@@ -63,7 +63,8 @@ def demo_survey(slug: str = "10th-plenary") -> str:
     # Written directly (as the demo's attendees are): the loader's unit of work has written plenaries already, so
     # the services' capacity lock can no longer come first; the demo runs alone.
     db.session.add(Survey(plenary_id=plenary.id, anonymous=True, opens=SurveyOpensAt.END,
-                          closes_at=utcnow() + timedelta(days=30), published_at=plenary.ends_at))  # fmt: skip
+                          closes_at=(utcnow() + timedelta(days=30)).replace(second=0, microsecond=0),
+                          published_at=plenary.ends_at))  # fmt: skip
     questions = [SurveyQuestion(plenary_id=plenary.id, position=n, kind=SurveyQuestionKind(kind), required=required,
                                 text=text) for n, (kind, required, text) in enumerate(QUESTIONS, start=1)]  # fmt: skip
     db.session.add_all(questions)

@@ -69,3 +69,38 @@ def test_an_attendee_answers_on_a_phone_and_is_thanked(site, e2e_app, new_page):
     assert "Ihre Antworten sind eingegangen" in page.content() or "Your answers have been received" in page.content()
     page.goto(url)
     assert page.locator(".alert-success").count() == 1 and page.locator("form textarea").count() == 0
+
+
+@pytest.fixture(scope="module")
+def office(tmp_path_factory):
+    from tests.e2e.conftest import demo_app
+    from tests.e2e.server import serve
+
+    app = demo_app(tmp_path_factory.mktemp("survey-office"), accounts={"organizer@survey.example": "organizer"})
+    with serve(app) as url:
+        yield url
+
+
+@pytest.mark.parametrize("locale", ["de-DE", "zh-CN"])
+def test_the_organizers_survey_page_and_results_are_accessible(office, new_page, axe_source, locale):
+    from tests.e2e.conftest import log_in
+
+    page = new_page(viewport=DESKTOP, locale=locale, bypass_csp=True)
+    log_in(page, office, "organizer@survey.example")
+    lang = locale[:2]
+    for path, name in (("/admin/plenaries/10th-plenary/survey", "admin"),
+                       ("/admin/plenaries/10th-plenary/statistics", "statistics")):  # fmt: skip
+        assert page.goto(f"{office}{path}").status == 200
+        os.makedirs(ARTIFACTS, exist_ok=True)
+        page.screenshot(path=os.path.join(ARTIFACTS, f"survey-{name}-{lang}.png"), full_page=True)
+        page.add_script_tag(path=axe_source)
+        results = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+        serious = [v for v in results["violations"] if v["impact"] in ("serious", "critical")]
+        assert not serious, describe_violations(serious)
+    assert page.locator("section[aria-labelledby='section-survey'] svg").count() == 3  # a chart per rating question
+    # Closing and opening again with CSRF on: each button's form carries its token.
+    page.goto(f"{office}/admin/plenaries/10th-plenary/survey")
+    page.locator("form[action$='/survey/close'] button").click()
+    assert page.locator(".survey-state").inner_text().strip() in ("Geschlossen", "已关闭")
+    page.locator("form[action$='/survey/open'] button").click()
+    assert page.locator(".survey-state").inner_text().strip() in ("Zur Beantwortung geöffnet", "开放作答中")
