@@ -527,3 +527,45 @@ def test_hostile_question_texts_are_escaped_on_every_page_and_refused_with_a_lin
     stats = pages[2].get_data(as_text=True)
     assert stats.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 3  # the questions and the free text
     assert "<svg" in stats and "<script>" not in stats.split("<svg", 1)[1].split("</svg>", 1)[0]
+
+
+@time_machine.travel(AFTER_END, tick=False)
+def test_the_data_download_holds_a_non_anonymous_response_and_only_the_fact_of_an_anonymous_one(people):
+    plenary, anna, _, _ = people
+    questions = build(plenary, anonymous=False)
+    services.submit(anna, {questions[0].id: 4, questions[2].id: "Gut organisiert"})
+    db.session.commit()
+    survey = privacy.personal_data(anna)["survey"]
+    assert survey["anonymous"] is False
+    assert [a["answer"] for a in survey["answers"]] == [4, "Gut organisiert"]
+    services.save_settings(plenary, True, SurveyOpensAt.END, None)  # anonymous from now: the answers unlinked
+    db.session.commit()
+    assert privacy.personal_data(anna)["survey"] == {"answered": True, "anonymous": True}
+
+
+def test_an_open_survey_keeps_three_questions(people):
+    plenary = people[0]
+    questions = build(plenary)
+    with pytest.raises(services.SurveyProblem) as problem:
+        services.delete_question(questions[1])
+    assert problem.value.code == "too_few"
+    db.session.rollback()
+    services.add_question(plenary, {"kind": "text", "required": False, "text": texts(" 4")})
+    db.session.commit()
+    services.delete_question(db.session.get(SurveyQuestion, questions[1].id))
+    db.session.commit()
+    assert [q.position for q in services.questions_of(plenary.id)] == [1, 2, 3]
+
+
+def test_a_garbage_closing_date_is_refused_keeping_what_was_typed(client, people, accounts):
+    plenary = people[0]
+    login(client, "organizer@isa.example")
+    response = client.post(f"/admin/plenaries/{plenary.slug}/survey/settings",
+                           data={"anonymous": "y", "opens": "end", "closes_at": "morgen früh"},
+                           headers={"Accept-Language": "de"})  # fmt: skip
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    with force_locale("de_DE"):
+        assert gettext("Please enter a date and time.") in html
+    assert "morgen früh" in html
+    assert services.survey_of(plenary.id) is None

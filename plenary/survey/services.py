@@ -332,6 +332,21 @@ def response_of(registration: Registration) -> SurveyResponse | None:
     return db.session.scalar(sa.select(SurveyResponse).where(SurveyResponse.registration_id == registration.id))
 
 
+def response_for_download(registration: Registration) -> dict | None:
+    """For the download of one's data: that they answered, and (non-anonymous surveys only) each question's texts
+    with their answer; None if they have not answered. Anonymous answers are nobody's: they cannot be included."""
+    if not has_answered(registration):
+        return None
+    response = response_of(registration)
+    if response is None:
+        return {"answered": True, "anonymous": True}
+    by_question = {a.question_id: a for a in response.answers}
+    return {"answered": True, "anonymous": False, "answered_on": response.answered_on.isoformat(),
+            "answers": [{"question": q.text, "answer": by_question[q.id].rating if by_question[q.id].rating is not None
+                         else by_question[q.id].text} for q in questions_of(registration.plenary_id)
+                        if q.id in by_question]}  # fmt: skip
+
+
 def forget_response(registration: Registration, **_) -> None:
     """Erasure: a non-anonymous response of the person goes with its answers (free texts may name them); anonymous
     responses stay (nothing ties them to anyone). The participation row stays: it says only that they answered."""
