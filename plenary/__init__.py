@@ -60,6 +60,8 @@ from plenary.registration.mail_values import install_mail_values
 from plenary.registration.views import bp as registration_bp
 from plenary.reminders import admin_views as reminder_admin
 from plenary.sqlite import configure_sqlite
+from plenary.survey import admin_views as survey_admin
+from plenary.survey.views import bp as survey_bp
 from plenary.unit_of_work import register_unit_of_work_check
 from plenary.visa import admin_views as visa_admin
 from plenary.visa.views import bp as visa_bp
@@ -68,7 +70,8 @@ from plenary.visa.views import bp as visa_bp
 ADMIN_AREAS = (admin_views, accounts, agenda, audit, content, messages, plenaries, registrations, statistics,
                checkin_views, registration_exports, registration_bulk, organizer_notice,
                registration_import, question_admin, badge_views, visa_admin, reminder_admin,
-               attendance_corrections, followup_admin)  # fmt: skip
+               attendance_corrections, followup_admin,
+               survey_admin)  # fmt: skip
 
 #: Pages that add their routes to ``registration_bp`` when imported (views.py keeps under 400 lines).
 REGISTRATION_PAGES = (delegation_views, email_views, certificate_views, followup_views)
@@ -219,6 +222,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     app.register_blueprint(documents_bp)
     app.register_blueprint(join_bp)
+    app.register_blueprint(survey_bp)
     app.register_blueprint(visa_bp)  # refuses to start with letters enabled and no key
     app.after_request(deliver_after_response)
     documents.install(app)  # documents follow their registrations, and mails can attach them

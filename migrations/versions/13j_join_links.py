@@ -1,7 +1,7 @@
 """join links: a second private meeting address for participants in mainland China
 
 Revision ID: 13j000000001
-Revises: 12v000000001
+Revises: 13r000000001
 Create Date: 2026-12-01 22:40:00
 """
 import sqlalchemy as sa

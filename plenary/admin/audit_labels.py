@@ -35,6 +35,7 @@ from plenary.labels import (
 from plenary.mail.models import FinalReason
 from plenary.questions.labels import ACTION_LABELS as QUESTION_ACTION_LABELS
 from plenary.reminders.labels import ACTION_LABELS as REMINDER_ACTION_LABELS
+from plenary.survey.labels import ACTION_LABELS as SURVEY_ACTION_LABELS
 
 ACTION_LABELS = {
     "registration.created": _l("Registered"),
@@ -74,6 +75,7 @@ ACTION_LABELS = {
     "outbox.retry": _l("Failed mails sent again"),
     **QUESTION_ACTION_LABELS,
     **REMINDER_ACTION_LABELS,
+    **SURVEY_ACTION_LABELS,
 }
 
 FIELD_LABELS = {

@@ -29,6 +29,7 @@ from plenary.members.models import Member
 from plenary.questions.statistics import answer_sections
 from plenary.registration.models import Registration, RegistrationStatus
 from plenary.registration.states import ACTIVE
+from plenary.survey.statistics import survey_results
 
 #: Member cities shown one by one; the rest are added up as "others".
 TOP_MEMBERS = 15
@@ -205,4 +206,5 @@ def statistics(slug: str):
                                                    [d.cumulative for d in stats.days])}  # fmt: skip
     attendance = attendance_section(plenary, stats.attendance_totals) if stats.total else None
     return render_template("admin/statistics.html", plenary=plenary, stats=stats, sections=sections,
-                           timeline=timeline, attendance=attendance)  # fmt: skip
+                           timeline=timeline, attendance=attendance,
+                           survey=survey_results(plenary))  # fmt: skip

@@ -28,6 +28,7 @@ from plenary.mail.outbox import queue_message
 from plenary.registration.locking import lock_plenary
 from plenary.registration.models import Registration
 from plenary.registration.states import RegistrationStatus
+from plenary.survey.services import survey_url_for
 from plenary.upsert import insert_once
 
 #: The thank-you mail (templates/mail/certificate_follow_up.txt + .html); the other: follow_up_absent.
@@ -94,7 +95,8 @@ def follow_up(registration: Registration, now: datetime, by_job: bool = False) -
     chosen = messages.texts_for(plenary, texts, audience, registration.language)
     if outcome == FollowUpOutcome.CERTIFICATE:
         document = certificate_for(registration, now)
-        context = messages.mail_context(plenary, registration, chosen, document, documents.verification_url(document))
+        context = messages.mail_context(plenary, registration, chosen, document, documents.verification_url(document),
+                                        survey_url_for(registration, now))  # fmt: skip
         attachment = documents.attachment_ref(document)
     else:
         context, attachment = messages.mail_context(plenary, registration, chosen), None

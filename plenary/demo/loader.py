@@ -18,6 +18,7 @@ from plenary.events.models import Plenary
 from plenary.extensions import db
 from plenary.members.models import Member
 from plenary.news.models import Announcement
+from plenary.survey.demo import demo_survey
 
 ORGANIZER_EMAIL = "organizer@isa-alliance.example"
 
@@ -49,6 +50,7 @@ def load_demo(today: date | None = None) -> DemoReport:
     report.lines.extend(demo_attendees())
     report.lines.append(demo_attendance())
     report.lines.append(load_demo_documents())
+    report.lines.append(demo_survey())
     user, password = ensure_user(ORGANIZER_EMAIL, Role.ORGANIZER, name="ISA Sekretariat (Demo)")
     report.organizer_email, report.organizer_password = user.email, password
     return report

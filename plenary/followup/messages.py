@@ -27,6 +27,7 @@ from plenary.mail.models import OutboxMessage
 from plenary.mail.outbox import JOIN_TOKEN_PLACEHOLDER, render_message
 from plenary.registration.models import Registration
 from plenary.registration.states import RegistrationStatus
+from plenary.survey.services import ANSWER_ENDPOINT, is_open
 from plenary.urls import public_url
 
 AUDIENCES = ("attended", "absent")
@@ -93,8 +94,11 @@ def link_of(document, plenary: Plenary) -> dict:
 
 
 def mail_context(plenary: Plenary, registration: Registration, texts: Texts, certificate=None,
-                 certificate_url: str | None = None) -> dict:  # fmt: skip
-    """What templates/mail/certificate_follow_up.* and follow_up_absent.* get."""
+                 certificate_url: str | None = None, survey_url: str | None = None) -> dict:  # fmt: skip
+    """What templates/mail/certificate_follow_up.* and follow_up_absent.* get.
+
+    ``survey_url``: the survey page's endpoint while the attendee may answer (plenary.survey.services.survey_url_for).
+    """
     body = texts.body.replace("\r\n", "\n").strip("\n")
     rows = documents_of(plenary.id)
     return {
@@ -107,8 +111,7 @@ def mail_context(plenary: Plenary, registration: Registration, texts: Texts, cer
         "documents": [(d, localize(d.title, texts.lang).text, link_of(d, plenary)) for d in rows],
         "document": certificate,
         "certificate_url": certificate_url,
-        # The survey (another part of issue 13) puts its link here; the attendees' template shows it when set.
-        "survey_url": None,
+        "survey_url": survey_url,
     }
 
 
@@ -141,7 +144,9 @@ def preview(plenary: Plenary, message: FollowUpMessage | None) -> dict[str, dict
                 person.plenary = plenary
             texts = texts_for(plenary, message, audience, lang)
             certificate = stand_in if audience == "attended" else None
-            context = mail_context(plenary, person, texts, certificate, "…" if certificate else None)
+            # The preview shows the survey's paragraph while the survey is open (the link itself stands in: "…").
+            survey = ANSWER_ENDPOINT if certificate and is_open(plenary) else None
+            context = mail_context(plenary, person, texts, certificate, "…" if certificate else None, survey)
             subject, text, html = render_message(MAIL_KINDS[audience], texts.lang, context)
             result[audience][lang] = PreviewMail(texts.lang, person, subject, _inert(text), _inert(html))
     return result

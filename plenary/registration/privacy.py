@@ -26,6 +26,7 @@ from plenary.registration.notifications import farewell
 from plenary.registration.seats import promote_from_waitlist
 from plenary.registration.signals import registration_erased
 from plenary.registration.states import RegistrationStatus, change_status
+from plenary.survey.services import response_for_download
 from plenary.visa.services import download as visa_download
 
 
@@ -176,6 +177,7 @@ def personal_data(registration: Registration) -> dict:
             data[name] = _plain(getattr(registration, name))
     data["attendance"] = attendance_download(registration)
     data["answers"] = answers_for_download(registration)  # to the organizers' questions (plenary/questions/)
+    data["survey"] = response_for_download(registration)  # the survey after the plenary (plenary/survey/)
     data["visa_request"] = visa_download(registration)  # with their own passport data (plenary/visa/)
     data["history"] = [
         {"at": _iso(entry.at), "action": entry.action, "by": entry.actor_kind, "changes": entry.changes}
