@@ -8,6 +8,7 @@ when the whole (sub-)form is the one text (the plenary forms' ``Texts``). Stored
 
 from collections.abc import Callable
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from wtforms import Form
 from wtforms.fields.core import UnboundField
@@ -41,3 +42,22 @@ def fill_language_fields(form: Form, name: str, values: dict | None, empty=None)
     """Put a stored ``{"de": …}`` dict into the fields (a language not in it gets ``empty``)."""
     for lang in LANGUAGES:
         form[field_name(name, lang)].data = (values or {}).get(lang) or empty
+
+
+def check_subject_and_text(form: Form, subject: str, body: str) -> tuple[bool, bool]:
+    """A message's rule in every form that writes one: in each language a subject and a text, or neither.
+
+    ``subject``/``body``: the fields' names without the language. Puts the error beside the missing field;
+    returns (valid, written in at least one language).
+    """
+    valid, written = True, False
+    for lang in LANGUAGES:
+        subject_field, body_field = form[field_name(subject, lang)], form[field_name(body, lang)]
+        if subject_field.data and not body_field.data:
+            body_field.errors.append(gettext("Write the text in this language too, or leave its subject empty."))
+            valid = False
+        elif body_field.data and not subject_field.data:
+            subject_field.errors.append(gettext("Please give the message a subject in this language."))
+            valid = False
+        written = written or bool(subject_field.data or body_field.data)
+    return valid, written

@@ -11,7 +11,7 @@ from wtforms import BooleanField, HiddenField, StringField, SubmitField, TextAre
 from wtforms.validators import Length
 
 from plenary.admin.blueprint import bp
-from plenary.admin.language_fields import add_language_fields, language_values
+from plenary.admin.language_fields import add_language_fields, check_subject_and_text, language_values
 from plenary.auth.access import admin_required, organizer_required, viewer_required
 from plenary.broadcasts import compose as messages
 from plenary.broadcasts import services as broadcasts
@@ -49,16 +49,8 @@ class BroadcastForm(FlaskForm):
     def validate(self, extra_validators=None) -> bool:
         """Field limits, then: some text at all, and in each language both a subject and a text or neither."""
         valid = super().validate(extra_validators)
-        written = False
-        for lang in LANGUAGES:
-            subject, body = self[f"subject_{lang}"], self[f"body_{lang}"]
-            if subject.data and not body.data:
-                body.errors.append(gettext("Write the text in this language too, or leave its subject empty."))
-                valid = False
-            elif body.data and not subject.data:
-                subject.errors.append(gettext("Please give the message a subject in this language."))
-                valid = False
-            written = written or bool(subject.data or body.data)
+        pairs_valid, written = check_subject_and_text(self, "subject", "body")
+        valid = valid and pairs_valid
         if not written:
             self.form_errors.append(gettext("Write the message in at least one language."))
             valid = False

@@ -10,7 +10,12 @@ from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAre
 from wtforms.validators import Length
 
 from plenary.admin.blueprint import bp
-from plenary.admin.language_fields import add_language_fields, fill_language_fields, language_values
+from plenary.admin.language_fields import (
+    add_language_fields,
+    check_subject_and_text,
+    fill_language_fields,
+    language_values,
+)
 from plenary.admin.messages import MAIL_PREVIEW_CSP
 from plenary.admin.plenary_forms import ConfirmForm
 from plenary.audit.services import record
@@ -215,14 +220,7 @@ class FollowUpForm(FlaskForm):
         """Field limits; in each language a subject and a text, or neither."""
         valid = super().validate(extra_validators)
         for audience in messages.AUDIENCES:
-            for lang in LANGUAGES:
-                subject, body = self[f"{audience}_subject_{lang}"], self[f"{audience}_body_{lang}"]
-                if subject.data and not body.data:
-                    body.errors.append(gettext("Write the text in this language too, or leave its subject empty."))
-                    valid = False
-                elif body.data and not subject.data:
-                    subject.errors.append(gettext("Please give the message a subject in this language."))
-                    valid = False
+            valid = check_subject_and_text(self, f"{audience}_subject", f"{audience}_body")[0] and valid
         return valid
 
     def texts(self) -> dict:

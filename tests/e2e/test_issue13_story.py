@@ -66,8 +66,9 @@ def story(tmp_path_factory, smtp):
         plenary = db.session.scalar(sa.select(Plenary).where(Plenary.slug == SLUG))
         plenary.capacity_in_person = None
         db.session.commit()
-        signup.register(plenary.id, person(JONAS, first_name="Jonas", last_name="Becker", language="de",
-                                           country="DE", organisation="Stadt Ingolstadt", attendance="in_person"))  # fmt: skip
+        jonas = person(JONAS, first_name="Jonas", last_name="Becker", language="de", country="DE",
+                       organisation="Stadt Ingolstadt", attendance="in_person")  # fmt: skip
+        signup.register(plenary.id, jonas)
         db.session.commit()
         weeks_ago = utcnow() - timedelta(days=21)
         db.session.execute(sa.update(Registration).where(Registration.plenary_id == plenary.id)
