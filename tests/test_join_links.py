@@ -68,6 +68,7 @@ def test_unknown_forged_and_erased_tokens_answer_like_any_unknown_page(client, h
 
     unknown = main(client.get("/no-such-page"))
     forged = [token[:-1] + ("A" if token[-1] != "A" else "B"), f"{anna.id}-" + "x" * 43, "1-short", "", "0-" + "a" * 43,
+              "2147483648-" + "a" * 43, "999999999999999999-" + "a" * 43,  # beyond an INTEGER (PostgreSQL)
               token_for(anna)]  # the personal page's token opens no meeting either  # fmt: skip
     for value in forged:
         response = client.get(f"/join/{value}")

@@ -1,6 +1,7 @@
 """Reminders before a plenary (plenary/reminders): due at local times across DST, once per person and reminder
 (two runs, two workers at once), moved with the plenary, none after cancellation or late, and what the mail says."""
 
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, time, timedelta
@@ -204,6 +205,8 @@ def test_admin_page_lists_edits_previews_and_refuses_bad_input(client, people, a
     assert f"/admin/plenaries/{plenary.slug}/reminders" in home
     page = client.get(f"/admin/plenaries/{plenary.slug}/reminders?lang=de").get_data(as_text=True)
     assert "7 Tage vor Beginn, um 09:00" in page and "MESZ" in page and "Beijing" in page
+    assert "ZonedTime" not in page and "datetime.datetime" not in page  # the due time as a reader reads it
+    assert re.search(r'<time datetime="[0-9T:+-]+">[^<]*\d{2}:\d{2} MESZ</time>', page)
     typed = {"days_before": "99", "local_time": "9 Uhr", "subject_de": HOSTILE, "intro_de": "Liebe Gäste\n" + HOSTILE,
              "save": "1"}  # fmt: skip
     response = client.post(f"/admin/plenaries/{plenary.slug}/reminders/new?lang=de", data=typed)

@@ -433,6 +433,23 @@ def test_the_export_is_formula_safe_in_csv_and_xlsx(client, people, accounts):
     assert sorted(c.value for c in values if isinstance(c.value, int)) == [1, 5]
 
 
+def test_the_exports_headers_are_formula_safe_too(client, people, accounts):
+    """A question's text names its column: typed by an organizer, it is data like any answer."""
+    plenary = people[0]
+    questions = build(plenary, anonymous=False)
+    formula = '=HYPERLINK("http://evil.example","x")'
+    services.update_question(questions[0], {"kind": "rating", "required": True, "text": dict.fromkeys(TEXTS, formula)})
+    db.session.commit()
+    login(client, "viewer@isa.example")
+    base = f"/admin/plenaries/{plenary.slug}/survey/export"
+    header = next(csv.reader(io.StringIO(client.get(f"{base}?format=csv").get_data().decode("utf-8-sig"))))
+    assert '\'=HYPERLINK("http://evil.example","x")' in header
+    assert not any(cell.startswith(("=", "+", "-", "@")) for cell in header)
+    sheet = load_workbook(io.BytesIO(client.get(f"{base}?format=xlsx").get_data())).active
+    cell = next(c for c in sheet[1] if str(c.value).startswith("=HYPERLINK"))
+    assert cell.data_type == "s" and cell.quotePrefix
+
+
 # --- the personal page and the thank-you mail -----------------------------------------------------------------
 
 

@@ -7,6 +7,7 @@ through ``attendance.services.undo``, which withdraws what rests on the record (
 never commit; a refusal is a ``CorrectionError`` whose ``reason`` the view words.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -61,6 +62,10 @@ def within_days(plenary: Plenary, moment: datetime) -> bool:
     return moment.astimezone(plenary.zone).date() in plenary_days(plenary)
 
 
+#: A time of day as the form gives it: H:MM or HH:MM, 00:00–23:59 (a browser's time field may add ":SS" of 00).
+CLOCK = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])(?::00)?")
+
+
 def parse_local(plenary: Plenary, day: str | None, clock: str | None) -> datetime | None:
     """The instant of a local ``day`` (YYYY-MM-DD) and ``clock`` (HH:MM) in the plenary's zone; None if both are
     empty (meaning now). Raises ``CorrectionError("time_invalid")`` for garbage or a local time that does not exist,
@@ -70,10 +75,12 @@ def parse_local(plenary: Plenary, day: str | None, clock: str | None) -> datetim
         return None
     try:
         local_day = date.fromisoformat(day) if day else plenary_days(plenary)[0]
-        hours, minutes = clock.split(":")[:2] if clock.count(":") in (1, 2) else ("x", "x")
-        local_clock = time(int(hours), int(minutes))
     except ValueError:
-        raise CorrectionError("time_invalid") from None
+        raise CorrectionError("time_outside") from None  # not a day at all: not one of the plenary's days
+    match = CLOCK.fullmatch(clock)
+    if match is None:
+        raise CorrectionError("time_invalid")
+    local_clock = time(int(match.group(1)), int(match.group(2)))
     if local_day not in plenary_days(plenary):
         raise CorrectionError("time_outside")
     local = datetime.combine(local_day, local_clock, tzinfo=plenary.zone)

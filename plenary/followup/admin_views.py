@@ -25,7 +25,7 @@ from plenary.db import utcnow
 from plenary.events.services import plenary_or_404
 from plenary.extensions import db
 from plenary.followup import documents, messages
-from plenary.followup.models import DocumentKind, DocumentVisibility, PlenaryDocument
+from plenary.followup.models import DocumentKind, DocumentVisibility, FollowUpMessage, PlenaryDocument
 from plenary.form_messages import FlaskForm
 from plenary.i18n import HTML_LANG, LANGUAGE_NAMES, LANGUAGES, current_language, localize
 from plenary.registration.locking import lock_plenary
@@ -260,7 +260,6 @@ def _fill(form: FollowUpForm, plenary) -> None:
 
 def _draft(plenary, form: FollowUpForm):
     """An unsaved FollowUpMessage with the form's texts (for the preview)."""
-    from plenary.followup.models import FollowUpMessage
 
     draft = FollowUpMessage(plenary_id=plenary.id, send_automatically=form.send_automatically.data,
                             markdown=form.markdown.data)  # fmt: skip

@@ -17,7 +17,9 @@ from flask import current_app
 from plenary.extensions import db
 from plenary.registration.models import Registration
 
-_SHAPE = re.compile(r"([1-9][0-9]{0,17})-([A-Za-z0-9_-]{43})")
+_SHAPE = re.compile(r"([1-9][0-9]{0,9})-([A-Za-z0-9_-]{43})")
+#: The largest id a row can have (registration.id is a 32-bit INTEGER).
+MAX_ID = 2**31 - 1
 
 
 def _mac(registration_id: int, salt: str) -> str:
@@ -35,6 +37,8 @@ def registration_for_join_token(token: str) -> Registration | None:
     """The registration whose join token ``token`` is; None for anything else (erased ones included)."""
     match = _SHAPE.fullmatch(token or "")
     if match is None:
+        return None
+    if int(match.group(1)) > MAX_ID:  # no such row, and PostgreSQL refuses to compare an INTEGER with it
         return None
     registration = db.session.get(Registration, int(match.group(1)))
     if registration is None or registration.token_hash is None:

@@ -217,7 +217,8 @@ def csv_bytes(table: ExportTable, delimiter: str = ",") -> bytes:
     """The table as CSV in UTF-8 with a BOM (Excel reads it so), formula-safe; times as YYYY-MM-DD HH:MM."""
     text = io.StringIO()
     writer = csv.writer(text, delimiter=delimiter, lineterminator="\r\n")
-    writer.writerow(table.header)
+    # Headers are data too: a question's or a survey's text, typed by an organizer, names its column.
+    writer.writerow([_csv_cell(title, "") for title in table.header])
     for row in table.rows:
         writer.writerow([_csv_cell(value, column) for value, column in zip(row, table.columns, strict=True)])
     return ("\ufeff" + text.getvalue()).encode("utf-8")
@@ -249,8 +250,11 @@ def xlsx_bytes(table: ExportTable, title: str) -> bytes:
     sheet = book.active
     sheet.title = title
     book.properties.title = title
-    sheet.append(table.header)
-    for cell in sheet[1]:
+    for index, title in enumerate(table.header, start=1):
+        cell = sheet.cell(row=1, column=index)
+        cell.value = clean_text(title)  # a question's or a survey's text, typed by an organizer: text, never a formula
+        cell.data_type = "s"
+        cell.quotePrefix = risky(cell.value, "")
         cell.font = Font(bold=True)
     date_format = DATE_FORMATS.get(table.lang, DATE_FORMATS["de"])
     widths = [_width(title) for title in table.header]
