@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 import time_machine
+from flask_babel import force_locale, gettext
+from markupsafe import escape
 
 from plenary.attendance import services as attendance
 from plenary.attendance.models import AttendanceChannel, AttendanceSource
@@ -295,3 +297,26 @@ def test_the_documents_name_their_kind_and_agenda_item_in_the_readers_language(p
     assert "演示文稿 (PDF) · 议程第1项" in zh  # the document's kind (not the agenda's 专题介绍)
     de = client.get(f"/plenaries/{plenary.slug}?lang=de").get_data(as_text=True)
     assert "Präsentation (PDF) · Tagesordnungspunkt 1" in de
+
+
+def test_a_tampered_agenda_item_says_so_and_a_pdf_replaces_the_link_shown(people, client, accounts):
+    """A link document edited to a PDF: the link still in the form is what the PDF replaces (not "both")."""
+    plenary = people[0]
+    login(client, "organizer@isa.example")
+    base = f"/admin/plenaries/{plenary.slug}/documents-of-the-day"
+    link = "https://video.isa-alliance.example/plenary/recording"
+    typed = {"title_de": "Aufzeichnung", "kind": "recording", "visibility": "public", "url": link}
+    tampered = client.post(f"{base}?lang=de", data=typed | {"agenda_item": "99999"})
+    assert tampered.status_code == 400
+    with force_locale("de_DE"):
+        assert str(escape(gettext("Choose an item of this plenary's agenda."))) in tampered.get_data(as_text=True)
+    assert client.post(base, data={"title_de": "Aufzeichnung", "kind": "recording", "visibility": "public",
+                                   "url": link}).status_code == 302  # fmt: skip
+    [document] = documents.documents_of(plenary.id)
+    edited = client.post(f"{base}/{document.id}", content_type="multipart/form-data", data={
+        "title_de": "Folien", "kind": "presentation", "visibility": "public", "url": link,
+        "pdf": (io.BytesIO(PDF), "folien.pdf")})  # fmt: skip
+    assert edited.status_code == 302, edited.get_data(as_text=True)[-2000:]
+    db.session.expire_all()
+    [document] = documents.documents_of(plenary.id)
+    assert document.url is None and documents.file_path(document)

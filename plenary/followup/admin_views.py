@@ -51,8 +51,12 @@ LINK_ERRORS = {"scheme": _l("Only http:// and https:// addresses can be linked."
                "too_long": _l("This address is too long."), "malformed": _l("This is not a web address.")}  # fmt: skip
 
 
-def _document_input(form: DocumentForm, plenary, new: bool) -> documents.DocumentInput | None:
-    """The form's document, or None with the errors put beside the fields."""
+def _document_input(form: DocumentForm, plenary, new: bool, stored_url: str | None = None,
+                    ) -> documents.DocumentInput | None:  # fmt: skip
+    """The form's document, or None with the errors put beside the fields.
+
+    ``stored_url``: the edited document's link; a PDF uploaded while the form still shows it replaces the link.
+    """
     valid = form.validate()
     title = language_values(form, "title")
     if not title:
@@ -60,6 +64,7 @@ def _document_input(form: DocumentForm, plenary, new: bool) -> documents.Documen
         valid = False
     items = {str(item.id): item.id for item in plenary.agenda_items}
     if form.agenda_item.data not in (None, "", "None") and form.agenda_item.data not in items:
+        form.agenda_item.errors = [*form.agenda_item.errors, gettext("Choose an item of this plenary's agenda.")]
         valid = False
     upload = request.files.get(form.pdf.name)
     pdf = None
@@ -75,6 +80,8 @@ def _document_input(form: DocumentForm, plenary, new: bool) -> documents.Documen
             }[error.reason]]  # fmt: skip
             valid = False
     url = form.url.data or None
+    if pdf is not None and stored_url is not None and url == stored_url:
+        url = None  # the link shown in the form is the one the new PDF replaces
     if url is not None:
         try:
             documents.checked_url(url)
@@ -156,7 +163,7 @@ def day_document_edit(slug: str, document_id: int):
         form.agenda_item.data = str(document.agenda_item_id or "")
         form.url.data = document.url
     else:
-        data = _document_input(form, plenary, new=False)
+        data = _document_input(form, plenary, new=False, stored_url=document.url)
         if data is not None:
             if data.url == document.url:
                 data.url = None  # unchanged link
