@@ -130,6 +130,33 @@ def test_one_reminder_before_the_deadline_and_halfway_for_short_offers(open_plen
     assert "We are still holding a place for you" in reminder.body_text and "Accept or decline" in reminder.body_html
 
 
+def test_two_workers_at_once_remind_an_offer_once(app, open_plenary):
+    """Issue 13: an offer about to lapse is reminded exactly once, however many workers run at that moment."""
+    import threading  # only this test runs workers in threads
+    from concurrent.futures import ThreadPoolExecutor
+
+    plenary, anna, ben, _cem = _full_with_waitlist(open_plenary, offer_hours=6)
+    start = datetime.now(UTC)
+    with time_machine.travel(start, tick=False):
+        changes.cancel(anna.id)
+        db.session.commit()
+    due = start + timedelta(hours=3, minutes=1)
+    barrier = threading.Barrier(2, timeout=60)
+
+    def work():
+        with app.app_context(), time_machine.travel(due, tick=False):
+            barrier.wait()
+            done = run_due(OFFER_JOBS)
+            db.session.remove()
+            return done["remind-offers"]
+
+    with ThreadPoolExecutor(2) as pool:
+        counts = list(pool.map(lambda _: work(), range(2)))
+    db.session.rollback()
+    assert sorted(counts) == [0, 1]
+    assert _kinds(_fresh(ben)).count("registration_offer_reminder") == 1
+
+
 def test_declining_passes_the_seat_on_after_a_confirmation(open_plenary, client):
     plenary, anna, ben, cem = _full_with_waitlist(open_plenary)
     changes.cancel(anna.id)
