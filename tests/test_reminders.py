@@ -134,7 +134,7 @@ def test_in_person_mail_has_venue_qr_and_both_zones_online_mail_the_join_link(pe
     _run(WEEK_BEFORE)
     in_person, online = sorted(_mails(), key=lambda m: m.recipient)
     for part in (in_person.body_text, in_person.body_html):
-        assert "Rathaus" in part and "Marktplatz 1" in part and "Köln" in part
+        assert "Rathaus, Marktplatz 1, Köln" in part  # the HTML joins the venue's parts as the text does
         assert "<!--checkin-->" in part and "CHECKIN-CODE" in part
         assert "MESZ" in part and "15:00" in part  # 09:00 CEST, 15:00 in Beijing
         assert "meet.example.org" not in part
@@ -228,3 +228,62 @@ def test_admin_page_lists_edits_previews_and_refuses_bad_input(client, people, a
     db.session.rollback()
     assert [(r.days_before, r.local_time) for r in services.reminders_of(plenary.id)][1] == (3, time(10, 30))
     assert db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "reminder.create")) is not None
+
+
+def test_the_list_says_who_is_still_to_get_a_due_reminder(client, people, accounts):
+    """The state of a due reminder counts with the job's own rule: being sent (N of M), or nobody left."""
+    from tests.conftest import login
+
+    plenary, _, _ = people
+    with time_machine.travel(WEEK_BEFORE + timedelta(hours=1), tick=False):
+        login(client, "organizer@isa.example")
+        signup.register(plenary.id, person("late@example.org", first_name="Lea"))  # after the week-before's time
+        db.session.commit()
+        page = client.get(f"/admin/plenaries/{plenary.slug}/reminders?lang=de").get_data(as_text=True)
+        assert "fällig: wird gesendet (0 von 2)" in page  # Anna and 张伟, not Lea
+    _run(WEEK_BEFORE + timedelta(minutes=65))
+    with time_machine.travel(WEEK_BEFORE + timedelta(minutes=70), tick=False):
+        page = client.get(f"/admin/plenaries/{plenary.slug}/reminders?lang=de").get_data(as_text=True)
+    assert "fällig: niemand mehr zu benachrichtigen" in page and "wird gesendet" not in page
+
+
+def test_the_preview_reads_as_the_mail_does(client, people, accounts):
+    """The text as the reader sees it (a sample check-in code, no delivery markers, long lines wrapped by the
+    stylesheet, not by an inline style the page's CSP blocks), a sample reader of each language from where it is
+    spoken, and the whole HTML mail as its own document (own CSP, the QR image inline), never a frame of the page."""
+    from plenary.admin.messages import MAIL_PREVIEW_CSP
+    from tests.conftest import login
+
+    plenary, _, _ = people
+    login(client, "organizer@isa.example")
+    reminder = services.reminders_of(plenary.id)[0]
+    typed = {"days_before": "7", "local_time": "09:00", "intro_de": HOSTILE}
+    url = f"/admin/plenaries/{plenary.slug}/reminders/{reminder.id}?lang=de"
+    response = client.post(url, data=typed | {"preview": "1"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert not re.search(r"<iframe|srcdoc|\sstyle=\"|<style\b", page)  # the page's CSP: no inline styles
+    assert "css/messages.css" in page and page.count('<pre class="mail-text"') == 6
+    sections = dict(re.findall(r'data-lang="(\w+)" data-mode="(\w+)"', page))
+    assert len(re.findall(r'class="mb-4 reminder-preview"', page)) == 6 and set(sections) == {"de", "en", "zh"}
+    previews = page.split('class="mb-4 reminder-preview"')[1:]
+    german_hall, german_online, _, _, _, chinese_online = previews
+    assert "Ihr Einlasscode: XXXX-XXXX" in german_hall
+    shown = "".join(previews)  # (the form above keeps what was typed, the hostile intro with its "<!--checkin-->")
+    assert "CHECKIN-CODE" not in shown and "&lt;!--checkin--&gt;" not in shown and "&lt;!--/checkin" not in shown
+    assert re.search(r"In Ihrer Zeitzone: [^\n]*MESZ", german_online) and "Beijing" not in german_online.split(
+        "In Ihrer Zeitzone")[1].split("\n")[0]  # fmt: skip
+    assert re.search(r"您所在时区：[^\n]*15:00", chinese_online)
+    assert f"admin/plenaries/{plenary.slug}/reminders/mail/de/in_person" in page
+    mail = client.post(f"/admin/plenaries/{plenary.slug}/reminders/mail/de/in_person?lang=de", data=typed)
+    html = mail.get_data(as_text=True)
+    assert mail.status_code == 200 and mail.headers["Content-Security-Policy"] == MAIL_PREVIEW_CSP
+    assert 'src="data:image/png;base64,' in html and "cid:" not in html and "XXXX-XXXX" in html
+    assert "<!--checkin-->" not in html and "CHECKIN-CODE" not in html and "<b>x</b>" not in html
+    assert "PERSONAL-LINK-TOKEN" not in html.replace("PERSONAL-LINK-\u2060TOKEN", "")
+    assert "Rathaus, Marktplatz 1, Köln" in html
+    online = client.post(f"/admin/plenaries/{plenary.slug}/reminders/mail/zh/online?lang=de", data=typed)
+    assert "/join/…" in online.get_data(as_text=True) and "data:image/png" not in online.get_data(as_text=True)
+    assert client.post(f"/admin/plenaries/{plenary.slug}/reminders/mail/fr/online", data=typed).status_code == 404
+    bad = client.post(f"/admin/plenaries/{plenary.slug}/reminders/mail/de/online", data=typed | {"days_before": "x"})
+    assert bad.status_code == 400

@@ -1,6 +1,7 @@
 """An outbox row made a MIME message at delivery: placeholders filled in by the installed personaliser."""
 
 import re
+from base64 import b64encode
 from dataclasses import dataclass
 from email.message import EmailMessage
 
@@ -137,3 +138,13 @@ def _drop_blocks(body: str) -> str:
         end = body.find(CHECKIN_END, start)
         body = body[:start] + (body[end + len(CHECKIN_END):] if end >= 0 else "")
     return body
+
+
+def preview_checkin(text: str, html: str, code: str, png: bytes) -> tuple[str, str]:
+    """A rendered message for a back-office preview: its check-in block as the reader sees it, with a sample
+    ``code`` and the QR image ``png`` inline as a data: URI (the preview's CSP allows data: images), no markers."""
+    values = PersonalValues(token=None, checkin_code=code, checkin_png=png)
+    text, html, images = with_checkin(text, html, 0, values, "preview.invalid")
+    for image in images:
+        html = html.replace(f"cid:{image.content_id}", "data:image/png;base64," + b64encode(image.data).decode())
+    return text, html

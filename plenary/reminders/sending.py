@@ -59,11 +59,20 @@ def _eligible(due: datetime):
                    sa.or_(Registration.confirmed_at.is_(None), Registration.confirmed_at <= due))  # fmt: skip
 
 
+def _waiting_query(plenary_id: int, reminder_id: int, due: datetime) -> sa.Select:
+    sent = sa.exists().where(ReminderSent.reminder_id == reminder_id, ReminderSent.registration_id == Registration.id)
+    return sa.select(Registration.id).where(Registration.plenary_id == plenary_id, _eligible(due), ~sent)
+
+
 def waiting(plenary_id: int, reminder_id: int, due: datetime) -> list[int]:
     """The registrations (ids) that are to get the reminder and have not got it yet."""
-    sent = sa.exists().where(ReminderSent.reminder_id == reminder_id, ReminderSent.registration_id == Registration.id)
-    query = sa.select(Registration.id).where(Registration.plenary_id == plenary_id, _eligible(due), ~sent)
-    return list(db.session.scalars(query.order_by(Registration.id)))
+    return list(db.session.scalars(_waiting_query(plenary_id, reminder_id, due).order_by(Registration.id)))
+
+
+def waiting_count(plenary_id: int, reminder_id: int, due: datetime) -> int:
+    """How many ``waiting`` would give (the job's own rule: what the back office shows as still to be sent)."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(_waiting_query(plenary_id, reminder_id,
+                                                                                   due).subquery()))  # fmt: skip
 
 
 def mail_context(plenary: Plenary, reminder: PlenaryReminder, registration: Registration, lang: str) -> dict:

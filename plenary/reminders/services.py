@@ -10,6 +10,7 @@ from plenary.events.signals import plenary_created
 from plenary.extensions import db
 from plenary.reminders.models import PlenaryReminder, ReminderSent
 from plenary.reminders.schedule import DEFAULTS, Window, windows
+from plenary.reminders.sending import waiting_count
 
 
 def reminders_of(plenary_id: int) -> list[PlenaryReminder]:
@@ -77,14 +78,16 @@ def sent_counts(plenary_id: int) -> dict[int, int]:
     return dict(db.session.execute(query).all())
 
 
-def overview(plenary: Plenary, now: datetime) -> list[tuple[PlenaryReminder, Window | None, int, str]]:
-    """Each reminder with its window (None: disabled), how many got it and its state for the back office:
-    "disabled", "never" (on or after the start), "waiting" (not due yet), "due" (sending), "past"."""
+def overview(plenary: Plenary, now: datetime) -> list[tuple[PlenaryReminder, Window | None, int, str, int]]:
+    """Each reminder with its window (None: disabled), how many got it, its state for the back office and, while
+    due, how many are still to get it (the job's rule, ``plenary.reminders.sending.waiting``; else 0). States:
+    "disabled", "never" (on or after the start), "waiting" (not due yet), "sending" (due, someone still to get it),
+    "done" (due, nobody left to send to: all have it, or everyone confirmed later), "past"."""
     reminders = reminders_of(plenary.id)
     spans, counts = windows(plenary, reminders), sent_counts(plenary.id)
     rows = []
     for reminder in reminders:
-        window = spans.get(reminder.id)
+        window, left = spans.get(reminder.id), 0
         if window is None:
             state = "disabled"
         elif window.never:
@@ -92,8 +95,9 @@ def overview(plenary: Plenary, now: datetime) -> list[tuple[PlenaryReminder, Win
         elif now < window.due:
             state = "waiting"
         elif window.open_at(now):
-            state = "due"
+            left = waiting_count(plenary.id, reminder.id, window.due)
+            state = "sending" if left else "done"
         else:
             state = "past"
-        rows.append((reminder, window, counts.get(reminder.id, 0), state))
+        rows.append((reminder, window, counts.get(reminder.id, 0), state, left))
     return rows
