@@ -440,3 +440,32 @@ def test_viewers_see_no_buttons_and_change_nothing(viewer, people):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == messages
     assert not db.session.get(Plenary, plenary.id).participants_published
     assert db.session.scalar(sa.select(sa.func.count()).where(AuditEntry.actor == "viewer@isa.example")) == 0
+
+
+def test_every_mail_kind_has_a_label():
+    """A mail's kind is shown by its label (a registration's messages, the outbox): none may show as a raw key."""
+    from pathlib import Path
+
+    from plenary.admin.audit_labels import MAIL_KIND_LABELS
+
+    kinds = {p.stem for p in (Path(__file__).parent.parent / "templates" / "mail").glob("*.txt")}
+    kinds = {kind for kind in kinds if not kind.startswith("_")}
+    assert {"questions_follow_up", "certificate_follow_up", "follow_up_absent", "visa_approved"} <= kinds
+    assert kinds - set(MAIL_KIND_LABELS) == set()
+
+
+def test_the_messages_of_a_registration_show_kind_and_state(organizer, people):
+    """Every page with a mail's state links the stylesheet that colours it (Bootstrap's badge alone is white on
+    nothing: the state was invisible on a registration's page)."""
+    from pathlib import Path
+
+    _plenary, _head, zhang, *_ = people
+    message = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.registration_id == zhang.id))
+    message.kind, message.status, message.sent_at = "questions_follow_up", "sent", datetime.now(UTC)
+    db.session.commit()
+    page = organizer.get(f"/admin/registrations/{zhang.id}").get_data(as_text=True)
+    assert "Questions about the participation" in page and ">questions_follow_up<" not in page
+    assert 'class="badge delivery-badge delivery-sent">Sent</span>' in page
+    static = Path(__file__).parent.parent / "static"
+    sheets = re.findall(r'<link rel="stylesheet" href="/static/([^"?]+)', page)
+    assert any(".delivery-sent {" in (static / sheet).read_text() for sheet in sheets if (static / sheet).exists())

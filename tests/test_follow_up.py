@@ -178,6 +178,25 @@ def test_default_texts_when_none_written(people):
     assert mails[anna.id].subject.startswith("Vielen Dank für Ihre Teilnahme")
     assert mails[wei.id].subject.startswith("感谢您参会")
     assert mails[ben.id].language == "de" and "survey" not in mails[anna.id].body_text
+    # No documents of the day here: the mail to those absent promises none (the documents block has its heading).
+    absent = mails[ben.id]
+    assert "Unterlagen" not in absent.subject + absent.body_text + absent.body_html
+    assert absent.subject.startswith("Nach der Plenarversammlung")
+    assert "Plenarversammlung teilnehmen konnten" in absent.body_text
+    # The thank-you says the certificate is attached once: in the mail's own paragraph, not in the default text.
+    for mail in (mails[anna.id], mails[wei.id]):
+        assert mail.body_text.count("Teilnahmebestätigung") + mail.body_text.count("参会证明") == 1
+    for lang in ("de", "en", "zh"):
+        subject, body = messages.default_texts(plenary, "absent", lang)
+        assert not any(word in subject + body for word in ("Unterlagen", "document", "资料", "below", "unten", "下"))
+        subject, body = messages.default_texts(plenary, "attended", lang)
+        words = ("Bestätigung", "certificate", "证明", "attached", "beigefügt")
+        assert not any(word in subject + body for word in words)
+    # After the plenary the personal link offers no change or cancellation.
+    for mail in (absent, mails[anna.id]):
+        assert "Ihre persönliche Seite zu dieser Plenarversammlung" in mail.body_text + mail.body_html
+        assert "stornieren" not in mail.body_text + mail.body_html and "ändern" not in mail.body_text
+    assert "您本届全体大会的个人页面" in mails[wei.id].body_text and "取消报名" not in mails[wei.id].body_html
 
 
 def test_registrants_only_documents_need_a_confirmed_token_of_that_plenary(people, client, make_plenary):
@@ -320,3 +339,18 @@ def test_a_tampered_agenda_item_says_so_and_a_pdf_replaces_the_link_shown(people
     db.session.expire_all()
     [document] = documents.documents_of(plenary.id)
     assert document.url is None and documents.file_path(document)
+
+
+def test_after_the_plenary_the_personal_page_offers_no_cancelling(people, client):
+    plenary, anna, *_ = people
+    token = token_for(anna)
+    with time_machine.travel(ENDS - timedelta(hours=1), tick=False):
+        assert f"/registrations/{token}/cancel" in client.get(f"/registrations/{token}").get_data(as_text=True)
+    with time_machine.travel(DUE, tick=False):
+        page = client.get(f"/registrations/{token}").get_data(as_text=True)
+        assert f"/registrations/{token}/cancel" not in page and f"/registrations/{token}/attendance" not in page
+        assert client.get(f"/registrations/{token}/cancel").status_code == 302
+        client.post(f"/registrations/{token}/cancel")  # CSRF is off in tests: the view itself refuses
+        client.post(f"/registrations/{token}/attendance", data={"attendance": "online"})
+    db.session.expire_all()
+    assert (anna.status, anna.attendance) == ("confirmed", "in_person")

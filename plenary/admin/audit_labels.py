@@ -157,6 +157,7 @@ OBJECT_TYPE_LABELS = {
     "site": _l("Site"),
 }
 
+#: Every mail kind (templates/mail/<kind>.txt) has one; tests/test_admin_registrations.py checks.
 MAIL_KIND_LABELS = {
     "plenary_reminder": _l("Reminder before the plenary"),
     "broadcast": _l("Message to attendees"),
@@ -185,6 +186,12 @@ MAIL_KIND_LABELS = {
     "registration_email_changed": _l("Email address changed"),
     "registration_email_moved": _l("Email address changed (to the old address)"),
     "registration_erased": _l("Data erased"),
+    "questions_follow_up": _l("Questions about the participation"),
+    "visa_approved": _l("Visa letter issued"),
+    "visa_correction": _l("Visa letter request: correction asked"),
+    "visa_declined": _l("Visa letter declined"),
+    "certificate_follow_up": _l("Thank-you with the certificate"),
+    "follow_up_absent": _l("After the plenary, to those absent"),
 }
 
 CALENDAR_METHOD_LABELS = {

@@ -66,13 +66,11 @@ FOLLOW_UP = {
     "attended": (
         {"de": "Danke für Ihre Teilnahme an der 10. Plenarversammlung", "en": "Thank you for taking part in the 10th "
          "plenary", "zh": "感谢您参加第十届全体大会"},
-        {"de": "Vielen Dank, dass Sie beim **fünfjährigen Jubiläum** der Allianz dabei waren. Ihre "
-               "Teilnahmebestätigung liegt bei; die Folien, die unterzeichnete Absichtserklärung und die "
-               "Aufzeichnung finden Sie unten.",
-         "en": "Thank you for joining the alliance's **fifth anniversary**. Your certificate of attendance is "
-               "attached; the slides, the signed MoU and the recording are below.",
-         "zh": "感谢您参加联盟**成立五周年**大会。随信附上您的参会证明；"
-               "演示文稿、已签署的谅解备忘录和会议录像见下方。"},
+        {"de": "Vielen Dank, dass Sie beim **fünfjährigen Jubiläum** der Allianz dabei waren. Die Folien, "
+               "die unterzeichnete Absichtserklärung und die Aufzeichnung finden Sie unten.",
+         "en": "Thank you for joining the alliance's **fifth anniversary**. The slides, the signed MoU and the "
+               "recording are below.",
+         "zh": "感谢您参加联盟**成立五周年**大会。演示文稿、已签署的谅解备忘录和会议录像见下方。"},
     ),
     "absent": (
         {"de": "Die Unterlagen der 10. Plenarversammlung", "en": "The documents of the 10th plenary",

@@ -43,15 +43,20 @@ def settings(plenary_id: int) -> FollowUpMessage | None:
 
 
 def default_texts(plenary: Plenary, audience: str, lang: str) -> tuple[str, str]:
-    """(subject, text) of the default message to ``audience`` in ``lang`` (translated, the title filled in)."""
+    """(subject, text) of the default message to ``audience`` in ``lang`` (translated, the title filled in).
+
+    The defaults say nothing the mail says anyway (the certificate's paragraph, the documents' heading) and
+    promise nothing that may not be there (documents, a recording).
+    """
     with force_locale(BABEL_LOCALES[lang]):
         title = localize(plenary.title, lang).text
         if audience == "attended":
             return (gettext("Thank you for taking part – %(title)s", title=title),
                     gettext("Thank you for taking part in the plenary assembly."))  # fmt: skip
-        return (gettext("The documents of the plenary – %(title)s", title=title),
-                gettext("We are sorry that you could not take part in the plenary assembly. You will find its "
-                        "documents below."))  # fmt: skip
+        # Not a word of documents: a plenary may have none, and the documents block has its own heading.
+        return (gettext("After the plenary – %(title)s", title=title),
+                gettext("We are sorry that you could not take part in the plenary assembly. We hope to welcome "
+                        "you at one of the next ones."))  # fmt: skip
 
 
 def written(message: FollowUpMessage | None, audience: str) -> tuple[dict, dict]:

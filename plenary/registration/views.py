@@ -238,7 +238,7 @@ def attendance(token: str):
     """Switch between in person and online, if there is room."""
     registration = registration_or_404(token)
     form = AttendanceForm()
-    if not form.validate_on_submit():
+    if not form.validate_on_submit() or registration.plenary.has_ended():  # nothing to switch once it is over
         return redirect(url_for(".personal", token=token))
     return _act(token, "attendance", lambda: changes.switch_attendance(registration.id, form.attendance.data))
 
@@ -268,6 +268,8 @@ def _act(token: str, done: str, action, colleague: int | None = None):
 def cancel(token: str):
     """Ask, then cancel the registration."""
     registration = registration_or_404(token)
+    if registration.plenary.has_ended():  # an attendance (and its certificate) is not undone afterwards
+        return redirect(url_for(".personal", token=token))
     form = ConfirmForm()
     if form.validate_on_submit():
         return _act(token, "cancelled", lambda: changes.cancel(registration.id))

@@ -22,14 +22,24 @@
     var opens = Date.parse(page.dataset.joinOpens);
     var out = page.querySelector(".join-countdown");
     if (isNaN(opens)) { return; }
+    var plural = null;
+    try { plural = new Intl.PluralRules(lang); } catch (e) { plural = null; }
+    // More than a day: whole days, in the page's words ("in 59 Tagen", "59 天后"); under a day: h:mm:ss.
+    function countdown(left) {
+      var s = Math.floor(left / 1000), days = Math.floor(s / 86400);
+      if (days >= 1) {
+        var form = plural && plural.select(days) === "one" ? "daysOne" : "daysOther";
+        var words = out.dataset[form] || out.dataset.daysOther;
+        return words.replace("{n}", new Intl.NumberFormat(lang).format(days));
+      }
+      var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60);
+      var clock = (h ? h + ":" + String(m).padStart(2, "0") : String(m)) + ":" + String(s % 60).padStart(2, "0");
+      return out.dataset.label.replace("{t}", clock);
+    }
     function tick() {
       var left = opens - Date.now();
       if (left <= 0) { window.location.reload(); return; }
-      if (out) {
-        var s = Math.floor(left / 1000), h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60);
-        var clock = (h ? h + ":" + String(m).padStart(2, "0") : String(m)) + ":" + String(s % 60).padStart(2, "0");
-        out.textContent = " " + out.dataset.label.replace("{t}", clock);
-      }
+      if (out) { out.textContent = " " + countdown(left); }
       window.setTimeout(tick, 1000);
     }
     tick();

@@ -2,6 +2,7 @@
 page in Chinese with Beijing time; inside the window the same link records her and takes her to the meeting
 (a local page standing in for Tencent Meeting)."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -109,3 +110,26 @@ def test_early_then_inside_the_window(join_app, join_site, new_page, tmp_path):
             AttendanceRecord.registration_id == registration_id)).all()  # fmt: skip
         assert (record.channel, record.source) == ("online", "join_link")
         db.session.remove()
+
+
+def test_the_countdown_counts_days_when_the_plenary_is_weeks_away(join_app, join_site, new_page):
+    """Weeks ahead the waiting page says "in 59 days" in the reader's language (the page's words, not the script's);
+    under a day it counts h:mm:ss."""
+    _registration_id, token = _wang(join_app)
+    _move_plenary(join_app, timedelta(days=59, hours=5))
+    for lang, words in (("zh", "59 天后开放"), ("de", "Öffnet in 59 Tagen"), ("en", "Opens in 59 days")):
+        page = new_page(locale="de-DE")
+        page.goto(f"{join_site}/join/{token}?lang={lang}")
+        countdown = page.locator(".join-countdown")
+        countdown.filter(has_text=words).wait_for()
+        assert ":" not in countdown.inner_text()
+    _move_plenary(join_app, timedelta(days=1, hours=12))
+    page = new_page(locale="de-DE")
+    page.goto(f"{join_site}/join/{token}?lang=de")
+    page.locator(".join-countdown").filter(has_text="Öffnet in 1 Tag").wait_for()
+    assert "Tagen" not in page.inner_text(".join-countdown")
+    _move_plenary(join_app, timedelta(hours=5))
+    page = new_page(locale="de-DE")
+    page.goto(f"{join_site}/join/{token}?lang=de")
+    page.locator(".join-countdown").filter(has_text=":").wait_for()
+    assert re.fullmatch(r"Öffnet in 4:\d\d:\d\d", page.inner_text(".join-countdown").strip())
