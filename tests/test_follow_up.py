@@ -354,3 +354,20 @@ def test_after_the_plenary_the_personal_page_offers_no_cancelling(people, client
         client.post(f"/registrations/{token}/attendance", data={"attendance": "online"})
     db.session.expire_all()
     assert (anna.status, anna.attendance) == ("confirmed", "in_person")
+
+
+def test_attendance_recorded_after_the_absent_mail_brings_the_thank_you_once(people, accounts):
+    """An organizer's correction after the follow-up (Ben joined through a colleague's device): the next run sends
+    him the thank-you with his certificate, once; the absent mail he had stays what it was."""
+    from plenary.attendance.corrections import mark_attended
+
+    plenary, anna, wei, ben, _ = people
+    with time_machine.travel(DUE, tick=False):
+        assert send_follow_ups(datetime.now(UTC), lambda: True) == 3
+        mark_attended(ben.id, AttendanceChannel.HALL, "organizer@isa.example", ENDS - timedelta(hours=1))
+        db.session.commit()
+        assert send_follow_ups(datetime.now(UTC), lambda: True) == 1
+        assert send_follow_ups(datetime.now(UTC), lambda: True) == 0
+    kinds = [m.kind for m in _mails() if m.registration_id == ben.id]
+    assert kinds == ["follow_up_absent", "certificate_follow_up"]
+    assert db.session.scalar(sa.select(FollowUp.outcome).where(FollowUp.registration_id == ben.id)) == "certificate"

@@ -9,7 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from plenary.attendance.models import AttendanceChannel, AttendanceRecord, AttendanceSource
-from plenary.attendance.signals import attendance_undone
+from plenary.attendance.signals import attendance_recorded, attendance_undone
 from plenary.db import utcnow
 from plenary.extensions import db
 from plenary.registration.models import Registration
@@ -32,6 +32,8 @@ def record_arrival(registration: Registration, channel: AttendanceChannel, sourc
             .values(last_seen_at=at)
         )  # fmt: skip
     db.session.expire(registration, ["attendance_records"])
+    if made:
+        attendance_recorded.send(registration, channel=channel)
     return made
 
 

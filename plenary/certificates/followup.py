@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from plenary.attendance.signals import attendance_recorded
 from plenary.certificates.models import FollowUp, FollowUpOutcome
 from plenary.certificates.services import certificate_for
 from plenary.documents import services as documents
@@ -116,3 +117,13 @@ def send_follow_ups(now: datetime, keep_going: Callable[[], bool]) -> int:
             queued += follow_up(registration, now, by_job=True) is not None
             db.session.commit()
     return queued
+
+
+def _attendance_recorded(registration: Registration, **_) -> None:
+    """Attendance recorded after the follow-up wrote to them as absent (an organizer's correction): forget that
+    claim, so that the next run sends the thank-you with the certificate (once: it claims again)."""
+    db.session.execute(sa.delete(FollowUp).where(FollowUp.registration_id == registration.id,
+                                                 FollowUp.outcome == FollowUpOutcome.NOT_ATTENDED))  # fmt: skip
+
+
+attendance_recorded.connect(_attendance_recorded, weak=False)
