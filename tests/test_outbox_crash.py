@@ -38,8 +38,8 @@ from tests.test_registration_concurrency import SLUG, burst, serve, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 PUBLIC_URL = "https://plenary.example.org"
-LEASE = 3  # seconds: OUTBOX_LEASE_SECONDS of the crash tests
-TIMEOUT = 2  # seconds: MAIL_TIMEOUT of the crash tests (within 4/5 of the lease)
+LEASE = 6  # seconds: OUTBOX_LEASE_SECONDS of the crash tests (room for a busy SQLite writer on two busy cores)
+TIMEOUT = 4  # seconds: MAIL_TIMEOUT of the crash tests (within 4/5 of the lease)
 #: Bound of every wait for a condition (generous: two busy cores), never an assertion about time.
 PATIENCE = 120
 
