@@ -153,3 +153,14 @@ def test_charts_are_well_formed_and_escape_labels():
     assert line.find(f"{SVG}polyline") is not None and line.find(f"{SVG}circle") is not None
     assert nice_ticks(0) == [0, 1] and nice_ticks(7) == [0, 2, 4, 6, 8] and nice_ticks(2010)[-1] >= 2010
     assert shorten("Köln", 10) == "Köln"
+
+
+def test_an_online_plenary_has_no_door_section(client, accounts, make_plenary):
+    """The door's "checked in" figures belong to a plenary with a hall; online ones count joins (attendance)."""
+    hall, online = make_plenary(), make_plenary(slug="online-only", number=99, format="online")
+    add(hall, 2, created_at=utc(2031, 3, 1, 12, 0))
+    add(online, 2, created_at=utc(2031, 3, 1, 12, 0), attendance="online")
+    login(client, "viewer@isa.example")
+    assert 'id="section-checked_in"' in client.get(f"/admin/plenaries/{hall.slug}/statistics").get_data(as_text=True)
+    page = client.get(f"/admin/plenaries/{online.slug}/statistics").get_data(as_text=True)
+    assert "section-attendance" in page and 'id="section-checked_in"' not in page

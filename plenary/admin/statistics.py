@@ -188,6 +188,8 @@ def statistics(slug: str):
             "interpretation": (gettext("Interpretation needed"), gettext("Registrations not cancelled or rejected.")),
             "checked_in": (gettext("Checked in"), gettext("Confirmed registrations.")),
         }  # fmt: skip
+        if not plenary.has_venue:
+            del titles["checked_in"]  # an online plenary has no door (its arrivals are in the attendance section)
         for key, (title, desc) in titles.items():
             if rows[key]:
                 sections.append({"id": key, "title": title, "desc": desc, "rows": rows[key],

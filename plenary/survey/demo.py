@@ -75,7 +75,9 @@ def demo_survey(slug: str = "10th-plenary") -> str:
         if registration is None:
             registration = Registration(plenary_id=plenary.id, status=RegistrationStatus.CONFIRMED,
                                         attendance=Attendance.ONLINE,
-                                        consent_privacy_at=plenary.starts_at - timedelta(days=30), **data)  # fmt: skip
+                                        consent_privacy_at=plenary.starts_at - timedelta(days=30),
+                                        created_at=plenary.starts_at - timedelta(days=30),
+                                        confirmed_at=plenary.starts_at - timedelta(days=30), **data)  # fmt: skip
             db.session.add(registration)
             db.session.flush()
             rotate_token(registration)
