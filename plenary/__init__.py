@@ -11,7 +11,20 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 # plenary.models first (isort keeps it there): every model class exists before an area configures the mappers.
-from plenary import errors, extensions, formatting, headers, hyphenation, i18n, labels, models, validation, wording
+from plenary import (
+    errors,
+    extensions,
+    formatting,
+    headers,
+    health,
+    hyphenation,
+    i18n,
+    labels,
+    models,
+    storage,
+    validation,
+    wording,
+)
 from plenary.admin import (
     accounts,
     agenda,
@@ -40,7 +53,7 @@ from plenary.certificates import cli as certificates_cli  # noqa: F401  (adds `f
 from plenary.certificates import views as certificate_views
 from plenary.checkin import views as checkin_views
 from plenary.cli import register_commands
-from plenary.config import DEFAULT_TIMEZONE, load_config
+from plenary.config import DEFAULT_TIMEZONE, KEY_FILES, load_config
 from plenary.cookies import SessionInterface
 from plenary.documents import services as documents
 from plenary.documents.labels import WITHDRAWN_REASONS
@@ -110,10 +123,29 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     register_template_helpers(app)
     register_input_checks(app)  # after the language is chosen: the refusal is in the visitor's language
     register_errors(app)
+    storage.validate(app)
     register_security_headers(app)
     register_unit_of_work_check(app)
     register_cli(app)
+    warn_about_key_files(app)
     return app
+
+
+def warn_about_key_files(app: Flask) -> None:
+    """Outside debug and testing, say that keys read from the instance folder must be the same on every server.
+
+    With several app servers (and workers) behind a load balancer, a session cookie or personal link signed by one
+    must open on all, and passport data encrypted by one must be readable by all: FLASK_SECRET_KEY and
+    FLASK_VISA_KEY belong in every server's environment, with the same values (docs/deployment.md).
+    """
+    if app.debug or app.testing or click.get_current_context(silent=True) is not None:
+        return
+    for variable, path in app.extensions.get(KEY_FILES, []):
+        app.logger.warning(
+            "%s is not set: the key is read from %s, a file on this server only. With several app servers or "
+            "workers, set %s to the same value on every one of them (see docs/deployment.md, Scaling out).",
+            variable, path, variable,
+        )
 
 
 def warn_about_per_process_limits(app: Flask) -> None:
@@ -211,6 +243,7 @@ def register_input_checks(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Mount one blueprint per area (the back office's areas have added their routes to it: ADMIN_AREAS)."""
     app.register_blueprint(main_bp)
+    app.register_blueprint(health.bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(calendar_bp)  # before events: /plenaries/<slug>.ics is more specific

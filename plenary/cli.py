@@ -18,6 +18,7 @@ from plenary.extensions import db
 from plenary.jobs.cli import jobs_cli
 from plenary.mail.cli import outbox_cli
 from plenary.registration.cli import deliver_now, registrations_cli
+from plenary.storage.cli import storage_cli
 from plenary.visa.cli import visa_letter  # noqa: F401 (adds `documents visa-letter` to documents_cli)
 from plenary.visa.demo import load_visa_demo
 
@@ -89,3 +90,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(jobs_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(documents_cli)
+    app.cli.add_command(storage_cli)

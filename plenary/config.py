@@ -7,6 +7,9 @@ from flask import Flask
 
 from plenary.i18n import LANGUAGES
 
+#: app.extensions key: the keys read from files in the instance folder, [(variable, file)] (warned about at start).
+KEY_FILES = "plenary_key_files"
+
 #: The alliance's home zone: a new plenary's zone, the back office's times, the default for display.
 DEFAULT_TIMEZONE = "Europe/Berlin"
 
@@ -48,6 +51,17 @@ def default_config(app: Flask) -> dict:
         # Agenda documents (PDF) uploaded in the back office: the largest accepted file, in bytes (a larger one
         # gets a clear message). MAX_CONTENT_LENGTH (every request body) defaults to this plus 1 MB.
         "DOCUMENT_MAX_BYTES": 20 * 1024 * 1024,
+        # Where uploads and built files live (plenary/storage/): "database" (the table stored_file, the embedded
+        # default) or "s3" (an S3-compatible bucket: AWS, MinIO, Ceph …; empty keys/region: boto3's own chain).
+        "STORAGE_BACKEND": "database",
+        "STORAGE_S3_BUCKET": "",
+        "STORAGE_S3_ENDPOINT_URL": "",
+        "STORAGE_S3_REGION": "",
+        "STORAGE_S3_ACCESS_KEY_ID": "",
+        "STORAGE_S3_SECRET_ACCESS_KEY": "",
+        "STORAGE_S3_PREFIX": "",
+        # /healthz answers 503 when a message has been due this many minutes and no worker holds it.
+        "HEALTH_OUTBOX_STALL_MINUTES": 15,
         # Verification pages of documents (/verify/<code>) per client address: codes are unguessable, this
         # only keeps anyone from trying.
         "DOCUMENT_VERIFY_RATE_LIMIT": "30 per minute",
@@ -167,6 +181,7 @@ def _secret_key_fallback(app: Flask) -> str:
         with open(key_file, encoding="utf-8") as fh:
             key = fh.read().strip()
         if key:
+            app.extensions.setdefault(KEY_FILES, []).append(("FLASK_SECRET_KEY", key_file))
             return key
     if app.debug or app.testing or app.config.get("TESTING"):
         return secrets.token_hex(32)

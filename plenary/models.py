@@ -23,12 +23,13 @@ from plenary.news import models as news
 from plenary.questions import models as questions
 from plenary.registration import models as registration
 from plenary.reminders import models as reminders
+from plenary.storage import models as storage
 from plenary.survey import models as survey
 from plenary.visa import models as visa
 
 #: The model modules (one per domain).
 MODEL_MODULES = (agenda, attendance, audit, auth, badges, broadcasts, certificates, documents, events, followup, mail,
-                 members, news, questions, registration, reminders, survey, visa)  # fmt: skip
+                 members, news, questions, registration, reminders, storage, survey, visa)  # fmt: skip
 
 
 def register_models() -> None:

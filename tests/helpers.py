@@ -10,11 +10,13 @@ that flushes and forgets to commit is then seen: the test finds nothing stored, 
 import contextlib
 import contextvars
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import Flask, current_app, has_app_context
 from flask.testing import FlaskClient, FlaskCliRunner
 
+from plenary import storage
 from plenary.audit.models import AuditEntry
 from plenary.extensions import db
 from plenary.mail.models import OutboxMessage
@@ -107,3 +109,8 @@ def calendar_messages(address: str) -> list:
     return db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.recipient == address,
                                                              OutboxMessage.calendar_method.is_not(None))
                               .order_by(OutboxMessage.id)).all()  # fmt: skip
+
+
+def stored_keys(prefix: str) -> list[str]:
+    """The keys under ``prefix`` in the app's file store (plenary.storage), sorted."""
+    return sorted(storage.older_than(prefix, datetime.now(UTC) + timedelta(days=1)))

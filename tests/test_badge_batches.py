@@ -15,6 +15,7 @@ from plenary.registration import privacy
 from plenary.registration.models import Registration
 from tests.badge_helpers import add_person, pdf_reader, pdf_text
 from tests.conftest import login
+from tests.helpers import stored_keys
 
 #: The tests travel from here (the login sessions they start are live then).
 START = datetime.now(UTC).replace(microsecond=0)
@@ -115,7 +116,7 @@ def test_name_plates_are_built_too(client, runner, nine):
     assert runner.invoke(args=["jobs", "run-due"]).exit_code == 0
     batch = _batch()
     assert (batch.kind, batch.status, batch.total) == ("nameplate", "done", 10)
-    assert len(pdf_reader(open(batches.batch_path(batch), "rb").read()).pages) == 10
+    assert len(pdf_reader(batches.batch_pdf(batch)).pages) == 10
 
 
 def test_an_empty_selection_queues_nothing(client, nine):
@@ -164,13 +165,11 @@ def test_files_are_pruned_after_a_day(client, nine):
         login(client, "organizer@isa.example")
         client.post(f"/admin/plenaries/{plenary.slug}/badges", data={})
         batches.build_due(START, lambda: True)
-    path = batches.batch_path(_batch())
-    with open(path, "rb") as built:
-        assert built.read(5) == b"%PDF-"
+    key = batches.batch_key(_batch())
+    assert batches.batch_pdf(_batch()).startswith(b"%PDF-")
     assert batches.prune(START + timedelta(hours=23)) == 0
     assert batches.prune(START + batches.KEEP + timedelta(minutes=1)) == 1
-    with pytest.raises(FileNotFoundError):
-        open(path, "rb")
+    assert stored_keys("badges/") == [] and key.startswith("badges/")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(BadgeBatch)) == 0
 
 
@@ -236,10 +235,8 @@ def test_erasing_someone_deletes_the_plenarys_built_pdfs(client, nine):
     login(client, "organizer@isa.example")
     client.post(f"/admin/plenaries/{plenary.slug}/badges", data={})
     batches.build_due(datetime.now(UTC), lambda: True)
-    path = batches.batch_path(_batch())
-    open(path, "rb").close()
+    assert stored_keys("badges/") == [batches.batch_key(_batch())]
     privacy.erase(people[5].id)
     db.session.commit()
-    with pytest.raises(FileNotFoundError):
-        open(path, "rb")
+    assert stored_keys("badges/") == []
     assert db.session.scalar(sa.select(sa.func.count()).select_from(BadgeBatch)) == 0

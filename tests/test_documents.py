@@ -1,7 +1,6 @@
 """Agenda documents are kept by their stored name: their address follows FLASK_PUBLIC_URL, exports round-trip."""
 
 import json
-import os
 
 import pytest
 import sqlalchemy as sa
@@ -12,6 +11,7 @@ from plenary.events.documents import public_document_url, store_document
 from plenary.events.exchange import dumps, export_plenary, import_plenary
 from plenary.extensions import db
 from tests.conftest import plenary_document
+from tests.helpers import stored_keys
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
@@ -79,17 +79,17 @@ def test_which_addresses_are_kept_as_a_name(with_document, address, ours):
 def test_a_file_goes_only_when_no_item_uses_it(app, with_document):
     plenary, name = with_document
     first, second = plenary.agenda_items
-    path = os.path.join(app.instance_path, "documents", f"{name}.pdf")
+    key = f"documents/{name}.pdf"
     second.document_url = first.document_url
     db.session.commit()
     first.document_url = None
     db.session.commit()
     forget_unused_documents([name, None])
-    assert os.path.isfile(path)  # the second item still shows it
+    assert stored_keys("documents/") == [key]  # the second item still shows it
     second.document_url = None
     db.session.commit()
     forget_unused_documents([name])
-    assert not os.path.exists(path)
+    assert stored_keys("documents/") == []
 
 
 def test_an_item_has_one_document_at_most(with_document):

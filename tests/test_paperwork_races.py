@@ -4,7 +4,6 @@ stalled batches say so; unknown badge filters are refused; batch files are priva
 what was typed."""
 
 import os
-import stat
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -137,17 +136,14 @@ def test_unknown_filters_are_refused_never_everyone(app, printing, query):
     assert client.get(f"{base}?{query}").status_code == 302
 
 
-def test_batch_files_are_private(app, printing):
+def test_batch_files_live_in_the_store_not_on_the_servers_disk(app, printing):
     plenary, _ = printing
-    os.makedirs(batches.batch_dir(), mode=0o755)  # left by an earlier version
-    os.chmod(batches.batch_dir(), 0o755)
     batch, _new = batches.queue_batch(plenary, "nameplate", BadgeSelection(), "a6", "organizer@isa.example")
     db.session.commit()
     assert batches.build_due(datetime.now(UTC), lambda: True) == 1
     db.session.rollback()  # a fresh snapshot (and nothing cached)
-    path = batches.batch_path(db.session.get(BadgeBatch, batch.id))
-    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
-    assert stat.S_IMODE(os.stat(batches.batch_dir()).st_mode) == 0o700
+    assert batches.batch_pdf(db.session.get(BadgeBatch, batch.id)).startswith(b"%PDF-")
+    assert not os.path.exists(os.path.join(app.instance_path, "badges"))  # every server sees it, none holds it
 
 
 @pytest.fixture

@@ -1,27 +1,29 @@
 """Back office: add registrations from a spreadsheet — upload, preview with every problem, confirm, template.
 
-Between preview and confirm the checked rows wait on the server, never in the page: a file under
-instance/imports/ named by a random token, bound to the organizer and the plenary, read once (the confirm
-removes it first, so a second click imports nothing) and ignored after IMPORT_MAX_AGE. Confirming registers
+Between preview and confirm the checked rows wait on the server, never in the page: a JSON file in the file
+store (``plenary.storage``, key ``imports/<token>.json``, shared by every app server) named by a random token,
+bound to the organizer and the plenary, read once (the confirm removes it first, so a second click imports
+nothing: the database backend's delete is atomic) and ignored (then removed) after IMPORT_MAX_AGE. Confirming registers
 each good row as adding by hand does (``organizer.register_by_hand``: capacity lock, landing, the person's
 message in their language), one unit of work per person.
 """
 
 import io
 import json
-import os
 import secrets
-import time
+from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from plenary import storage
 from plenary.admin.blueprint import bp
 from plenary.auth.access import organizer_required
 from plenary.countries import country_names
+from plenary.db import utcnow
 from plenary.events.services import plenary_or_404
 from plenary.extensions import db
 from plenary.i18n import LANGUAGE_NAMES, current_language
@@ -30,6 +32,7 @@ from plenary.registration import errors, importing, organizer, states
 from plenary.registration.forms import SALUTATIONS
 from plenary.registration.models import Registration
 from plenary.registration.seats import capacity, seats_taken
+from plenary.sqlite import begin_write
 
 #: How long a previewed upload can be confirmed (seconds).
 IMPORT_MAX_AGE = 3600
@@ -62,64 +65,46 @@ COLUMN_LABELS = {
 }  # fmt: skip
 
 
-def _folder() -> str:
-    return os.path.join(current_app.instance_path, "imports")
-
-
-def _path(token: str) -> str | None:
-    return os.path.join(_folder(), f"{token}.json") if token.isalnum() and len(token) == 32 else None
+def _key(token: str) -> str | None:
+    return f"imports/{token}.json" if token.isalnum() and len(token) == 32 else None
 
 
 def _forget_old() -> None:
-    """Remove uploads nobody confirmed in time (personal data: kept no longer than needed)."""
-    folder = _folder()
-    if not os.path.isdir(folder):
-        return
-    for name in os.listdir(folder):
-        path = os.path.join(folder, name)
-        try:
-            if time.time() - os.path.getmtime(path) > IMPORT_MAX_AGE:
-                os.remove(path)
-        except OSError:
-            continue
+    """Remove uploads nobody confirmed in time (personal data: kept no longer than needed; commits)."""
+    old = storage.older_than("imports/", utcnow() - timedelta(seconds=IMPORT_MAX_AGE))
+    if old:
+        begin_write(db.session())
+        for key in old:
+            storage.delete(key)
+        db.session.commit()
 
 
 def _keep(plenary_id: int, rows: list[dict]) -> str:
-    os.makedirs(_folder(), exist_ok=True)
+    """Store the checked rows for this organizer and plenary (commits); their token."""
     token = secrets.token_hex(16)
-    with open(_path(token), "w", encoding="utf-8") as file:
-        json.dump({"user": current_user.id, "plenary": plenary_id, "rows": rows}, file, ensure_ascii=False)
+    kept = {"user": current_user.id, "plenary": plenary_id, "rows": rows}
+    begin_write(db.session())
+    storage.put(_key(token), json.dumps(kept, ensure_ascii=False).encode())
+    db.session.commit()
     return token
 
 
 def _take(token: str, plenary_id: int) -> list[dict] | None:
     """The rows kept under ``token`` for this organizer and plenary, removed at once; None if gone or not theirs."""
-    path = _path(token or "")
-    if path is None or not os.path.exists(path) or time.time() - os.path.getmtime(path) > IMPORT_MAX_AGE:
+    key = _key(token or "")
+    stored = storage.get(key) if key is not None else None
+    if stored is None or stored.modified < utcnow() - timedelta(seconds=IMPORT_MAX_AGE):
         return None
-    if not _belongs_here(path, plenary_id):
+    try:
+        kept = json.loads(stored.data)
+    except ValueError:
+        return None
+    if kept.get("user") != current_user.id or kept.get("plenary") != plenary_id:
         return None  # someone else's token (or a replayed one) leaves the owner's import as it is
-    taken = f"{path}.{secrets.token_hex(4)}"
-    try:
-        os.rename(path, taken)  # atomic: of two confirms, one gets the file
-    except OSError:
-        return None
-    try:
-        with open(taken, encoding="utf-8") as file:
-            kept = json.load(file)
-    finally:
-        os.remove(taken)
-    return kept["rows"]
-
-
-def _belongs_here(path: str, plenary_id: int) -> bool:
-    """True if the kept rows at ``path`` are this organizer's, for this plenary."""
-    try:
-        with open(path, encoding="utf-8") as file:
-            kept = json.load(file)
-    except (OSError, ValueError):
-        return False
-    return kept.get("user") == current_user.id and kept.get("plenary") == plenary_id
+    begin_write(db.session())
+    taken = storage.delete(key)  # of two confirms, one deletes it (the database: the other waits, then finds none)
+    db.session.commit()
+    return kept["rows"] if taken else None
 
 
 def _page(plenary, status=200, **values):

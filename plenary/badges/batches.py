@@ -1,21 +1,21 @@
 """Badge and name plate PDFs built by the worker: queue a batch, claim it, build it with progress, prune old files.
 
 A request only queues a batch (``queue_batch``); the job ``build_due`` claims each queued batch atomically for
-LEASE (renewed after every chunk of sheets), renders it chunk by chunk, committing ``done`` after each, writes
-``instance/badges/<token>.pdf`` (to a temporary name first, then renamed: a half-written file is never served)
-and marks it done. A worker that dies mid-way leaves the batch running with a lease that runs out: the next
-round claims it again and starts over (nothing half-made is kept). Files and their rows are deleted KEEP after
-they were asked for, and at once when someone of their plenary erases their data (a PDF may name them).
+LEASE (renewed after every chunk of sheets), renders it chunk by chunk, committing ``done`` after each, stores the
+PDF under ``badges/<token>.pdf`` in the file store (``plenary.storage``, shared by the worker and every app server)
+and marks it done (the database backend: in one transaction, so a half-made file is never served). A worker that
+dies mid-way leaves the batch running with a lease that runs out: the next round claims it again and starts over
+(nothing half-made is kept). Files and their rows are deleted KEEP after they were asked for, and at once when
+someone of their plenary erases their data (a PDF may name them).
 """
 
 import logging
-import os
 import secrets
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 
+from plenary import storage
 from plenary.badges.layout import card_size
 from plenary.badges.models import BadgeBatch, BatchKind, BatchStatus
 from plenary.badges.selection import BadgeSelection, count, selected
@@ -39,14 +39,15 @@ class EmptySelection(Exception):
     """The selection prints nobody."""
 
 
-def batch_dir() -> str:
-    """Where built PDFs are kept: instance/badges/."""
-    return os.path.join(current_app.instance_path, "badges")
+def batch_key(batch: BadgeBatch) -> str:
+    """The store's key of a batch's PDF (it exists once the batch is done)."""
+    return f"badges/{batch.file_token}.pdf"
 
 
-def batch_path(batch: BadgeBatch) -> str:
-    """The file of a batch (it exists once the batch is done)."""
-    return os.path.join(batch_dir(), f"{batch.file_token}.pdf")
+def batch_pdf(batch: BadgeBatch) -> bytes | None:
+    """The built PDF of a batch, or None (not built, or pruned)."""
+    stored = storage.get(batch_key(batch))
+    return stored.data if stored is not None else None
 
 
 def pending_batch(plenary_id: int, kind: str, filters: dict, size: str) -> BadgeBatch | None:
@@ -139,8 +140,6 @@ def build_claimed(batch_id: int) -> bool:
         if not total:
             raise EmptySelection("nobody is selected any more")
         pdf = render_cards(kind, context, cards, size, progress=lambda done: _progress(batch_id, done))
-        path = os.path.join(batch_dir(), f"{token}.pdf")
-        write_private(path, pdf)
     except Exception as exc:
         log.exception("badge batch %s failed", batch_id)
         db.session.rollback()
@@ -150,30 +149,17 @@ def build_claimed(batch_id: int) -> bool:
             error=type(exc).__name__[:200]))  # fmt: skip
         db.session.commit()
         return False
+    key = f"badges/{token}.pdf"
     begin_write(db.session())
+    storage.put(key, pdf)
     result = db.session.execute(sa.update(BadgeBatch.__table__).where(BadgeBatch.__table__.c.id == batch_id).values(
         status=BatchStatus.DONE.value, done=total, locked_until=None, finished_at=utcnow()))  # fmt: skip
-    db.session.commit()
     if result.rowcount == 0:  # deleted meanwhile (someone of it erased their data): the file goes too
-        os.remove(path)
+        storage.delete(key)
+        db.session.commit()
         return False
+    db.session.commit()
     return True
-
-
-def write_private(path: str, data: bytes) -> None:
-    """Write ``data`` to ``path`` readable by this user only (600, in a 700 directory): badges carry check-in codes.
-
-    Written to ``path.part`` first, then renamed (a half-written file is never served).
-    """
-    directory = os.path.dirname(path)
-    os.makedirs(directory, mode=0o700, exist_ok=True)
-    os.chmod(directory, 0o700)  # also when it existed already (made by an earlier version with the umask's mode)
-    part = path + ".part"
-    descriptor = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.fchmod(descriptor, 0o600)  # O_CREAT's mode is masked by the umask and ignored for an existing file
-    with os.fdopen(descriptor, "wb") as out:
-        out.write(data)
-    os.replace(part, path)
 
 
 def prune(now: datetime) -> int:
@@ -188,13 +174,8 @@ def prune(now: datetime) -> int:
 
 
 def forget_file(batch: BadgeBatch) -> None:
-    """Delete a batch's file (and a half-written one), if there is any."""
-    path = batch_path(batch)
-    for name in (path, path + ".part"):
-        try:
-            os.remove(name)
-        except FileNotFoundError:
-            pass
+    """Delete a batch's file, if there is any (the database backend: with the caller's transaction)."""
+    storage.delete(batch_key(batch))
 
 
 def _forget_batches_naming(registration, **_) -> None:

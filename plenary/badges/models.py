@@ -1,4 +1,4 @@
-"""A batch of badges or name plates the worker builds into one PDF (instance/badges/<token>.pdf)."""
+"""A batch of badges or name plates the worker builds into one PDF (``badges/<token>.pdf`` in the file store)."""
 
 from datetime import datetime
 from enum import StrEnum
@@ -32,7 +32,8 @@ class BadgeBatch(db.Model):
 
     The worker claims a queued batch (or a running one whose lease ran out: a crashed worker's) for a lease it
     renews with every chunk; ``done``/``total`` count the people rendered so far. The file is
-    ``instance/badges/<file_token>.pdf``, deleted (and the row with it) a day after it was made.
+    ``badges/<file_token>.pdf`` in the file store (plenary.storage), deleted (and the row with it) a day after it
+    was made.
     """
 
     __tablename__ = "badge_batch"

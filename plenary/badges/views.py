@@ -5,7 +5,6 @@ organizer's task. Building runs in the worker (plenary.badges.batches); the page
 """
 
 import io
-import os
 
 from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext
@@ -14,7 +13,7 @@ from flask_login import current_user
 
 from plenary.admin.blueprint import bp
 from plenary.auth.access import organizer_required
-from plenary.badges.batches import EmptySelection, batch_path, queue_batch, recent_batches
+from plenary.badges.batches import EmptySelection, batch_pdf, queue_batch, recent_batches
 from plenary.badges.layout import SIZES, card_size
 from plenary.badges.models import BadgeBatch, BatchKind, BatchStatus
 from plenary.badges.selection import ANY, BadgeSelection, InvalidSelection, count, delegation_heads, selected
@@ -126,11 +125,11 @@ def badges_status(slug: str, batch_id: int):
 def badges_download(slug: str, batch_id: int):
     """A built batch's PDF (404 before it is done and after it was pruned)."""
     batch = _batch_of(slug, batch_id)
-    path = batch_path(batch)
-    if batch.status != BatchStatus.DONE or not os.path.exists(path):
+    pdf = batch_pdf(batch) if batch.status == BatchStatus.DONE else None
+    if pdf is None:
         abort(404)
     name = f"{'nameplates' if batch.kind == BatchKind.NAMEPLATE else 'badges'}-{slug}-{batch.id}.pdf"
-    return send_file(path, mimetype="application/pdf", as_attachment=True, download_name=name)
+    return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True, download_name=name)
 
 
 @bp.post("/registrations/<int:registration_id>/role")

@@ -1,20 +1,23 @@
-"""Uploaded agenda documents (PDF only): stored under a random name in the instance folder, served inline.
+"""Uploaded agenda documents (PDF only): stored under a random name in the file store, served inline.
 
-The uploaded file's own name never reaches the file system: each document is stored as
-``<instance>/documents/<token>.pdf`` with a fresh ``secrets.token_urlsafe`` token, and only names of
-exactly that shape are ever served (no path can be smuggled in). An agenda item keeps the name
-(``AgendaItem.document_name``); its public URL is built from ``FLASK_PUBLIC_URL`` whenever a page or an
-export needs it, so that a new public address moves every link along.
+The uploaded file's own name is never used: each document is stored under the key ``documents/<token>.pdf``
+(``plenary.storage``: the database or an S3 bucket, shared by every app server) with a fresh
+``secrets.token_urlsafe`` token, and only names of exactly that shape are ever served (no key can be smuggled in).
+An agenda item keeps the name (``AgendaItem.document_name``); its public URL is built from ``FLASK_PUBLIC_URL``
+whenever a page or an export needs it, so that a new public address moves every link along.
 """
 
-import os
+import io
 import re
 import secrets
 import unicodedata
 from urllib.parse import quote
 
-from flask import current_app
+from flask import current_app, send_file
 
+from plenary import storage
+from plenary.extensions import db
+from plenary.sqlite import begin_write
 from plenary.urls import public_url
 
 #: The names we generate (token_urlsafe(24): 32 characters of A–Z a–z 0–9 - _).
@@ -30,11 +33,11 @@ class DocumentError(ValueError):
         self.reason = reason
 
 
-def document_folder() -> str:
-    """The folder that holds uploaded documents (created on first use)."""
-    folder = os.path.join(current_app.instance_path, "documents")
-    os.makedirs(folder, exist_ok=True)
-    return folder
+def document_key(name: str) -> str | None:
+    """The store's key of the document ``name``, or None for a name we did not generate."""
+    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
+        return None
+    return f"documents/{name}.pdf"
 
 
 def read_upload(stream, limit: int | None = None) -> bytes:
@@ -58,20 +61,23 @@ def new_document_name() -> str:
 def store_document(data: bytes, name: str | None = None) -> str:
     """Store a checked PDF under ``name`` (default: a new random one); return the name (without ``.pdf``)."""
     name = name or new_document_name()
-    if not NAME_PATTERN.fullmatch(name):
+    key = document_key(name)
+    if key is None:
         raise ValueError("not a generated document name")
-    path = os.path.join(document_folder(), f"{name}.pdf")
-    with open(path, "xb") as fh:
-        fh.write(data)
+    storage.put(key, data)  # the database backend: committed with the caller's change
     return name
 
 
-def document_path(name: str) -> str | None:
-    """The file of the stored document ``name``, or None for any other name or a missing file."""
-    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
-        return None
-    path = os.path.join(current_app.instance_path, "documents", f"{name}.pdf")
-    return path if os.path.isfile(path) else None
+def stored_document(name: str) -> storage.Stored | None:
+    """The stored document ``name`` (bytes, ETag, time), or None for any other name or a missing one."""
+    key = document_key(name)
+    return storage.get(key) if key is not None else None
+
+
+def document_exists(name: str) -> bool:
+    """Whether the document ``name`` is stored."""
+    key = document_key(name)
+    return key is not None and storage.exists(key)
 
 
 def public_document_url(name: str) -> str:
@@ -89,7 +95,7 @@ def document_name_from_url(url: str | None) -> str | None:
     if match is None:
         return None
     name = match.group(1)
-    return name if url == public_document_url(name) or document_path(name) is not None else None
+    return name if url == public_document_url(name) or document_exists(name) else None
 
 
 def content_disposition(title: str | None) -> str:
@@ -110,9 +116,20 @@ def content_disposition(title: str | None) -> str:
 DOCUMENT_CSP = "default-src 'none'; frame-ancestors 'none'"
 
 
-
 def delete_document(name: str) -> None:
-    """Remove the stored file of the document ``name`` (nothing happens if there is none)."""
-    path = document_path(name)
-    if path is not None:
-        os.remove(path)
+    """Remove the stored file of the document ``name`` (nothing happens if there is none; commits)."""
+    key = document_key(name)
+    if key is not None:
+        begin_write(db.session())
+        storage.delete(key)
+        db.session.commit()
+
+
+def pdf_response(stored: storage.Stored, title: str | None, max_age: int):
+    """A stored PDF shown inline: conditional GET on its ETag and time, the title as file name, never framed."""
+    response = send_file(io.BytesIO(stored.data), mimetype="application/pdf", conditional=True, etag=stored.etag,
+                         last_modified=stored.modified, max_age=max_age)  # fmt: skip
+    response.headers["Content-Disposition"] = content_disposition(title)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = DOCUMENT_CSP
+    return response

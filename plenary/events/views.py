@@ -1,9 +1,9 @@
 """Public plenary pages."""
 
-from flask import Blueprint, abort, render_template, send_file
+from flask import Blueprint, abort, render_template
 
 from plenary.agenda.models import AgendaItem
-from plenary.events.documents import DOCUMENT_CSP, content_disposition, document_path
+from plenary.events.documents import pdf_response, stored_document
 from plenary.events.models import Plenary
 from plenary.events.services import RegistrationState, list_public_plenaries, plenary_or_404, registration_state
 from plenary.extensions import db
@@ -44,17 +44,13 @@ def render_detail(plenary: Plenary, template: str = "events/detail.html", **extr
 
 def document(name: str):
     """An uploaded agenda document (PDF), shown inline, never framed; 404 for a name we did not generate."""
-    path = document_path(name)
-    if path is None:
+    stored = stored_document(name)
+    if stored is None:
         abort(404)
     title = db.session.scalar(
         db.select(AgendaItem.document_title).where(AgendaItem.document_name == name).limit(1)
     )
-    response = send_file(path, mimetype="application/pdf", conditional=True, max_age=3600)
-    response.headers["Content-Disposition"] = content_disposition(localize_any(title, current_language()).text)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = DOCUMENT_CSP
-    return response
+    return pdf_response(stored, localize_any(title, current_language()).text, max_age=3600)
 
 
 # Documents live at /documents/<name>.pdf, outside the blueprint's /plenaries prefix.

@@ -1,26 +1,27 @@
 """The documents of the day: add, change, delete and order them; which of them a page or a person may see.
 
 PDFs are checked and named as the agenda's documents are (``plenary.events.documents.read_upload``: PDF by its
-content, size limit; a random name), but kept in a folder of their own, ``<instance>/plenary_documents``: the
-public ``/documents/<name>.pdf`` route never serves them, so a registrants-only PDF has no public address at all.
-Links (recordings) must be http(s) addresses; anything else (``javascript:``, ``data:``) is refused.
+content, size limit; a random name), but kept under keys of their own, ``plenary_documents/<name>.pdf`` in the file
+store (``plenary.storage``): the public ``/documents/<name>.pdf`` route never serves them, so a registrants-only
+PDF has no public address at all. Links (recordings) must be http(s) addresses; anything else (``javascript:``,
+``data:``) is refused.
 """
 
-import os
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 
+from plenary import storage
 from plenary.events.documents import NAME_PATTERN, DocumentError, new_document_name, read_upload
 from plenary.extensions import db
 from plenary.followup.models import DocumentKind, DocumentVisibility, PlenaryDocument
 from plenary.i18n import LANGUAGES
 from plenary.registration.models import Registration
 from plenary.registration.states import RegistrationStatus
+from plenary.sqlite import begin_write
 
 TITLE_MAX = 300
 URL_MAX = 2000
@@ -72,34 +73,29 @@ def checked_url(value: str) -> str:
     return value
 
 
-def document_folder() -> str:
-    """The folder of the documents of the day (created on first use)."""
-    folder = os.path.join(current_app.instance_path, "plenary_documents")
-    os.makedirs(folder, exist_ok=True)
-    return folder
+def file_key(name: str | None) -> str | None:
+    """The store's key of the document of the day's file ``name``, or None for a name we did not generate."""
+    return f"plenary_documents/{name}.pdf" if name and NAME_PATTERN.fullmatch(name) else None
 
 
-def file_path(document: PlenaryDocument) -> str | None:
+def stored_file(document: PlenaryDocument) -> storage.Stored | None:
     """The stored PDF of ``document``, or None (a link, or the file is missing)."""
-    name = document.file_name
-    if not name or not NAME_PATTERN.fullmatch(name):
-        return None
-    path = os.path.join(document_folder(), f"{name}.pdf")
-    return path if os.path.isfile(path) else None
+    key = file_key(document.file_name)
+    return storage.get(key) if key is not None else None
 
 
 def _store(data: bytes) -> str:
     name = new_document_name()
-    with open(os.path.join(document_folder(), f"{name}.pdf"), "xb") as fh:
-        fh.write(data)
+    storage.put(file_key(name), data)  # the database backend: committed with the document
     return name
 
 
 def _remove(name: str | None) -> None:
-    if name and NAME_PATTERN.fullmatch(name):
-        path = os.path.join(document_folder(), f"{name}.pdf")
-        if os.path.isfile(path):
-            os.remove(path)
+    key = file_key(name)
+    if key is not None:
+        begin_write(db.session())
+        storage.delete(key)
+        db.session.commit()
 
 
 def read_pdf(stream) -> bytes:

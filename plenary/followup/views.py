@@ -5,9 +5,9 @@ public address: ``/registrations/<token>/documents/<id>`` answers for a confirme
 plenary only, and like an unknown document otherwise (404).
 """
 
-from flask import Flask, abort, redirect, send_file
+from flask import Flask, abort, redirect
 
-from plenary.events.documents import DOCUMENT_CSP, content_disposition
+from plenary.events.documents import pdf_response
 from plenary.events.services import plenary_or_404
 from plenary.extensions import db
 from plenary.followup import documents
@@ -20,13 +20,10 @@ from plenary.registration.views import bp
 def _respond(document: PlenaryDocument, private: bool):
     if document.url:
         return redirect(document.url)
-    path = documents.file_path(document)
-    if path is None:
+    stored = documents.stored_file(document)
+    if stored is None:
         abort(404)
-    response = send_file(path, mimetype="application/pdf", conditional=True, max_age=0 if private else 3600)
-    response.headers["Content-Disposition"] = content_disposition(localize(document.title, current_language()).text)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = DOCUMENT_CSP
+    response = pdf_response(stored, localize(document.title, current_language()).text, max_age=0 if private else 3600)
     if private:
         response.headers["Cache-Control"] = "private, no-store"
     return response

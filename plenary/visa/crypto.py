@@ -29,6 +29,7 @@ def check_configuration(app: Flask) -> None:
     if not app.config.get("VISA_KEY") and os.path.exists(key_file):
         with open(key_file, encoding="ascii") as fh:
             app.config["VISA_KEY"] = fh.read().strip()
+        app.extensions.setdefault("plenary_key_files", []).append(("FLASK_VISA_KEY", key_file))
     key = app.config.get("VISA_KEY")
     try:
         if not key:
