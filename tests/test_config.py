@@ -20,6 +20,26 @@ def test_secret_key_file_in_the_instance_folder_is_used(monkeypatch, tmp_path):
     assert app.config["SECRET_KEY"] == "from-the-file"
 
 
+def test_keys_read_from_the_instance_folder_are_named_for_several_servers(monkeypatch, tmp_path, caplog):
+    from cryptography.fernet import Fernet
+
+    for name in ("FLASK_SECRET_KEY", "FLASK_VISA_KEY", "FLASK_DEBUG"):
+        monkeypatch.delenv(name, raising=False)
+    (tmp_path / "secret_key").write_text("from-the-file\n")
+    (tmp_path / "visa_key").write_text(Fernet.generate_key().decode())
+    with caplog.at_level("WARNING"):
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "VISA_LETTERS": True}, instance_path=str(tmp_path))
+    warned = [r.getMessage() for r in caplog.records if "a file on this server only" in r.getMessage()]
+    assert len(warned) == 2
+    assert warned[0].startswith("FLASK_SECRET_KEY is not set") and "set FLASK_SECRET_KEY to the same value" in warned[0]
+    assert warned[1].startswith("FLASK_VISA_KEY is not set") and str(tmp_path / "visa_key") in warned[1]
+    caplog.clear()
+    monkeypatch.setenv("FLASK_SECRET_KEY", "from-the-environment")
+    with caplog.at_level("WARNING"):
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"}, instance_path=str(tmp_path))
+    assert not [r for r in caplog.records if "a file on this server only" in r.getMessage()]
+
+
 def test_debug_mode_runs_with_a_throwaway_key(monkeypatch, tmp_path):
     monkeypatch.delenv("FLASK_SECRET_KEY", raising=False)
     monkeypatch.setenv("FLASK_DEBUG", "1")
