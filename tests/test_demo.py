@@ -1,5 +1,6 @@
 """The demo loader: the real 9th and 10th plenaries, an upcoming 11th, members, idempotence."""
 
+import io
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -117,8 +118,7 @@ def test_the_tenth_plenary_has_documents_of_the_day_and_follow_up_texts(app, cli
     assert docs[3].url.startswith("https://video.isa-alliance.example/")
     assert docs[1].agenda_item_id == tenth.agenda_items[2].id  # the signing
     for document in docs[:3]:  # real, readable one-page PDFs
-        with open(documents.file_path(document), "rb") as fh:
-            assert len(pypdf.PdfReader(fh).pages) == 1
+        assert len(pypdf.PdfReader(io.BytesIO(documents.stored_file(document).data)).pages) == 1
     page = client.get("/plenaries/10th-plenary?lang=de").get_data(as_text=True)
     assert 'id="documents"' in page and "Unterzeichnete Absichtserklärung: Pilotstadt Foshan" in page
     assert "Studie zum Markenimage (vollständige Fassung)" not in page  # registrants only

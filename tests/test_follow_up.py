@@ -13,6 +13,7 @@ import time_machine
 from flask_babel import force_locale, gettext
 from markupsafe import escape
 
+from plenary import storage
 from plenary.attendance import services as attendance
 from plenary.attendance.models import AttendanceChannel, AttendanceSource
 from plenary.certificates.followup import follow_up, send_follow_ups, waiting
@@ -269,9 +270,10 @@ def test_the_back_office_adds_moves_deletes_and_previews(people, client, account
     assert client.post(f"{base}/{second.id}/move", data={"direction": "up"}).status_code == 302
     db.session.expire_all()
     assert [d.id for d in documents.documents_of(plenary.id)] == [second.id, first.id]
-    path = documents.file_path(first)
+    key = documents.file_key(first.file_name)
+    assert storage.exists(key)
     assert client.post(f"{base}/{first.id}/delete").status_code == 302
-    assert [d.id for d in documents.documents_of(plenary.id)] == [second.id] and not __import__("os").path.exists(path)
+    assert [d.id for d in documents.documents_of(plenary.id)] == [second.id] and not storage.exists(key)
     page = client.post(
         f"/admin/plenaries/{plenary.slug}/follow-up",
         data={"attended_subject_de": "Danke " + HOSTILE, "attended_body_de": HOSTILE, "preview": "1"},
@@ -338,7 +340,7 @@ def test_a_tampered_agenda_item_says_so_and_a_pdf_replaces_the_link_shown(people
     assert edited.status_code == 302, edited.get_data(as_text=True)[-2000:]
     db.session.expire_all()
     [document] = documents.documents_of(plenary.id)
-    assert document.url is None and documents.file_path(document)
+    assert document.url is None and documents.stored_file(document).data == PDF
 
 
 def test_after_the_plenary_the_personal_page_offers_no_cancelling(people, client):
