@@ -58,12 +58,10 @@ class RedactingLogger(Logger):
     def atoms(self, resp, req, environ, request_time):
         """The values of the access log format, personal links redacted."""
         atoms = super().atoms(resp, req, environ, request_time)
-        path = atoms.get("U", "")
-        if PERSONAL_PATH.match(path):
-            atoms["r"] = f"{atoms.get('m', '-')} {redact(path)} {atoms.get('H', '-')}"
-            atoms["U"], atoms["q"] = redact(path), ""
-        for key in ("f", "{referer}i"):
-            if key in atoms:
+        if PERSONAL_PATH.match(atoms.get("U") or ""):
+            atoms["q"] = ""  # the query of a personal page goes with its path
+        for key in ("r", "U", "f", "{referer}i"):
+            if isinstance(atoms.get(key), str):
                 atoms[key] = redact(atoms[key])
         return atoms
 
