@@ -181,6 +181,39 @@ def wait_for(port: int, prefix: list[str]) -> None:
     raise RuntimeError("gunicorn did not start")
 
 
+def navigate(page, cdp, url: str) -> dict:
+    """Go to ``url``: times to DOMContentLoaded and load, the requests that went to the network and their bytes."""
+    sent, cached, sizes = {}, set(), {}
+    handlers = {
+        "Network.requestWillBeSent": lambda e: sent.setdefault(e["requestId"], e["request"]["url"]),
+        "Network.requestServedFromCache": lambda e: cached.add(e["requestId"]),
+        "Network.responseReceived": lambda e: (
+            cached.add(e["requestId"])
+            if e["response"].get("fromDiskCache") or e["response"].get("fromPrefetchCache")
+            else None
+        ),
+        "Network.loadingFinished": lambda e: sizes.__setitem__(e["requestId"], e["encodedDataLength"]),
+    }
+    for event, handler in handlers.items():
+        cdp.on(event, handler)
+    page.goto(url, wait_until="load")
+    page.wait_for_timeout(300)  # late requests (an icon) still count
+    for event, handler in handlers.items():
+        cdp.remove_listener(event, handler)
+    dcl, load = page.evaluate(
+        "() => { const n = performance.getEntriesByType('navigation')[0];"
+        " return [n.domContentLoadedEventEnd, n.loadEventEnd]; }"
+    )
+    network = [rid for rid, u in sent.items() if not u.startswith("data:") and rid not in cached]
+    return {
+        "dcl": dcl / 1000,
+        "load": load / 1000,
+        "requests": len(network),
+        "bytes": sum(sizes.get(rid, 0) for rid in network),
+        "urls": sorted(sent[rid] for rid in network),
+    }
+
+
 def measure(url: str, runs: int) -> list[dict]:
     """Each run: a first view in a fresh context, then a repeat view in the same one."""
     from playwright.sync_api import sync_playwright
@@ -193,31 +226,9 @@ def measure(url: str, runs: int) -> list[dict]:
             page = context.new_page()
             cdp = context.new_cdp_session(page)
             cdp.send("Network.enable")
-            events = {"sent": {}, "cached": set(), "bytes": {}}
-            cdp.on("Network.requestWillBeSent", lambda e: events["sent"].setdefault(e["requestId"], e["request"]["url"]))
-            cdp.on("Network.requestServedFromCache", lambda e: events["cached"].add(e["requestId"]))
-            cdp.on(
-                "Network.responseReceived",
-                lambda e: events["cached"].add(e["requestId"])
-                if e["response"].get("fromDiskCache") or e["response"].get("fromPrefetchCache")
-                else None,
-            )
-            cdp.on("Network.loadingFinished", lambda e: events["bytes"].__setitem__(e["requestId"], e["encodedDataLength"]))
             run = {}
             for view in ("first", "repeat"):
-                for key in events:
-                    events[key].clear()
-                page.goto(url, wait_until="load")
-                page.wait_for_timeout(300)  # late requests (an icon) still count
-                timing = page.evaluate(
-                    "() => { const n = performance.getEntriesByType('navigation')[0];"
-                    " return [n.domContentLoadedEventEnd, n.loadEventEnd]; }"
-                )
-                network = [rid for rid, u in events["sent"].items() if not u.startswith("data:") and rid not in events["cached"]]
-                run[f"{view}_dcl"], run[f"{view}_load"] = timing[0] / 1000, timing[1] / 1000
-                run[f"{view}_requests"] = len(network)
-                run[f"{view}_bytes"] = sum(events["bytes"].get(rid, 0) for rid in network)
-                run[f"{view}_urls"] = sorted(events["sent"][rid] for rid in network)
+                run.update({f"{view}_{key}": value for key, value in navigate(page, cdp, url).items()})
             results.append(run)
             context.close()
         browser.close()
