@@ -303,9 +303,11 @@ def table(med: dict, args, link: str) -> str:
         f"Machine: {platform.node()} ({platform.machine()}, {os.cpu_count()} cores), {date.today().isoformat()}; "
         f"Chromium (Playwright), gunicorn 2 gthread workers; link: 280 ms RTT, 4 Mbit/s, 1 % loss per round trip, "
         f"{how}; median of {args.runs} runs; page `{args.path}`; "
-        f"database {'PostgreSQL' if args.database_url and 'postgres' in args.database_url else 'SQLite'}.",
+        f"database {database_name(args.database_url)}.",
         "",
-        f"Command: `.venv/bin/python bench/first_view.py --runs {args.runs} --write docs/benchmarks.md`",
+        f"Command: `.venv/bin/python bench/first_view.py --runs {args.runs}"
+        + (" --database-url postgresql://…" if args.database_url else "")
+        + " --write docs/benchmarks.md`",
         "",
         "| Measure | Median | Target | Met |",
         "| --- | --- | --- | --- |",
@@ -321,8 +323,12 @@ def table(med: dict, args, link: str) -> str:
     return "\n".join(lines)
 
 
-def write(path: Path, text: str) -> None:
-    heading = "## First view over a long thin link (issue 14, target 2)"
+def database_name(url: str | None) -> str:
+    return "PostgreSQL" if url and url.startswith("postgres") else "SQLite"
+
+
+def write(path: Path, text: str, database: str) -> None:
+    heading = f"## First view over a long thin link (issue 14, target 2), {database}"
     doc = path.read_text() if path.exists() else ""
     block = f"{heading}\n\n{text}\n"
     if heading in doc:
@@ -363,7 +369,7 @@ def main() -> None:
     print("\nFirst view's requests:", ", ".join(results[0]["first_urls"]))
     print("Repeat view's requests:", ", ".join(results[0]["repeat_urls"]))
     if args.write:
-        write(args.write, text)
+        write(args.write, text, database_name(args.database_url))
 
 
 if __name__ == "__main__":
