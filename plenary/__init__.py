@@ -53,6 +53,7 @@ from plenary.certificates import cli as certificates_cli  # noqa: F401  (adds `f
 from plenary.certificates import views as certificate_views
 from plenary.checkin import views as checkin_views
 from plenary.cli import register_commands
+from plenary.compression import register_compression
 from plenary.config import DEFAULT_TIMEZONE, KEY_FILES, load_config
 from plenary.cookies import SessionInterface
 from plenary.documents import services as documents
@@ -73,6 +74,7 @@ from plenary.registration.mail_values import install_mail_values
 from plenary.registration.views import bp as registration_bp
 from plenary.reminders import admin_views as reminder_admin
 from plenary.sqlite import configure_sqlite
+from plenary.static_files import register_static_files
 from plenary.survey import admin_views as survey_admin
 from plenary.survey.views import bp as survey_bp
 from plenary.unit_of_work import register_unit_of_work_check
@@ -116,6 +118,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     warn_about_per_process_limits(app)
     warn_about_registration_budget(app)
     register_request_limits(app)  # before the extensions: CSRF protection reads the body in its own hook
+    register_compression(app)  # the first after_request hook added is the last run: it sees the finished answer
     register_extensions(app)
     models.register_models()
     configure_routing(app)
@@ -125,6 +128,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     register_errors(app)
     storage.validate(app)
     register_security_headers(app)
+    register_static_files(app)
     register_unit_of_work_check(app)
     register_cli(app)
     warn_about_key_files(app)
@@ -208,7 +212,6 @@ def register_extensions(app: Flask) -> None:
         default_translation_directories=os.path.join(PROJECT_ROOT, "plenary", "translations"),
     )
     extensions.csrf.init_app(app)
-    extensions.bootstrap.init_app(app)
     extensions.login_manager.init_app(app)
     configure_login(extensions.login_manager)
     extensions.limiter.init_app(app)

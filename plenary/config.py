@@ -35,7 +35,6 @@ def default_config(app: Flask) -> dict:
         "LANGUAGES": LANGUAGES,
         "LANGUAGE_COOKIE": "plenary_lang",
         "LANGUAGE_COOKIE_MAX_AGE": 365 * 24 * 3600,
-        "BOOTSTRAP_SERVE_LOCAL": True,
         "NEWS_PER_PAGE": 10,
         # Registration
         # People registered per client address (counted just before storing: a form with mistakes costs nothing;

@@ -20,3 +20,10 @@ class SessionInterface(SecureCookieSessionInterface):
     def get_cookie_secure(self, app: Flask) -> bool:
         """Secure when configured, or when this request came over HTTPS."""
         return cookie_secure()
+
+    def save_session(self, app: Flask, session, response) -> None:
+        """As Flask's, except for static files: they never change the session, and "Vary: Cookie" (added when
+        Flask-Login's hook looked at the session) would keep a browser from reusing its cached copy."""
+        if request.endpoint == "static":
+            return
+        super().save_session(app, session, response)

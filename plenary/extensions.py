@@ -1,7 +1,6 @@
 """Every Flask extension, created unbound; ``create_app`` binds them (mail is smtplib: plenary.mail.smtp)."""
 
 from flask_babel import Babel
-from flask_bootstrap import Bootstrap5
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -15,7 +14,6 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 babel = Babel()
 csrf = CSRFProtect()
-bootstrap = Bootstrap5()
 login_manager = LoginManager()
 # Limits are declared on the routes that need them; storage comes from RATELIMIT_STORAGE_URI.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -21,4 +21,4 @@ def test_a_failed_statement_still_gets_the_sites_500_page(app, client, accounts)
     assert response.status_code == 500 and "<html" in page
     # The site's own page (the navigation read the account again after the rollback), not the bare fallback
     # that appears when the error page itself fails.
-    assert "bootstrap.min.js" in page
+    assert "/static/dist/site.js?v=" in page

@@ -215,7 +215,7 @@ def test_no_third_party_hosts_in_pages_or_assets(client, demo):
                 assert not urlparse(url).netloc or urlparse(url).hostname in own, f"{path} loads {url}"
                 assets.add(url)
     for url in assets:
-        if url.startswith("/static/") or url.startswith("/bootstrap/"):
+        if url.startswith("/static/"):
             response = client.get(url)
             assert response.status_code == 200, url
             if url.endswith(".css"):
