@@ -16,6 +16,7 @@ from plenary.i18n import BABEL_LOCALES, HTML_LANG, localize, localize_any
 from plenary.mail.headers import one_line
 from plenary.mail.models import OutboxMessage
 from plenary.mail.personal import template_helpers
+from plenary.mail.wakeup import announce
 from plenary.urls import public_url
 
 #: Stands in for the registrant's secret token in stored bodies; replaced at delivery.
@@ -80,6 +81,7 @@ def queue_message(
         attachment_ref=attachment_ref,
     )
     db.session.add(message)
+    announce()  # the worker sends it (within a second of the commit; plenary.mail.wakeup)
     if has_app_context():
         g.setdefault("outbox_queued", []).append(message)
     return message
