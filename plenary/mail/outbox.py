@@ -156,6 +156,8 @@ def fold_calendar(lines: list[str]) -> str:
 
 def _fold(line: str, limit: int = 75) -> str:
     """One content line folded as RFC 5545 3.1 says (as icalendar folds; never after a lone backslash escape)."""
+    if len(line) * 4 < limit or len(line.encode("utf-8")) < limit:
+        return line  # short enough: no fold (most lines; the loop below is per character)
     pieces, current, size = [], [], 0
     for char in line:
         width = len(char.encode("utf-8"))
