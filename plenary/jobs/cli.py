@@ -43,7 +43,11 @@ def _run_worker(interval: float) -> None:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    work(JOBS, interval, stop, lambda done: click.echo(_summary(done)), wait=waiter(stop))
+    wait = waiter(stop)  # returns early when mail is queued (plenary.mail.wakeup)
+    try:
+        work(JOBS, interval, stop, lambda done: click.echo(_summary(done)), wait=wait)
+    finally:
+        wait.close()
 
 
 @outbox_cli.command("send")

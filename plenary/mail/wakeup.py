@@ -15,7 +15,6 @@ Either way a missed wake-up costs at most one ``--interval``: the round finds wh
 import logging
 import threading
 import time
-from collections.abc import Callable
 
 from flask import current_app
 from sqlalchemy import text
@@ -31,31 +30,51 @@ _NOTIFIED = "outbox_notified_transaction"
 
 def announce() -> None:
     """Have the current transaction wake the waiting workers when it commits (PostgreSQL; elsewhere nothing)."""
-    if db.session.get_bind().dialect.name != "postgresql":
+    session = db.session()
+    if session.get_bind().dialect.name != "postgresql":
         return
-    transaction = db.session.get_transaction()
-    if transaction is None or db.session.info.get(_NOTIFIED) is transaction:
-        return
-    db.session.execute(text(f"NOTIFY {CHANNEL}"))
-    db.session.info[_NOTIFIED] = db.session.get_transaction()
+    transaction = session.get_transaction()
+    if transaction is not None and session.info.get(_NOTIFIED) is transaction:
+        return  # this transaction says it once, however many messages it queues
+    session.execute(text(f"NOTIFY {CHANNEL}"))
+    session.info[_NOTIFIED] = session.get_transaction()
 
 
-def waiter(stop: threading.Event) -> Callable[[float], None]:
-    """A ``wait(seconds)`` for the worker's loop: returns after ``seconds``, at ``stop``, or when mail is queued."""
+def waiter(stop: threading.Event) -> "Waiter":
+    """The worker's wait between rounds: returns after ``seconds``, at ``stop``, or when mail is queued."""
     if db.engine.dialect.name == "postgresql":
         try:
-            return _Listener(stop).wait
+            return _Listener(stop)
         except Exception:  # no LISTEN connection: polling still works
             log.exception("cannot LISTEN for queued mail; polling the outbox instead")
-    return _poller(stop, float(current_app.config["OUTBOX_POLL_SECONDS"]))
+    return _Poller(stop, float(current_app.config["OUTBOX_POLL_SECONDS"]))
 
 
-def _poller(stop: threading.Event, every: float) -> Callable[[float], None]:
-    from plenary.mail.delivery import due_message_ids
+class Waiter:
+    """``wait(seconds)``, called as ``waiter(seconds)``; ``close()`` when the worker ends."""
 
-    def wait(seconds: float) -> None:
+    def __init__(self, stop: threading.Event) -> None:
+        self.stop = stop
+
+    def __call__(self, seconds: float) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Free what the waiter holds (nothing, unless it listens)."""
+
+
+class _Poller(Waiter):
+    """Asks every ``every`` seconds whether a message is due (SQLite; any database)."""
+
+    def __init__(self, stop: threading.Event, every: float) -> None:
+        super().__init__(stop)
+        self.every = every
+
+    def __call__(self, seconds: float) -> None:
+        from plenary.mail.delivery import due_message_ids
+
         deadline = time.monotonic() + seconds
-        while not stop.wait(max(0.0, min(every, deadline - time.monotonic()))):
+        while not self.stop.wait(max(0.0, min(self.every, deadline - time.monotonic()))):
             if time.monotonic() >= deadline:
                 return
             try:
@@ -65,24 +84,22 @@ def _poller(stop: threading.Event, every: float) -> Callable[[float], None]:
             if due:
                 return
 
-    return wait
 
-
-class _Listener:
+class _Listener(Waiter):
     """A connection of its own that LISTENs on the outbox channel (autocommit, outside the pool)."""
 
     #: Longest single wait, so that ``stop`` (set by a signal handler) is seen soon.
     SLICE = 0.5
 
     def __init__(self, stop: threading.Event) -> None:
-        self.stop = stop
+        super().__init__(stop)
         raw = db.engine.raw_connection()
-        raw.detach()  # never handed back to the pool in LISTEN state
         self.connection = raw.driver_connection
+        raw.detach()  # never handed back to the pool in LISTEN state
         self.connection.autocommit = True
         self.connection.execute(f"LISTEN {CHANNEL}")
 
-    def wait(self, seconds: float) -> None:
+    def __call__(self, seconds: float) -> None:
         deadline = time.monotonic() + seconds
         while not self.stop.is_set():
             remaining = deadline - time.monotonic()
@@ -98,3 +115,6 @@ class _Listener:
                 # Several commits may have woken us: take what else arrived, then run a round for all of them.
                 list(self.connection.notifies(timeout=0, stop_after=100))
                 return
+
+    def close(self) -> None:
+        self.connection.close()
