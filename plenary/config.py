@@ -97,7 +97,10 @@ def default_config(app: Flask) -> dict:
                               "zh": "中德工业城市联盟全体大会"},  # fmt: skip
         "MAIL_FILE_DIR": os.path.join(app.instance_path, "mail"),
         "MAIL_TIMEOUT": 20,
-        "OUTBOX_DELIVER_AFTER_REQUEST": True,
+        # Off: the web worker only stores a request's messages and the worker sends them (woken at once on
+        # PostgreSQL, or polling every OUTBOX_POLL_SECONDS); on: a thread of the web worker also tries them.
+        "OUTBOX_DELIVER_AFTER_REQUEST": False,
+        "OUTBOX_POLL_SECONDS": 1.0,
         "OUTBOX_MAX_ATTEMPTS": 12,
         # How long a worker's claim on the message it sends lasts: a killed worker's message is sent again this
         # long after (plus one --interval). One SMTP exchange ends within 4/5 of it (and MAIL_TIMEOUT).

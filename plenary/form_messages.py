@@ -6,10 +6,14 @@ our catalogue (marked here, so that extraction finds them) and translated from t
 app is a ``FlaskForm`` from this module (sub-forms: ``Form``), so none shows WTForms' English.
 """
 
+from functools import lru_cache
+
 import flask_wtf
 import wtforms
-from flask_babel import gettext
-from flask_wtf.i18n import translations as wtforms_translations
+from babel import support
+from flask import current_app, has_request_context
+from flask_babel import get_locale, gettext
+from wtforms.i18n import messages_path
 
 from plenary.i18n import N_
 
@@ -20,6 +24,35 @@ GAPS = frozenset({
     N_("This field cannot be edited."),
     N_("This field is disabled and cannot have a value."),
 })  # fmt: skip
+
+
+@lru_cache(maxsize=8)
+def _wtforms_catalogue(locale: str) -> support.Translations:
+    """WTForms' catalogue for ``locale``, read once per process (Flask-WTF reads the .mo file on every request)."""
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+class _WTFormsTranslations:
+    """WTForms' catalogue of the request's locale (as ``flask_wtf.i18n.translations``), English outside a request."""
+
+    @staticmethod
+    def _catalogue():
+        if not has_request_context() or "babel" not in current_app.extensions:
+            return None
+        return _wtforms_catalogue(str(get_locale()))
+
+    def gettext(self, string: str) -> str:
+        catalogue = self._catalogue()
+        return string if catalogue is None else catalogue.ugettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        catalogue = self._catalogue()
+        if catalogue is None:
+            return singular if n == 1 else plural
+        return catalogue.ungettext(singular, plural, n)
+
+
+wtforms_translations = _WTFormsTranslations()
 
 
 class Translations:

@@ -148,6 +148,21 @@ def serve(database_url: str, mail_dir: Path, log_path: Path, workers: int = WORK
         stop(process)
 
 
+@contextmanager
+def jobs_worker(database_url: str, mail_dir: Path, log_path: Path) -> Iterator[subprocess.Popen]:
+    """Run ``flask jobs worker`` (the production worker) on the database until the block ends."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FLASK_") and k != "DATABASE_URL"}
+    env.update(FLASK_SQLALCHEMY_DATABASE_URI=database_url, FLASK_SECRET_KEY="race-test-secret",
+               FLASK_MAIL_FILE_DIR=str(mail_dir))  # fmt: skip
+    command = [sys.executable, "-m", "flask", "--app", "wsgi", "jobs", "worker", "--interval", "1"]
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        yield process
+    finally:
+        stop(process)
+
+
 def stop(process: subprocess.Popen) -> None:
     """End a process started by a test (if it still runs): politely, then for good."""
     if process.poll() is None:
@@ -253,9 +268,9 @@ def _log_tail(log_path: Path, lines: int = 60) -> str:
     return "\n".join(log_path.read_text(errors="replace").splitlines()[-lines:])
 
 
-def _delivered_files(app, mail_dir: Path) -> tuple[list[OutboxMessage], list[Path]]:
-    """Wait (polling, at most MAIL_DEADLINE s) until no message is pending; return messages and .eml files."""
-    deadline = time.monotonic() + MAIL_DEADLINE
+def _delivered_files(app, mail_dir: Path, seconds: float = MAIL_DEADLINE) -> tuple[list[OutboxMessage], list[Path]]:
+    """Wait (polling, at most ``seconds``) until no message is pending; return messages and .eml files."""
+    deadline = time.monotonic() + seconds
     while True:
         with app.app_context():
             messages = db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)).all()
@@ -312,6 +327,30 @@ def test_burst_fills_exactly_the_seats_then_the_waitlist(make_app, database_url,
         with open(path, "rb") as fh:
             addressed[email.message_from_binary_file(fh)["To"]] += 1
     assert addressed == Counter({**{s.email: 1 for s in submissions}, CONTACT: PEOPLE})
+
+
+def test_burst_with_the_worker_sending_gives_every_person_one_message(make_app, database_url, tmp_path):
+    """As in production: the web workers only store the mail (the default), the worker sends it during the burst."""
+    app = make_app(create_schema=False)
+    plenary_id = create_race_plenary(app)
+    mail_dir, log = tmp_path / "mail", tmp_path / "gunicorn.log"
+    with (jobs_worker(database_url, mail_dir, tmp_path / "worker.log") as worker,
+          serve(database_url, mail_dir, log, OUTBOX_DELIVER_AFTER_REQUEST=False) as port):  # fmt: skip
+        submissions = burst(port)
+        messages, files = _delivered_files(app, mail_dir, seconds=120)
+        assert worker.poll() is None, (tmp_path / "worker.log").read_text()
+
+    assert Counter(s.status for s in submissions) == {302: PEOPLE}, _log_tail(log)
+    registrations = _registrations(app, plenary_id)
+    assert Counter(r.status for r in registrations) == {"confirmed": SEATS, "waitlisted": PEOPLE - SEATS}
+    to_people = [m for m in messages if m.recipient != CONTACT]
+    assert Counter(m.recipient for m in to_people) == {r.email: 1 for r in registrations}
+    by_email = {r.email: r for r in registrations}
+    assert all(m.kind == f"registration_{by_email[m.recipient].status}" for m in to_people)
+    assert all(m.language == by_email[m.recipient].language for m in to_people)
+    outcomes = Counter((m.status, m.attempts) for m in messages)
+    assert outcomes == {("sent", 1): 2 * PEOPLE}, f"{outcomes}\n{(tmp_path / 'worker.log').read_text()[-3000:]}"
+    assert sorted(int(f.name.split("-", 1)[0]) for f in files) == [m.id for m in messages]
 
 
 def test_without_the_lock_the_burst_breaks_capacity(make_app, database_url, tmp_path):

@@ -13,7 +13,7 @@ from flask import current_app
 from flask_babel import force_locale, gettext
 from icalendar import Alarm, Calendar, Event, vCalAddress, vDuration, vText
 
-from plenary.calendar.timezones import vtimezone
+from plenary.calendar.timezones import vtimezone, vtimezone_text
 from plenary.events.models import Plenary, PlenaryFormat, PlenaryStatus
 from plenary.i18n import BABEL_LOCALES, localize, localize_any
 from plenary.labels import AGENDA_KIND_LABELS, FORMAT_LABELS
@@ -217,6 +217,22 @@ def _speaker(speaker, lang: str) -> str:
     """"Staatssekretär a. D. Friedhelm Ost, ISA" (or the organisation of an unnamed representative)."""
     name = " ".join(p for p in (localize_any(speaker.honorific, lang).text, speaker.name or "") if p)
     return ", ".join(p for p in (name, localize_any(speaker.organisation, lang).text) if p)
+
+
+def calendar_text(events: list[Event], zones: set[str], *, method: str | None = None) -> str:
+    """``calendar(events, zones, method=method).to_ical()`` as text, without parsing and writing the VTIMEZONEs again.
+
+    Each VTIMEZONE is the same stored text in every calendar (``plenary.calendar.timezones``); building one as a
+    component and writing it out cost more than the event itself, once per invitation queued. So the calendar is
+    written without them and their text is put where ``calendar`` puts them: after the properties, before the events.
+    """
+    head = calendar([], set(), method=method)
+    for event in events:
+        head.add_component(event)
+    text = head.to_ical()
+    zones_text = b"".join(vtimezone_text(zone) for zone in sorted(zones))
+    at = text.index(b"BEGIN:VEVENT") if events else text.rindex(b"END:VCALENDAR")
+    return (text[:at] + zones_text + text[at:]).decode("utf-8")
 
 
 def calendar(events: list[Event], zones: set[str], *, method: str | None = None, name: str | None = None,

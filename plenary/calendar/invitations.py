@@ -7,7 +7,7 @@ registration's notifications when a registration does).
 
 from flask import current_app
 
-from plenary.calendar.ical import Attendee, calendar, plenary_event
+from plenary.calendar.ical import Attendee, calendar_text, plenary_event
 from plenary.db import utcnow
 from plenary.events.models import Plenary
 from plenary.events.services import reply_address
@@ -33,4 +33,4 @@ def invitation(registration, method: str, uninvite: bool = False, address: str |
                           organizer=organizer(plenary), cancelled=method == "CANCEL", join_link=join_link)  # fmt: skip
     if uninvite:
         del event["status"]
-    return calendar([event], {plenary.timezone}, method=method).to_ical().decode("utf-8")
+    return calendar_text([event], {plenary.timezone}, method=method)

@@ -168,6 +168,11 @@ def _vtimezone_ical(zone_name: str) -> bytes:
     return component.to_ical()
 
 
+def vtimezone_text(zone_name: str) -> bytes:
+    """The VTIMEZONE of ``zone_name`` as iCalendar text (made once per process): what ``vtimezone`` writes."""
+    return _vtimezone_ical(zone_name)
+
+
 def vtimezone(zone_name: str) -> Timezone:
     """The VTIMEZONE of ``zone_name``: byte for byte the same in every calendar the app writes."""
     return Timezone.from_ical(_vtimezone_ical(zone_name))

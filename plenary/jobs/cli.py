@@ -13,6 +13,7 @@ from plenary.jobs.catalog import JOBS
 from plenary.jobs.registry import run_due, work
 from plenary.mail.cli import outbox_cli
 from plenary.mail.delivery import deliver_due
+from plenary.mail.wakeup import waiter
 
 jobs_cli = AppGroup("jobs", help="Periodic work: the outbox, broadcasts, pruning, the retention purge.")
 
@@ -42,7 +43,11 @@ def _run_worker(interval: float) -> None:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    work(JOBS, interval, stop, lambda done: click.echo(_summary(done)))
+    wait = waiter(stop)  # returns early when mail is queued (plenary.mail.wakeup)
+    try:
+        work(JOBS, interval, stop, lambda done: click.echo(_summary(done)), wait=wait)
+    finally:
+        wait.close()
 
 
 @outbox_cli.command("send")

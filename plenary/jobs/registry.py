@@ -45,8 +45,12 @@ def run_due(jobs: Sequence[Job], now: datetime | None = None, keep_going: Callab
     return done
 
 
-def work(jobs: Sequence[Job], interval: float, stop: threading.Event, report: Callable[[dict], None]) -> None:
+def work(jobs: Sequence[Job], interval: float, stop: threading.Event, report: Callable[[dict], None],
+         wait: Callable[[float], None] | None = None) -> None:  # fmt: skip
     """The worker: run each job when its ``every`` has passed (the first round runs all), until ``stop`` is set.
+
+    Between rounds it waits ``interval`` seconds with ``wait`` (default: ``stop.wait``); the worker's ``wait``
+    (``plenary.mail.wakeup.waiter``) returns early when a message is queued.
 
     A job that fails is logged and tried again in its next turn: the worker outlives a database hiccup
     (what was not recorded is retried after its lease). ``stop`` is checked between units of work.
@@ -72,4 +76,4 @@ def work(jobs: Sequence[Job], interval: float, stop: threading.Event, report: Ca
         if any(done.values()):
             report(done)
         db.session.remove()
-        stop.wait(interval)
+        (wait or stop.wait)(interval)

@@ -16,6 +16,7 @@ from plenary.i18n import BABEL_LOCALES, HTML_LANG, localize, localize_any
 from plenary.mail.headers import one_line
 from plenary.mail.models import OutboxMessage
 from plenary.mail.personal import template_helpers
+from plenary.mail.wakeup import announce
 from plenary.urls import public_url
 
 #: Stands in for the registrant's secret token in stored bodies; replaced at delivery.
@@ -80,6 +81,7 @@ def queue_message(
         attachment_ref=attachment_ref,
     )
     db.session.add(message)
+    announce()  # the worker sends it (within a second of the commit; plenary.mail.wakeup)
     if has_app_context():
         g.setdefault("outbox_queued", []).append(message)
     return message
@@ -154,6 +156,8 @@ def fold_calendar(lines: list[str]) -> str:
 
 def _fold(line: str, limit: int = 75) -> str:
     """One content line folded as RFC 5545 3.1 says (as icalendar folds; never after a lone backslash escape)."""
+    if len(line) * 4 < limit or len(line.encode("utf-8")) < limit:
+        return line  # short enough: no fold (most lines; the loop below is per character)
     pieces, current, size = [], [], 0
     for char in line:
         width = len(char.encode("utf-8"))

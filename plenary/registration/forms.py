@@ -1,5 +1,7 @@
 """The registration form: field shapes, limits and validators only."""
 
+from functools import lru_cache
+
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
@@ -51,12 +53,16 @@ FIRST_COUNTRIES = ("DE", "CN")  # listed first, before the others
 
 def country_choices() -> list[SelectChoice]:
     """Countries named in the visitor's language, Germany and China first, then as readers sort them."""
+    return choices(_country_pairs(current_language()))
 
-    lang = current_language()
+
+@lru_cache(maxsize=8)
+def _country_pairs(lang: str) -> tuple[tuple[str, str], ...]:
+    """(code, name) of ``country_choices`` in ``lang``, sorted once per process (CLDR's names do not change)."""
     names = country_names(lang)
     codes = sorted((c for c in names if is_country(c) and c not in FIRST_COUNTRIES),
                    key=lambda c: sort_key(names[c], lang))  # fmt: skip
-    return choices([("", "—"), ("DE", names["DE"]), ("CN", names["CN"])] + [(c, names[c]) for c in codes])
+    return (("", "—"), ("DE", names["DE"]), ("CN", names["CN"]), *((c, names[c]) for c in codes))
 
 
 

@@ -1,0 +1,120 @@
+"""Waking the worker when a message is queued, so that it goes out within a second, not at the next round.
+
+The web workers only store messages (``plenary.mail.outbox``); the worker (``flask jobs worker``) sends them.
+Between two rounds the worker waits for ``--interval`` seconds, or less when there is mail:
+
+- On PostgreSQL, a transaction that queues a message also says ``NOTIFY plenary_outbox`` (once per
+  transaction; PostgreSQL delivers it at the commit, never for a rollback), and the waiting worker LISTENs on
+  a connection of its own.
+- Elsewhere (SQLite), the waiting worker asks every FLASK_OUTBOX_POLL_SECONDS whether a message is due
+  (one indexed query).
+
+Either way a missed wake-up costs at most one ``--interval``: the round finds what is due in the data.
+"""
+
+import logging
+import threading
+import time
+
+from flask import current_app
+from sqlalchemy import text
+
+from plenary.extensions import db
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "plenary_outbox"
+
+_NOTIFIED = "outbox_notified_transaction"
+
+
+def announce() -> None:
+    """Have the current transaction wake the waiting workers when it commits (PostgreSQL; elsewhere nothing)."""
+    session = db.session()
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    transaction = session.get_transaction()
+    if transaction is not None and session.info.get(_NOTIFIED) is transaction:
+        return  # this transaction says it once, however many messages it queues
+    session.execute(text(f"NOTIFY {CHANNEL}"))
+    session.info[_NOTIFIED] = session.get_transaction()
+
+
+def waiter(stop: threading.Event) -> "Waiter":
+    """The worker's wait between rounds: returns after ``seconds``, at ``stop``, or when mail is queued."""
+    if db.engine.dialect.name == "postgresql":
+        try:
+            return _Listener(stop)
+        except Exception:  # no LISTEN connection: polling still works
+            log.exception("cannot LISTEN for queued mail; polling the outbox instead")
+    return _Poller(stop, float(current_app.config["OUTBOX_POLL_SECONDS"]))
+
+
+class Waiter:
+    """``wait(seconds)``, called as ``waiter(seconds)``; ``close()`` when the worker ends."""
+
+    def __init__(self, stop: threading.Event) -> None:
+        self.stop = stop
+
+    def __call__(self, seconds: float) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Free what the waiter holds (nothing, unless it listens)."""
+
+
+class _Poller(Waiter):
+    """Asks every ``every`` seconds whether a message is due (SQLite; any database)."""
+
+    def __init__(self, stop: threading.Event, every: float) -> None:
+        super().__init__(stop)
+        self.every = every
+
+    def __call__(self, seconds: float) -> None:
+        from plenary.mail.delivery import due_message_ids
+
+        deadline = time.monotonic() + seconds
+        while not self.stop.wait(max(0.0, min(self.every, deadline - time.monotonic()))):
+            if time.monotonic() >= deadline:
+                return
+            try:
+                due = due_message_ids(limit=1)
+            finally:
+                db.session.remove()  # hold no transaction (or SQLite read lock) while waiting
+            if due:
+                return
+
+
+class _Listener(Waiter):
+    """A connection of its own that LISTENs on the outbox channel (autocommit, outside the pool)."""
+
+    #: Longest single wait, so that ``stop`` (set by a signal handler) is seen soon.
+    SLICE = 0.5
+
+    def __init__(self, stop: threading.Event) -> None:
+        super().__init__(stop)
+        raw = db.engine.raw_connection()
+        self.connection = raw.driver_connection
+        raw.detach()  # never handed back to the pool in LISTEN state
+        self.connection.autocommit = True
+        self.connection.execute(f"LISTEN {CHANNEL}")
+
+    def __call__(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while not self.stop.is_set():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            try:
+                woken = list(self.connection.notifies(timeout=min(self.SLICE, remaining), stop_after=1))
+            except Exception:
+                log.exception("LISTEN connection lost; waiting out the interval")
+                self.stop.wait(max(0.0, deadline - time.monotonic()))
+                return
+            if woken:
+                # Several commits may have woken us: take what else arrived, then run a round for all of them.
+                list(self.connection.notifies(timeout=0, stop_after=100))
+                return
+
+    def close(self) -> None:
+        self.connection.close()
