@@ -1,7 +1,8 @@
 """Throughput of the back office with many registrations, as a ratio to a bare Flask app, both under gunicorn.
 
-Usage: .venv/bin/python bench/backoffice.py [--registrations 10000] [--seconds 5] [--concurrency 8]
-           [--database-url postgresql://postgres@127.0.0.1:5432/plenary_bench] [--write docs/benchmarks.md]
+Usage: .venv/bin/python bench/backoffice.py [--registrations 10000] [--seconds 5] [--concurrency 8] [--samples 21]
+           [--database-url postgresql://postgres@127.0.0.1:5432/plenary_bench [--no-sqlite]] [--no-wrk]
+           [--port 5550] [--write docs/benchmarks.md]
 
 Builds a database the way an operator would (``flask db upgrade``, ``flask demo``, ``flask users create``
 for an organizer account), then adds --registrations registrations to the demo's 11th plenary in one
@@ -11,10 +12,16 @@ once through the login form (with its CSRF token) and wrk loads each back-office
 session cookie. Every page is first fetched once and must answer 200: a redirect to the login page
 means the cookie was refused, and the script stops rather than measure the login page.
 
-The database is a temporary SQLite file, or, with --database-url, the PostgreSQL database the user
-created for it (e.g. ``createdb -h 127.0.0.1 -U postgres plenary_bench``). There the script works in a
-schema of its own (``bench_backoffice_<pid>``, first on the search path) and drops that schema, and only
-that, when it is done; the database and whatever else is in it stay untouched.
+Two figures per page: the **median latency alone** (--samples requests one after another, nothing else
+asked of the server; the bound of issue 14 is about this one: a list page ≤ 100 ms, the statistics
+≤ 200 ms, the XLSX export of every registration ≤ 5 s), and the throughput under load (wrk,
+--concurrency connections, as a ratio to the bare Flask page measured in the same run; --no-wrk skips it).
+The bare app's median alone is measured the same way, in the same run.
+
+The database is a temporary SQLite file and, with --database-url, also (after it; only it with --no-sqlite)
+the PostgreSQL database the user created for it (e.g. ``createdb -h 127.0.0.1 -U postgres plenary_bench``).
+There the script works in a schema of its own (``bench_backoffice_<pid>``, first on the search path) and
+drops that schema, and only that, when it is done; the database and whatever else is in it stay untouched.
 """
 
 import argparse
@@ -25,9 +32,11 @@ import random
 import re
 import secrets
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.parse
 from datetime import UTC, date, datetime, timedelta
 from http.cookies import SimpleCookie
@@ -40,13 +49,18 @@ sys.path.insert(0, str(ROOT / "bench"))  # the helpers of bench/pages.py
 from pages import free_port, hammer, start  # noqa: E402
 
 PLENARY = "11th-plenary"
+LIST = f"/admin/plenaries/{PLENARY}/registrations"
 PAGES = [
     "/admin/",
-    f"/admin/plenaries/{PLENARY}/registrations",
-    f"/admin/plenaries/{PLENARY}/registrations?page=150&sort=name",
-    f"/admin/plenaries/{PLENARY}/registrations?status=confirmed&country=CN&q=li",
+    LIST,
+    f"{LIST}?page=150&sort=name",
+    f"{LIST}?page=200&sort=-organisation",
+    f"{LIST}?status=confirmed&country=CN&q=li",
+    f"{LIST}?attendance=online&attended=no&sort=country",
+    f"{LIST}?delegation=heads&sort=name",
     f"/admin/plenaries/{PLENARY}/statistics",
-    f"/admin/plenaries/{PLENARY}/registrations/export?format=csv",
+    f"{LIST}/export?format=xlsx",
+    f"{LIST}/export?format=csv",
 ]
 EMAIL = "bench@isa.example"
 PASSWORD = "bench-" + secrets.token_hex(8)  # 22 characters; the minimum is 12
@@ -209,6 +223,32 @@ def check(port: int, path: str, cookie: str) -> int:
     return len(body)
 
 
+def workers_cpu_ms(master: int) -> float:
+    """The CPU time (user and system, in ms) the gunicorn master's workers have used so far."""
+    total = 0
+    for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split():
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (stat fields 14 and 15), in clock ticks
+    return total * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def median_alone(port: int, path: str, samples: int, cookie: str | None = None,
+                 master: int | None = None) -> tuple[float, float]:  # fmt: skip
+    """``samples`` requests for ``path`` one after another (after one to warm up): the median latency in ms and
+    the workers' CPU time per request in ms (what the request costs, whatever else runs on the machine)."""
+    timings = []
+    request(port, "GET", path, cookie=cookie)
+    cpu = workers_cpu_ms(master) if master else 0.0
+    for _ in range(samples):
+        started = time.perf_counter()
+        status, _, _ = request(port, "GET", path, cookie=cookie)
+        timings.append((time.perf_counter() - started) * 1000)
+        if status != 200:
+            sys.exit(f"{path} answered {status} while measuring its latency; not measuring")
+    cpu = (workers_cpu_ms(master) - cpu) / samples if master else 0.0
+    return statistics.median(timings), cpu
+
+
 def hammer_logged_in(port: int, path: str, seconds: int, concurrency: int, cookie: str) -> tuple[float, float]:
     """bench/pages.py's ``hammer`` with the session cookie: (requests per second, mean latency in ms).
 
@@ -243,86 +283,122 @@ def prepare(database_url: str, registrations: int, tmp: Path) -> dict:
     return env
 
 
-def measure(env: dict, args: argparse.Namespace) -> tuple[float, list[tuple[str, float, float, float, int]]]:
-    """Serve both apps, log in, load every page: the baseline and (path, rate, ratio, latency ms, bytes) rows."""
-    bare_port, app_port = free_port(), free_port()
+def measure(env: dict, args: argparse.Namespace) -> tuple[float, float, list[tuple]]:
+    """Serve both apps, log in, time every page alone, then load it.
+
+    Returns the bare page's rate (0 with --no-wrk) and median latency, and rows of (path, median ms, worker CPU ms
+    per request, rate, ratio, bytes).
+    """
+    bare_port, app_port = (args.port, args.port + 1) if args.port else (free_port(), free_port())
     bare = start("bare_app:app", bare_port, env, ROOT / "bench")
     plenary = start("wsgi:app", app_port, env, ROOT)
     try:
         cookie = log_in(app_port)
         sizes = {path: check(app_port, path, cookie) for path in PAGES}
-        baseline = hammer(bare_port, "/", args.seconds, args.concurrency)
+        bare_median, _ = median_alone(bare_port, "/", args.samples)
+        medians = {}
+        for path in PAGES:
+            samples = args.export_samples if "/export" in path else args.samples
+            medians[path] = median_alone(app_port, path, samples, cookie, plenary.pid)
+            print(f"{path}: median {medians[path][0]:.1f} ms alone, {medians[path][1]:.0f} ms CPU", file=sys.stderr)
+        baseline = 0.0 if args.no_wrk else hammer(bare_port, "/", args.seconds, args.concurrency)
         rows = []
         for path in PAGES:
-            seconds = args.export_seconds if "/export" in path else args.seconds
-            rate, latency = hammer_logged_in(app_port, path, seconds, args.concurrency, cookie)
-            check(app_port, path, cookie)  # still logged in: the run measured the page, not a redirect
-            rows.append((path, rate, rate / baseline, latency, sizes[path]))
-            print(f"{path}: {rate:.1f} requests/s", file=sys.stderr)
-        return baseline, rows
+            rate = 0.0
+            if not args.no_wrk:
+                seconds = args.export_seconds if "/export" in path else args.seconds
+                rate, _ = hammer_logged_in(app_port, path, seconds, args.concurrency, cookie)
+                check(app_port, path, cookie)  # still logged in: the run measured the page, not a redirect
+                print(f"{path}: {rate:.1f} requests/s", file=sys.stderr)
+            rows.append((path, *medians[path], rate, rate / baseline if baseline else 0.0, sizes[path]))
+        return baseline, bare_median, rows
     finally:
         for proc in (bare, plenary):
             proc.terminate()
             proc.wait()
 
 
+def run(database_url: str | None, args: argparse.Namespace) -> list[str]:
+    """Build the database (a temporary SQLite file, or a schema of ``database_url``), measure: the section's lines."""
+    load = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        if database_url:
+            schema = f"bench_backoffice_{os.getpid()}"
+            version = postgres(database_url, "SHOW server_version").split()[0]
+            postgres(database_url, f"CREATE SCHEMA {schema}")
+            try:
+                env = prepare(postgres_schema_url(database_url, schema), args.registrations, tmp)
+                baseline, bare_median, rows = measure(env, args)
+            finally:
+                postgres(database_url, f"DROP SCHEMA {schema} CASCADE")
+            database = f"PostgreSQL {version}"
+        else:
+            env = prepare(f"sqlite:///{tmp / 'bench.sqlite'}", args.registrations, tmp)
+            baseline, bare_median, rows = measure(env, args)
+            database = "SQLite"
+
+    export = f", {args.export_seconds} s for the exports" if args.export_seconds != args.seconds else ""
+    load_text = ("not measured under load (--no-wrk)" if args.no_wrk else
+                 f"then wrk, {args.seconds} s per page{export}, {args.concurrency} connections; throughput as a ratio "
+                 f"to the bare Flask page ({baseline:.0f} requests/s here)")  # fmt: skip
+    command = " ".join(["bench/backoffice.py", *sys.argv[1:]])
+    return [
+        f"### {date.today().isoformat()} — back office, {args.registrations:,} registrations, {database}, "
+        f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "",
+        f"`{command}` ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}): gunicorn, 2 sync workers each; "
+        f"{database} database with the demo content and {args.registrations:,} registrations for the 11th plenary; "
+        f"logged in as an organizer. Median latency alone: {args.samples} requests one after another "
+        f"({args.export_samples} for the exports), and the CPU time the workers spent per request (read from /proc; "
+        f"it does not depend on what else runs on the machine); the bare Flask page's median alone is "
+        f"{bare_median:.1f} ms. "
+        f"{load_text[0].upper()}{load_text[1:]}. Load average before the run: {load:.1f}.",
+        "",
+        "| Page | Median latency alone | Worker CPU per request | Requests/s under load | Throughput vs. bare Flask "
+        "| Size |",
+        "| --- | --- | --- | --- | --- | --- |",
+        *(
+            f"| `{path}` | {median:.0f} ms | {cpu:.0f} ms | {f'{rate:.1f}' if rate else '—'} | "
+            f"{f'{ratio:.3f}' if rate else '—'} | {size / 1024:.0f} KB |"
+            for path, median, cpu, rate, ratio, size in rows
+        ),
+        "",
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--registrations", type=int, default=10_000, help="registrations of the 11th plenary")
     parser.add_argument("--seconds", type=int, default=5, help="wrk's duration per page (default 5)")
-    parser.add_argument("--export-seconds", type=int, default=5, help="wrk's duration for the CSV export")
+    parser.add_argument("--export-seconds", type=int, default=5, help="wrk's duration for the exports")
     parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--database-url", help="measure on this PostgreSQL database instead of SQLite "
+    parser.add_argument("--samples", type=int, default=21, help="requests one after another per page (median)")
+    parser.add_argument("--export-samples", type=int, default=3, help="the same for the exports")
+    parser.add_argument("--no-wrk", action="store_true", help="only the median latency alone, no load")
+    parser.add_argument("--port", type=int, help="serve the bare app on this port and Plenary on the next "
+                        "(default: two free ports)")  # fmt: skip
+    parser.add_argument("--database-url", help="also measure on this PostgreSQL database "
                         "(in a schema of its own, dropped afterwards)")  # fmt: skip
-    parser.add_argument("--write", help="append the result section to this Markdown file")
+    parser.add_argument("--no-sqlite", action="store_true", help="with --database-url: PostgreSQL only")
+    parser.add_argument("--write", help="append the result sections to this Markdown file")
     args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        sys.exit("bench/backoffice.py needs wrk: apt-get install wrk")
+    if shutil.which("wrk") is None and not args.no_wrk:
+        sys.exit("bench/backoffice.py needs wrk: apt-get install wrk (or measure with --no-wrk)")
     if args.database_url and not args.database_url.startswith(("postgres://", "postgresql")):
         sys.exit("--database-url must be a PostgreSQL URL (without it, a temporary SQLite file is used)")
+    if args.no_sqlite and not args.database_url:
+        sys.exit("--no-sqlite needs --database-url")
 
-    load = os.getloadavg()[0]
-    with tempfile.TemporaryDirectory() as tmp_name:
-        tmp = Path(tmp_name)
-        if args.database_url:
-            schema = f"bench_backoffice_{os.getpid()}"
-            version = postgres(args.database_url, "SHOW server_version").split()[0]
-            postgres(args.database_url, f"CREATE SCHEMA {schema}")
-            try:
-                env = prepare(postgres_schema_url(args.database_url, schema), args.registrations, tmp)
-                baseline, rows = measure(env, args)
-            finally:
-                postgres(args.database_url, f"DROP SCHEMA {schema} CASCADE")
-            database = f"PostgreSQL {version}"
-        else:
-            env = prepare(f"sqlite:///{tmp / 'bench.sqlite'}", args.registrations, tmp)
-            baseline, rows = measure(env, args)
-            database = "SQLite"
-
-    export = f", {args.export_seconds} s for the export" if args.export_seconds != args.seconds else ""
-    lines = [
-        f"### {date.today().isoformat()} — back office, {args.registrations:,} registrations, {database}, "
-        f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
-        "",
-        f"`bench/backoffice.py`: gunicorn, 2 sync workers each; {database} database with the demo content and "
-        f"{args.registrations:,} registrations for the 11th plenary; logged in as an organizer; wrk, "
-        f"{args.seconds} s per page{export}, {args.concurrency} connections. Baseline: bare Flask page = 1.00 "
-        f"({baseline:.0f} requests/s here). Load average before the run: {load:.1f}.",
-        "",
-        "| Page | Requests/s here | Throughput vs. bare Flask | Mean latency | Size |",
-        "| --- | --- | --- | --- | --- |",
-        *(
-            f"| `{path}` | {rate:.1f} | {ratio:.3f} | {latency:.0f} ms | {size / 1024:.0f} KB |"
-            for path, rate, ratio, latency, size in rows
-        ),
-        "",
-    ]
-    print("\n".join(lines))
-    if args.write:
-        existing = Path(args.write).read_text(encoding="utf-8") if Path(args.write).exists() else ""
-        with open(args.write, "a", encoding="utf-8") as fh:
-            # A blank line before the heading, whether or not the file ends with one.
-            fh.write(("\n" if existing and not existing.endswith("\n\n") else "") + "\n".join(lines) + "\n")
+    databases = ([] if args.no_sqlite else [None]) + ([args.database_url] if args.database_url else [])
+    for database_url in databases:
+        lines = run(database_url, args)
+        print("\n".join(lines))
+        if args.write:
+            existing = Path(args.write).read_text(encoding="utf-8") if Path(args.write).exists() else ""
+            with open(args.write, "a", encoding="utf-8") as fh:
+                # A blank line before the heading, whether or not the file ends with one.
+                fh.write(("\n" if existing and not existing.endswith("\n\n") else "") + "\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

@@ -20,7 +20,11 @@ def default_config(app: Flask) -> dict:
         "SECRET_KEY": None,
         "SQLALCHEMY_DATABASE_URI": "sqlite:///" + os.path.join(app.instance_path, "plenary.sqlite"),
         # hide_parameters: an error must not write people's names and addresses into the log.
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+        # query_cache_size: SQLAlchemy keeps each distinct statement compiled (500 by default, up to 750); one of the
+        # registrations list's, with its joins, weighs hundreds of KB and every combination of filters and sort is
+        # one: a worker grew by 12 % from its 1,000th to its 10,000th request. 100 (at most 150) bounds that; a
+        # statement compiled again costs a few ms (bench/memory.py, docs/benchmarks.md).
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True, "query_cache_size": 100},
         # The registration form may stay open a long while (a delegation takes time to type).
         "WTF_CSRF_TIME_LIMIT": 12 * 3600,
         "PUBLIC_URL": "http://127.0.0.1:5000",

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from plenary.admin.services import SORTS, RegistrationFilter, filtered_registrations
 from plenary.audit.models import AuditEntry
 from plenary.events.models import Plenary
 from plenary.extensions import db
@@ -172,6 +173,29 @@ def test_ten_thousand_registrations_take_a_few_queries_on_every_page(organizer, 
         assert part in next_link
     heads, page = _count_statements(organizer, f"{base}?delegation=heads")
     assert heads <= 11 and "2 delegates" in page and _names(page) == [str(head.id)]
+
+
+@pytest.mark.parametrize("query", ["sort=name", "sort=-organisation", "sort=country&status=confirmed",
+                                   "sort=-registered&q=last001", "sort=status&attended=no&delegation=individuals"])
+def test_pages_of_the_list_follow_one_another_in_its_order_with_few_queries(organizer, open_plenary, query):
+    # The page is cut on the ids alone, then its rows are loaded: page after page, every registration once, in order.
+    plenary = open_plenary(capacity_in_person=None)
+    _bulk(plenary.id, 230, _member("koeln", "Köln").id)
+    args = dict(part.split("=") for part in query.split("&"))
+    sort = args.pop("sort")
+    keys = SORTS[sort.lstrip("-")] + (Registration.id,)
+    expected = db.session.scalars(
+        filtered_registrations(plenary.id, RegistrationFilter.from_args(args)).with_only_columns(Registration.id)
+        .order_by(*(key.desc() if sort.startswith("-") else key for key in keys))
+    ).all()  # fmt: skip
+    assert len(expected) > 50  # more than one page
+    shown, counts = [], []
+    for page in range(1, -(-len(expected) // 50) + 1):  # every page that holds someone
+        count, html = _count_statements(organizer, f"/admin/plenaries/{plenary.slug}/registrations?{query}&page={page}")
+        shown += [int(i) for i in _names(html)]
+        counts.append(count)
+    assert shown == expected
+    assert len(set(counts)) == 1 and counts[0] <= 11, counts
 
 
 def test_registration_page_shows_details_history_and_messages(organizer, people):

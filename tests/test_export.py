@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from plenary.extensions import db
 from plenary.members.models import Member
 from plenary.registration import privacy, signup
-from plenary.registration.export import EXPORT_COLUMNS, export_columns
+from plenary.registration.export import EXPORT_COLUMNS, ExportTable, export_columns, xlsx_bytes
 from plenary.registration.models import Registration
 from tests.conftest import login, open_registration, person
 from tests.helpers import count_queries
@@ -275,3 +275,20 @@ def test_command_csv_to_standard_output_and_column_errors(runner, shanghai):
     bad = runner.invoke(args=["registrations", "export", plenary.slug, "--columns", "email,token_hash"])
     assert bad.exit_code != 0 and "token_hash" in bad.output
     assert "No plenary with slug" in runner.invoke(args=["registrations", "export", "nope"]).output
+
+
+def test_streamed_workbook_keeps_error_codes_formulas_and_dates_as_typed():
+    # The workbook is written in openpyxl's write-only mode: a plain value there is typed by openpyxl, which takes
+    # "#N/A" for an error and "=…" for a formula; the export keeps both as text, and times as date cells.
+    table = ExportTable(["remarks", "organisation", "phone", "created_at", "id"], ["A", "=B", "C", "D", "E"],
+                        [["#N/A", "=1+1", "+49 221 123", datetime(2031, 9, 2, 15, 30), 7],
+                         ["#REF!", "Stadt Köln", None, None, 8]], "zh")  # fmt: skip
+    sheet = load_workbook(io.BytesIO(xlsx_bytes(table, "T"))).active
+    rows = list(sheet.iter_rows())
+    assert [c.value for c in rows[0]] == ["A", "=B", "C", "D", "E"] and rows[0][1].data_type == "s"
+    assert rows[0][1].quotePrefix and all(c.font.bold for c in rows[0])
+    assert [(c.value, c.data_type) for c in rows[1][:3]] == [("#N/A", "s"), ("=1+1", "s"), ("+49 221 123", "s")]
+    assert rows[1][1].quotePrefix and not rows[1][2].quotePrefix and not rows[1][0].quotePrefix
+    assert rows[1][3].is_date and rows[1][3].number_format == "YYYY-MM-DD HH:MM" and rows[1][4].value == 7
+    assert (rows[2][0].value, rows[2][0].data_type, rows[2][2].value) == ("#REF!", "s", None)
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:E3"

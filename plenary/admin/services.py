@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask_sqlalchemy.pagination import SelectPagination
 
 from plenary.attendance.models import AttendanceChannel, AttendanceRecord
 from plenary.events.models import Plenary
@@ -52,11 +53,33 @@ def registration_list(plenary_id: int, filters: RegistrationFilter, sort: str = 
     descending = sort.startswith("-")
     keys = SORTS[sort.lstrip("-")] + (Registration.id,)
     order = [key.desc() if descending else key.asc() for key in keys]
-    query = filtered_registrations(plenary_id, filters).options(
-        sa.orm.joinedload(Registration.member), sa.orm.joinedload(Registration.delegation_head),
-        sa.orm.selectinload(Registration.attendance_records),
-    )
-    return db.paginate(query.order_by(*order), page=page, per_page=per_page, error_out=False)
+    query = filtered_registrations(plenary_id, filters).order_by(*order)
+    return _IdsFirstPagination(select=query, order=order, session=db.session(), page=page, per_page=per_page,
+                               error_out=False)  # fmt: skip
+
+
+class _IdsFirstPagination(SelectPagination):
+    """``db.paginate`` that sorts and cuts the page on the ids alone, then loads the page's 50 rows with their joins.
+
+    Sorting every matching registration with its member and head of delegation joined (all their columns) took
+    most of a list page's time at 10,000 registrations; sorting their ids is cheap. Still one query for the page.
+    """
+
+    def _query_items(self) -> list:
+        select = self._query_args["select"]
+        page = select.with_only_columns(Registration.id).limit(self.per_page).offset(self._query_offset)
+        rows = (
+            sa.select(Registration).where(Registration.id.in_(page)).order_by(*self._query_args["order"])
+            .options(sa.orm.joinedload(Registration.member), sa.orm.joinedload(Registration.delegation_head),
+                     sa.orm.selectinload(Registration.attendance_records))
+        )  # fmt: skip
+        return list(self._query_args["session"].execute(rows).unique().scalars())
+
+    def _query_count(self) -> int:
+        # SELECT count(*) FROM registration WHERE …, not a count over a subquery of every column: a smaller statement
+        # to compile and to keep in SQLAlchemy's statement cache, one per combination of filters.
+        select = self._query_args["select"].with_only_columns(sa.func.count(), maintain_column_froms=True)
+        return self._query_args["session"].scalar(select.order_by(None))
 
 
 def delegate_counts(registration_ids: list[int]) -> dict[int, int]:

@@ -18,6 +18,8 @@ from babel import Locale
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy.orm import joinedload, selectinload
@@ -245,48 +247,72 @@ def sheet_title(title: str) -> str:
 
 
 def xlsx_bytes(table: ExportTable, title: str) -> bytes:
-    """The table as an Excel workbook: date cells, a bold frozen header row, an autofilter, fitting widths."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = title
+    """The table as an Excel workbook: date cells, a bold frozen header row, an autofilter, fitting widths.
+
+    Written in openpyxl's write-only mode (rows streamed out, not kept as cell objects): the widths are measured
+    first, because a streamed sheet writes its column widths before its rows.
+    """
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title)
     book.properties.title = title
-    for index, title in enumerate(table.header, start=1):
-        cell = sheet.cell(row=1, column=index)
-        cell.value = clean_text(title)  # a question's or a survey's text, typed by an organizer: text, never a formula
-        cell.data_type = "s"
-        cell.quotePrefix = risky(cell.value, "")
-        cell.font = Font(bold=True)
+    # The header is data too: a question's or a survey's text, typed by an organizer: text, never a formula.
+    header = [clean_text(title) for title in table.header]
+    rows = [[clean_text(value) if isinstance(value, str) else value for value in row] for row in table.rows]
     date_format = DATE_FORMATS.get(table.lang, DATE_FORMATS["de"])
-    widths = [_width(title) for title in table.header]
-    for number, row in enumerate(table.rows, start=2):
-        for index, (value, column) in enumerate(zip(row, table.columns, strict=True)):
-            cell = sheet.cell(row=number, column=index + 1)
-            if isinstance(value, str):
-                value = clean_text(value)
-                cell.value = value
-                cell.data_type = "s"  # text, never a formula, whatever it starts with
-                cell.quotePrefix = risky(value, column)  # and stays text when someone edits the cell
-                widths[index] = max(widths[index], _width(value))
-            else:
-                cell.value = value
-                if isinstance(value, datetime):
-                    cell.number_format = date_format
-                    widths[index] = max(widths[index], len(date_format))
-                elif value is not None:
-                    widths[index] = max(widths[index], len(str(value)))
+    widths = [_width(title) for title in header]
+    for row in rows:
+        for index, value in enumerate(row):
+            if value is None:
+                continue
+            width = _width(value) if isinstance(value, str) else \
+                len(date_format) if isinstance(value, datetime) else len(str(value))  # fmt: skip
+            if width > widths[index]:
+                widths[index] = width
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = min(max(width + 2, 6), 60)
     sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(max(len(table.header), 1))}{len(table.rows) + 1}"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(max(len(header), 1))}{len(rows) + 1}"
     sheet.print_title_rows = "1:1"
     sheet.page_setup.orientation = "landscape"
+    bold = Font(bold=True)
+    sheet.append([_text_cell(sheet, value, "", bold) for value in header])
+    for row in rows:
+        sheet.append([
+            _text_cell(sheet, value, column) if isinstance(value, str) and _needs_cell(value, column)
+            else _date_cell(sheet, value, date_format) if isinstance(value, datetime) else value
+            for value, column in zip(row, table.columns, strict=True)
+        ])  # fmt: skip
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
 
 
+def _needs_cell(value: str, column: str) -> bool:
+    """Would openpyxl take ``value`` for a formula or an error code, or must it keep a quote prefix?"""
+    return value.startswith(FORMULA_STARTS) or value in ERROR_CODES
+
+
+def _text_cell(sheet, value: str, column: str, font: Font | None = None) -> WriteOnlyCell:
+    """A cell that holds ``value`` as text, never a formula, whatever it starts with (quoted if it looks like one)."""
+    cell = WriteOnlyCell(sheet, value)
+    cell.data_type = "s"
+    if risky(value, column):
+        cell.quotePrefix = True  # and stays text when someone edits the cell
+    if font is not None:
+        cell.font = font
+    return cell
+
+
+def _date_cell(sheet, value: datetime, date_format: str) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value)
+    cell.number_format = date_format
+    return cell
+
+
 def _width(text: str) -> int:
     """How many character widths ``text``'s longest line takes (a Chinese character takes two)."""
+    if text.isascii():
+        return max(map(len, text.split("\n")))
     return max((sum(2 if _wide(ch) else 1 for ch in line) for line in text.split("\n")), default=0)
 
 
