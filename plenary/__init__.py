@@ -11,7 +11,19 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 # plenary.models first (isort keeps it there): every model class exists before an area configures the mappers.
-from plenary import errors, extensions, formatting, headers, hyphenation, i18n, labels, models, validation, wording
+from plenary import (
+    errors,
+    extensions,
+    formatting,
+    headers,
+    hyphenation,
+    i18n,
+    labels,
+    models,
+    page_cache,
+    validation,
+    wording,
+)
 from plenary.admin import (
     accounts,
     agenda,
@@ -96,12 +108,9 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
             "Set it to the site's public address in production.",
             app.config["PUBLIC_URL"],
         )
-    if app.config["TRUSTED_PROXIES"]:
-        # Behind a TLS proxy: take scheme, host and client address from its X-Forwarded-* headers.
-        hops = int(app.config["TRUSTED_PROXIES"])
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     warn_about_per_process_limits(app)
     warn_about_registration_budget(app)
+    page_cache.register(app)  # first: its after_request hook runs last and sees the final answer
     register_request_limits(app)  # before the extensions: CSRF protection reads the body in its own hook
     register_extensions(app)
     models.register_models()
@@ -113,7 +122,16 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     register_security_headers(app)
     register_unit_of_work_check(app)
     register_cli(app)
+    page_cache.wrap(app)  # answers cached pages before Flask runs
+    register_proxy_fix(app)
     return app
+
+
+def register_proxy_fix(app: Flask) -> None:
+    """Behind a TLS proxy: take scheme, host and client address from its X-Forwarded-* headers (outermost)."""
+    if app.config["TRUSTED_PROXIES"]:
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def warn_about_per_process_limits(app: Flask) -> None:

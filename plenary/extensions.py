@@ -2,6 +2,7 @@
 
 from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -18,4 +19,6 @@ csrf = CSRFProtect()
 bootstrap = Bootstrap5()
 login_manager = LoginManager()
 # Limits are declared on the routes that need them; storage comes from RATELIMIT_STORAGE_URI.
+# The page cache's backend (plenary/page_cache): CACHE_TYPE, CACHE_REDIS_URL, CACHE_DIR from the configuration.
+cache = Cache()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
