@@ -133,6 +133,7 @@ def default_config(app: Flask) -> dict:
         "CACHE_REDIS_URL": None,
         "CACHE_DIR": os.path.join(app.instance_path, "page-cache"),
         "CACHE_KEY_PREFIX": "plenary:",
+        "CACHE_NO_NULL_WARNING": True,  # NullCache is how the page cache is switched off: no warning needed
         # Entries at most in the FileSystemCache (older ones are pruned) and how long one lives at most, in seconds
         # (also the bound on a stale page should a process die between a commit and the version's bump).
         "CACHE_THRESHOLD": 2000,

@@ -28,17 +28,14 @@ def _first_after(column, now: datetime):
 def next_boundary(now: datetime) -> datetime | None:
     """The first instant after ``now`` at which a public page may change without a write (one query)."""
     since = now - FEED_YEAR
-    plenaries = (
-        sa.select(
-            _first_after(Plenary.registration_opens_at, now),
-            _first_after(Plenary.registration_closes_at, now),
-            _first_after(Plenary.starts_at, now),
-            _first_after(Plenary.ends_at, now),
-            _first_after(Plenary.ends_at, since),
-            sa.select(_first_after(Announcement.published_at, now)).scalar_subquery(),
-        )
-        .where(Plenary.status != PlenaryStatus.DRAFT)
-    )
+    plenaries = sa.select(
+        _first_after(Plenary.registration_opens_at, now),
+        _first_after(Plenary.registration_closes_at, now),
+        _first_after(Plenary.starts_at, now),
+        _first_after(Plenary.ends_at, now),
+        _first_after(Plenary.ends_at, since),
+        sa.select(_first_after(Announcement.published_at, now)).scalar_subquery(),
+    ).where(Plenary.status != PlenaryStatus.DRAFT)
     opens, closes, starts, ends, leaves_feed, published = db.session.execute(plenaries).one()
     candidates = [opens, closes, starts, ends, published, leaves_feed + FEED_YEAR if leaves_feed else None]
     return min((instant for instant in candidates if instant is not None), default=None)
