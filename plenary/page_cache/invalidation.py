@@ -43,18 +43,29 @@ def writes_public_table(statement: str) -> bool:
     return target is None or target.group(1).lower() not in PRIVATE_TABLES
 
 
+def _info(conn) -> dict:
+    """The connection's info, or a throw-away dict for a connection that is invalid (being rolled back on an error)."""
+    if conn.invalidated or conn.closed:
+        return {}
+    try:
+        return conn.info
+    except sa.exc.SQLAlchemyError:
+        return {}
+
+
 def _before_cursor_execute(conn, _cursor, statement, _parameters, _context, _executemany):
-    if not conn.info.get(_DIRTY) and writes_public_table(statement):
-        conn.info[_DIRTY] = True
+    info = _info(conn)
+    if not info.get(_DIRTY) and writes_public_table(statement):
+        info[_DIRTY] = True
 
 
 def _on_commit(conn):
-    if conn.info.pop(_DIRTY, False):
+    if _info(conn).pop(_DIRTY, False):
         _pending.app = current_app._get_current_object() if has_app_context() else None
 
 
 def _on_rollback(conn):
-    conn.info.pop(_DIRTY, None)
+    _info(conn).pop(_DIRTY, None)
 
 
 def _bump_pending(*_args):
