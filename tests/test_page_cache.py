@@ -532,3 +532,56 @@ def test_query_rules():
 def _keys(client) -> list[str]:
     store = invalidation.backend(client.application)
     return [key.removeprefix(client.application.config["CACHE_KEY_PREFIX"]) for key in store._cache]
+
+
+# Across servers: two apps (as two app servers) on one database and one Redis
+
+
+@pytest.fixture
+def redis_url():
+    import redis
+
+    url = "redis://127.0.0.1:6379/5"
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.RedisError as exc:
+        pytest.skip(f"Redis at {url} is not reachable: {exc}")
+    return url
+
+
+def test_two_servers_share_the_cache_and_its_version_in_redis(make_app, redis_url, tmp_path):
+    import uuid
+
+    prefix = f"test-{uuid.uuid4().hex}:"
+    first = make_app(CACHE_TYPE=None, CACHE_REDIS_URL=redis_url, CACHE_KEY_PREFIX=prefix)
+    assert first.config["CACHE_TYPE"] == "RedisCache"
+    config = {key: first.config[key] for key in ("SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "PUBLIC_URL")}
+    second = create_app({"TESTING": True, "CACHE_REDIS_URL": redis_url, "CACHE_KEY_PREFIX": prefix, **config})
+    second.test_client_class = IsolatedClient
+    try:
+        with first.app_context():
+
+            one, two = first.test_client(), second.test_client()
+            assert b"Zibo" not in get(one, "/members/").data
+            with second.app_context(), count_queries() as queries:
+                assert get(two, "/members/").data == get(one, "/members/").data
+            assert queries.count == 0  # the second server answered from the entry the first stored
+            new_member(None)
+            db.session.commit()  # through the first server's code
+            assert b"Zibo" in get(two, "/members/").data
+    finally:
+        import redis
+
+        client = redis.Redis.from_url(redis_url)
+        for key in client.scan_iter(f"{prefix}*"):
+            client.delete(key)
+        with second.app_context():
+            db.engine.dispose()
+
+
+def test_an_unreachable_redis_still_answers(make_app, make_plenary):
+    app = make_app(CACHE_TYPE=None, CACHE_REDIS_URL="redis://127.0.0.1:1/0")
+    with app.app_context():
+        client = app.test_client()
+        for _ in range(2):
+            assert get(client, "/members/").status_code == 200

@@ -60,6 +60,10 @@ def valid_until(version: str) -> float | None:
 def mark_storable(response):
     """After every request the page cache may store: mark the answer if it is storable."""
     if ENVIRON_KEY in request.environ and storable(response):
-        until = valid_until(request.environ[ENVIRON_KEY][1])
+        try:
+            until = valid_until(request.environ[ENVIRON_KEY][1])
+        except Exception:  # the backend went away: answer, do not store
+            current_app.logger.exception("page cache: backend unreachable")
+            return response
         response.headers[MARK] = "" if until is None else repr(until)
     return response
