@@ -30,7 +30,7 @@ def storable(response) -> bool:
     lang, _version = request.environ[ENVIRON_KEY]
     if request.endpoint not in rules.ENDPOINTS or response.status_code != 200 or response.is_streamed:
         return False
-    if is_private_page() or "private" in (response.cache_control.to_header() or ""):
+    if is_private_page() or response.cache_control.private or response.cache_control.no_store:
         return False
     if "_user_id" in session or "_flashes" in session or session.modified:
         return False
