@@ -6,7 +6,9 @@ API's upcoming/past split, the calendar feed's year and the announcements' publi
   is set) and its end (upcoming → past; the home page's next plenary);
 - a plenary's end plus 365 days (it leaves ``/calendar.ics``);
 - an announcement's publication time (scheduled announcements appear on their own).
-Personal pages (offers, answer deadlines, join links) are never cached.
+Personal pages (offers, answer deadlines, join links) are never cached. The cached templates show no relative time
+("in 3 days", "today"); the one instant taken from the clock is an empty Atom feed's <updated> (feedgen's default),
+which a cached feed gives as the time it was cached — true, since nothing changed after.
 """
 
 from datetime import datetime, timedelta
