@@ -21,6 +21,7 @@ from plenary import (
     i18n,
     labels,
     models,
+    page_cache,
     storage,
     validation,
     wording,
@@ -111,12 +112,9 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
             "Set it to the site's public address in production.",
             app.config["PUBLIC_URL"],
         )
-    if app.config["TRUSTED_PROXIES"]:
-        # Behind a TLS proxy: take scheme, host and client address from its X-Forwarded-* headers.
-        hops = int(app.config["TRUSTED_PROXIES"])
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     warn_about_per_process_limits(app)
     warn_about_registration_budget(app)
+    page_cache.register(app)  # first: its after_request hook runs last and sees the final answer
     register_request_limits(app)  # before the extensions: CSRF protection reads the body in its own hook
     register_compression(app)  # the first after_request hook added is the last run: it sees the finished answer
     register_extensions(app)
@@ -131,8 +129,17 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     register_static_files(app)
     register_unit_of_work_check(app)
     register_cli(app)
+    page_cache.wrap(app)  # answers cached pages before Flask runs
+    register_proxy_fix(app)
     warn_about_key_files(app)
     return app
+
+
+def register_proxy_fix(app: Flask) -> None:
+    """Behind a TLS proxy: take scheme, host and client address from its X-Forwarded-* headers (outermost)."""
+    if app.config["TRUSTED_PROXIES"]:
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def warn_about_key_files(app: Flask) -> None:

@@ -146,6 +146,18 @@ def default_config(app: Flask) -> dict:
         # Number of reverse proxies in front of the app whose X-Forwarded-* headers to trust (0 = none).
         "TRUSTED_PROXIES": 0,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        # The page cache (plenary/page_cache): public pages, calendars and API answers, shared by all workers.
+        # CACHE_REDIS_URL (redis://…) shares it between servers; without it a folder in the instance folder
+        # (CACHE_DIR) serves the workers of one machine. CACHE_TYPE overrides (NullCache: no page cache).
+        "CACHE_TYPE": None,
+        "CACHE_REDIS_URL": None,
+        "CACHE_DIR": os.path.join(app.instance_path, "page-cache"),
+        "CACHE_KEY_PREFIX": "plenary:",
+        "CACHE_NO_NULL_WARNING": True,  # NullCache is how the page cache is switched off: no warning needed
+        # Entries at most in the FileSystemCache (older ones are pruned) and how long one lives at most, in seconds
+        # (also the bound on a stale page should a process die between a commit and the version's bump).
+        "CACHE_THRESHOLD": 2000,
+        "PAGE_CACHE_TIMEOUT": 300,
     }
 
 
@@ -174,6 +186,9 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         # that no other form meets it, applied before anything reads the body (also the CSRF check).
         app.config["MAX_CONTENT_LENGTH"] = int(app.config["DOCUMENT_MAX_BYTES"]) + 1024 * 1024
     app.config["PUBLIC_URL"] = app.config["PUBLIC_URL"].rstrip("/")
+    if not app.config.get("CACHE_TYPE"):
+        app.config["CACHE_TYPE"] = "RedisCache" if app.config.get("CACHE_REDIS_URL") else "FileSystemCache"
+    app.config["CACHE_DEFAULT_TIMEOUT"] = int(app.config["PAGE_CACHE_TIMEOUT"])
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key_fallback(app)
     # from_prefixed_env parses values as JSON: FLASK_SECRET_KEY=12345 would arrive as an int.

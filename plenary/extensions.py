@@ -1,6 +1,7 @@
 """Every Flask extension, created unbound; ``create_app`` binds them (mail is smtplib: plenary.mail.smtp)."""
 
 from flask_babel import Babel
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -16,4 +17,6 @@ babel = Babel()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 # Limits are declared on the routes that need them; storage comes from RATELIMIT_STORAGE_URI.
+# The page cache's backend (plenary/page_cache): CACHE_TYPE, CACHE_REDIS_URL, CACHE_DIR from the configuration.
+cache = Cache()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -28,13 +28,26 @@ HTML_LANG = {"de": "de", "en": "en", "zh": "zh-Hans"}
 LANGUAGE_NAMES = {"de": "Deutsch", "en": "English", "zh": "中文"}
 
 
-def _valid(code: str | None) -> str | None:
-    """Return ``code`` normalised to a site language, or None."""
+def _valid(code: str | None, languages=None) -> str | None:
+    """Return ``code`` normalised to a site language (of ``languages``, default the app's), or None."""
     if not code:
         return None
     # "zh-CN", "zh-Hant-TW", "en-GB", "de_AT" all count as their primary language.
     primary = code.strip().lower().replace("_", "-").split("-")[0]
-    return primary if primary in current_app.config["LANGUAGES"] else None
+    return primary if primary in (languages or current_app.config["LANGUAGES"]) else None
+
+
+def pick_language(arg: str | None, cookie: str | None, accepted, languages, default: str) -> str:
+    """The one rule of :func:`current_language`, without a request (the page cache asks it too).
+
+    ``accepted`` is the Accept-Language header parsed (Werkzeug's ``LanguageAccept``: tags by quality).
+    """
+    return (
+        _valid(arg, languages)
+        or _valid(cookie, languages)
+        or next((lang for tag, _quality in accepted if (lang := _valid(tag, languages))), None)
+        or default
+    )
 
 
 def reset_language() -> None:
@@ -56,26 +69,10 @@ BABEL_LOCALES = {"de": "de_DE", "en": "en_GB", "zh": "zh_Hans_CN"}
 def current_language() -> str:
     """The language of the current request: ?lang=, the remembered cookie, Accept-Language, German."""
     if "lang" not in g:
-        g.lang = (
-            _valid(request.args.get("lang"))
-            or _valid(request.cookies.get(current_app.config["LANGUAGE_COOKIE"]))
-            or _from_accept_language()
-            or current_app.config["BABEL_DEFAULT_LOCALE"]
-        )
+        config = current_app.config
+        g.lang = pick_language(request.args.get("lang"), request.cookies.get(config["LANGUAGE_COOKIE"]),
+                               request.accept_languages, config["LANGUAGES"], config["BABEL_DEFAULT_LOCALE"])
     return g.lang
-
-
-def _from_accept_language() -> str | None:
-    """The first language the browser accepts (by quality) that the site speaks.
-
-    Werkzeug's best_match prefers an exact tag over a better-weighted regional one
-    ("de-DE,en;q=0.5" would give en), so the header is walked in order instead.
-    """
-    for tag, _quality in request.accept_languages:
-        lang = _valid(tag)
-        if lang:
-            return lang
-    return None
 
 
 def use_language(lang: str) -> None:

@@ -73,6 +73,9 @@ def make_app(database_url, tmp_path):
                 # Tests deliver explicitly (the outbox tests switch it on), so that no thread
                 # outlives its test's database.
                 "OUTBOX_DELIVER_AFTER_REQUEST": False,
+                # The page cache is on in every test (each app its own memory), so that every test that reads a
+                # public page after a change also proves the change invalidated it (tests/test_page_cache.py).
+                "CACHE_TYPE": "SimpleCache",
                 **config,
             }
         )
