@@ -13,6 +13,7 @@ from plenary.config import default_config
 from plenary.extensions import db
 from plenary.jobs import catalog
 from plenary.jobs.registry import run_due
+from plenary.mail.delivery import due_message_ids
 from plenary.mail.models import OutboxMessage, OutboxStatus
 from plenary.mail.wakeup import CHANNEL, _Listener, _Poller, waiter
 from plenary.registration import signup
@@ -93,7 +94,7 @@ def _waiting(app, wait, stop: threading.Event | None = None) -> list[str]:
 def test_the_waiting_worker_wakes_when_mail_is_committed(app, open_plenary):
     plenary = open_plenary(capacity_in_person=20)
     stop = threading.Event()
-    wait = waiter(stop)  # the worker listens (PostgreSQL) before anything is queued
+    wait = waiter(stop, lambda: due_message_ids(limit=1))  # the worker listens (PostgreSQL) before anything is queued
     # PostgreSQL: LISTEN (not the fallback to polling); SQLite: polling.
     assert type(wait) is (_Listener if db.engine.dialect.name == "postgresql" else _Poller)
     try:
@@ -107,7 +108,7 @@ def test_the_waiting_worker_wakes_when_mail_is_committed(app, open_plenary):
 
 def test_a_stop_ends_the_wait(app):
     stop = threading.Event()
-    wait = waiter(stop)
+    wait = waiter(stop, lambda: due_message_ids(limit=1))
     try:
         assert _waiting(app, wait, stop) == ["returned"]
     finally:
@@ -119,7 +120,7 @@ def test_a_rolled_back_registration_wakes_nobody_on_postgresql(app, open_plenary
         pytest.skip("NOTIFY is PostgreSQL's; SQLite's worker polls the outbox and finds nothing")
     plenary = open_plenary(capacity_in_person=20)
     stop = threading.Event()
-    wait = waiter(stop)
+    wait = waiter(stop, lambda: due_message_ids(limit=1))
     try:
         signup.register(plenary.id, person("a@example.org"))
         db.session.rollback()

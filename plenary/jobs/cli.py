@@ -12,7 +12,7 @@ from flask.cli import AppGroup
 from plenary.jobs.catalog import JOBS
 from plenary.jobs.registry import run_due, work
 from plenary.mail.cli import outbox_cli
-from plenary.mail.delivery import deliver_due
+from plenary.mail.delivery import deliver_due, due_message_ids
 from plenary.mail.wakeup import waiter
 
 jobs_cli = AppGroup("jobs", help="Periodic work: the outbox, broadcasts, pruning, the retention purge.")
@@ -43,7 +43,7 @@ def _run_worker(interval: float) -> None:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    wait = waiter(stop)  # returns early when mail is queued (plenary.mail.wakeup)
+    wait = waiter(stop, lambda: due_message_ids(limit=1))  # returns early when mail is queued (plenary.mail.wakeup)
     try:
         work(JOBS, interval, stop, lambda done: click.echo(_summary(done)), wait=wait)
     finally:

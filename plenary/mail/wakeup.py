@@ -15,6 +15,7 @@ Either way a missed wake-up costs at most one ``--interval``: the round finds wh
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 from flask import current_app
 from sqlalchemy import text
@@ -40,14 +41,18 @@ def announce() -> None:
     session.info[_NOTIFIED] = session.get_transaction()
 
 
-def waiter(stop: threading.Event) -> "Waiter":
-    """The worker's wait between rounds: returns after ``seconds``, at ``stop``, or when mail is queued."""
+def waiter(stop: threading.Event, is_due: Callable[[], object]) -> "Waiter":
+    """The worker's wait between rounds: returns after ``seconds``, at ``stop``, or when mail is queued.
+
+    ``is_due()`` says whether a message is due (``plenary.mail.delivery.due_message_ids``, given by the worker:
+    this module is imported by the outbox, which delivery imports).
+    """
     if db.engine.dialect.name == "postgresql":
         try:
             return _Listener(stop)
         except Exception:  # no LISTEN connection: polling still works
             log.exception("cannot LISTEN for queued mail; polling the outbox instead")
-    return _Poller(stop, float(current_app.config["OUTBOX_POLL_SECONDS"]))
+    return _Poller(stop, float(current_app.config["OUTBOX_POLL_SECONDS"]), is_due)
 
 
 class Waiter:
@@ -66,19 +71,18 @@ class Waiter:
 class _Poller(Waiter):
     """Asks every ``every`` seconds whether a message is due (SQLite; any database)."""
 
-    def __init__(self, stop: threading.Event, every: float) -> None:
+    def __init__(self, stop: threading.Event, every: float, is_due: Callable[[], object]) -> None:
         super().__init__(stop)
         self.every = every
+        self.is_due = is_due
 
     def __call__(self, seconds: float) -> None:
-        from plenary.mail.delivery import due_message_ids
-
         deadline = time.monotonic() + seconds
         while not self.stop.wait(max(0.0, min(self.every, deadline - time.monotonic()))):
             if time.monotonic() >= deadline:
                 return
             try:
-                due = due_message_ids(limit=1)
+                due = self.is_due()
             finally:
                 db.session.remove()  # hold no transaction (or SQLite read lock) while waiting
             if due:

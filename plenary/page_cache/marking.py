@@ -17,6 +17,7 @@ from plenary.headers import is_private_page
 from plenary.i18n import current_language
 from plenary.page_cache import rules
 from plenary.page_cache.boundaries import next_boundary
+from plenary.page_cache.invalidation import backend
 
 #: Set by the middleware on a request it may store: the key's language and the content version it read.
 ENVIRON_KEY = "plenary.page_cache"
@@ -44,8 +45,6 @@ def storable(response) -> bool:
 
 def valid_until(version: str) -> float | None:
     """The next instant time changes a public page, as Unix time; computed once per content version and instant."""
-    from plenary.page_cache.invalidation import backend
-
     store = backend()
     now = time.time()
     known = store.get(BOUNDARY_KEY)
