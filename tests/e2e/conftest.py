@@ -62,6 +62,9 @@ def demo_app(base, accounts: dict[str, str] | None = None, csrf: bool = True, **
     app = create_app({
         "TESTING": True, "SECRET_KEY": f"e2e-{base.name}", "WTF_CSRF_ENABLED": csrf, "RATELIMIT_ENABLED": False,
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{base / 'plenary.sqlite'}", "MAIL_FILE_DIR": str(base / "mail"),
+        # The stories read a step's mail right after it, with no worker beside the live server: the server sends
+        # it after the response (the setting production leaves off; the worker's way: tests/test_outbox_wakeup.py).
+        "OUTBOX_DELIVER_AFTER_REQUEST": True,
         **config,
     }, instance_path=str(base / "instance"))  # fmt: skip
     with app.app_context():
