@@ -156,7 +156,7 @@ def default_config(app: Flask) -> dict:
         "CACHE_NO_NULL_WARNING": True,  # NullCache is how the page cache is switched off: no warning needed
         # Entries at most in the FileSystemCache (older ones are pruned) and how long one lives at most, in seconds
         # (also the bound on a stale page should a process die between a commit and the version's bump).
-        "CACHE_THRESHOLD": 2000,
+        "CACHE_THRESHOLD": 20000,
         "PAGE_CACHE_TIMEOUT": 300,
     }
 
@@ -189,6 +189,10 @@ def load_config(app: Flask, test_config: dict | None) -> None:
     if not app.config.get("CACHE_TYPE"):
         app.config["CACHE_TYPE"] = "RedisCache" if app.config.get("CACHE_REDIS_URL") else "FileSystemCache"
     app.config["CACHE_DEFAULT_TIMEOUT"] = int(app.config["PAGE_CACHE_TIMEOUT"])
+    if app.config["CACHE_TYPE"] == "RedisCache" and "CACHE_OPTIONS" not in app.config:
+        # A Redis that stops answering (a partition, a failover) costs a request a quarter of a second, then the
+        # page is rendered without the cache; never a worker hanging until gunicorn kills it.
+        app.config["CACHE_OPTIONS"] = {"socket_timeout": 0.25, "socket_connect_timeout": 0.25}
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key_fallback(app)
     # from_prefixed_env parses values as JSON: FLASK_SECRET_KEY=12345 would arrive as an int.

@@ -16,6 +16,7 @@ import gzip
 import hashlib
 import mimetypes
 import os
+import posixpath
 import threading
 from dataclasses import dataclass, field
 
@@ -73,7 +74,10 @@ class StaticManifest:
         self._lock = threading.Lock()
 
     def get(self, filename: str) -> StaticFile | None:
-        """The file ``filename`` as it is now on disk, or None (missing, a folder, or outside the static folder)."""
+        """The file ``filename`` as it is now on disk, or None (missing, a folder, outside the static folder, or a
+        name that is not the file's one: ``dist/./site.css`` would be one more copy, compressed again, per spelling)."""
+        if posixpath.normpath(filename) != filename or "\\" in filename:
+            return None
         path = safe_join(self.folder, filename)
         if path is None:
             return None

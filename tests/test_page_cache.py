@@ -484,6 +484,17 @@ def test_random_query_strings_cannot_fill_the_cache(client, site):
     assert len(_keys(client)) == before
 
 
+def test_one_entry_per_page_whatever_the_order_of_its_arguments_and_one_vary(client, site):
+    first = get(client, "/api/v1/plenaries?per_page=5&page=1")
+    before = len(_keys(client))
+    with count_queries() as queries:
+        second = get(client, "/api/v1/plenaries?page=1&per_page=5")
+    assert queries.count == 0 and second.data == first.data and len(_keys(client)) == before
+    for response in (first, second, get(client, f"/plenaries/{SLUG}"), get(client, f"/plenaries/{SLUG}")):
+        vary = [part.strip().lower() for part in response.headers["Vary"].split(",")]
+        assert vary.count("accept-encoding") == 1 and len(vary) == len(set(vary)), vary
+
+
 def test_the_cache_can_be_switched_off(make_app, make_plenary):
     app = make_app(CACHE_TYPE="NullCache")
     with app.app_context():

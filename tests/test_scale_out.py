@@ -272,7 +272,7 @@ def test_two_app_servers_on_one_database_and_one_redis(make_app, postgres_url, r
             status, _, page = visitor.request(b, "GET", f"/plenaries/{SLUG}?lang=de")
             assert status == 200 and "42. Plenarversammlung" in page.decode()
         # B answered the second fetch from the shared cache: the page is stored in Redis, under its language.
-        assert redis_db.keys(f"plenary:page:de:/plenaries/{SLUG}?lang=de")
+        assert redis_db.keys(f"plenary:page:*:de:/plenaries/{SLUG}?lang=de")
         fields = organizer.form(a, f"/admin/plenaries/{SLUG}/edit", f"/admin/plenaries/{SLUG}/edit")
         status, _, page = organizer.request(a, "POST", f"/admin/plenaries/{SLUG}/edit", urlencode(
             fields | {"title-de": "43. Plenarversammlung, verlegt"}), "application/x-www-form-urlencoded")  # fmt: skip

@@ -26,8 +26,10 @@ VERSION_KEY = "page-cache-version"
 PRIVATE_TABLES = frozenset({
     "outbox_message", "audit_entry", "user_account", "user_session", "badge_batch", "reminder_sent",
     "follow_up_message", "issued_document", "visa_request", "answer", "attendance", "survey_participation",
-    "survey_response", "survey_answer", "alembic_version",
+    "survey_response", "survey_answer", "alembic_version", "stored_file", "broadcast", "plenary_reminder",
 })  # fmt: skip
+#: The version's lifetime in the backend: long, but not "for ever" (0), which a folder cache prunes first.
+VERSION_TIMEOUT = 30 * 24 * 3600
 
 _WRITE = re.compile(r"\s*(?:WITH\b|INSERT\b|UPDATE\b|DELETE\b|REPLACE\b|MERGE\b)", re.IGNORECASE)
 _TARGET = re.compile(r"\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)\"?", re.IGNORECASE)
@@ -95,7 +97,7 @@ def current_version(store) -> str:
     """The content version in ``store``; a new one if there is none yet (or it was evicted)."""
     version = store.get(VERSION_KEY)
     if version is None:
-        store.add(VERSION_KEY, uuid.uuid4().hex, timeout=0)
+        store.add(VERSION_KEY, uuid.uuid4().hex, timeout=VERSION_TIMEOUT)
         version = store.get(VERSION_KEY) or ""
     return version
 
@@ -104,6 +106,6 @@ def bump(app=None) -> None:
     """Make every cached entry stale (a new random version: no lost update between servers)."""
     app = app or current_app
     try:
-        backend(app).set(VERSION_KEY, uuid.uuid4().hex, timeout=0)
+        backend(app).set(VERSION_KEY, uuid.uuid4().hex, timeout=VERSION_TIMEOUT)
     except Exception:  # the backend is down: entries end with their timeout; the app keeps working
         app.logger.exception("page cache: could not bump the content version")

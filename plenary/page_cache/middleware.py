@@ -9,9 +9,11 @@ If-Modified-Since) is answered with 304. HSTS is added per request (it depends o
 differs from the visitor's cookie gets the language cookie, as the app would set it.
 """
 
+import functools
 import gzip
 import hashlib
 import time
+from pathlib import Path
 
 import brotli
 from werkzeug.datastructures import LanguageAccept
@@ -29,6 +31,8 @@ _CONDITIONAL = ("HTTP_ACCEPT_ENCODING", "HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_
 #: Entity headers a 304 leaves out.
 _NOT_IN_304 = frozenset({"content-type", "content-length", "content-encoding", "content-disposition"})
 _MIN_COMPRESS = 256
+#: What goes into the release's hash (``release_id``).
+_RELEASE_FILES = frozenset({".py", ".html", ".txt", ".ics", ".mo", ".css", ".js", ".svg"})
 
 
 def _encoding(accept: str) -> str:
@@ -53,9 +57,11 @@ def build_entry(version: str, until: float, headers: list, body: bytes) -> tuple
     kept = [(name, value) for name, value in headers if name.lower() not in _NOT_STORED]
     found = {name.lower(): value for name, value in kept}
     etag = found.get("etag") or '"' + hashlib.sha1(body).hexdigest() + '"'
-    vary = found.get("vary")
+    vary = [part.strip() for part in (found.get("vary") or "").split(",") if part.strip()]
     kept = [(name, value) for name, value in kept if name.lower() not in ("etag", "vary")]
-    kept.append(("Vary", f"{vary}, Accept-Encoding" if vary else "Accept-Encoding"))
+    if "accept-encoding" not in (part.lower() for part in vary):
+        vary.append("Accept-Encoding")
+    kept.append(("Vary", ", ".join(vary)))
     bodies = {"identity": body}
     if len(body) >= _MIN_COMPRESS:
         bodies["gzip"] = gzip.compress(body, 9, mtime=0)
@@ -73,6 +79,19 @@ def build_entry(version: str, until: float, headers: list, body: bytes) -> tuple
     return version, until, tuple(tags), modified and parse_date(modified), variants
 
 
+@functools.cache
+def release_id() -> str:
+    """A short hash of the code, templates, translations and static files this process serves (read once)."""
+    root = Path(__file__).resolve().parents[2]
+    digest = hashlib.sha1()
+    for folder in ("plenary", "templates", "static"):
+        for path in sorted((root / folder).rglob("*")):
+            if path.is_file() and path.suffix in _RELEASE_FILES:
+                digest.update(str(path.relative_to(root)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 class PageCache:
     """WSGI middleware: answer cached public pages, fill the cache from the app's marked answers."""
 
@@ -88,6 +107,7 @@ class PageCache:
         self.timeout = int(config["PAGE_CACHE_TIMEOUT"])
         self.hsts = int(config["HSTS_MAX_AGE"])
         self._store = None
+        self.release = release_id()
 
     @property
     def store(self):
@@ -125,7 +145,10 @@ class PageCache:
                 set_language = args["lang"]
         else:
             lang = rules.NO_LANGUAGE
-        key = f"page:{lang}:{environ.get('PATH_INFO')}?{query}"
+        # One key per page, whatever the order of its arguments; the release in it, so that new code never
+        # serves what old code rendered (a rolling deploy, a template fixed).
+        query = "&".join(f"{name}={value}" for name, value in sorted(args.items()))
+        key = f"page:{self.release}:{lang}:{environ.get('PATH_INFO')}?{query}"
         try:
             version, entry = self.store.get_many(invalidation.VERSION_KEY, key)
             if version is None:
