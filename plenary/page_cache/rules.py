@@ -6,7 +6,10 @@ import re
 
 _SLUG = r"[a-z0-9]+(?:-[a-z0-9]+)*"  # plenary.validation.SLUG_PATTERN
 _LANG = r"de|en|zh"
-_NUMBER = r"[1-9][0-9]{0,2}"  # pages 1–999: a page past the last is a 404 (never stored) or an empty list
+#: Pages 1–99 (a page past the last is a 404, never stored, or an empty list) and 1–100 per page: at most some
+#: 30,000 small API entries however the arguments are combined; other values are answered, just not stored.
+_NUMBER = r"[1-9][0-9]?"
+_PER_PAGE = r"[1-9][0-9]?|100"
 
 #: Pages in the visitor's language: (pattern of PATH_INFO, allowed query arguments → pattern of the value).
 PAGES = [
@@ -24,7 +27,7 @@ PAGES = [
 ]
 #: The API speaks no language (one entry for every visitor).
 API = [
-    (r"/api/v1/plenaries", {"when": r"upcoming|past|all", "page": _NUMBER, "per_page": _NUMBER}),
+    (r"/api/v1/plenaries", {"when": r"upcoming|past|all", "page": _NUMBER, "per_page": _PER_PAGE}),
     (rf"/api/v1/plenaries/{_SLUG}", {}),
     (r"/api/v1/members", {}),
     (r"/api/v1/openapi\.json", {}),
