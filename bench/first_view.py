@@ -39,6 +39,7 @@ from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+BENCH_CONFIG = str(ROOT / "bench" / "gunicorn_bench.conf.py")  # not the repository's gunicorn.conf.py
 CHROMIUM = "/usr/bin/chromium"
 RTT = 0.280
 RATE = 4_000_000  # bit/s
@@ -167,7 +168,8 @@ def prepare_site(workdir: Path, database_url: str | None) -> dict:
 def start_gunicorn(port: int, env: dict, prefix: list[str]) -> subprocess.Popen:
     """gunicorn as in docs/deployment.md, with threads so that a browser's connection is kept alive."""
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
-    cmd = [*prefix, gunicorn, "--workers", "2", "--worker-class", "gthread", "--threads", "4", "--keep-alive", "10",
+    cmd = [*prefix, gunicorn, "--config", BENCH_CONFIG,
+           "--workers", "2", "--worker-class", "gthread", "--threads", "4", "--keep-alive", "10",
            "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"]  # fmt: skip
     return subprocess.Popen(cmd, cwd=ROOT, env=env)
 

@@ -30,6 +30,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+BENCH_CONFIG = str(ROOT / "bench" / "gunicorn_bench.conf.py")  # not the repository's gunicorn.conf.py
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
@@ -103,7 +104,8 @@ def start_plenary(port: int, env: dict, worker_count: int):
     import subprocess
 
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
-    cmd = [gunicorn, "--workers", str(worker_count), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+    cmd = [gunicorn, "--config", BENCH_CONFIG,
+           "--workers", str(worker_count), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
            "--max-requests", "0", "wsgi:app"]  # fmt: skip
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT)
     for _ in range(300):

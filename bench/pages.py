@@ -30,6 +30,7 @@ from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+BENCH_CONFIG = str(ROOT / "bench" / "gunicorn_bench.conf.py")  # not the repository's gunicorn.conf.py
 #: (path, Accept-Language) of every page measured.
 PAGES = [("/plenaries/11th-plenary", "de"), ("/plenaries/11th-plenary", "zh-CN,zh;q=0.9"),
          ("/plenaries/11th-plenary", "en-GB,en;q=0.9"), ("/plenaries/10th-plenary", "de"), ("/plenaries/", "de"),
@@ -40,7 +41,8 @@ PAGES = [("/plenaries/11th-plenary", "de"), ("/plenaries/11th-plenary", "zh-CN,z
 
 def start(app: str, port: int, env: dict, cwd: Path) -> subprocess.Popen:
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
-    cmd = [gunicorn, "--workers", "2", "--bind", f"127.0.0.1:{port}", "--log-level", "warning", app]
+    cmd = [gunicorn, "--config", BENCH_CONFIG,
+           "--workers", "2", "--bind", f"127.0.0.1:{port}", "--log-level", "warning", app]
     proc = subprocess.Popen(cmd, env=env, cwd=cwd)
     for _ in range(200):
         try:
