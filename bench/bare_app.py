@@ -1,4 +1,5 @@
-"""The baseline: a bare Flask app rendering a small template, served the same way as Plenary."""
+"""The baseline: a bare Flask app rendering a small template (``/``), or returning a string (``/string``, the
+issue's yardstick: Flask's own ceiling), served the same way as Plenary."""
 
 from flask import Flask, render_template_string
 
@@ -11,3 +12,9 @@ PAGE = "<!doctype html><html lang=de><title>{{ title }}</title><h1>{{ title }}</
 def index():
     """Render a trivial page."""
     return render_template_string(PAGE, title="Plenarversammlung", text="Hallo")
+
+
+@app.get("/string")
+def string():
+    """Return a string: no template at all."""
+    return "Plenarversammlung"

@@ -118,14 +118,17 @@ def main() -> None:
             for path, language in PAGES:  # every worker of both imported and answering before anything is measured
                 hammer(app_port, path, 1, 2, language)
             before = hammer(bare_port, "/", args.seconds, args.concurrency)
+            string_before = hammer(bare_port, "/string", args.seconds, args.concurrency)
             rates = [(path, language, hammer(app_port, path, args.seconds, args.concurrency, language))
                      for path, language in PAGES]  # fmt: skip
             after = hammer(bare_port, "/", args.seconds, args.concurrency)
+            string_after = hammer(bare_port, "/string", args.seconds, args.concurrency)
         finally:
             for proc in (bare, plenary):
                 proc.terminate()
                 proc.wait()
     baseline = (before + after) / 2
+    string_baseline = (string_before + string_after) / 2
     backend = "Redis" if args.cache_redis_url else "a folder (FileSystemCache)"
     kind = "PostgreSQL" if args.database_url else "SQLite"
     command = "python bench/pages.py " + " ".join(
@@ -138,11 +141,14 @@ def main() -> None:
         "",
         f"`{command}`: gunicorn, 2 sync workers each, {kind} demo database; wrk, {args.seconds} s per page, "
         f"{args.concurrency} connections, no Accept-Encoding (identity bodies). Baseline: bare Flask page = 1.00 "
-        f"({baseline:.0f} requests/s here: {before:.0f} before the pages, {after:.0f} after).",
+        f"({baseline:.0f} requests/s here: {before:.0f} before the pages, {after:.0f} after); the same app returning "
+        f"a string (the issue's yardstick) = {string_baseline:.0f} requests/s ({string_before:.0f} before, "
+        f"{string_after:.0f} after).",
         "",
-        "| Page | Accept-Language | Requests/s here | Throughput vs. bare Flask |",
-        "| --- | --- | --- | --- |",
-        *[f"| `{path}` | {language} | {rate:.0f} | {rate / baseline:.2f} |" for path, language, rate in rates],
+        "| Page | Accept-Language | Requests/s here | vs. bare Flask (template) | vs. bare Flask (string) |",
+        "| --- | --- | --- | --- | --- |",
+        *[f"| `{path}` | {language} | {rate:.0f} | {rate / baseline:.2f} | {rate / string_baseline:.2f} |"
+          for path, language, rate in rates],
         "",
     ]
     print("\n".join(lines))
