@@ -39,6 +39,13 @@ PAGES = [("/plenaries/11th-plenary", "de"), ("/plenaries/11th-plenary", "zh-CN,z
          ("/api/v1/plenaries/11th-plenary", "de"), ("/news/feed.atom", "de")]  # fmt: skip
 
 
+def free_port() -> int:
+    """A port nobody listens on now (bench/backoffice.py's default)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def start(app: str, port: int, env: dict, cwd: Path) -> subprocess.Popen:
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
     cmd = [gunicorn, "--config", BENCH_CONFIG,
