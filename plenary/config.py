@@ -105,6 +105,9 @@ def default_config(app: Flask) -> dict:
         # PostgreSQL, or polling every OUTBOX_POLL_SECONDS); on: a thread of the web worker also tries them.
         "OUTBOX_DELIVER_AFTER_REQUEST": False,
         "OUTBOX_POLL_SECONDS": 1.0,
+        # On: a registration's messages (and their calendar) are written by the worker when it first sends them
+        # (plenary.mail.deferred), not in the request; off: rendered in the request, as every other message is.
+        "OUTBOX_RENDER_AT_DELIVERY": True,
         "OUTBOX_MAX_ATTEMPTS": 12,
         # How long a worker's claim on the message it sends lasts: a killed worker's message is sent again this
         # long after (plus one --interval). One SMTP exchange ends within 4/5 of it (and MAIL_TIMEOUT).

@@ -73,6 +73,10 @@ def make_app(database_url, tmp_path):
                 # Tests deliver explicitly (the outbox tests switch it on), so that no thread
                 # outlives its test's database.
                 "OUTBOX_DELIVER_AFTER_REQUEST": False,
+                # A registration's messages are written in the request here, so that tests read their texts right
+                # after it. The worker's writing (the default) is proven to give the very same texts, kind by
+                # kind, in tests/test_outbox_deferred.py; the gunicorn bursts and browser tests run with it on.
+                "OUTBOX_RENDER_AT_DELIVERY": False,
                 # The page cache is on in every test (each app its own memory), so that every test that reads a
                 # public page after a change also proves the change invalidated it (tests/test_page_cache.py).
                 "CACHE_TYPE": "SimpleCache",

@@ -105,12 +105,13 @@ def plenary_event(
     organizer: tuple[str, str] | None = None,
     cancelled: bool = False,
     join_link: str | None = None,
+    sequence: int | None = None,
 ) -> Event:
     """The plenary as a VEVENT in ``lang``.
 
     Public copies carry no link into the meeting; a personal copy (``attendee``) carries ``join_link`` (the
     attendee's personal join link, never the meeting's own address) when the person attends online.
-    ``organizer`` adds ORGANIZER and the one ATTENDEE (iTIP).
+    ``organizer`` adds ORGANIZER and the one ATTENDEE (iTIP). ``sequence``: SEQUENCE if not the plenary's.
     """
     with force_locale(BABEL_LOCALES[lang]):
         online = bool(attendee and attendee.attendance == "online" and plenary.format != PlenaryFormat.IN_PERSON)
@@ -120,7 +121,7 @@ def plenary_event(
         event = Event()
         event.add("uid", plenary_uid(plenary))
         event.add("dtstamp", now)
-        event.add("sequence", plenary.sequence)
+        event.add("sequence", plenary.sequence if sequence is None else sequence)
         event.add("created", plenary.created_at)
         event.add("last-modified", plenary.updated_at)
         event.add("dtstart", local_or_utc(plenary.starts_at, plenary.zone))

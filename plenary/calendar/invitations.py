@@ -19,18 +19,20 @@ def organizer(plenary: Plenary) -> tuple[str, str]:
 
 
 def invitation(registration, method: str, uninvite: bool = False, address: str | None = None,
-               join_link: str | None = None) -> str:  # fmt: skip
+               join_link: str | None = None, sequence: int | None = None) -> str:  # fmt: skip
     """The iCalendar text of ``method`` (REQUEST or CANCEL) for one registrant, in their language.
 
     ``uninvite``: the attendee leaves a plenary that goes on; RFC 5546 3.2.5 then wants no STATUS.
     ``address``: where it goes, for a registration whose data was erased (it then names nobody).
     ``join_link``: the attendee's join link (online attendees; for the outbox one with a stand-in token).
+    ``sequence``: the SEQUENCE it carries, if not the plenary's current one (the copy a queued message recorded).
     """
     plenary = registration.plenary
     name = "" if registration.anonymised_at else registration.display_name
     attendee = Attendee(address or registration.email, name, registration.attendance)
     event = plenary_event(plenary, registration.language, now=utcnow(), attendee=attendee,
-                          organizer=organizer(plenary), cancelled=method == "CANCEL", join_link=join_link)  # fmt: skip
+                          organizer=organizer(plenary), cancelled=method == "CANCEL", join_link=join_link,
+                          sequence=sequence)  # fmt: skip
     if uninvite:
         del event["status"]
     return calendar_text([event], {plenary.timezone}, method=method)

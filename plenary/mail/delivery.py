@@ -30,6 +30,7 @@ from flask import current_app
 from plenary.db import utcnow
 from plenary.extensions import db
 from plenary.mail.compose import Outgoing, build_message
+from plenary.mail.deferred import rendered_texts
 from plenary.mail.files import forget_mail_files, write_mail_file
 from plenary.mail.models import OutboxMessage, OutboxStatus
 from plenary.mail.personal import forgotten_once_sent
@@ -102,6 +103,8 @@ def _attempt(message_id: int, now: datetime | None, session: SMTPSession, report
     message = db.session.get(OutboxMessage, message_id)
     kind, attempts = message.kind, message.attempts
     try:
+        if not message.written:
+            message = _write(message, lease_end)
         outgoing = _prepare(message)  # may build an attached PDF: the SMTP budget starts after it, within the lease
         deadline = min(time.monotonic() + smtp_budget(), lease_start + lease_seconds() * 0.8)
         _send(outgoing, message_id, kind, session, deadline=deadline)
@@ -170,6 +173,20 @@ def _claim(message_id: int, now: datetime) -> bool:
     )
     db.session.commit()
     return result.rowcount == 1
+
+
+def _write(message: OutboxMessage, lease_end: float) -> OutboxMessage:
+    """Render a message the request only described (``plenary.mail.deferred``) and record its texts first.
+
+    Rendering reads; the texts are then written by a transaction of their own that writes before it reads
+    (``_record``, see ``_prepare``), so every later attempt sends exactly these texts.
+    """
+    try:
+        values = rendered_texts(message)
+    finally:
+        db.session.rollback()
+    _record(message.id, retry_until=lease_end, **values)
+    return db.session.get(OutboxMessage, message.id)
 
 
 def _prepare(message: OutboxMessage) -> Outgoing:

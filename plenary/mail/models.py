@@ -60,6 +60,9 @@ class OutboxMessage(db.Model):
     # text/calendar alternative and as invite.ics attachment.
     calendar_method: Mapped[str | None] = mapped_column(sa.String(16), info=NOT_PERSONAL)
     calendar_ics: Mapped[str | None] = mapped_column(sa.Text, info=PERSONAL)
+    # A message the worker writes (``plenary.mail.deferred``): the installed renderer's name and its arguments
+    # (ids and plain values, JSON) until the first delivery attempt renders the texts above and clears it.
+    render_context: Mapped[str | None] = mapped_column(sa.Text, info=PERSONAL)
     # A file attached when the message is sent, by reference (``plenary.mail.attachments``): "document:42".
     attachment_ref: Mapped[str | None] = mapped_column(sa.String(100), info=NOT_PERSONAL)
     status: Mapped[OutboxStatus] = mapped_column(
@@ -82,6 +85,11 @@ class OutboxMessage(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, info=NOT_PERSONAL)
     # When the contents and addresses of a sent message were deleted (OUTBOX_PRUNE_AFTER_DAYS after sending).
     pruned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, info=NOT_PERSONAL)
+
+    @property
+    def written(self) -> bool:
+        """Whether the texts are there (False: the worker writes them when it first tries to send the message)."""
+        return self.render_context is None
 
     __table_args__ = (
         # The due query (plenary.mail.delivery.due_message_ids): pending and due, oldest first.

@@ -80,6 +80,11 @@ def queue_message(
         calendar_ics=calendar[1] if calendar else None,
         attachment_ref=attachment_ref,
     )
+    return store_message(message)
+
+
+def store_message(message: OutboxMessage) -> OutboxMessage:
+    """Add ``message`` to the session, to be sent once the change that causes it is committed."""
     db.session.add(message)
     announce()  # the worker sends it (within a second of the commit; plenary.mail.wakeup)
     if has_app_context():

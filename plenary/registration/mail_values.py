@@ -16,6 +16,7 @@ from plenary.join.tokens import join_token_for
 from plenary.mail.personal import PersonalValues, install
 from plenary.registration import availability
 from plenary.registration.models import Registration
+from plenary.registration.notifications import install_renderers
 from plenary.registration.tokens import token_for
 from plenary.urls import public_url
 
@@ -26,6 +27,7 @@ FORGET_ONCE_SENT = frozenset({"registration_erased"})
 def install_mail_values(app: Flask) -> None:
     """Have ``app``'s outbox take its personal values and greetings from registrations."""
     install(app, personal_values, template_helpers, FORGET_ONCE_SENT)
+    install_renderers(app)  # the worker writes a registration's messages (plenary.mail.deferred)
 
 
 def personal_values(registration_id: int | None, checkin: bool) -> PersonalValues | None:

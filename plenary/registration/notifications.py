@@ -8,13 +8,14 @@ outranks it without a look at old outbox rows.
 """
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import Flask, current_app
 
 from plenary.calendar.invitations import invitation
 from plenary.events.models import OrganizerNotice, PlenaryStatus
 from plenary.events.services import reply_address
 from plenary.extensions import db
 from plenary.join.services import gets_join_link
+from plenary.mail.deferred import Rendering, install_renderer, queue_deferred
 from plenary.mail.models import FinalReason, OutboxMessage
 from plenary.mail.outbox import calendar_slot, queue_message
 from plenary.registration.models import Registration
@@ -62,7 +63,8 @@ def queue_registration_message(
 ) -> OutboxMessage:
     """Queue message ``kind`` to the registrant; ``calendar_method`` attaches REQUEST or CANCEL (iMIP).
 
-    ``context``: further template values of that kind (the delegates someone proposed).
+    ``context``: further template values of that kind, plain JSON values (the delegates someone proposed).
+    The worker writes the message when it sends it (``render_registration_message``; ``plenary.mail.deferred``).
     """
     if calendar_method:
         # A newer invitation makes any still-queued older one to the same address obsolete: never deliver them
@@ -76,34 +78,40 @@ def queue_registration_message(
         )  # fmt: skip
         registration.calendar_sequence = registration.plenary.sequence
         registration.calendar_method = calendar_method
-    calendar, slot = None, None
-    if calendar_method:
+    # As of now: the invitation's SEQUENCE and METHOD (what the registration records was sent) and the address.
+    args = {"registration": registration.id, "address": registration.email, "calendar_method": calendar_method,
+            "uninvite": uninvite, "sequence": registration.plenary.sequence, "context": context or {}}
+    return queue_deferred(kind, registration.email, registration.language, "registration", args,
+                          registration_id=registration.id, reply_to=reply_address(registration.plenary),
+                          calendar_method=calendar_method)  # fmt: skip
+
+
+def render_registration_message(args: dict) -> Rendering | None:
+    """The template values and invitation of a message ``queue_registration_message`` queued (None: it is gone)."""
+    registration = db.session.get(Registration, args["registration"])
+    if registration is None:
+        return None
+    method, calendar, slot = args["calendar_method"], None, None
+    if method:
         # An online attendee's invitation carries their join link, its token filled in at delivery (never the
         # meeting's address: that can change without a new invitation, and must not travel in calendars).
-        if calendar_method == "REQUEST" and gets_join_link(registration):
+        if method == "REQUEST" and gets_join_link(registration):
             slot = calendar_slot()
             link = public_url("join.open", token=slot, lang=registration.language)
         else:
             link = None
-        calendar = (calendar_method, invitation(registration, calendar_method, uninvite, join_link=link))
-    return queue_message(
-        kind,
-        registration.email,
-        registration.language,
-        {"registration": registration, "plenary": registration.plenary, "calendar_method": calendar_method,
-         **(context or {})},
-        registration_id=registration.id,
-        reply_to=reply_address(registration.plenary),
-        calendar=calendar,
-        join_slot=slot,
-    )
+        calendar = (method, invitation(registration, method, args["uninvite"], address=args["address"],
+                                       join_link=link, sequence=args["sequence"]))  # fmt: skip
+    context = {"registration": registration, "plenary": registration.plenary, "calendar_method": method,
+               **args["context"]}  # fmt: skip
+    return Rendering(context, calendar, slot)
 
 
 def notify_organizers(registrations: list[Registration]) -> OutboxMessage | None:
     """Tell the plenary's contact address about new registrations of one submission (a delegation: one notice).
 
     In FLASK_ORGANIZER_MAIL_LANGUAGE; only if the plenary's organizers chose a mail per registration (the
-    daily digest, ``plenary.registration.digest``, tells the others).
+    daily digest, ``plenary.registration.digest``, tells the others). The worker writes it when it sends it.
     """
     if not registrations:
         return None
@@ -111,14 +119,29 @@ def notify_organizers(registrations: list[Registration]) -> OutboxMessage | None
     if not plenary.contact_email or plenary.organizer_notice != OrganizerNotice.EACH:
         return None
     first = registrations[0]
-    return queue_message(
+    return queue_deferred(
         "organizer_new_registration",
         plenary.contact_email,
         current_app.config["ORGANIZER_MAIL_LANGUAGE"],
-        {"registrations": registrations, "plenary": plenary},
+        "organizer_notice",
+        {"registrations": [registration.id for registration in registrations]},
         registration_id=first.id,  # so that erasure scrubs it too (a delegate's erasure: see privacy.py)
         reply_to=first.email,
     )
+
+
+def render_organizer_notice(args: dict) -> Rendering | None:
+    """The template values of a notice ``notify_organizers`` queued: the registrations still there (None: none)."""
+    registrations = [r for r in (db.session.get(Registration, i) for i in args["registrations"]) if r is not None]
+    if not registrations:
+        return None
+    return Rendering({"registrations": registrations, "plenary": registrations[0].plenary})
+
+
+def install_renderers(app: Flask) -> None:
+    """Have ``app``'s outbox write the messages queued here (``plenary.mail.deferred``)."""
+    install_renderer(app, "registration", render_registration_message)
+    install_renderer(app, "organizer_notice", render_organizer_notice)
 
 
 def farewell(registration: Registration, address: str) -> OutboxMessage:

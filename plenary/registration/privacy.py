@@ -85,6 +85,7 @@ def anonymise(registration: Registration) -> None:
         .where(scrub)
         .values(
             recipient=None, reply_to=None, subject=ERASED, body_text=ERASED, body_html=ERASED, calendar_ics=None,
+            render_context=None,  # what the worker would have written it from (it may hold typed names)
             # What was sent stays "sent" (history); what was still waiting will never go out.
             status=sa.case((OutboxMessage.status == "pending", "failed"), else_=OutboxMessage.status),
             last_error=sa.case((OutboxMessage.status == "pending", "erased"), else_=OutboxMessage.last_error),
