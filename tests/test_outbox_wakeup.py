@@ -131,3 +131,30 @@ def test_a_rolled_back_registration_wakes_nobody_on_postgresql(app, open_plenary
         assert [n.channel for n in wait.connection.notifies(timeout=JOIN_SECONDS, stop_after=1)] == [CHANNEL]
     finally:
         wait.close()
+
+
+def test_a_lost_listen_connection_is_replaced_and_wakes_again(app, open_plenary):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("LISTEN is PostgreSQL's; SQLite's worker polls")
+    plenary = open_plenary(capacity_in_person=20)
+    stop = threading.Event()
+    wait = waiter(stop, lambda: due_message_ids(limit=1))
+    try:
+        lost = wait.connection
+        # The server ends the listening connection (a restart, an idle-session timeout, an admin).
+        db.session.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": lost.info.backend_pid})
+        db.session.commit()
+        assert _waiting(app, wait) == ["returned"]  # the lost connection ends this wait (a round runs)
+        assert wait.connection is None and lost.closed
+        # Mail committed while nobody listens: the next wait listens on a new connection, finds it due, returns.
+        signup.register(plenary.id, person("a@example.org"))
+        db.session.commit()
+        assert _waiting(app, wait) == ["returned"]
+        assert wait.connection is not None and wait.connection is not lost
+        # And the new connection hears the next commit.
+        signup.register(plenary.id, person("b@example.org"))
+        db.session.commit()
+        assert [n.channel for n in wait.connection.notifies(timeout=JOIN_SECONDS, stop_after=1)] == [CHANNEL]
+    finally:
+        stop.set()
+        wait.close()

@@ -49,7 +49,7 @@ def waiter(stop: threading.Event, is_due: Callable[[], object]) -> "Waiter":
     """
     if db.engine.dialect.name == "postgresql":
         try:
-            return _Listener(stop)
+            return _Listener(stop, is_due)
         except Exception:  # no LISTEN connection: polling still works
             log.exception("cannot LISTEN for queued mail; polling the outbox instead")
     return _Poller(stop, float(current_app.config["OUTBOX_POLL_SECONDS"]), is_due)
@@ -95,16 +95,33 @@ class _Listener(Waiter):
     #: Longest single wait, so that ``stop`` (set by a signal handler) is seen soon.
     SLICE = 0.5
 
-    def __init__(self, stop: threading.Event) -> None:
+    def __init__(self, stop: threading.Event, is_due: Callable[[], object]) -> None:
         super().__init__(stop)
+        self.is_due = is_due
+        self.connection = self._connect()
+
+    @staticmethod
+    def _connect():
+        """A new LISTENing connection (raises if the database cannot be reached)."""
         raw = db.engine.raw_connection()
-        self.connection = raw.driver_connection
+        connection = raw.driver_connection
         raw.detach()  # never handed back to the pool in LISTEN state
-        self.connection.autocommit = True
-        self.connection.execute(f"LISTEN {CHANNEL}")
+        connection.autocommit = True
+        connection.execute(f"LISTEN {CHANNEL}")
+        return connection
 
     def __call__(self, seconds: float) -> None:
         deadline = time.monotonic() + seconds
+        if self.connection is None:
+            if not self._reconnect():
+                self.stop.wait(max(0.0, deadline - time.monotonic()))
+                return
+            try:
+                due = self.is_due()  # what was committed while nobody listened
+            finally:
+                db.session.remove()
+            if due:
+                return
         while not self.stop.is_set():
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -112,13 +129,34 @@ class _Listener(Waiter):
             try:
                 woken = list(self.connection.notifies(timeout=min(self.SLICE, remaining), stop_after=1))
             except Exception:
-                log.exception("LISTEN connection lost; waiting out the interval")
-                self.stop.wait(max(0.0, deadline - time.monotonic()))
+                # The database restarted or the connection dropped: listen on a new one from the next wait on
+                # (a round runs first, so nothing queued meanwhile waits longer than this interval).
+                log.exception("LISTEN connection lost; a new one listens from the next wait")
+                self._drop()
                 return
             if woken:
                 # Several commits may have woken us: take what else arrived, then run a round for all of them.
                 list(self.connection.notifies(timeout=0, stop_after=100))
                 return
 
+    def _reconnect(self) -> bool:
+        """Listen on a new connection; False (logged) while the database cannot be reached."""
+        try:
+            self.connection = self._connect()
+        except Exception:
+            log.exception("cannot LISTEN for queued mail yet; waiting out the interval")
+            return False
+        log.info("listening for queued mail again")
+        return True
+
+    def _drop(self) -> None:
+        """Forget a broken connection."""
+        try:
+            self.connection.close()
+        except Exception:  # already gone
+            pass
+        self.connection = None
+
     def close(self) -> None:
-        self.connection.close()
+        if self.connection is not None:
+            self.connection.close()
