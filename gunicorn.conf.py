@@ -8,13 +8,14 @@ Every value can be changed per host without editing this file: gunicorn's own co
   ``0.0.0.0:8000`` when the load balancer is elsewhere);
 - ``GUNICORN_ACCESS_LOG``: where the access log goes (default ``-``, standard output; empty: no access log).
 
-The access log never holds the secret part of a personal link: ``/registrations/<token>…``, ``/join/<token>…`` and
-``/survey/<token>…`` are logged as ``/registrations/…`` (path, query and a Referer pointing at one alike).
+Neither the access log nor the error log holds the secret part of a personal link: ``/registrations/<token>…``,
+``/join/<token>…`` and ``/survey/<token>…`` are logged as ``/registrations/…`` (path, query and a Referer pointing
+at one alike; plenary/redaction.py).
 """
 
+import importlib.util
 import multiprocessing
 import os
-import re
 
 from gunicorn.glogging import Logger
 
@@ -43,17 +44,27 @@ errorlog = "-"
 # Client (the proxy's X-Forwarded-For when behind one), time, request line, status, size, referer, agent, µs.
 access_log_format = '%({x-forwarded-for}i)s %(h)s %(t)s "%(r)s" %(s)s %(B)s "%(f)s" "%(a)s" %(D)s'
 
-#: Paths whose second segment is a personal secret (the token of a registration, a join link, a survey link).
-PERSONAL_PATH = re.compile(r"(/(?:registrations|join|survey)/)[^\s\"]*")
+
+def _redaction():
+    """plenary/redaction.py, loaded by its file: the master process imports none of the app."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "plenary", "redaction.py")
+    spec = importlib.util.spec_from_file_location("plenary_redaction", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def redact(text: str) -> str:
-    """``text`` with every personal link cut after its prefix (``/join/abc?x`` → ``/join/…``)."""
-    return PERSONAL_PATH.sub(r"\1…", text)
+_REDACTION = _redaction()
+PERSONAL_PATH, redact = _REDACTION.PERSONAL_PATH, _REDACTION.redact
 
 
 class RedactingLogger(Logger):
-    """gunicorn's logger, without the tokens of personal links in the access log."""
+    """gunicorn's logger, without the tokens of personal links in the access log or the error log."""
+
+    def setup(self, cfg):
+        """gunicorn's setup, and the error log's records redacted (``Error handling request /join/…``)."""
+        super().setup(cfg)
+        self.error_log.addFilter(_REDACTION.PersonalLinkFilter())
 
     def atoms(self, resp, req, environ, request_time):
         """The values of the access log format, personal links redacted."""

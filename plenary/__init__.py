@@ -70,6 +70,7 @@ from plenary.members.views import bp as members_bp
 from plenary.news.views import bp as news_bp
 from plenary.questions import admin_views as question_admin
 from plenary.questions.views import bp as questions_bp
+from plenary.redaction import PersonalLinkFilter
 from plenary.registration import delegation_views, email_views
 from plenary.registration.mail_values import install_mail_values
 from plenary.registration.views import bp as registration_bp
@@ -321,6 +322,8 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_errors(app: Flask) -> None:
     """Render error pages in the visitor's language instead of Werkzeug's defaults."""
+    # Flask logs an unhandled exception as "Exception on <path>": never with a personal link's token.
+    app.logger.addFilter(PersonalLinkFilter())
 
     def render_error(error):
         code = getattr(error, "code", 500) or 500

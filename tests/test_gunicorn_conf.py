@@ -60,3 +60,38 @@ def test_the_access_log_keeps_no_token_of_a_personal_link(monkeypatch):
     public = logger.atoms(Response(), Request("/plenaries/12th", "lang=zh"), environ("/plenaries/12th", "lang=zh"),
                           timedelta(seconds=0.01))  # fmt: skip
     assert '"GET /plenaries/12th?lang=zh HTTP/1.1"' in config.access_log_format % SafeAtoms(public)
+
+
+def test_the_error_log_keeps_no_token_of_a_personal_link(monkeypatch):
+    import io
+    import logging
+
+    config = _config(monkeypatch, GUNICORN_ACCESS_LOG="")
+    logger = config.logger_class(config)
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    logger.error_log.addHandler(handler)
+    try:
+        logger.exception("Error handling request %s", "/join/S3cret?via=other")  # as gunicorn's workers say it
+        logger.error("Error handling request /registrations/S3cret/edit")
+        logger.warning("worker %s timed out on %s", 4711, "/survey/S3cret")
+    finally:
+        logger.error_log.removeHandler(handler)
+    text = stream.getvalue()
+    assert "S3cret" not in text
+    assert "/join/…" in text and "/registrations/…" in text and "worker 4711 timed out on /survey/…" in text
+
+
+def test_the_apps_exception_log_keeps_no_token_of_a_personal_link(make_app, caplog):
+    app = make_app(PROPAGATE_EXCEPTIONS=False)
+
+    @app.get("/registrations/<token>/explode")
+    def explode(token):
+        raise RuntimeError("boom")
+
+    with caplog.at_level("ERROR"):
+        response = app.test_client().get("/registrations/S3cret-token/explode")
+    assert response.status_code == 500
+    logged = [record.getMessage() for record in caplog.records if record.name == app.logger.name]
+    assert logged == ["Exception on /registrations/… [GET]"]
+    assert "S3cret" not in caplog.text
