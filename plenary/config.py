@@ -82,6 +82,9 @@ def default_config(app: Flask) -> dict:
         "RATELIMIT_ENABLED": True,
         # memory:// counts in each process on its own: production (several workers) needs redis://… (see docs).
         "RATELIMIT_STORAGE_URI": "memory://",
+        # Redis unreachable: each process counts in its own memory until it is back (logged), never a 500.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
         # Requests of visitors who are not logged in (public forms, the login page): the largest body in bytes and
         # the most multipart parts, checked before anything reads the body (a full sign-up form in Chinese: < 160 kB).
         "ANONYMOUS_MAX_CONTENT_LENGTH": 256 * 1024,

@@ -357,3 +357,21 @@ def test_no_warning_with_redis_or_in_testing(tmp_path, caplog, monkeypatch):
         _production_app(tmp_path, TESTING=True)
         _production_app(tmp_path, RATELIMIT_ENABLED=False)
     assert _limit_warnings(caplog) == []
+
+
+def test_with_redis_unreachable_logins_and_registrations_still_work_and_are_limited_per_process(limited, caplog):
+    """Seen: with the limiter's Redis down, every login and registration answered 500 (pages still 200)."""
+    app = limited(RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0",  # nothing listens on port 1
+                  RATELIMIT_STORAGE_OPTIONS={"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+                  REGISTRATION_RATE_LIMIT="2 per minute", LOGIN_RATE_LIMIT="100 per minute")  # fmt: skip
+    with app.app_context():
+        create_user("organizer@isa.example", Role.ORGANIZER, PASSWORD)
+        db.session.commit()
+    client = app.test_client()
+    with caplog.at_level(logging.WARNING):
+        login = client.post("/admin/login", data={"email": "organizer@isa.example", "password": PASSWORD})
+        assert login.status_code == 302  # logged in
+        assert [client.post(REGISTER, data=_submission(i)).status_code for i in range(3)] == [302, 302, 429]
+    with app.app_context():
+        assert _count() == 2  # the budget still holds, counted in this process
+    assert "rate limit storage unreachable" in caplog.text.lower()
