@@ -11,8 +11,10 @@ from functools import lru_cache
 import flask_wtf
 import wtforms
 from babel import support
-from flask import current_app, has_request_context
+from flask import current_app, has_request_context, request
 from flask_babel import get_locale, gettext
+from flask_wtf.file import FileField
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from wtforms.i18n import messages_path
 
 from plenary.i18n import N_
@@ -75,11 +77,25 @@ class FlaskForm(flask_wtf.FlaskForm):
     """Flask-WTF's form (CSRF, request data) with WTForms' messages in the visitor's language."""
 
     class Meta:
-        """Our translations, also where WTForms' catalogue has none."""
+        """Our translations, also where WTForms' catalogue has none; uploads only where the form takes a file."""
 
         def get_translations(self, form):
             """The translations of this request's locale."""
             return translations
+
+        def wrap_formdata(self, form, formdata):
+            """The request's data as Flask-WTF gives it, but a file part only under the name of a file field.
+
+            Flask-WTF merges every uploaded file into the form data, so a text field sent as a file part reached
+            the validators as a FileStorage (``len()`` of it: a 500, anonymous, on any form). Such a part is
+            dropped: the field reads as not filled in, and the form says so.
+            """
+            data = super().wrap_formdata(form, formdata)
+            if not isinstance(data, CombinedMultiDict):
+                return data
+            file_fields = {field.name for field in form if isinstance(field, FileField)}
+            files = MultiDict([(k, v) for k, v in request.files.items(multi=True) if k in file_fields])
+            return CombinedMultiDict((files, request.form)) if files else request.form
 
 
 class Form(wtforms.Form):
