@@ -6,6 +6,7 @@ The oracle is a second app on the same database with the cache off (NullCache): 
 page must equal what the app renders now."""
 
 import gzip
+import re
 from datetime import UTC, datetime, timedelta
 
 import brotli
@@ -596,3 +597,33 @@ def test_an_unreachable_redis_still_answers(make_app, make_plenary):
         client = app.test_client()
         for _ in range(2):
             assert get(client, "/members/").status_code == 200
+
+
+def test_every_combination_of_allowed_arguments_fits_far_below_the_threshold(app):
+    """Seen: the API's pages 1–99 × 1–100 per page (40,400 keys) could push a FileSystemCache past its threshold,
+    after which every write read every file (0.7 s a miss). Counted over values 0–999 of each argument."""
+    from plenary.page_cache import rules
+
+    candidates = [str(n) for n in range(1000)] + ["upcoming", "past", "all", "de", "en", "zh", "01"]
+    worst = 0
+    for pattern, allowed in rules.PAGES + rules.API:
+        combinations = 1
+        for value_pattern in allowed.values():
+            combinations *= 1 + sum(1 for value in candidates if re.fullmatch(value_pattern, value))  # absent too
+        worst += 0 if "{" in pattern or "[a-z0-9]" in pattern else combinations  # per plenary/news item: bounded
+    assert worst < 2000 < app.config["CACHE_THRESHOLD"] / 5
+
+
+def test_a_server_on_another_database_never_answers_from_the_shared_cache(make_app, tmp_path):
+    """Seen: a server whose database variable was misspelt ran on SQLite, and showed the real site's cached pages."""
+    from plenary.events.editing import save_plenary
+
+    shared = {"CACHE_TYPE": "FileSystemCache", "CACHE_DIR": str(tmp_path / "shared-cache")}
+    site = make_app(**shared)
+    stray = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'stray.sqlite'}", **shared)
+    with site.app_context():
+        save_plenary(plenary_document(title={"de": "Die echte Versammlung"}))
+        db.session.commit()
+    assert "Die echte Versammlung" in get(site.test_client(), f"/plenaries/{SLUG}").get_data(as_text=True)
+    assert any((tmp_path / "shared-cache").iterdir())  # stored in the shared backend
+    assert get(stray.test_client(), f"/plenaries/{SLUG}").status_code == 404  # its own (empty) database answers

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import brotli
+import sqlalchemy as sa
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import dump_cookie, parse_accept_header, parse_cookie, parse_date
 
@@ -92,6 +93,12 @@ def release_id() -> str:
     return digest.hexdigest()[:12]
 
 
+def database_id(uri: str) -> str:
+    """A short hash of the database's address (driver, host, port, name, user; never the password)."""
+    url = sa.engine.make_url(uri).set(password=None)
+    return hashlib.sha1(url.render_as_string(hide_password=False).encode()).hexdigest()[:8]
+
+
 class PageCache:
     """WSGI middleware: answer cached public pages, fill the cache from the app's marked answers."""
 
@@ -107,7 +114,9 @@ class PageCache:
         self.timeout = int(config["PAGE_CACHE_TIMEOUT"])
         self.hsts = int(config["HSTS_MAX_AGE"])
         self._store = None
-        self.release = release_id()
+        # The database's address is in every key: a server pointed at another database (a misspelt variable falling
+        # back to SQLite) never answers from the pages of the site whose Redis it shares, nor they from its.
+        self.release = f"{release_id()}-{database_id(config['SQLALCHEMY_DATABASE_URI'])}"
 
     @property
     def store(self):

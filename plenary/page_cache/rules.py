@@ -6,10 +6,12 @@ import re
 
 _SLUG = r"[a-z0-9]+(?:-[a-z0-9]+)*"  # plenary.validation.SLUG_PATTERN
 _LANG = r"de|en|zh"
-#: Pages 1–99 (a page past the last is a 404, never stored, or an empty list) and 1–100 per page: at most some
-#: 30,000 small API entries however the arguments are combined; other values are answered, just not stored.
-_NUMBER = r"[1-9][0-9]?"
-_PER_PAGE = r"[1-9][0-9]?|100"
+#: Pages 1–20 of news and of the API (a page past the last is a 404, never stored, or an empty list), and the usual
+#: page sizes: at most some 1,300 API entries however the arguments are combined, well under CACHE_THRESHOLD (a
+#: full FileSystemCache prunes by reading every file on each write: an attacker filling it made each miss cost
+#: 0.7 s). Other values are answered, just not stored.
+_NUMBER = r"[1-9]|1[0-9]|20"
+_PER_PAGE = r"[1-9]|10|20|25|50|100"
 
 #: Pages in the visitor's language: (pattern of PATH_INFO, allowed query arguments → pattern of the value).
 PAGES = [
