@@ -230,6 +230,12 @@ def test_the_waitlisted_mail_and_the_page_give_the_position_and_moves_are_told_s
     moved = [_kinds(_fresh(p)).count("registration_waitlist_moved") for p in people[3:]]
     assert moved == [2, 1]  # 2→1: next (told again); 3→2: no mail
     assert waitlist.position(_fresh(people[4])) == 2
+    # Both moves of number 4 were queued before any was sent: only the newer goes out ("you are next"), never
+    # first the older "number 2" after it (seen with simultaneous cancellations across two servers).
+    moves = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.registration_id == people[3].id,
+                               OutboxMessage.kind == "registration_waitlist_moved").order_by(OutboxMessage.id)).all()
+    assert [(m.status, m.final_reason) for m in moves] == [("failed", "superseded"), ("pending", None)]
+    assert "You are number 1" in moves[1].body_text or "next" in moves[1].body_text
 
 
 def test_seats_are_said_at_the_choice_with_one_grouped_query(open_plenary, client, app):

@@ -47,6 +47,14 @@ def notify(registration: Registration, kind: str, **context) -> OutboxMessage:
         # Their place in the queue, said in the mail; later mails only when it changes meaningfully.
         context.setdefault("position", position(registration))
         registration.waitlist_position_told = context["position"]
+    if kind == "registration_waitlist_moved":
+        # A newer place in the queue makes a move not yet sent obsolete: they read only where they stand now.
+        db.session.execute(
+            sa.update(OutboxMessage)
+            .where(OutboxMessage.registration_id == registration.id, OutboxMessage.status == "pending",
+                   OutboxMessage.kind == kind, OutboxMessage.locked_until.is_(None))
+            .values(status="failed", final_reason=FinalReason.SUPERSEDED, last_error="superseded by a newer position")
+        )  # fmt: skip
     if invite and registration.calendar_method == "CANCEL" and registration.calendar_sequence >= plenary.sequence:
         plenary.sequence += 1  # a new REQUEST must outrank the CANCEL they received
     return queue_registration_message(registration, kind, "REQUEST" if invite else None, context=context)
