@@ -114,6 +114,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
             app.config["PUBLIC_URL"],
         )
     warn_about_per_process_limits(app)
+    warn_about_shared_services_on_sqlite(app)
     warn_about_registration_budget(app)
     page_cache.register(app)  # first: its after_request hook runs last and sees the final answer
     register_request_limits(app)  # before the extensions: CSRF protection reads the body in its own hook
@@ -179,6 +180,27 @@ def warn_about_per_process_limits(app: Flask) -> None:
         "(see docs/deployment.md).",
         f" (running under {server})" if "gunicorn" in server.lower() else "",
     )
+
+
+def warn_about_shared_services_on_sqlite(app: Flask) -> None:
+    """Say loudly when this server shares Redis with others but keeps its data in a SQLite file of its own.
+
+    Seen: a misspelt database variable fell back to instance/plenary.sqlite on one app server of a site with
+    Redis; it answered and registered into a file nobody read. (Its pages never come from the site's cache: the
+    cache key holds the database's address.)
+    """
+    if app.debug or app.testing or click.get_current_context(silent=True) is not None:
+        return
+    if not str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"):
+        return
+    shared = [name for name in ("CACHE_REDIS_URL", "RATELIMIT_STORAGE_URI")
+              if str(app.config.get(name) or "").startswith(("redis://", "rediss://"))]  # fmt: skip
+    if shared:
+        app.logger.warning(
+            "This server keeps its data in SQLite (%s) but shares Redis (FLASK_%s) with other servers: several app "
+            "servers need one PostgreSQL. Is DATABASE_URL set and spelt right (see docs/deployment.md)?",
+            app.config["SQLALCHEMY_DATABASE_URI"], ", FLASK_".join(shared),
+        )
 
 
 def warn_about_registration_budget(app: Flask) -> None:

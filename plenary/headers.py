@@ -19,10 +19,15 @@ CONTENT_SECURITY_POLICY = (
 PRIVATE_BLUEPRINTS = frozenset({"admin", "auth", "registration", "documents"})
 #: The same for addresses no route matched (a 404 under /admin/ or for a mistyped personal link).
 PRIVATE_PATH_PREFIXES = ("/admin/", "/registrations/", "/verify/")
+#: Public answers of those blueprints: a plenary's public documents of the day (``/plenaries/<slug>/documents/<id>``,
+#: served with their own caching), which live beside the personal copies on the registration blueprint.
+PUBLIC_ENDPOINTS = frozenset({"registration.public_document"})
 
 
 def is_private_page() -> bool:
     """True if the current request's answer carries personal data (see PRIVATE_BLUEPRINTS)."""
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return False
     return request.blueprint in PRIVATE_BLUEPRINTS or request.path.startswith(PRIVATE_PATH_PREFIXES)
 
 

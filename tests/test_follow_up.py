@@ -210,7 +210,10 @@ def test_registrants_only_documents_need_a_confirmed_token_of_that_plenary(peopl
     page = client.get(f"/plenaries/{plenary.slug}").get_data(as_text=True)
     assert 'id="documents"' in page and "Öffentliche Präsentation" in page and "Nur für Angemeldete" not in page
     assert "video.isa-alliance.example" not in page
-    assert client.get(f"/plenaries/{plenary.slug}/documents/{public.id}").data == PDF
+    served = client.get(f"/plenaries/{plenary.slug}/documents/{public.id}")
+    assert served.data == PDF
+    # A public document is cached like one (seen: forced to no-store and noindex, as the personal copies are).
+    assert served.headers["Cache-Control"] == "public, max-age=3600" and "X-Robots-Tag" not in served.headers
     assert client.get(f"/plenaries/{plenary.slug}/documents/{private.id}").status_code == 404
     token = token_for(anna)
     response = client.get(f"/registrations/{token}/documents/{private.id}")

@@ -375,3 +375,16 @@ def test_with_redis_unreachable_logins_and_registrations_still_work_and_are_limi
     with app.app_context():
         assert _count() == 2  # the budget still holds, counted in this process
     assert "rate limit storage unreachable" in caplog.text.lower()
+
+
+def test_a_server_on_sqlite_that_shares_redis_warns_at_startup(tmp_path, caplog):
+    """Seen: a misspelt DATABASE_URL made one app server of a Redis site run on its own SQLite file, silently."""
+    sqlite = f"sqlite:///{tmp_path / 'w.sqlite'}"
+    with caplog.at_level(logging.WARNING):
+        create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": sqlite, "CACHE_REDIS_URL": "redis://127.0.0.1:6379/15"})
+    assert any("keeps its data in SQLite" in r.getMessage() and "FLASK_CACHE_REDIS_URL" in r.getMessage()
+               for r in caplog.records)  # fmt: skip
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": sqlite})  # the embedded default: nothing to say
+    assert not any("keeps its data in SQLite" in r.getMessage() for r in caplog.records)
