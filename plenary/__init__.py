@@ -1,9 +1,11 @@
 """Plenary: the web app with which the ISA runs its plenary assemblies."""
 
+import logging
 import os
 
 import click
 from flask import Flask, has_request_context, render_template, request, session
+from flask.logging import default_handler
 from flask_login import current_user
 from limits import parse
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
@@ -245,6 +247,11 @@ def register_extensions(app: Flask) -> None:
     extensions.login_manager.init_app(app)
     configure_login(extensions.login_manager)
     extensions.limiter.init_app(app)
+    # Flask-Limiter says "Rate limit storage unreachable - falling back to in-memory storage" on its own logger,
+    # which has only a NullHandler: give it the app's handler, so that the server's log tells the operators.
+    limiter_log = logging.getLogger("flask-limiter")
+    if default_handler not in limiter_log.handlers:
+        limiter_log.addHandler(default_handler)
     with app.app_context():
         if extensions.db.engine.dialect.name == "sqlite":
             configure_sqlite(extensions.db.engine)

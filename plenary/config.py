@@ -85,6 +85,8 @@ def default_config(app: Flask) -> dict:
         # Redis unreachable: each process counts in its own memory until it is back (logged), never a 500.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_SWALLOW_ERRORS": True,
+        # A Redis that hangs (accepts, never answers) costs a request a quarter of a second, not the OS's timeout.
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
         # Requests of visitors who are not logged in (public forms, the login page): the largest body in bytes and
         # the most multipart parts, checked before anything reads the body (a full sign-up form in Chinese: < 160 kB).
         "ANONYMOUS_MAX_CONTENT_LENGTH": 256 * 1024,

@@ -41,7 +41,7 @@ def _said(app, lang: str, label) -> str:
 
 @pytest.fixture
 def story(app, open_plenary):
-    """A registration that went through a check-in undone, an email change request, a move and a cancellation."""
+    """A registration that went through a check-in undone, an email change request, two moves and a cancellation."""
     plenary = open_plenary(capacity_in_person=10)
     registration = signup.register(plenary.id, person("anna@example.org")).created[0]
     db.session.commit()
@@ -53,6 +53,8 @@ def story(app, open_plenary):
     email_change.request_change(registration.id, "anna.neu@example.org")
     db.session.commit()
     changes.switch_attendance(registration.id, "online")
+    db.session.commit()
+    changes.switch_attendance(registration.id, "in_person")  # the first change's mail is no longer needed
     db.session.commit()
     changes.cancel(registration.id)
     db.session.commit()

@@ -71,6 +71,7 @@ def _scenario() -> None:
     changes.switch_attendance(head.id, "online")  # an updated invitation; the freed seat goes to `waiting`
     _commit()
     delegation.resend_colleague_link(head.id, by_email["max@example.org"].id)
+    _commit()
     changes.cancel(by_email["max@example.org"].id)
     _commit()
     assert waiting.status == "confirmed"
@@ -157,6 +158,12 @@ def test_a_message_written_late_says_what_holds_then_but_announces_what_happened
         assert told.status == "sent"
         assert "You are number 2 on the waiting list" in told.body_text
         assert "Venue: Rathaus Foshan, Marktplatz 1" in told.body_text
+        # The organizers' notice of the first registration announces it as it arrived (confirmed, in the hall),
+        # though she has cancelled since (seen: "New registration … Status: Cancelled").
+        notice = db.session.scalar(sa.select(OutboxMessage).where(
+            OutboxMessage.kind == "organizer_new_registration", OutboxMessage.registration_id == first.id))
+        assert "Status: Bestätigt" in notice.body_text and "Bestätigt" in notice.body_html
+        assert "Storniert" not in notice.body_text + notice.body_html
 
 
 def test_a_request_renders_no_mail_and_the_worker_writes_it_once(make_app, tmp_path):
@@ -278,3 +285,22 @@ def test_the_back_office_says_a_message_is_written_when_it_is_sent(make_app):
         db.session.commit()
     page = client.get("/admin/outbox?lang=de").get_data(as_text=True)
     assert "wird beim Versand geschrieben" not in page and "Anmeldung" in page
+
+
+def test_a_confirmation_written_after_a_cancellation_goes_without_an_invitation(make_app):
+    """The worker stopped: she registers and cancels. Both mails go, in order; only the CANCEL is a calendar."""
+    app = make_app(OUTBOX_RENDER_AT_DELIVERY=True)
+    with app.app_context():
+        plenary = save_plenary(plenary_document(registration=open_registration())).plenary
+        db.session.commit()
+        anna = signup.register(plenary.id, person("anna@example.org")).created[0]
+        db.session.commit()
+        changes.cancel(anna.id)
+        db.session.commit()
+        deliver_due()
+        db.session.commit()
+        mails = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.recipient == "anna@example.org")
+                                   .order_by(OutboxMessage.id)).all()  # fmt: skip
+        assert [(m.kind, m.status, m.calendar_method) for m in mails] == [
+            ("registration_confirmed", "sent", None), ("registration_cancelled", "sent", "CANCEL")]
+        assert mails[0].calendar_ics is None and "CHECKIN-CODE" not in mails[0].body_text

@@ -82,13 +82,12 @@ def next_plenary(now: datetime | None = None) -> Plenary | None:
     )
 
 
-def get_public_plenary(slug: str) -> Plenary | None:
-    """Return the public plenary ``slug`` with its agenda and speakers loaded, or None."""
-    return db.session.scalar(
-        _public()
-        .where(Plenary.slug == slug)
-        .options(selectinload(Plenary.agenda_items).selectinload(AgendaItem.speakers))
-    )
+def get_public_plenary(slug: str, with_agenda: bool = True) -> Plenary | None:
+    """Return the public plenary ``slug`` with its agenda and speakers loaded (``with_agenda``), or None."""
+    query = _public().where(Plenary.slug == slug)
+    if with_agenda:
+        query = query.options(selectinload(Plenary.agenda_items).selectinload(AgendaItem.speakers))
+    return db.session.scalar(query)
 
 
 def plenary_item_or_404(model, item_id: int, plenary: Plenary):

@@ -69,8 +69,9 @@ def rendered_texts(message: OutboxMessage) -> dict:
     subject is gone or no renderer of its name is installed)."""
     rendering = _rendering(json.loads(message.render_context))
     subject, text, html = render_message(message.kind, message.language, rendering.context)
-    values = {"subject": subject, "body_text": text, "body_html": html, "render_context": None}
-    if rendering.calendar:
+    values = {"subject": subject, "body_text": text, "body_html": html, "render_context": None,
+              "calendar_method": None, "calendar_ics": None}  # fmt: skip
+    if rendering.calendar:  # the renderer may drop an invitation that no longer holds
         values["calendar_method"] = rendering.calendar[0]
         values["calendar_ics"] = seal_calendar(rendering.calendar[1], rendering.join_slot)
     return values

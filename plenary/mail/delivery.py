@@ -34,7 +34,7 @@ from plenary.mail.deferred import rendered_texts
 from plenary.mail.files import forget_mail_files, write_mail_file
 from plenary.mail.models import OutboxMessage, OutboxStatus
 from plenary.mail.personal import forgotten_once_sent
-from plenary.mail.retry import backoff, describe, permanent_refusal, verdict
+from plenary.mail.retry import PermanentDeliveryError, backoff, describe, permanent_refusal, verdict
 from plenary.mail.smtp import SMTPSession, SMTPTimeout, mail_timeout
 
 log = logging.getLogger(__name__)
@@ -109,6 +109,9 @@ def _attempt(message_id: int, now: datetime | None, session: SMTPSession, report
         deadline = min(time.monotonic() + smtp_budget(), lease_start + lease_seconds() * 0.8)
         _send(outgoing, message_id, kind, session, deadline=deadline)
     except Exception as exc:  # SMTP answers, the network, anything unexpected: retry.verdict decides
+        if not isinstance(exc, smtplib.SMTPException | OSError | PermanentDeliveryError):
+            # A bug or broken data (a template, a renderer): the traceback is what finds it.
+            log.exception("message %s (%s): unexpected error while writing or sending it", message_id, kind)
         _failed_attempt(message_id, kind, attempts, exc, report)
         if isinstance(exc, SMTPTimeout):
             # A stalled server would cost every further message a timeout too: leave them due.

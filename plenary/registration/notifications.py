@@ -74,16 +74,22 @@ def queue_registration_message(
     ``context``: further template values of that kind, plain JSON values (the delegates someone proposed).
     The worker writes the message when it sends it (``render_registration_message``; ``plenary.mail.deferred``).
     """
-    if calendar_method:
-        # A newer invitation makes any still-queued older one to the same address obsolete: never deliver them
-        # out of order. One to another address (the CANCEL to the old one after an email change) still goes.
+    if calendar_method and registration.calendar_method is not None:
+        # A newer message of the same kind with an invitation repeats a still-queued older one with its news (a
+        # second "plenary changed", "attendance changed", "your link"): the older is no longer needed. An older one
+        # of another kind still goes, first (it tells something else: approved, confirmed, moved), and its
+        # invitation's lower SEQUENCE makes calendars keep the newer copy whatever arrives last. One to another
+        # address (the CANCEL to the old one after an email change) always goes. (A registration never sent an
+        # invitation, calendar_method None, has none queued: a new one asks nothing.)
         db.session.execute(
             sa.update(OutboxMessage)
             .where(OutboxMessage.registration_id == registration.id, OutboxMessage.status == "pending",
-                   OutboxMessage.calendar_method.is_not(None), OutboxMessage.recipient == registration.email)
+                   OutboxMessage.kind == kind, OutboxMessage.calendar_method.is_not(None),
+                   OutboxMessage.recipient == registration.email)
             .values(status="failed", final_reason=FinalReason.SUPERSEDED,
                     last_error="superseded by a newer invitation")
         )  # fmt: skip
+    if calendar_method:
         registration.calendar_sequence = registration.plenary.sequence
         registration.calendar_method = calendar_method
     # As of now: the invitation's SEQUENCE and METHOD (what the registration records was sent) and the address.
@@ -100,6 +106,8 @@ def render_registration_message(args: dict) -> Rendering | None:
     if registration is None:
         return None
     method, calendar, slot = args["calendar_method"], None, None
+    if method == "REQUEST" and registration.status != RegistrationStatus.CONFIRMED:
+        method = None  # cancelled (or waiting again) since it was queued: no invitation into their calendar now
     if method:
         # An online attendee's invitation carries their join link, its token filled in at delivery (never the
         # meeting's address: that can change without a new invitation, and must not travel in calendars).
@@ -132,7 +140,9 @@ def notify_organizers(registrations: list[Registration]) -> OutboxMessage | None
         plenary.contact_email,
         current_app.config["ORGANIZER_MAIL_LANGUAGE"],
         "organizer_notice",
-        {"registrations": [registration.id for registration in registrations]},
+        # The status and attendance each landed in: what the notice announces, whatever happens before it is written.
+        {"registrations": [registration.id for registration in registrations],
+         "as_registered": [[r.id, r.status, r.attendance] for r in registrations]},
         registration_id=first.id,  # so that erasure scrubs it too (a delegate's erasure: see privacy.py)
         reply_to=first.email,
     )
@@ -143,7 +153,8 @@ def render_organizer_notice(args: dict) -> Rendering | None:
     registrations = [r for r in (db.session.get(Registration, i) for i in args["registrations"]) if r is not None]
     if not registrations:
         return None
-    return Rendering({"registrations": registrations, "plenary": registrations[0].plenary})
+    told = {id_: {"status": status, "attendance": attendance} for id_, status, attendance in args["as_registered"]}
+    return Rendering({"registrations": registrations, "plenary": registrations[0].plenary, "as_registered": told})
 
 
 def install_renderers(app: Flask) -> None:

@@ -58,7 +58,7 @@ def _form_for(plenary, form_class=RegistrationForm, keep_member: int | None = No
 @limiter.limit(_form_rate_limit, methods=["POST"])
 def register(slug: str):
     """Show the sign-up form, or register the person and their delegation."""
-    plenary = get_public_plenary(slug)
+    plenary = get_public_plenary(slug, with_agenda=False)  # the form shows no agenda (two queries fewer)
     if plenary is None:
         abort(404)
     try:
