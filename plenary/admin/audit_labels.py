@@ -173,7 +173,7 @@ MAIL_KIND_LABELS = {
     "registration_cancelled_by_head": _l("Cancelled by the head of delegation"),
     "registration_updated": _l("Registration changed"),
     "registration_waitlisted": _l("On the waiting list"),
-    "registration_waitlist_moved": _l("Waiting list: attendance changed"),
+    "registration_waitlist_moved": _l("Moved up the waiting list"),
     "registration_offered": _l("Place offered"),
     "registration_offer_reminder": _l("Reminder of the offered place"),
     "registration_offer_lapsed": _l("Offered place lapsed"),
