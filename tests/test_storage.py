@@ -56,7 +56,16 @@ def test_a_document_is_one_query_to_serve_with_its_headers_and_conditional_get(a
     assert response.headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     etag = response.headers["ETag"]
-    assert client.get(f"/documents/{name}.pdf", headers={"If-None-Match": etag}).status_code == 304
+    with count_queries() as queries:
+        again = client.get(f"/documents/{name}.pdf", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.headers["ETag"] == etag and not again.data
+    assert again.headers["Cache-Control"] == response.headers["Cache-Control"]
+    # The client's copy is current: its validators are read, never the file's bytes.
+    assert not [s for s in queries.statements if "stored_file.data" in s] and len(queries.statements) == 2
+    since = response.headers["Last-Modified"]
+    assert client.get(f"/documents/{name}.pdf", headers={"If-Modified-Since": since}).status_code == 304
+    stale = client.get(f"/documents/{name}.pdf", headers={"If-None-Match": '"old"'})
+    assert stale.status_code == 200 and stale.data == PDF
     assert client.get(f"/documents/{new_document_name()}.pdf").status_code == 404
 
 

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 
 from plenary import storage
-from plenary.events.documents import NAME_PATTERN, DocumentError, new_document_name, read_upload
+from plenary.events.documents import NAME_PATTERN, DocumentError, new_document_name, read_upload, stored_for_request
 from plenary.extensions import db
 from plenary.followup.models import DocumentKind, DocumentVisibility, PlenaryDocument
 from plenary.i18n import LANGUAGES
@@ -81,7 +81,7 @@ def file_key(name: str | None) -> str | None:
 def stored_file(document: PlenaryDocument) -> storage.Stored | None:
     """The stored PDF of ``document``, or None (a link, or the file is missing)."""
     key = file_key(document.file_name)
-    return storage.get(key) if key is not None else None
+    return stored_for_request(key) if key is not None else None
 
 
 def _store(data: bytes) -> str:

@@ -1,6 +1,7 @@
 """Files off the server's disk: one store for uploads and built files, shared by every app server and worker.
 
-``put(key, data)``, ``get(key)``, ``delete(key)``, ``exists(key)`` and ``older_than(prefix, cutoff)`` by key
+``put(key, data)``, ``get(key)``, ``find(key)`` (the validators first, the bytes when used), ``delete(key)``,
+``exists(key)`` and ``older_than(prefix, cutoff)`` by key
 (``documents/<name>.pdf``, ``plenary_documents/<name>.pdf``, ``badges/<token>.pdf``, ``imports/<token>.json``).
 Two backends, chosen by ``FLASK_STORAGE_BACKEND``:
 
@@ -14,7 +15,8 @@ Keys are made by the app (random tokens checked against a pattern by the callers
 used as a key unchecked.
 """
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
@@ -24,13 +26,21 @@ from plenary.storage import database, s3
 BACKENDS = {"database": database, "s3": s3}
 
 
-@dataclass(frozen=True)
+@dataclass
 class Stored:
-    """A stored file: its bytes, a strong validator (ETag) and when it was stored."""
+    """A stored file: a strong validator (ETag), when it was stored, and its bytes (``find``: read when first used)."""
 
-    data: bytes
     etag: str
     modified: datetime
+    _data: bytes | None = field(default=None, repr=False)
+    _read: Callable[[], bytes] | None = field(default=None, repr=False)
+
+    @property
+    def data(self) -> bytes:
+        """The file's bytes (read from the store now, for one that ``find`` gave)."""
+        if self._data is None:
+            self._data = self._read()
+        return self._data
 
 
 def _backend():
@@ -49,7 +59,23 @@ def put(key: str, data: bytes) -> None:
 def get(key: str) -> Stored | None:
     """The file stored under ``key``, or None."""
     found = _backend().get(key)
-    return Stored(*found) if found is not None else None
+    return Stored(found[1], found[2], _data=found[0]) if found is not None else None
+
+
+def find(key: str) -> Stored | None:
+    """The file stored under ``key`` without its bytes, read only if ``data`` is used (a 304 reads none), or None."""
+    backend = _backend()
+    found = backend.head(key)
+    if found is None:
+        return None
+
+    def read() -> bytes:
+        stored = backend.get(key)
+        if stored is None:  # removed between the look and the read
+            raise FileNotFoundError(key)
+        return stored[0]
+
+    return Stored(found[0], found[1], _read=read)
 
 
 def exists(key: str) -> bool:

@@ -26,6 +26,12 @@ def get(key: str) -> tuple[bytes, str, datetime] | None:
     return (bytes(row.data), row.sha256, row.created_at) if row is not None else None
 
 
+def head(key: str) -> tuple[str, datetime] | None:
+    """Digest and time of ``key`` (not its bytes), or None."""
+    row = db.session.execute(sa.select(TABLE.c.sha256, TABLE.c.created_at).where(TABLE.c.key == key)).first()
+    return (row.sha256, row.created_at) if row is not None else None
+
+
 def exists(key: str) -> bool:
     """Whether ``key`` has a row."""
     return db.session.scalar(sa.select(sa.literal(1)).where(TABLE.c.key == key)) is not None

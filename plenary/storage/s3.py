@@ -64,6 +64,17 @@ def get(key: str) -> tuple[bytes, str, datetime] | None:
     return data, answer["ETag"].strip('"'), answer["LastModified"]
 
 
+def head(key: str) -> tuple[str, datetime] | None:
+    """ETag and time of the object ``key`` (HEAD, not its bytes), or None."""
+    try:
+        answer = _client().head_object(Bucket=_bucket(), Key=_key(key))
+    except ClientError as exc:
+        if _missing(exc):
+            return None
+        raise
+    return answer["ETag"].strip('"'), answer["LastModified"]
+
+
 def exists(key: str) -> bool:
     """Whether the object ``key`` exists."""
     try:
