@@ -304,3 +304,22 @@ def test_a_confirmation_written_after_a_cancellation_goes_without_an_invitation(
         assert [(m.kind, m.status, m.calendar_method) for m in mails] == [
             ("registration_confirmed", "sent", None), ("registration_cancelled", "sent", "CANCEL")]
         assert mails[0].calendar_ics is None and "CHECKIN-CODE" not in mails[0].body_text
+
+
+def test_a_downgrade_gives_up_messages_not_yet_written_instead_of_sending_them_empty(make_app):
+    from flask_migrate import downgrade, upgrade
+
+    app = make_app(create_schema=False, OUTBOX_RENDER_AT_DELIVERY=True)
+    with app.app_context():
+        upgrade()
+        plenary = save_plenary(plenary_document(registration=open_registration())).plenary
+        db.session.commit()
+        signup.register(plenary.id, person("anna@example.org"))
+        db.session.commit()
+        db.session.remove()
+        downgrade(revision="14o000000001")
+        rows = db.session.execute(sa.text("SELECT status, final_reason, last_error FROM outbox_message")).all()
+        assert rows and all(tuple(row) == ("failed", "undeliverable", "not written before the downgrade")
+                            for row in rows)  # fmt: skip
+        db.session.remove()
+        upgrade()

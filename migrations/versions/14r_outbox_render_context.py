@@ -20,5 +20,11 @@ def upgrade():
 
 
 def downgrade():
+    # An earlier release cannot write a message the worker has not written yet: rather than send it empty, it is
+    # given up (undeliverable), visible in the back office's outbox.
+    op.execute(
+        "UPDATE outbox_message SET status = 'failed', final_reason = 'undeliverable', "
+        "last_error = 'not written before the downgrade' WHERE render_context IS NOT NULL AND status = 'pending'"
+    )
     with op.batch_alter_table('outbox_message', schema=None) as batch_op:
         batch_op.drop_column('render_context')
