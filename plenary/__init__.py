@@ -195,13 +195,12 @@ def warn_about_shared_services_on_sqlite(app: Flask) -> None:
         return
     if not str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"):
         return
-    shared = [name for name in ("CACHE_REDIS_URL", "RATELIMIT_STORAGE_URI")
-              if str(app.config.get(name) or "").startswith(("redis://", "rediss://"))]  # fmt: skip
-    if shared:
+    # Rate limits in Redis suit one host on SQLite too (its workers share them); a page cache in Redis is for several.
+    if str(app.config.get("CACHE_REDIS_URL") or "").startswith(("redis://", "rediss://")):
         app.logger.warning(
-            "This server keeps its data in SQLite (%s) but shares Redis (FLASK_%s) with other servers: several app "
-            "servers need one PostgreSQL. Is DATABASE_URL set and spelt right (see docs/deployment.md)?",
-            app.config["SQLALCHEMY_DATABASE_URI"], ", FLASK_".join(shared),
+            "This server keeps its data in SQLite (%s) but shares Redis (FLASK_CACHE_REDIS_URL) with other servers: "
+            "several app servers need one PostgreSQL. Is DATABASE_URL set and spelt right (see docs/deployment.md)?",
+            app.config["SQLALCHEMY_DATABASE_URI"],
         )
 
 

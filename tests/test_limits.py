@@ -359,13 +359,18 @@ def test_no_warning_with_redis_or_in_testing(tmp_path, caplog, monkeypatch):
     assert _limit_warnings(caplog) == []
 
 
-def test_with_redis_unreachable_logins_and_registrations_still_work_and_are_limited_per_process(limited, caplog):
+def test_with_redis_unreachable_logins_and_registrations_still_work_and_are_limited_per_process(limited, caplog,
+                                                                                              monkeypatch):
     """Seen: with the limiter's Redis down, every login and registration answered 500 (pages still 200)."""
     app = limited(RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0",  # nothing listens on port 1
                   REGISTRATION_RATE_LIMIT="2 per minute", LOGIN_RATE_LIMIT="100 per minute")  # fmt: skip
     from flask.logging import default_handler
 
     from plenary.extensions import limiter
+
+    # Flask-Limiter keeps "the storage is dead" on its one extension object (per process, as in production): this
+    # test starts, and leaves the process, with it alive, whatever ran before.
+    monkeypatch.setattr(limiter, "_storage_dead", False)
 
     # A Redis that hangs costs a quarter of a second (the default), and the fallback is said in the server's log.
     pool = limiter._storage.storage.connection_pool.connection_kwargs
