@@ -619,8 +619,9 @@ def test_a_server_on_another_database_never_answers_from_the_shared_cache(make_a
     from plenary.events.editing import save_plenary
 
     shared = {"CACHE_TYPE": "FileSystemCache", "CACHE_DIR": str(tmp_path / "shared-cache")}
-    site = make_app(**shared)
+    # The stray server first: each app of make_app starts the test's PostgreSQL database afresh.
     stray = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'stray.sqlite'}", **shared)
+    site = make_app(**shared)
     with site.app_context():
         save_plenary(plenary_document(title={"de": "Die echte Versammlung"}))
         db.session.commit()
