@@ -235,7 +235,7 @@ def test_the_waitlisted_mail_and_the_page_give_the_position_and_moves_are_told_s
     moves = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.registration_id == people[3].id,
                                OutboxMessage.kind == "registration_waitlist_moved").order_by(OutboxMessage.id)).all()
     assert [(m.status, m.final_reason) for m in moves] == [("failed", "superseded"), ("pending", None)]
-    assert "You are number 1" in moves[1].body_text or "next" in moves[1].body_text
+    assert "The next place that becomes free is yours." in moves[1].body_text
 
 
 def test_seats_are_said_at_the_choice_with_one_grouped_query(open_plenary, client, app):

@@ -9,16 +9,21 @@ from pathlib import Path
 import sqlalchemy as sa
 import time_machine
 from flask import template_rendered
+from flask_migrate import downgrade, upgrade
 
+from plenary.auth.models import Role
+from plenary.auth.services import create_user
 from plenary.calendar.ical import plenary_uid
 from plenary.events.editing import save_plenary, set_status
 from plenary.events.models import Plenary
 from plenary.extensions import db
+from plenary.mail.deferred import rendered_texts
 from plenary.mail.delivery import deliver_due
 from plenary.mail.models import OutboxMessage
 from plenary.registration import changes, delegation, organizer, privacy, signup
 from plenary.registration.models import Registration
 from tests.conftest import PASSWORD, login, open_registration, person, plenary_document
+from tests.helpers import count_queries
 
 #: Every kind of message the registration path queues through the worker's renderers, which the scenario makes.
 DEFERRED_KINDS = {
@@ -265,9 +270,6 @@ def test_what_is_erased_or_gone_before_the_worker_writes_it_is_never_sent(make_a
 def test_the_back_office_says_a_message_is_written_when_it_is_sent(make_app):
     app = make_app(OUTBOX_RENDER_AT_DELIVERY=True, WTF_CSRF_ENABLED=False)
     with app.app_context():
-        from plenary.auth.models import Role
-        from plenary.auth.services import create_user
-
         create_user("admin@isa.example", Role("admin"), PASSWORD)
         plenary = save_plenary(plenary_document(registration=open_registration())).plenary
         db.session.commit()
@@ -307,8 +309,6 @@ def test_a_confirmation_written_after_a_cancellation_goes_without_an_invitation(
 
 
 def test_a_downgrade_gives_up_messages_not_yet_written_instead_of_sending_them_empty(make_app):
-    from flask_migrate import downgrade, upgrade
-
     app = make_app(create_schema=False, OUTBOX_RENDER_AT_DELIVERY=True)
     with app.app_context():
         upgrade()
@@ -323,3 +323,21 @@ def test_a_downgrade_gives_up_messages_not_yet_written_instead_of_sending_them_e
                             for row in rows)  # fmt: skip
         db.session.remove()
         upgrade()
+
+
+def test_the_worker_writes_a_delegations_notice_with_one_query_for_its_people(make_app):
+    app = make_app(OUTBOX_RENDER_AT_DELIVERY=True)
+    with app.app_context():
+        plenary = save_plenary(plenary_document(registration=open_registration(capacity_in_person=10))).plenary
+        db.session.commit()
+        signup.register(plenary.id, person("head@example.org"), _delegates())
+        db.session.commit()
+        notice_id = db.session.scalar(sa.select(OutboxMessage.id).where(
+            OutboxMessage.kind == "organizer_new_registration"))
+        db.session.remove()  # a fresh session, as the worker's
+        notice = db.session.get(OutboxMessage, notice_id)
+        with count_queries() as queries:
+            texts = rendered_texts(notice)
+        people = [s for s in queries.statements if "FROM registration" in s and "registration.id IN" in s]
+        assert len(people) == 1 and not [s for s in queries.statements if "WHERE registration.id = " in s]
+        assert all(name in texts["body_text"] for name in ("Li Wang", "Max Berg", "Eva Klein"))

@@ -150,7 +150,14 @@ def notify_organizers(registrations: list[Registration]) -> OutboxMessage | None
 
 def render_organizer_notice(args: dict) -> Rendering | None:
     """The template values of a notice ``notify_organizers`` queued: the registrations still there (None: none)."""
-    registrations = [r for r in (db.session.get(Registration, i) for i in args["registrations"]) if r is not None]
+    ids = args["registrations"]
+    # One query for a whole delegation (those already in the session, as when written in the request, need none).
+    loaded = {r.id: r for r in db.session.identity_map.values() if isinstance(r, Registration) and r.id in ids}
+    missing = [i for i in ids if i not in loaded]
+    if missing:
+        query = sa.select(Registration).where(Registration.id.in_(missing))
+        loaded.update((r.id, r) for r in db.session.scalars(query))
+    registrations = [loaded[i] for i in ids if i in loaded]
     if not registrations:
         return None
     told = {id_: {"status": status, "attendance": attendance} for id_, status, attendance in args["as_registered"]}
